@@ -1,0 +1,238 @@
+#pragma once
+// The gateway's configuration: one struct per YAML section, defaults written here.
+// Loaded once by conf::load_file (conf/loader.hpp) and immutable afterwards; a reload
+// builds a new std::shared_ptr<const conf::config> and swaps it in.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace conf {
+
+using duration = std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+/// `listen:` where the HTTP server accepts connections.
+struct listen_config {
+    std::string address = "0.0.0.0";
+    std::uint16_t port = 8080;  ///< 0 picks a free port (printed at start-up)
+    unsigned io_threads = 2;
+};
+
+/// `limits:` bounds on everything a client controls.
+struct limits_config {
+    std::size_t max_header_bytes = 16 * 1024;       ///< request line + headers; beyond: 431
+    std::size_t max_body_bytes = 1024 * 1024;       ///< beyond: 413
+    duration header_timeout = 10s;                  ///< time to receive a full header
+    duration read_timeout = 30s;                    ///< time to receive the body
+    duration write_timeout = 30s;                   ///< time to send a response
+    duration idle_timeout = 60s;                    ///< keep-alive connection with no request
+    std::size_t max_client_connections = 10000;     ///< beyond: accepted and closed at once
+    std::size_t max_pipelined_requests = 16;        ///< queued responses per connection
+    duration drain_timeout = 30s;                   ///< SIGTERM: how long in-flight may finish
+};
+
+/// Where a company code may come from.
+enum class tenant_source { query, subdomain, header, token };
+
+/// `tenant_resolution:` how a request is mapped to a tenant.
+struct tenant_resolution_config {
+    std::vector<tenant_source> order = {tenant_source::query, tenant_source::subdomain,
+                                        tenant_source::header};
+    std::string query_param = "company";
+    std::vector<std::string> base_domains;  ///< "yourapp.com": acme.yourapp.com -> ACME
+    std::string header = "X-Company-Code";
+    std::string token_claim = "tenant";
+};
+
+/// One entry of the static `tenants:` list (the YAML registry source).
+struct tenant_config {
+    std::string code;        ///< normalised to upper case
+    std::string name;
+    std::string server;      ///< database host
+    std::uint16_t port = 1433;
+    std::string database;
+    std::string user;            ///< empty: registry.default_user
+    std::string credential_ref;  ///< "env:NAME" or "file:/path"; empty: registry default
+    bool encrypt = false;
+    bool active = true;
+    std::optional<std::size_t> max_connections;  ///< overrides pools.max_size
+};
+
+/// What a route does with a request.
+enum class route_kind { echo, sql, login, proxy };
+
+/// Declared type of a SQL route parameter.
+enum class param_type { int32, int64, number, boolean, string, datetime, binary };
+
+/// Where a SQL route parameter's value is read from.
+enum class param_source { path, query, body, claim };
+
+/// One named parameter of a SQL route.
+struct param_config {
+    std::string name;  ///< bound as @name in the SQL text
+    param_type type = param_type::string;
+    param_source source = param_source::query;
+    std::string key;   ///< field name at the source; empty: same as name
+    bool required = false;
+    std::optional<std::string> default_value;
+    std::optional<double> min;
+    std::optional<double> max;
+    std::optional<std::size_t> max_length;
+    std::optional<std::string> pattern;  ///< ECMAScript regex the whole value must match
+};
+
+/// How SQL results become the response body.
+enum class result_mode { many, one, exec };
+
+/// One entry of `routes:`.
+struct route_config {
+    std::vector<std::string> methods = {"GET"};  ///< upper case
+    std::string path;         ///< "/api/customers/{id}" or prefix "/app/*"
+    route_kind kind = route_kind::echo;
+    bool tenant_required = true;
+    bool auth_required = false;
+    // kind == sql
+    std::string sql;
+    std::vector<param_config> params;
+    result_mode result = result_mode::many;
+    std::size_t max_rows = 1000;
+    std::optional<duration> query_timeout;  ///< overrides pools.query_timeout
+    // kind == proxy
+    std::string upstream;
+    std::string strip_prefix;
+};
+
+/// Active health checking of one upstream's servers.
+struct upstream_health_config {
+    std::string path = "/";
+    duration interval = 5s;
+    duration timeout = 2s;
+    unsigned healthy_threshold = 2;
+    unsigned unhealthy_threshold = 3;
+};
+
+enum class balance_policy { round_robin, least_in_flight };
+
+/// One entry of `upstreams:` (the web app behind the gateway).
+struct upstream_config {
+    std::string name;
+    std::vector<std::string> servers;  ///< "http://127.0.0.1:5173"
+    balance_policy balance = balance_policy::round_robin;
+    std::size_t max_connections_per_server = 64;
+    std::size_t max_idle_per_server = 16;
+    duration connect_timeout = 2s;
+    duration read_timeout = 30s;
+    duration total_timeout = 60s;
+    bool preserve_host = true;
+    unsigned passive_failures = 3;  ///< consecutive failures that mark a server down
+    std::optional<upstream_health_config> health_check;
+};
+
+/// Per-tenant circuit breaker over connect failures.
+struct breaker_config {
+    unsigned failure_threshold = 3;
+    duration base_backoff = 1s;
+    duration max_backoff = 60s;
+};
+
+/// `pools:` per-tenant FreeTDS pool settings and global caps.
+struct pools_config {
+    std::size_t min_size = 0;
+    std::size_t max_size = 10;
+    std::size_t max_waiters = 100;
+    std::size_t max_opening = 2;           ///< connections being opened at once per pool
+    duration acquire_timeout = 5s;
+    duration login_timeout = 5s;
+    duration query_timeout = 30s;
+    duration idle_timeout = 5min;
+    duration max_lifetime = 30min;
+    duration validate_after = 30s;         ///< idle longer than this: SELECT 1 before use
+    duration unused_pool_timeout = 10min;  ///< a tenant's pool with no use is closed
+    std::size_t max_total_connections = 1000;
+    std::size_t max_connections_per_host = 200;
+    unsigned worker_threads = 16;          ///< blocking FreeTDS work runs here
+    breaker_config breaker;
+};
+
+enum class registry_source { yaml, tds };
+
+/// Host patterns that classify a tenant's hosting location (glob, `*` wildcard).
+struct hosting_config {
+    std::vector<std::string> own_server_patterns = {"*customer-portal*"};
+    std::vector<std::string> azure_patterns = {"*.database.windows.net"};
+    std::vector<std::string> aws_patterns = {"*.rds.amazonaws.com"};
+};
+
+/// `registry:` where tenants come from and how fresh they are kept.
+struct registry_config {
+    registry_source source = registry_source::yaml;
+    // source == tds: the TenantRegistry database
+    std::string server;
+    std::uint16_t port = 1433;
+    std::string database = "TenantRegistry";
+    std::string user;
+    std::string credential_ref;
+    duration refresh_interval = 30s;
+    duration negative_cache_ttl = 30s;
+    std::size_t negative_cache_max = 10000;
+    // service account used for tenants that name none
+    std::string default_user = "fieldservice_api";
+    std::string default_credential_ref;
+    hosting_config hosting;
+};
+
+enum class access_policy { open, loopback, token };
+
+/// `admin:` endpoints under /admin/.
+struct admin_config {
+    bool enabled = false;
+    access_policy access = access_policy::loopback;
+    std::string token;  ///< bearer token when access == token
+};
+
+/// `health:` the /health endpoint and its background probes.
+struct health_config {
+    access_policy access = access_policy::open;
+    std::string token;
+    duration probe_interval = 10s;
+    duration probe_timeout = 2s;
+};
+
+/// `metrics:` the Prometheus endpoint.
+struct metrics_config {
+    bool enabled = true;
+    access_policy access = access_policy::open;
+    std::string token;
+    std::size_t max_tenant_labels = 1000;  ///< beyond: tenant="_other"
+};
+
+/// `auth:` signed tokens issued by login routes and checked by `auth_required` routes.
+struct auth_config {
+    std::string secret_ref;  ///< "env:NAME" or "file:/path": HMAC key
+    std::string issuer = "tenant-gateway";
+    duration token_ttl = 1h;
+};
+
+/// The whole configuration file.
+struct config {
+    std::string source_path;  ///< file it was loaded from
+    listen_config listen;
+    limits_config limits;
+    tenant_resolution_config tenant_resolution;
+    std::vector<tenant_config> tenants;
+    std::vector<route_config> routes;
+    std::vector<upstream_config> upstreams;
+    pools_config pools;
+    registry_config registry;
+    admin_config admin;
+    health_config health;
+    metrics_config metrics;
+    auth_config auth;
+};
+
+}  // namespace conf

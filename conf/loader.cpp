@@ -1,0 +1,2 @@
+// Placeholder until the loader lands: see conf/loader.hpp.
+#include "conf/loader.hpp"

@@ -1,0 +1,2 @@
+// Placeholder until the gateway lands.
+int main() { return 0; }

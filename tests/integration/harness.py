@@ -1,0 +1,209 @@
+"""Shared helpers for the integration tests: start real servers, talk real HTTP.
+
+Each server the tests need (tenant-gateway, tdsd, nginx, node) is started as a child
+process that prints `... listening on ADDRESS:PORT` on stdout once ready; the harness
+waits for that line, keeps draining the output (so a full pipe never blocks the child)
+and stops the process at the end.
+"""
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+BUILD_DIR = os.environ.get("TG_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
+SOURCE_DIR = os.environ.get("TG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+LISTEN_RE = re.compile(r"listening on (\S+):(\d+)")
+
+
+def build_path(*parts):
+    return os.path.join(BUILD_DIR, *parts)
+
+
+def source_path(*parts):
+    return os.path.join(SOURCE_DIR, *parts)
+
+
+class Server:
+    """A child process that announces its port with a `listening on HOST:PORT` line."""
+
+    def __init__(self, argv, env=None, ready_timeout=20.0, name=None):
+        self.argv = argv
+        self.name = name or os.path.basename(argv[0])
+        self.lines = []
+        self._lines_lock = threading.Condition()
+        full_env = dict(os.environ)
+        if env:
+            full_env.update(env)
+        self.proc = subprocess.Popen(
+            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env,
+            text=True, bufsize=1)
+        self._reader = threading.Thread(target=self._drain, daemon=True)
+        self._reader.start()
+        match = self.wait_for_line(LISTEN_RE, ready_timeout)
+        if match is None:
+            self.stop()
+            raise RuntimeError(f"{self.name} did not start:\n" + "\n".join(self.lines[-30:]))
+        self.host, self.port = match.group(1), int(match.group(2))
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            with self._lines_lock:
+                self.lines.append(line.rstrip("\n"))
+                self._lines_lock.notify_all()
+        with self._lines_lock:
+            self._lines_lock.notify_all()
+
+    def wait_for_line(self, pattern, timeout=10.0, start=0):
+        """Returns the first match of `pattern` in output lines from index `start` on."""
+        regex = re.compile(pattern) if isinstance(pattern, str) else pattern
+        deadline = time.monotonic() + timeout
+        index = start
+        with self._lines_lock:
+            while True:
+                while index < len(self.lines):
+                    match = regex.search(self.lines[index])
+                    if match:
+                        return match
+                    index += 1
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or (self.proc.poll() is not None and index >= len(self.lines)):
+                    return None
+                self._lines_lock.wait(min(remaining, 0.2))
+
+    def output(self):
+        with self._lines_lock:
+            return list(self.lines)
+
+    def signal(self, signum):
+        self.proc.send_signal(signum)
+
+    def wait(self, timeout=30.0):
+        return self.proc.wait(timeout)
+
+    def stop(self, timeout=10.0):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._reader.join(timeout=5)
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def write_temp(text, suffix=".yaml", directory=None):
+    """Writes text to a new temporary file and returns its path (removed at exit)."""
+    fd, path = tempfile.mkstemp(suffix=suffix, dir=directory)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    _temp_files.append(path)
+    return path
+
+
+_temp_files = []
+
+
+def start_gateway(config_text, env=None, extra_args=()):
+    """Starts build/tenant-gateway on a config given as YAML text."""
+    path = write_temp(config_text)
+    server = Server([build_path("gateway", "tenant-gateway"), "--config", path, *extra_args],
+                    env=env, name="tenant-gateway")
+    server.config_path = path
+    return server
+
+
+def http_request(port, method, path, body=None, headers=None, host="127.0.0.1", timeout=10.0):
+    """One request on a fresh connection; returns (status, headers dict lower-cased, body bytes)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            headers = dict(headers or {})
+            headers.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        data = response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+    finally:
+        conn.close()
+
+
+def http_json(port, method, path, body=None, headers=None, **kw):
+    """Like http_request, with the body decoded as JSON."""
+    status, hdrs, data = http_request(port, method, path, body, headers, **kw)
+    try:
+        decoded = json.loads(data) if data else None
+    except ValueError:
+        raise AssertionError(f"not JSON (status {status}): {data[:300]!r}")
+    return status, hdrs, decoded
+
+
+def raw_exchange(port, payload, timeout=5.0, read_until_close=True):
+    """Sends raw bytes and returns everything read until the peer closes or times out."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(payload)
+        chunks = []
+        try:
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if not read_until_close:
+                    break
+        except socket.timeout:
+            pass
+        return b"".join(chunks)
+
+
+def expect(condition, message="expectation failed"):
+    if not condition:
+        raise AssertionError(message)
+
+
+def expect_error(status, body, want_status, want_code):
+    """Checks the design's JSON error shape: {"error":{"code","message","requestId"}}."""
+    expect(status == want_status, f"status {status}, want {want_status}; body {body}")
+    expect(isinstance(body, dict) and "error" in body, f"no error object: {body}")
+    err = body["error"]
+    expect(err.get("code") == want_code, f"code {err.get('code')}, want {want_code}")
+    expect(err.get("message"), "empty error message")
+    expect(err.get("requestId"), "no requestId")
+
+
+def run_tests(namespace):
+    """Runs every `test_*` function of a module in order; exits non-zero if any fails."""
+    tests = [(n, f) for n, f in namespace.items() if n.startswith("test_") and callable(f)]
+    failures = 0
+    for name, fn in tests:
+        started = time.monotonic()
+        try:
+            fn()
+            print(f"PASS {name} ({time.monotonic() - started:.2f}s)", flush=True)
+        except Exception:  # report every failure, then carry on with the next test
+            failures += 1
+            print(f"FAIL {name}", flush=True)
+            traceback.print_exc()
+    for path in _temp_files:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    print(f"{len(tests) - failures}/{len(tests)} passed", flush=True)
+    sys.exit(1 if failures else 0)
