@@ -45,6 +45,7 @@ struct tenant_resolution_config {
                                         tenant_source::header};
     std::string query_param = "company";
     std::vector<std::string> base_domains;  ///< "yourapp.com": acme.yourapp.com -> ACME
+    std::vector<std::string> ignored_subdomains = {"www"};  ///< www.yourapp.com: no tenant
     std::string header = "X-Company-Code";
     std::string token_claim = "tenant";
 };
