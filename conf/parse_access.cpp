@@ -1,0 +1,106 @@
+// Parsing of the operator-facing sections: admin, health, metrics, auth.
+#include "conf/parse_sections.hpp"
+#include "conf/yaml_reader.hpp"
+
+namespace conf {
+
+namespace {
+
+access_policy read_access(const YAML::Node& value) {
+    return read_enum<access_policy>(value, {{"open", access_policy::open},
+                                            {"loopback", access_policy::loopback},
+                                            {"token", access_policy::token}});
+}
+
+/// `access: token` without a token would lock everyone out (or, worse, match "").
+void check_token(const YAML::Node& node, access_policy access, const std::string& token,
+                 std::string_view section) {
+    if (access == access_policy::token && token.empty()) {
+        fail(at(node, "access"), std::string(section) + ".access token needs a non-empty " +
+                                     std::string(section) + ".token");
+    }
+}
+
+}  // namespace
+
+admin_config parse_admin(const YAML::Node& node) {
+    admin_config out;
+    for_each_field(node, "admin", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "enabled") {
+            out.enabled = read_bool(value);
+        } else if (key == "access") {
+            out.access = read_access(value);
+        } else if (key == "token") {
+            out.token = read_string(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    check_token(node, out.access, out.token, "admin");
+    return out;
+}
+
+health_config parse_health(const YAML::Node& node) {
+    health_config out;
+    for_each_field(node, "health", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "access") {
+            out.access = read_access(value);
+        } else if (key == "token") {
+            out.token = read_string(value);
+        } else if (key == "probe_interval") {
+            out.probe_interval = read_duration(value);
+        } else if (key == "probe_timeout") {
+            out.probe_timeout = read_duration(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    check_token(node, out.access, out.token, "health");
+    return out;
+}
+
+metrics_config parse_metrics(const YAML::Node& node) {
+    metrics_config out;
+    for_each_field(node, "metrics", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "enabled") {
+            out.enabled = read_bool(value);
+        } else if (key == "access") {
+            out.access = read_access(value);
+        } else if (key == "token") {
+            out.token = read_string(value);
+        } else if (key == "max_tenant_labels") {
+            out.max_tenant_labels = read_uint<std::size_t>(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    check_token(node, out.access, out.token, "metrics");
+    return out;
+}
+
+auth_config parse_auth(const YAML::Node& node) {
+    auth_config out;
+    for_each_field(node, "auth", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "secret_ref") {
+            out.secret_ref = read_string(value);
+        } else if (key == "issuer") {
+            out.issuer = read_string(value);
+        } else if (key == "token_ttl") {
+            out.token_ttl = read_duration(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    const bool ref_ok = out.secret_ref.empty() || out.secret_ref.rfind("env:", 0) == 0 ||
+                        out.secret_ref.rfind("file:", 0) == 0;
+    if (!ref_ok) {
+        fail(at(node, "secret_ref"), "auth.secret_ref must look like env:NAME or file:/path");
+    }
+    return out;
+}
+
+}  // namespace conf

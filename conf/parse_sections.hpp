@@ -1,0 +1,54 @@
+#pragma once
+// One parse function per configuration struct. Each reads its YAML mapping, rejects
+// unknown keys and wrong types, and checks the rules local to that struct.
+
+#include <yaml-cpp/yaml.h>
+
+#include <vector>
+
+#include "conf/config.hpp"
+
+namespace conf {
+
+/// `listen:`
+listen_config parse_listen(const YAML::Node& node);
+/// `limits:`
+limits_config parse_limits(const YAML::Node& node);
+/// `tenant_resolution:`
+tenant_resolution_config parse_tenant_resolution(const YAML::Node& node);
+/// One entry of `tenants:`
+tenant_config parse_tenant(const YAML::Node& node);
+/// `tenants:`; codes are unique.
+std::vector<tenant_config> parse_tenants(const YAML::Node& node);
+/// One entry of a route's `params:`
+param_config parse_param(const YAML::Node& node);
+/// One entry of `routes:`
+route_config parse_route(const YAML::Node& node);
+/// `routes:`; no method + path pair appears twice.
+std::vector<route_config> parse_routes(const YAML::Node& node);
+/// An upstream's `health_check:`
+upstream_health_config parse_upstream_health(const YAML::Node& node);
+/// One entry of `upstreams:`
+upstream_config parse_upstream(const YAML::Node& node);
+/// `upstreams:`; names are unique.
+std::vector<upstream_config> parse_upstreams(const YAML::Node& node);
+/// `pools.breaker:`
+breaker_config parse_breaker(const YAML::Node& node);
+/// `pools:`
+pools_config parse_pools(const YAML::Node& node);
+/// `registry.hosting:`
+hosting_config parse_hosting(const YAML::Node& node);
+/// `registry:`
+registry_config parse_registry(const YAML::Node& node);
+/// `admin:`
+admin_config parse_admin(const YAML::Node& node);
+/// `health:`
+health_config parse_health(const YAML::Node& node);
+/// `metrics:`
+metrics_config parse_metrics(const YAML::Node& node);
+/// `auth:`
+auth_config parse_auth(const YAML::Node& node);
+/// The whole document, including the checks that span sections.
+config parse_config(const YAML::Node& root);
+
+}  // namespace conf

@@ -1,0 +1,170 @@
+// Parsing of the sections about the HTTP side: listen, limits, tenant resolution.
+#include <algorithm>
+#include <cctype>
+
+#include "conf/parse_sections.hpp"
+#include "conf/yaml_reader.hpp"
+
+namespace conf {
+
+listen_config parse_listen(const YAML::Node& node) {
+    listen_config out;
+    for_each_field(node, "listen", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "address") {
+            out.address = read_string(value);
+        } else if (key == "port") {
+            out.port = read_uint<std::uint16_t>(value);
+        } else if (key == "io_threads") {
+            out.io_threads = static_cast<unsigned>(read_unsigned(value, 1, 256));
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (out.address.empty()) {
+        fail(at(node, "address"), "listen.address must not be empty");
+    }
+    return out;
+}
+
+namespace {
+
+/// Sizes a client is held to; zero would refuse every request.
+std::size_t read_limit(const YAML::Node& value) {
+    return read_uint<std::size_t>(value, 1);
+}
+
+}  // namespace
+
+limits_config parse_limits(const YAML::Node& node) {
+    limits_config out;
+    for_each_field(node, "limits", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "max_header_bytes") {
+            out.max_header_bytes = read_limit(value);
+        } else if (key == "max_body_bytes") {
+            out.max_body_bytes = read_limit(value);
+        } else if (key == "header_timeout") {
+            out.header_timeout = read_duration(value);
+        } else if (key == "read_timeout") {
+            out.read_timeout = read_duration(value);
+        } else if (key == "write_timeout") {
+            out.write_timeout = read_duration(value);
+        } else if (key == "idle_timeout") {
+            out.idle_timeout = read_duration(value);
+        } else if (key == "max_client_connections") {
+            out.max_client_connections = read_limit(value);
+        } else if (key == "max_pipelined_requests") {
+            out.max_pipelined_requests = read_limit(value);
+        } else if (key == "drain_timeout") {
+            out.drain_timeout = read_duration(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    return out;
+}
+
+namespace {
+
+tenant_source read_tenant_source(const YAML::Node& value) {
+    return read_enum<tenant_source>(value, {{"query", tenant_source::query},
+                                            {"subdomain", tenant_source::subdomain},
+                                            {"header", tenant_source::header},
+                                            {"token", tenant_source::token}});
+}
+
+std::vector<tenant_source> read_order(const YAML::Node& value) {
+    std::vector<tenant_source> order;
+    for (const YAML::Node& item : read_sequence(value)) {
+        const tenant_source source = read_tenant_source(item);
+        if (std::find(order.begin(), order.end(), source) != order.end()) {
+            fail(item, "tenant source listed twice in tenant_resolution.order");
+        }
+        order.push_back(source);
+    }
+    if (order.empty()) {
+        fail(value, "tenant_resolution.order must name at least one source");
+    }
+    return order;
+}
+
+/// Lower-cases a base domain and checks it is a plain DNS name.
+std::string read_base_domain(const YAML::Node& value) {
+    std::string domain = read_string(value);
+    std::transform(domain.begin(), domain.end(), domain.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (domain.empty() || domain.front() == '.' || domain.back() == '.') {
+        fail(value, "a base domain must not be empty or start or end with '.'");
+    }
+    const bool plain = std::all_of(domain.begin(), domain.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '-' || c == '.';
+    });
+    if (!plain || domain.find("..") != std::string::npos) {
+        fail(value, "a base domain must be a DNS name such as yourapp.com");
+    }
+    return domain;
+}
+
+/// Host labels that never name a tenant ("www"), lower-cased like hosts are compared.
+std::vector<std::string> read_ignored_subdomains(const YAML::Node& value) {
+    std::vector<std::string> labels;
+    for (const YAML::Node& item : read_sequence(value)) {
+        std::string label = read_string(item);
+        std::transform(label.begin(), label.end(), label.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        if (label.empty() || label.find('.') != std::string::npos) {
+            fail(item, "an ignored subdomain is a single non-empty DNS label such as www");
+        }
+        labels.push_back(std::move(label));
+    }
+    return labels;
+}
+
+}  // namespace
+
+tenant_resolution_config parse_tenant_resolution(const YAML::Node& node) {
+    tenant_resolution_config out;
+    for_each_field(node, "tenant_resolution", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "order") {
+            out.order = read_order(value);
+        } else if (key == "query_param") {
+            out.query_param = read_string(value);
+        } else if (key == "base_domains") {
+            out.base_domains.clear();
+            for (const YAML::Node& item : read_sequence(value)) {
+                out.base_domains.push_back(read_base_domain(item));
+            }
+        } else if (key == "ignored_subdomains") {
+            out.ignored_subdomains = read_ignored_subdomains(value);
+        } else if (key == "header") {
+            out.header = read_string(value);
+        } else if (key == "token_claim") {
+            out.token_claim = read_string(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    const auto uses = [&](tenant_source source) {
+        return std::find(out.order.begin(), out.order.end(), source) != out.order.end();
+    };
+    // The default order names subdomain too; only an order written out is held to it,
+    // so a file without base domains simply never resolves by subdomain.
+    const bool order_written = !at(node, "order").is(node);
+    if (order_written && uses(tenant_source::subdomain) && out.base_domains.empty()) {
+        fail(at(node, "order"), "subdomain resolution needs tenant_resolution.base_domains");
+    }
+    if (uses(tenant_source::query) && out.query_param.empty()) {
+        fail(at(node, "query_param"), "tenant_resolution.query_param must not be empty");
+    }
+    if (uses(tenant_source::header) && out.header.empty()) {
+        fail(at(node, "header"), "tenant_resolution.header must not be empty");
+    }
+    if (uses(tenant_source::token) && out.token_claim.empty()) {
+        fail(at(node, "token_claim"), "tenant_resolution.token_claim must not be empty");
+    }
+    return out;
+}
+
+}  // namespace conf

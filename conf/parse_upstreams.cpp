@@ -1,0 +1,135 @@
+// Parsing of `upstreams:`, the web applications proxy routes forward to.
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <set>
+
+#include "conf/parse_sections.hpp"
+#include "conf/yaml_reader.hpp"
+
+namespace conf {
+
+namespace {
+
+/// True for "http://host:port" optionally followed by "/path".
+bool is_upstream_url(std::string_view url) {
+    constexpr std::string_view scheme = "http://";
+    if (url.substr(0, scheme.size()) != scheme) {
+        return false;
+    }
+    std::string_view rest = url.substr(scheme.size());
+    rest = rest.substr(0, rest.find('/'));
+    const std::size_t colon = rest.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+        return false;
+    }
+    const std::string_view host = rest.substr(0, colon);
+    const std::string_view port = rest.substr(colon + 1);
+    const bool host_ok = std::all_of(host.begin(), host.end(), [](unsigned char c) {
+        return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_';
+    });
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    return host_ok && !port.empty() && ec == std::errc{} && end == port.data() + port.size() &&
+           value >= 1 && value <= 65535;
+}
+
+std::vector<std::string> read_servers(const YAML::Node& value) {
+    std::vector<std::string> servers;
+    for (const YAML::Node& item : read_sequence(value)) {
+        std::string server = read_string(item);
+        if (!is_upstream_url(server)) {
+            fail(item, "an upstream server must be a URL http://host:port[/path]");
+        }
+        servers.push_back(std::move(server));
+    }
+    return servers;
+}
+
+}  // namespace
+
+upstream_health_config parse_upstream_health(const YAML::Node& node) {
+    upstream_health_config out;
+    for_each_field(node, "health_check", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "path") {
+            out.path = read_string(value);
+        } else if (key == "interval") {
+            out.interval = read_duration(value);
+        } else if (key == "timeout") {
+            out.timeout = read_duration(value);
+        } else if (key == "healthy_threshold") {
+            out.healthy_threshold = read_uint<unsigned>(value, 1);
+        } else if (key == "unhealthy_threshold") {
+            out.unhealthy_threshold = read_uint<unsigned>(value, 1);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (out.path.empty() || out.path.front() != '/') {
+        fail(at(node, "path"), "health_check.path must start with '/'");
+    }
+    if (out.interval.count() <= 0) {
+        fail(at(node, "interval"), "health_check.interval must be greater than 0");
+    }
+    return out;
+}
+
+upstream_config parse_upstream(const YAML::Node& node) {
+    upstream_config out;
+    if (!node.IsMap()) {
+        fail(node, "expected a mapping for an upstream");
+    }
+    for_each_field(node, "upstream", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "name") {
+            out.name = read_string(value);
+        } else if (key == "servers") {
+            out.servers = read_servers(value);
+        } else if (key == "balance") {
+            out.balance = read_enum<balance_policy>(
+                value, {{"round_robin", balance_policy::round_robin},
+                        {"least_in_flight", balance_policy::least_in_flight}});
+        } else if (key == "max_connections_per_server") {
+            out.max_connections_per_server = read_uint<std::size_t>(value, 1);
+        } else if (key == "max_idle_per_server") {
+            out.max_idle_per_server = read_uint<std::size_t>(value);
+        } else if (key == "connect_timeout") {
+            out.connect_timeout = read_duration(value);
+        } else if (key == "read_timeout") {
+            out.read_timeout = read_duration(value);
+        } else if (key == "total_timeout") {
+            out.total_timeout = read_duration(value);
+        } else if (key == "preserve_host") {
+            out.preserve_host = read_bool(value);
+        } else if (key == "passive_failures") {
+            out.passive_failures = read_uint<unsigned>(value, 1);
+        } else if (key == "health_check") {
+            out.health_check = parse_upstream_health(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (out.name.empty()) {
+        fail(at(node, "name"), "an upstream needs a non-empty name");
+    }
+    if (out.servers.empty()) {
+        fail(at(node, "servers"), "upstream " + out.name + " needs at least one server");
+    }
+    return out;
+}
+
+std::vector<upstream_config> parse_upstreams(const YAML::Node& node) {
+    std::vector<upstream_config> out;
+    std::set<std::string> names;
+    for (const YAML::Node& item : read_sequence(node)) {
+        upstream_config upstream = parse_upstream(item);
+        if (!names.insert(upstream.name).second) {
+            fail(at(item, "name"), "duplicate upstream name " + upstream.name);
+        }
+        out.push_back(std::move(upstream));
+    }
+    return out;
+}
+
+}  // namespace conf
