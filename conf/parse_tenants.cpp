@@ -25,17 +25,6 @@ std::string read_company_code(const YAML::Node& value) {
     return code;
 }
 
-/// "env:NAME" or "file:/path" (or empty): a reference, never the secret itself.
-std::string read_secret_ref(const YAML::Node& value) {
-    std::string ref = read_string(value);
-    const bool env = ref.rfind("env:", 0) == 0 && ref.size() > 4;
-    const bool file = ref.rfind("file:", 0) == 0 && ref.size() > 5;
-    if (!ref.empty() && !env && !file) {
-        fail(value, "a credential reference must look like env:NAME or file:/path");
-    }
-    return ref;
-}
-
 void require_field(const YAML::Node& node, const std::string& value, std::string_view key,
                    std::string_view what) {
     if (value.empty()) {

@@ -46,7 +46,20 @@ void for_each_field(const YAML::Node& map, std::string_view section,
         if (!seen.insert(key.Scalar()).second) {
             fail(key, "duplicate key '" + key.Scalar() + "' in " + std::string(section));
         }
-        if (!handle(key.Scalar(), entry.second)) {
+        bool known = false;
+        try {
+            known = handle(key.Scalar(), entry.second);
+        } catch (const node_error& e) {
+            // An empty value ("token:") has its mark after the key, often on the next
+            // line; point at the key instead.
+            const bool at_empty_value = entry.second.IsNull() &&
+                                        e.mark().pos == entry.second.Mark().pos;
+            if (!at_empty_value) {
+                throw;
+            }
+            throw node_error(key.Mark(), std::string(e.what()) + " for '" + key.Scalar() + "'");
+        }
+        if (!known) {
             fail(key, "unknown key '" + key.Scalar() + "' in " + std::string(section));
         }
     }
@@ -116,6 +129,16 @@ duration read_duration(const YAML::Node& node) {
         fail(node, "expected a duration such as 250ms, 5s, 2m, 1h or 0");
     }
     return *value;
+}
+
+std::string read_secret_ref(const YAML::Node& node) {
+    std::string ref = read_string(node);
+    const bool env = ref.rfind("env:", 0) == 0 && ref.size() > 4;
+    const bool file = ref.rfind("file:", 0) == 0 && ref.size() > 5;
+    if (!ref.empty() && !env && !file) {
+        fail(node, "a secret reference must look like env:NAME or file:/path");
+    }
+    return ref;
 }
 
 std::vector<std::string> read_string_list(const YAML::Node& node) {

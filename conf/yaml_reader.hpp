@@ -67,6 +67,9 @@ double read_number(const YAML::Node& node);
 /// A duration: "250ms", "5s", "2m", "1h" or "0".
 duration read_duration(const YAML::Node& node);
 
+/// "env:NAME" or "file:/path" (or empty): where a secret lives, never the secret itself.
+std::string read_secret_ref(const YAML::Node& node);
+
 /// A sequence of scalars.
 std::vector<std::string> read_string_list(const YAML::Node& node);
 
