@@ -1,0 +1,177 @@
+#include "tds_pool/connection.hpp"
+
+#include <sybfront.h>
+#include <sybdb.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <mutex>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "tds_pool/row_reader.hpp"
+#include "tds_pool/rpc_binding.hpp"
+
+namespace tds_pool {
+namespace {
+
+constexpr DBINT login_failed_number = 18456;
+
+int whole_seconds(std::chrono::milliseconds timeout) {
+    // db-lib time-outs are whole seconds; 0 would mean "wait forever".
+    const auto ms = timeout.count();
+    return static_cast<int>(ms <= 0 ? 1 : (ms + 999) / 1000);
+}
+
+db_error open_failure(const connection_target& target, const detail::diagnostics& diag) {
+    if (diag.server_error && diag.server_error->number == login_failed_number) {
+        return {errc::login_failed,
+                fmt::format("login failed for user '{}' on {}", target.user, target.address()),
+                diag.server_error};
+    }
+    std::string reason = diag.server_error ? diag.server_error->message : diag.last_db_message;
+    if (reason.empty()) {
+        reason = "connection failed";
+    }
+    return {errc::tenant_db_unavailable,
+            fmt::format("cannot connect to {}: {}", target.address(), reason), diag.server_error};
+}
+
+// db-lib keeps the login time-out in a process-wide setting: set it under a lock right
+// before each dbopen so pools with different settings do not mix them up.
+std::mutex login_timeout_mutex;
+
+}  // namespace
+
+outcome<std::unique_ptr<connection>> connection::open(const connection_target& target,
+                                                      const connect_options& options) {
+    detail::ensure_freetds_initialized();
+    LOGINREC* login = dblogin();
+    if (login == nullptr) {
+        return db_error{errc::tenant_db_unavailable, "cannot allocate a FreeTDS login"};
+    }
+    DBSETLUSER(login, target.user.c_str());
+    DBSETLPWD(login, target.password.c_str());
+    DBSETLAPP(login, options.app_name.c_str());
+    DBSETLDBNAME(login, target.database.c_str());
+    // Fixed 7.4: with auto-detection a fallback login can ignore the login time-out.
+    DBSETLVERSION(login, DBVERSION_74);
+    DBSETLCHARSET(login, "UTF-8");
+
+    auto diag = std::make_unique<detail::diagnostics>();
+    DBPROCESS* proc = nullptr;
+    {
+        detail::login_scope scope(*diag);
+        std::unique_lock lock(login_timeout_mutex);
+        dbsetlogintime(whole_seconds(options.login_timeout));
+        lock.unlock();
+        // "host:port" reaches the server without a freetds.conf entry (FreeTDS 1.3).
+        proc = dbopen(login, target.address().c_str());
+    }
+    dbloginfree(login);
+    if (proc == nullptr) {
+        return open_failure(target, *diag);
+    }
+    return std::unique_ptr<connection>(new connection(proc, std::move(diag)));
+}
+
+connection::connection(DBPROCESS* proc, std::unique_ptr<detail::diagnostics> diag)
+    : proc_(proc), diag_(std::move(diag)) {
+    dbsetuserdata(proc_, reinterpret_cast<BYTE*>(diag_.get()));
+    enable_keepalive();
+}
+
+connection::~connection() { dbclose(proc_); }
+
+void connection::enable_keepalive() {
+    // The query time-out does not notice a silently dropped network while idle.
+    const int fd = dbiordesc(proc_);
+    if (fd < 0) {
+        return;
+    }
+    int on = 1, idle = 30, interval = 10, count = 3;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
+bool connection::is_dead() const { return DBDEAD(proc_) != FALSE; }
+
+void connection::set_timeout(std::chrono::milliseconds timeout) {
+    const int seconds = whole_seconds(timeout);
+    if (seconds != timeout_seconds_) {
+        const std::string text = std::to_string(seconds);
+        dbsetopt(proc_, DBSETTIME, text.c_str(), 0);
+        timeout_seconds_ = seconds;
+    }
+}
+
+bool connection::send(const query& q, db_error& error) {
+    if (q.params.empty()) {
+        return dbcmd(proc_, q.sql.c_str()) == SUCCEED && dbsqlsend(proc_) == SUCCEED;
+    }
+    auto declaration = parameter_declaration(q.params);
+    if (!declaration) {
+        error = declaration.error();
+        return false;
+    }
+    return detail::send_rpc(proc_, q, declaration.value());
+}
+
+outcome<query_result> connection::fail(const char* what) {
+    const bool dead = is_dead();
+    if (!dead) {
+        // Skip whatever the failed command left unread so the next one starts clean.
+        dbcancel(proc_);
+    }
+    if (diag_->timeouts > 0) {
+        return db_error{errc::query_timeout, "the query ran past its time-out"};
+    }
+    if (dead) {
+        return db_error{errc::connection_lost,
+                        fmt::format("connection lost while {}: {}", what,
+                                    diag_->last_db_message.empty() ? "socket closed"
+                                                                   : diag_->last_db_message)};
+    }
+    if (diag_->server_error) {
+        return db_error{errc::sql_error, diag_->server_error->message, diag_->server_error};
+    }
+    return db_error{errc::sql_error,
+                    diag_->last_db_message.empty() ? std::string("the statement failed")
+                                                   : diag_->last_db_message};
+}
+
+outcome<query_result> connection::execute(const query& q, std::chrono::milliseconds timeout) {
+    diag_->reset();
+    if (is_dead()) {
+        return db_error{errc::connection_lost, "connection already closed"};
+    }
+    set_timeout(timeout);
+    db_error invalid;
+    if (!send(q, invalid)) {
+        if (!invalid.message.empty()) {
+            return invalid;
+        }
+        return fail("sending the request");
+    }
+    if (dbsqlok(proc_) != SUCCEED) {
+        return fail("waiting for the reply");
+    }
+    query_result result;
+    if (!detail::read_results(proc_, result) || diag_->server_error) {
+        return fail("reading results");
+    }
+    return result;
+}
+
+bool connection::validate(std::chrono::milliseconds timeout) {
+    query probe{"SELECT 1", {}, std::nullopt};
+    auto result = execute(probe, timeout);
+    return result.has_value() && !is_dead();
+}
+
+}  // namespace tds_pool

@@ -1,0 +1,59 @@
+#pragma once
+// One FreeTDS db-lib connection (DBPROCESS). All calls block, so they run on a worker
+// thread while the connection is leased exclusively to one caller.
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "tds_pool/connection_target.hpp"
+#include "tds_pool/freetds_runtime.hpp"
+#include "tds_pool/outcome.hpp"
+#include "tds_pool/pooled_resource.hpp"
+#include "tds_pool/sql_value.hpp"
+
+struct tds_dblib_dbprocess;
+
+namespace tds_pool {
+
+/// Settings applied when a connection is opened.
+struct connect_options {
+    std::chrono::milliseconds login_timeout{5000};
+    std::string app_name = "tenant-gateway";
+};
+
+/// A logged-in TDS 7.4 session speaking UTF-8, with TCP keepalive enabled.
+class connection final : public pooled_resource {
+public:
+    /// Connects and logs in; login_failed for refused credentials, tenant_db_unavailable
+    /// for anything else (refused, timed out, unknown host).
+    static outcome<std::unique_ptr<connection>> open(const connection_target& target,
+                                                     const connect_options& options);
+    ~connection() override;
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+
+    /// Runs the statement (sp_executesql when it has parameters, a plain batch when it
+    /// has none) and reads every result set; query_timeout leaves the connection usable
+    /// unless the server ignored the cancel too.
+    outcome<query_result> execute(const query& q, std::chrono::milliseconds timeout);
+
+    /// Runs SELECT 1 under `timeout`; false when the connection must be discarded.
+    bool validate(std::chrono::milliseconds timeout);
+
+    /// True once the socket is gone (DBDEAD) or the session is otherwise unusable.
+    bool is_dead() const;
+
+private:
+    explicit connection(tds_dblib_dbprocess* proc, std::unique_ptr<detail::diagnostics> diag);
+    void set_timeout(std::chrono::milliseconds timeout);
+    bool send(const query& q, db_error& error);
+    outcome<query_result> fail(const char* what);
+    void enable_keepalive();
+
+    tds_dblib_dbprocess* proc_;
+    std::unique_ptr<detail::diagnostics> diag_;  ///< stable address: the handlers write here
+    int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
+};
+
+}  // namespace tds_pool

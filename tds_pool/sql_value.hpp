@@ -1,0 +1,94 @@
+#pragma once
+// The value model shared by the pool and the gateway: typed parameters going to
+// sp_executesql and typed row sets coming back, with each column's type kept so the
+// JSON mapping is exact (a BIGINT stays an integer, a DATETIME2 becomes ISO 8601).
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace tds_pool {
+
+/// A calendar date and time of day as the server sent it (no time zone).
+struct sql_datetime {
+    int year = 1900;
+    int month = 1;  ///< 1..12
+    int day = 1;    ///< 1..31
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+    std::int32_t nanosecond = 0;  ///< 0..999'999'999 (DATETIME2 carries 100 ns units)
+
+    /// ISO 8601 without zone, "2024-03-01T12:30:00" plus ".fffffff" when non-zero.
+    std::string to_iso8601() const;
+    friend bool operator==(const sql_datetime&, const sql_datetime&) = default;
+};
+
+/// One cell: NULL, integer, float, bit, text (UTF-8), binary or date/time.
+using sql_value = std::variant<std::monostate, std::int64_t, double, bool, std::string,
+                               std::vector<std::uint8_t>, sql_datetime>;
+
+/// The SQL type family of a result column, kept for an exact JSON mapping.
+enum class column_type {
+    integer,   ///< TINYINT, SMALLINT, INT, BIGINT: std::int64_t
+    floating,  ///< REAL, FLOAT: double
+    boolean,   ///< BIT: bool
+    text,      ///< CHAR, VARCHAR, NCHAR, NVARCHAR, TEXT: std::string (UTF-8)
+    binary,    ///< BINARY, VARBINARY, IMAGE: bytes
+    datetime,  ///< DATETIME, DATETIME2, DATE, SMALLDATETIME: sql_datetime
+    decimal,   ///< DECIMAL, NUMERIC, MONEY: std::string, exact digits
+    other,     ///< anything else, converted to text by FreeTDS
+};
+
+/// Lower-case name of a column type ("integer", "text", ...).
+std::string_view column_type_name(column_type t) noexcept;
+
+/// Name and type of one result column.
+struct column_info {
+    std::string name;
+    column_type type = column_type::other;
+    int server_type = 0;  ///< the FreeTDS type code (SYBINT4, ...), for diagnostics
+};
+
+/// One result set: columns and rows, each row holding one value per column.
+struct row_set {
+    std::vector<column_info> columns;
+    std::vector<std::vector<sql_value>> rows;
+};
+
+/// Everything one statement batch returned.
+struct query_result {
+    std::vector<row_set> sets;                ///< result sets in order (SELECTs)
+    std::vector<std::int64_t> rows_affected;  ///< one per DML statement that reported a count
+};
+
+/// Declared type of a query parameter (the sp_executesql declaration follows from it).
+enum class param_type { int32, int64, float64, boolean, string, binary, datetime, null };
+
+/// One named parameter; a std::monostate value is a typed NULL.
+struct sql_param {
+    std::string name;  ///< without the leading '@'
+    param_type type = param_type::string;
+    sql_value value;
+};
+
+/// A parameterized statement: `sql` refers to parameters as @name.
+struct query {
+    std::string sql;
+    std::vector<sql_param> params;
+    std::optional<std::chrono::milliseconds> timeout;  ///< overrides pools.query_timeout
+};
+
+/// The server's report of a failed statement (an ERROR token).
+struct sql_error_info {
+    std::int32_t number = 0;
+    int severity = 0;
+    int state = 0;
+    std::string message;
+};
+
+}  // namespace tds_pool
