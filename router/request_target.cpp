@@ -48,6 +48,9 @@ std::variant<parsed_target, http_error> parse_target(std::string_view target) {
         if (has_nul(param.key) || has_nul(param.value)) {
             return bad_request("NUL in query");
         }
+        if (param.key.empty() && !param.has_value) {
+            continue;  // "?" alone or "a=1&&b=2": nothing was sent
+        }
         parsed.query.emplace_back(std::move(param.key), std::move(param.value));
     }
     return parsed;

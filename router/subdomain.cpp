@@ -66,7 +66,12 @@ subdomain_lookup find_subdomain(std::string_view host,
     const std::string name = to_lower_ascii(host_name_only(host));
     std::optional<std::string_view> best;
     for (const std::string& base : base_domains) {
-        const auto below = below_base(name, base_domain_key(base));
+        const std::string key = base_domain_key(base);
+        if (name == key) {
+            // A base domain itself never names a tenant, even below another base.
+            return {};
+        }
+        const auto below = below_base(name, key);
         if (below && (!best || below->size() < best->size())) {
             best = below;
         }

@@ -11,7 +11,7 @@ namespace router {
 /// What the Host header says about the tenant.
 struct subdomain_lookup {
     enum class outcome {
-        none,   ///< no tenant here: other host, bare base domain, ignored label, IP literal
+        none,   ///< no tenant: other host, any base domain itself, ignored label, IP literal
         label,  ///< exactly one label below a base domain, in `label` (lower case)
         nested  ///< more than one label below a base domain: never a tenant, an error
     };
