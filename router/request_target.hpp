@@ -16,7 +16,8 @@ namespace router {
 struct parsed_target {
     std::string path;  ///< percent-decoded, starts with '/'
     /// Decoded query parameters in their order; '+' decodes to a space (form
-    /// encoding); a key without '=' has an empty value; empty entries ("?    /// encoding); a key without '=' has an empty value.") are skipped.
+    /// encoding); a key without '=' has an empty value; empty entries ("?", "&&") are
+    /// skipped.
     std::vector<std::pair<std::string, std::string>> query;
 };
 
