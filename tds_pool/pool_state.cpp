@@ -1,0 +1,184 @@
+#include "tds_pool/pool_state.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace tds_pool {
+
+std::string_view close_reason_name(close_reason reason) noexcept {
+    switch (reason) {
+    case close_reason::idle_timeout: return "idle_timeout";
+    case close_reason::max_lifetime: return "max_lifetime";
+    case close_reason::broken: return "broken";
+    case close_reason::validation_failed: return "validation_failed";
+    case close_reason::draining: return "draining";
+    case close_reason::open_failed: return "open_failed";
+    }
+    return "unknown";
+}
+
+pool_state::pool_state(pool_limits limits, std::function<pool_clock::time_point()> clock)
+    : limits_(limits), clock_(std::move(clock)) {}
+
+void pool_state::change_state(slot_list::iterator it, slot_state to) {
+    // splice keeps the iterator (and so the index entry) valid across lists.
+    list(to).splice(list(to).end(), list(it->state), it);
+    it->state = to;
+}
+
+void pool_state::close(slot_list::iterator it, close_reason reason) {
+    it->reason = reason;
+    change_state(it, slot_state::closed);
+}
+
+pool_state::slot_list::iterator pool_state::find(slot_id id, slot_state expected) {
+    const auto entry = index_.find(id);
+    if (entry == index_.end() || entry->second->state != expected) {
+        throw std::logic_error("pool_state: slot not in the expected state");
+    }
+    return entry->second;
+}
+
+bool pool_state::expired(const slot& s, pool_clock::time_point now) const {
+    return now - s.created_at >= limits_.max_lifetime;
+}
+
+std::optional<checkout> pool_state::take_idle() {
+    const auto now = clock_();
+    while (!list(slot_state::idle).empty()) {
+        auto it = std::prev(list(slot_state::idle).end());  // newest first: LIFO keeps hot ones warm
+        if (expired(*it, now)) {
+            close(it, close_reason::max_lifetime);
+            continue;
+        }
+        const bool stale = now - it->last_used >= limits_.validate_after;
+        change_state(it, slot_state::busy);
+        it->last_used = now;
+        return checkout{it->id, it->resource.get(), stale};
+    }
+    return std::nullopt;
+}
+
+std::optional<waiter_id> pool_state::add_waiter() {
+    if (waiters_.size() >= limits_.max_waiters) {
+        return std::nullopt;
+    }
+    waiters_.push_back(next_waiter_);
+    return next_waiter_++;
+}
+
+bool pool_state::remove_waiter(waiter_id id) {
+    const auto it = std::find(waiters_.begin(), waiters_.end(), id);
+    if (it == waiters_.end()) {
+        return false;
+    }
+    waiters_.erase(it);
+    return true;
+}
+
+std::vector<waiter_id> pool_state::take_waiters() {
+    std::vector<waiter_id> all(waiters_.begin(), waiters_.end());
+    waiters_.clear();
+    return all;
+}
+
+std::optional<grant> pool_state::serve_next_waiter() {
+    if (waiters_.empty()) {
+        return std::nullopt;
+    }
+    auto lease = take_idle();
+    if (!lease) {
+        return std::nullopt;
+    }
+    const waiter_id waiter = waiters_.front();
+    waiters_.pop_front();
+    return grant{waiter, *lease};
+}
+
+std::size_t pool_state::wanted_opens() const {
+    if (draining_) {
+        return 0;
+    }
+    const std::size_t opening = opening_count();
+    const std::size_t uncovered = waiters_.size() > opening ? waiters_.size() - opening : 0;
+    const std::size_t below_min = limits_.min_size > total() ? limits_.min_size - total() : 0;
+    const std::size_t room = limits_.max_size > total() ? limits_.max_size - total() : 0;
+    const std::size_t open_room =
+        limits_.max_opening > opening ? limits_.max_opening - opening : 0;
+    return std::min({std::max(uncovered, below_min), room, open_room});
+}
+
+slot_id pool_state::begin_open() {
+    const auto now = clock_();
+    auto& opening = list(slot_state::opening);
+    opening.push_back(slot{next_slot_, slot_state::opening, now, now, close_reason::broken, nullptr});
+    index_[next_slot_] = std::prev(opening.end());
+    return next_slot_++;
+}
+
+void pool_state::open_succeeded(slot_id id, std::unique_ptr<pooled_resource> resource) {
+    auto it = find(id, slot_state::opening);
+    const auto now = clock_();
+    it->resource = std::move(resource);
+    it->created_at = now;
+    it->last_used = now;
+    if (draining_) {
+        close(it, close_reason::draining);
+        return;
+    }
+    change_state(it, slot_state::idle);
+}
+
+void pool_state::open_failed(slot_id id) { close(find(id, slot_state::opening), close_reason::open_failed); }
+
+void pool_state::release(slot_id id, bool broken) {
+    auto it = find(id, slot_state::busy);
+    const auto now = clock_();
+    if (broken) {
+        close(it, close_reason::broken);
+    } else if (draining_) {
+        close(it, close_reason::draining);
+    } else if (expired(*it, now)) {
+        close(it, close_reason::max_lifetime);
+    } else {
+        it->last_used = now;
+        change_state(it, slot_state::idle);
+    }
+}
+
+void pool_state::discard(slot_id id, close_reason reason) { close(find(id, slot_state::busy), reason); }
+
+void pool_state::run_janitor() {
+    const auto now = clock_();
+    auto& idle = list(slot_state::idle);
+    // Oldest-used first (the front), so the warm end of the LIFO list survives.
+    for (auto it = idle.begin(); it != idle.end();) {
+        auto current = it++;
+        if (expired(*current, now)) {
+            close(current, close_reason::max_lifetime);
+        } else if (now - current->last_used >= limits_.idle_timeout && total() > limits_.min_size) {
+            close(current, close_reason::idle_timeout);
+        }
+    }
+}
+
+void pool_state::start_drain() {
+    draining_ = true;
+    auto& idle = list(slot_state::idle);
+    while (!idle.empty()) {
+        close(idle.begin(), close_reason::draining);
+    }
+}
+
+std::vector<closed_slot> pool_state::take_closed() {
+    std::vector<closed_slot> out;
+    auto& closed = list(slot_state::closed);
+    for (auto& s : closed) {
+        index_.erase(s.id);
+        out.push_back(closed_slot{s.id, s.reason, std::move(s.resource)});
+    }
+    closed.clear();
+    return out;
+}
+
+}  // namespace tds_pool
