@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cctype>
 #include <regex>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "conf/parse_sections.hpp"
@@ -84,13 +86,13 @@ param_config parse_param(const YAML::Node& node) {
 
 namespace {
 
-/// An HTTP method token, upper-cased.
+/// An HTTP method token, upper-cased; "*" stands for every method.
 std::string read_method(const YAML::Node& value) {
     std::string method = read_string(value);
     const bool token = !method.empty() && std::all_of(method.begin(), method.end(),
                                                       [](unsigned char c) { return std::isalpha(c) != 0; });
-    if (!token) {
-        fail(value, "an HTTP method is a word such as GET or POST");
+    if (!token && method != "*") {
+        fail(value, "an HTTP method is a word such as GET or POST, or *");
     }
     std::transform(method.begin(), method.end(), method.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -212,17 +214,34 @@ route_config parse_route(const YAML::Node& node) {
     return out;
 }
 
+namespace {
+
+/// The method both sets serve, if any; "*" serves every method.
+std::optional<std::string> shared_method(const std::vector<std::string>& a,
+                                         const std::vector<std::string>& b) {
+    for (const std::string& method : a) {
+        for (const std::string& other : b) {
+            if (method == other || method == "*" || other == "*") {
+                return method == "*" ? other : method;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 std::vector<route_config> parse_routes(const YAML::Node& node) {
     std::vector<route_config> out;
-    std::set<std::string> seen;  // "METHOD shape"
+    std::map<std::string, std::vector<std::string>> methods_by_shape;
     for (const YAML::Node& item : read_sequence(node)) {
         route_config route = parse_route(item);
         const std::string shape = std::get<route_path_info>(check_route_path(route.path)).shape;
-        for (const std::string& method : route.methods) {
-            if (!seen.insert(method + " " + shape).second) {
-                fail(at(item, "path"), "another route already serves " + method + " " + route.path);
-            }
+        std::vector<std::string>& served = methods_by_shape[shape];
+        if (const auto method = shared_method(route.methods, served)) {
+            fail(at(item, "path"), "another route already serves " + *method + " " + route.path);
         }
+        served.insert(served.end(), route.methods.begin(), route.methods.end());
         out.push_back(std::move(route));
     }
     return out;

@@ -127,7 +127,8 @@ TEST_CASE("methods: list or single, upper-cased, not both, not empty", "[conf][v
     CHECK(load_error("routes:\n  - {methods: [GET, get], path: /a}\n") ==
           "t.yaml:2:21: method GET listed twice");
     CHECK(load_error("routes:\n  - {method: 'GE T', path: /a}\n") ==
-          "t.yaml:2:14: an HTTP method is a word such as GET or POST");
+          "t.yaml:2:14: an HTTP method is a word such as GET or POST, or *");
+    CHECK(load("routes:\n  - {method: '*', path: /a}\n").routes[0].methods == std::vector<std::string>{"*"});
 }
 
 TEST_CASE("the same method and path may not be served twice", "[conf][validation]") {
@@ -147,6 +148,16 @@ routes:
   - {path: /app/*}
   - {path: /app/*, tenant_required: false}
 )") == "t.yaml:3:12: another route already serves GET /app/*");
+    CHECK(load_error(R"(
+routes:
+  - {method: POST, path: /a}
+  - {method: '*', path: /a}
+)") == "t.yaml:3:25: another route already serves POST /a");
+    CHECK(load_error(R"(
+routes:
+  - {methods: ['*'], path: /a}
+  - {method: DELETE, path: /a}
+)") == "t.yaml:3:28: another route already serves DELETE /a");
     // A prefix and a literal path with the same text are different patterns.
     CHECK(load_error(R"(
 routes:
