@@ -1,40 +1,72 @@
 #include "tests/tdsd/tsql_rewrite.hpp"
 
-#include <cctype>
+#include <utility>
+
+#include "tests/tdsd/tsql_lexer.hpp"
+#include "tests/tdsd/tsql_rewrite_steps.hpp"
+#include "tests/tdsd/tsql_statements.hpp"
 
 namespace tdsd {
 
-rewrite_result rewrite_tsql(std::string_view tsql) {
-  return rewrite_result{std::string(tsql), std::nullopt};
+std::size_t matching_paren(const tsql_statement& statement, std::size_t open) {
+  int depth = 0;
+  for (std::size_t i = open; i < statement.size(); ++i) {
+    if (is_symbol(statement[i], "(")) ++depth;
+    if (is_symbol(statement[i], ")") && --depth == 0) return i;
+  }
+  return std::string::npos;
+}
+
+tsql_token raw_token(std::string text, bool space_before) {
+  return tsql_token{tsql_token_kind::raw, std::move(text), space_before};
+}
+
+bool word_at(const tsql_statement& statement, std::size_t index, std::string_view keyword) {
+  return index < statement.size() && is_word(statement[index], keyword);
+}
+
+bool symbol_at(const tsql_statement& statement, std::size_t index, std::string_view symbol) {
+  return index < statement.size() && is_symbol(statement[index], symbol);
 }
 
 namespace {
 
-bool is_go_line(std::string_view line) {
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.front()))) line.remove_prefix(1);
-  while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
-  return line.size() == 2 && std::toupper(static_cast<unsigned char>(line[0])) == 'G' &&
-         std::toupper(static_cast<unsigned char>(line[1])) == 'O';
+rewrite_result unsupported(const std::string& construct) {
+  return rewrite_result{{}, "unsupported T-SQL construct: " + construct};
+}
+
+// An ordinary statement goes through every step; the first refusal wins.
+construct_error rewrite_ordinary(tsql_statement& statement) {
+  using step = construct_error (*)(tsql_statement&);
+  for (const step s : {rewrite_expressions, rewrite_ddl, rewrite_top, rewrite_offset_fetch,
+                       rewrite_output}) {
+    if (auto error = s(statement)) return error;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
-std::vector<std::string> split_go_batches(std::string_view script) {
-  std::vector<std::string> batches;
-  std::string current;
-  while (!script.empty()) {
-    const auto end = script.find('\n');
-    const auto line = script.substr(0, end);
-    if (is_go_line(line)) {
-      batches.push_back(std::move(current));
-      current.clear();
-    } else {
-      current.append(line).push_back('\n');
+rewrite_result rewrite_tsql(std::string_view tsql) {
+  auto lexed = lex_tsql(tsql);
+  if (lexed.error) return rewrite_result{{}, "T-SQL syntax error: " + *lexed.error};
+  std::string sql;
+  for (auto& statement : split_statements(lexed.tokens)) {
+    auto control = rewrite_control_statement(statement);
+    if (control.error) return unsupported(*control.error);
+    if (control.handled) {
+      if (!control.replacement.empty() && rewrite_ordinary(control.replacement)) {
+        return unsupported("IF");
+      }
+      statement = std::move(control.replacement);
+    } else if (auto error = rewrite_ordinary(statement)) {
+      return unsupported(*error);
     }
-    script.remove_prefix(end == std::string_view::npos ? script.size() : end + 1);
+    if (statement.empty()) continue;
+    if (!sql.empty()) sql += ";\n";
+    sql += render_tokens(statement);
   }
-  batches.push_back(std::move(current));
-  return batches;
+  return rewrite_result{std::move(sql), std::nullopt};
 }
 
 }  // namespace tdsd

@@ -1,5 +1,35 @@
 #pragma once
-// T-SQL -> SQLite rewriting for tdsd (this file's body is a pass-through placeholder).
+// T-SQL -> SQLite rewriting for tdsd: the T-SQL that the gateway, the demo data and the
+// interop clients send becomes SQL that SQLite runs with the same result, and whatever
+// cannot be translated is refused with the name of the construct.
+//
+// Type names (the server maps a column's declared type back to a TDS type):
+//   NVARCHAR(MAX), NCHAR(MAX)  -> NTEXT   (server: NVARCHAR(MAX))
+//   VARCHAR(MAX)               -> TEXT    (server: NVARCHAR(MAX))
+//   VARBINARY(MAX)             -> BLOB    (server: VARBINARY(MAX))
+//   NVARCHAR(n), DATETIME2, BIT, ... kept as written
+//   INT|BIGINT IDENTITY(s,i) PRIMARY KEY -> INTEGER PRIMARY KEY AUTOINCREMENT
+//   CAST(x AS DATE|DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
+//     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)
+// Statements: SET <option> ... is dropped (an empty result is a no-op batch);
+//   BEGIN TRAN / COMMIT / ROLLBACK [TRAN[SACTION]] -> BEGIN / COMMIT / ROLLBACK;
+//   WAITFOR DELAY 'hh:mm:ss.mmm' -> SELECT tdsd_sleep(ms);
+//   IF OBJECT_ID('x') IS NOT NULL DROP TABLE x -> DROP TABLE IF EXISTS x;
+//   TRUNCATE TABLE x -> DELETE FROM x.
+// Clauses: SELECT TOP n / TOP (expr) -> LIMIT at the end of that SELECT (statement or
+//   parenthesised subquery); OFFSET x ROWS FETCH NEXT y ROWS ONLY -> LIMIT y OFFSET x;
+//   OUTPUT INSERTED.a / DELETED.a -> RETURNING a; WITH (NOLOCK) hints dropped.
+// Expressions: GETDATE(), GETUTCDATE(), SYSDATETIME(), SYSUTCDATETIME() -> UTC
+//   strftime('%Y-%m-%d %H:%M:%f','now'); ISNULL -> IFNULL; LEN(x) -> length(rtrim(x));
+//   SUBSTRING -> substr; SCOPE_IDENTITY(), @@IDENTITY -> last_insert_rowid();
+//   @@ROWCOUNT -> changes(); @@SPID -> tdsd_spid(); [name] -> "name"; N'..' -> '..';
+//   0x1F -> X'1F'; the dbo. schema prefix is dropped.
+// Refused: USE, CREATE/DROP DATABASE, procedures, functions, triggers, EXEC, MERGE,
+//   cursors, DECLARE, table variables, #temp tables, CROSS/OUTER APPLY, PIVOT,
+//   TRY...CATCH, BEGIN...END, IF (other than the DROP TABLE idiom), WHILE, SELECT INTO,
+//   TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE, OUTPUT ... INTO, other @@vars.
+// Not translated (SQLite's own meaning applies): '+' between strings (use ||), CONVERT,
+//   string length limits of NVARCHAR(n) in CAST, GETDATE() being UTC.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,14 +39,15 @@ namespace tdsd {
 
 /// The outcome of rewriting one batch: SQLite SQL, or why it cannot be run.
 struct rewrite_result {
-  std::string sql;
+  std::string sql;                   // statements joined with ";\n"; empty: nothing to run
   std::optional<std::string> error;  // "unsupported T-SQL construct: X"
 };
 
 /// Rewrites T-SQL statement(s) into SQLite SQL.
 rewrite_result rewrite_tsql(std::string_view tsql);
 
-/// Splits an init script into batches at lines holding only `GO`.
+/// Splits an init script into batches at lines holding only `GO` (optionally `GO n`,
+/// which repeats the batch n times); lines inside literals and comments never split.
 std::vector<std::string> split_go_batches(std::string_view script);
 
 }  // namespace tdsd

@@ -1,0 +1,54 @@
+#pragma once
+// The steps of rewrite_tsql, one concern per file (tsql_control.cpp, tsql_expressions.cpp,
+// tsql_clauses.cpp, tsql_ddl.cpp). Each step edits one statement's tokens in place and
+// returns the name of a construct it cannot translate, if it met one.
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "tests/tdsd/tsql_statements.hpp"
+
+namespace tdsd {
+
+/// The name of an unsupported construct ("MERGE"), or nothing when the step succeeded.
+using construct_error = std::optional<std::string>;
+
+/// How a statement handled as a whole (SET, BEGIN TRAN, WAITFOR, IF, USE...) came out.
+struct control_outcome {
+  bool handled = false;        // false: an ordinary statement, run the other steps
+  tsql_statement replacement;  // empty: drop the statement
+  construct_error error;
+};
+
+/// Statements translated or rejected as a whole, chosen by their first word.
+control_outcome rewrite_control_statement(const tsql_statement& statement);
+
+/// Functions, system variables, type names, schema prefixes, hints, rejected keywords.
+construct_error rewrite_expressions(tsql_statement& statement);
+
+/// SELECT TOP n -> LIMIT n, in the statement and in parenthesised subqueries.
+construct_error rewrite_top(tsql_statement& statement);
+
+/// ORDER BY ... OFFSET x ROWS FETCH NEXT y ROWS ONLY -> LIMIT y OFFSET x.
+construct_error rewrite_offset_fetch(tsql_statement& statement);
+
+/// INSERT/UPDATE/DELETE ... OUTPUT INSERTED.a ... -> ... RETURNING a.
+construct_error rewrite_output(tsql_statement& statement);
+
+/// CREATE TABLE/INDEX: IDENTITY primary keys, CLUSTERED, filegroups.
+construct_error rewrite_ddl(tsql_statement& statement);
+
+/// The index of the `)` matching the `(` at `open`, or npos.
+std::size_t matching_paren(const tsql_statement& statement, std::size_t open);
+
+/// A token holding SQLite text made by a rewrite.
+tsql_token raw_token(std::string text, bool space_before = true);
+
+/// True when statement[index] exists and is the bare word `keyword`.
+bool word_at(const tsql_statement& statement, std::size_t index, std::string_view keyword);
+
+/// True when statement[index] exists and is the symbol `symbol`.
+bool symbol_at(const tsql_statement& statement, std::size_t index, std::string_view symbol);
+
+}  // namespace tdsd
