@@ -1,0 +1,42 @@
+#pragma once
+// The live client connections: counted for the connection cap, reachable for a drain.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace gateway {
+
+class session;
+
+/// Registry of open sessions. Sessions are only reached through their own strand.
+class connection_tracker {
+public:
+    /// Registers a session; returns its id for remove().
+    std::uint64_t add(const std::shared_ptr<session>& s);
+
+    /// Forgets a session (called from its destructor).
+    void remove(std::uint64_t id) noexcept;
+
+    /// Number of open client connections.
+    std::size_t size() const;
+
+    /// True once a drain started: idle connections close, no new ones are served.
+    bool draining() const;
+
+    /// Starts the drain: every session is told on its strand to finish and close.
+    void begin_drain();
+
+    /// Closes every connection now (the drain timeout ran out).
+    void close_all();
+
+private:
+    mutable std::mutex mutex_;
+    std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;
+    std::uint64_t next_id_ = 1;
+    bool draining_ = false;
+};
+
+}  // namespace gateway

@@ -1,0 +1,88 @@
+#include "gateway/dispatcher.hpp"
+
+#include <exception>
+#include <variant>
+
+#include "gateway/builtin_endpoints.hpp"
+#include "gateway/json_response.hpp"
+#include "gateway/log.hpp"
+#include "router/dispatch.hpp"
+#include "router/request_target.hpp"
+
+namespace gateway {
+
+namespace {
+
+/// The parts of the request that may name a tenant; views point into `req`.
+router::request_facts collect_facts(const request& req, const router::parsed_target& target,
+                                    const conf::config& config) {
+    router::request_facts facts;
+    facts.target = &target;
+    facts.host = req[http::field::host];
+    const auto [first, last] = req.equal_range(config.tenant_resolution.header);
+    for (auto it = first; it != last; ++it) facts.tenant_headers.push_back(it->value());
+    // token_tenant stays empty until signed tokens are verified here
+    return facts;
+}
+
+/// Runs the handler, turning an escaped exception into a 500 (a bug, logged).
+asio::awaitable<response> run_handler(route_handler& handler, request_context& ctx) {
+    std::exception_ptr failure;
+    try {
+        co_return co_await handler.handle(ctx);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    std::string what = "unknown exception";
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+    }
+    log_error("handler failed", {{"request_id", ctx.request_id}, {"error", what}});
+    co_return error_response(500, "internal_error", "the request could not be handled",
+                             ctx.request_id);
+}
+
+}  // namespace
+
+asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
+                                           std::shared_ptr<const runtime_state> state,
+                                           const handler_set& handlers,
+                                           asio::any_io_executor executor) {
+    dispatch_outcome out;
+    auto parsed = router::parse_target(req.target());
+    if (const auto* error = std::get_if<router::http_error>(&parsed)) {
+        out.res = error_response(*error, request_id);
+        co_return out;
+    }
+    const auto& target = std::get<router::parsed_target>(parsed);
+    const std::string_view method = req.method_string();
+
+    if (auto builtin = builtin_response(method, target.path, *state, request_id)) {
+        out.res = std::move(*builtin);
+        co_return out;
+    }
+
+    const auto facts = collect_facts(req, target, state->config());
+    const auto decision = router::decide(state->routes(), state->tenants(), method, facts);
+    if (decision.tenant.code) out.tenant = *decision.tenant.code;
+    if (decision.match.route) out.route = decision.match.route->path;
+    if (decision.error) {
+        out.res = error_response(*decision.error, request_id);
+        co_return out;
+    }
+
+    route_handler* handler = handlers.find(decision.match.route->kind);
+    if (handler == nullptr) {
+        out.res = error_response(501, "not_implemented",
+                                 "this kind of route is not available in this build", request_id);
+        co_return out;
+    }
+    request_context ctx{req, target, decision, state, std::move(request_id), std::move(executor)};
+    out.res = co_await run_handler(*handler, ctx);
+    co_return out;
+}
+
+}  // namespace gateway

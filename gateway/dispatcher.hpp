@@ -1,0 +1,29 @@
+#pragma once
+// From a complete request to its response: built-in endpoints first, then the router's
+// decision (tenant + route), then the handler of the route's kind.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "gateway/handler_set.hpp"
+#include "gateway/http_types.hpp"
+#include "gateway/runtime_state.hpp"
+
+namespace gateway {
+
+/// A response and what the access log says about how it was decided.
+struct dispatch_outcome {
+    response res;
+    std::optional<std::string> tenant;  ///< resolved company code, if any
+    std::optional<std::string> route;   ///< matched route pattern, if any
+};
+
+/// Answers one request. Never throws for a bad request: every refusal is a JSON error.
+/// `req` and `handlers` must stay alive until the returned awaitable completes.
+asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
+                                           std::shared_ptr<const runtime_state> state,
+                                           const handler_set& handlers,
+                                           asio::any_io_executor executor);
+
+}  // namespace gateway

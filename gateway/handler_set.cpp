@@ -1,0 +1,22 @@
+#include "gateway/handler_set.hpp"
+
+#include "gateway/echo_handler.hpp"
+
+namespace gateway {
+
+void handler_set::set(conf::route_kind kind, std::unique_ptr<route_handler> handler) {
+    handlers_.at(static_cast<std::size_t>(kind)) = std::move(handler);
+}
+
+route_handler* handler_set::find(conf::route_kind kind) const noexcept {
+    const auto index = static_cast<std::size_t>(kind);
+    return index < handlers_.size() ? handlers_[index].get() : nullptr;
+}
+
+handler_set make_default_handlers() {
+    handler_set handlers;
+    handlers.set(conf::route_kind::echo, std::make_unique<echo_handler>());
+    return handlers;
+}
+
+}  // namespace gateway

@@ -1,0 +1,51 @@
+#include "gateway/log.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+namespace gateway {
+
+void write_line(std::string line) {
+    line.push_back('\n');
+    const char* data = line.data();
+    std::size_t left = line.size();
+    // A pipe or file takes the whole line in one call; loop only for the rare short write.
+    while (left > 0) {
+        const ssize_t n = ::write(STDOUT_FILENO, data, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return;  // stdout is gone: logging must never take the server down
+        }
+        data += n;
+        left -= static_cast<std::size_t>(n);
+    }
+}
+
+std::string iso_time_now() {
+    using namespace std::chrono;
+    const auto now = system_clock::now();
+    const std::time_t secs = system_clock::to_time_t(now);
+    const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm utc{};
+    gmtime_r(&secs, &utc);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                       millis);
+}
+
+void log_event(std::string_view level, std::string_view msg, boost::json::object fields) {
+    boost::json::object line;
+    line["time"] = iso_time_now();
+    line["level"] = level;
+    line["msg"] = msg;
+    for (auto& field : fields) line[field.key()] = std::move(field.value());
+    write_line(boost::json::serialize(line));
+}
+
+}  // namespace gateway

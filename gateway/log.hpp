@@ -1,0 +1,37 @@
+#pragma once
+// Structured logging: every line on stdout is one JSON object, written with a single
+// write(2) call so lines from different threads never interleave and no lock is shared.
+
+#include <string>
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+namespace gateway {
+
+/// Writes one already formatted line (a newline is appended) to stdout in one call.
+void write_line(std::string line);
+
+/// The current time as ISO-8601 UTC with milliseconds: "2026-11-27T07:24:09.123Z".
+std::string iso_time_now();
+
+/// Logs {"time","level","msg", ...fields} as one JSON line.
+void log_event(std::string_view level, std::string_view msg,
+               boost::json::object fields = {});
+
+/// Logs an informational event.
+inline void log_info(std::string_view msg, boost::json::object fields = {}) {
+    log_event("info", msg, std::move(fields));
+}
+
+/// Logs something an operator should look at.
+inline void log_warn(std::string_view msg, boost::json::object fields = {}) {
+    log_event("warn", msg, std::move(fields));
+}
+
+/// Logs a failure.
+inline void log_error(std::string_view msg, boost::json::object fields = {}) {
+    log_event("error", msg, std::move(fields));
+}
+
+}  // namespace gateway

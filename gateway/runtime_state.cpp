@@ -1,0 +1,29 @@
+#include "gateway/runtime_state.hpp"
+
+#include "conf/loader.hpp"
+
+namespace gateway {
+
+runtime_state::runtime_state(conf::config config)
+    : config_(std::move(config)), routes_(config_.routes), tenants_(config_.tenant_resolution) {}
+
+std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path) {
+    return std::make_shared<const runtime_state>(conf::load_file(path));
+}
+
+state_holder::state_holder(std::shared_ptr<const runtime_state> initial)
+    : current_(std::move(initial)) {}
+
+std::shared_ptr<const runtime_state> state_holder::get() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+}
+
+void state_holder::set(std::shared_ptr<const runtime_state> next) {
+    std::lock_guard lock(mutex_);
+    current_.swap(next);
+    // `next` now holds the old state; it is freed when the parameter dies, after the
+    // lock is released, so a large teardown never blocks other threads' get().
+}
+
+}  // namespace gateway

@@ -1,0 +1,56 @@
+#pragma once
+// Everything built from one configuration file. A request takes a snapshot at its start
+// and keeps it to the end, so a reload never changes the rules under a running request.
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "conf/config.hpp"
+#include "router/route_table.hpp"
+#include "router/tenant_resolver.hpp"
+
+namespace gateway {
+
+/// One loaded configuration with the router objects built from it, immutable.
+class runtime_state {
+public:
+    /// Builds the route table and tenant resolver once for this configuration.
+    explicit runtime_state(conf::config config);
+    runtime_state(const runtime_state&) = delete;
+    runtime_state& operator=(const runtime_state&) = delete;
+
+    /// The configuration as loaded.
+    const conf::config& config() const noexcept { return config_; }
+    /// Routes of this configuration.
+    const router::route_table& routes() const noexcept { return routes_; }
+    /// Tenant resolution of this configuration.
+    const router::tenant_resolver& tenants() const noexcept { return tenants_; }
+
+private:
+    conf::config config_;
+    router::route_table routes_;
+    router::tenant_resolver tenants_;
+};
+
+/// Loads and validates a file into a new state; throws conf::config_error.
+std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path);
+
+/// The state new requests use; swapped whole on reload.
+class state_holder {
+public:
+    /// Starts with an already loaded state.
+    explicit state_holder(std::shared_ptr<const runtime_state> initial);
+
+    /// A snapshot to use for one request or one connection step.
+    std::shared_ptr<const runtime_state> get() const;
+
+    /// Makes `next` the state of every request that starts from now on.
+    void set(std::shared_ptr<const runtime_state> next);
+
+private:
+    mutable std::mutex mutex_;  // held only to copy or swap the pointer
+    std::shared_ptr<const runtime_state> current_;
+};
+
+}  // namespace gateway

@@ -1,0 +1,155 @@
+#include "gateway/server.hpp"
+
+#include <chrono>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "conf/loader.hpp"
+#include "gateway/listener.hpp"
+#include "gateway/log.hpp"
+
+namespace gateway {
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto drain_poll = std::chrono::milliseconds(20);
+
+/// co_spawn completion for the server's own coroutines: a failure there is fatal.
+void report_task_end(std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        log_error("server task failed", {{"error", e.what()}});
+    } catch (...) {
+        log_error("server task failed", {{"error", "unknown exception"}});
+    }
+    std::terminate();
+}
+
+bool same_listener(const conf::listen_config& a, const conf::listen_config& b) {
+    return a.address == b.address && a.port == b.port && a.io_threads == b.io_threads;
+}
+
+}  // namespace
+
+server::server(std::string config_path, std::shared_ptr<const runtime_state> initial,
+               handler_set handlers)
+    : config_path_(std::move(config_path)),
+      state_(std::move(initial)),
+      handlers_(std::move(handlers)),
+      services_{state_, handlers_, connections_},
+      control_(asio::make_strand(io_context_)),
+      acceptor_(control_),
+      signals_(control_, SIGINT, SIGTERM, SIGHUP) {}
+
+bool server::open_listener() {
+    const auto& listen = state_.get()->config().listen;
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(listen.address, ec);
+    if (ec) {
+        log_error("invalid listen address", {{"address", listen.address}});
+        return false;
+    }
+    const asio::ip::tcp::endpoint endpoint{address, listen.port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+        log_error("cannot listen", {{"address", listen.address}, {"port", listen.port},
+                                    {"error", ec.message()}});
+        return false;
+    }
+    return true;
+}
+
+int server::run() {
+    if (!open_listener()) return 1;
+    const auto bound = acceptor_.local_endpoint();
+    const unsigned threads = std::max(1u, state_.get()->config().listen.io_threads);
+    log_info("started", {{"config", config_path_}, {"io_threads", threads}});
+    // Plain text on purpose: scripts and tests wait for exactly this line.
+    write_line(fmt::format("tenant-gateway listening on {}:{}", bound.address().to_string(),
+                           bound.port()));
+
+    asio::co_spawn(control_, accept_loop(acceptor_, services_, io_context_.get_executor()),
+                   report_task_end);
+    asio::co_spawn(control_, watch_signals(this), report_task_end);
+
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { io_context_.run(); });
+    io_context_.run();
+    for (auto& worker : workers) worker.join();
+    log_info("stopped");
+    return 0;
+}
+
+asio::awaitable<void> server::watch_signals(server* self) {
+    for (;;) {
+        auto [ec, signal] = co_await self->signals_.async_wait(nothrow);
+        if (ec) co_return;  // cancelled at the end of the drain
+        if (signal == SIGHUP) {
+            self->reload();
+        } else if (!self->draining_) {
+            log_info("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+            self->begin_drain();
+        } else {
+            log_warn("second stop signal: closing every connection now");
+            self->connections_.close_all();
+        }
+    }
+}
+
+void server::begin_drain() {
+    draining_ = true;
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    connections_.begin_drain();
+    asio::co_spawn(control_, drain(this), report_task_end);
+}
+
+asio::awaitable<void> server::drain(server* self) {
+    const auto limit = self->state_.get()->config().limits.drain_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    asio::steady_timer timer(self->io_context_);
+    while (self->connections_.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(drain_poll);
+        co_await timer.async_wait(nothrow);
+    }
+    if (const auto left = self->connections_.size(); left > 0) {
+        log_warn("drain timeout: closing connections still open", {{"connections", left}});
+    }
+    beast::error_code ignored;
+    self->signals_.cancel(ignored);
+    self->io_context_.stop();
+}
+
+void server::reload() {
+    std::shared_ptr<const runtime_state> next;
+    try {
+        next = load_runtime_state(config_path_);
+    } catch (const std::exception& e) {
+        // The old configuration keeps serving; the operator sees why in the log.
+        log_error("config reload refused", {{"config", config_path_}, {"error", e.what()}});
+        return;
+    }
+    const auto& old_listen = state_.get()->config().listen;
+    if (!same_listener(old_listen, next->config().listen)) {
+        log_warn("listen address, port and io_threads apply only after a restart");
+    }
+    state_.set(std::move(next));
+    log_info("config reloaded", {{"config", config_path_}});
+}
+
+}  // namespace gateway

@@ -1,0 +1,206 @@
+#include "gateway/session.hpp"
+
+#include <algorithm>
+#include <exception>
+#include <limits>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "gateway/connection_tracker.hpp"
+#include "gateway/dispatcher.hpp"
+#include "gateway/graceful_close.hpp"
+#include "gateway/json_response.hpp"
+#include "gateway/log.hpp"
+#include "gateway/request_id.hpp"
+#include "gateway/runtime_state.hpp"
+
+namespace gateway {
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t read_chunk = 16 * 1024;
+
+/// co_spawn completion of a session: the coroutine catches nothing, so report here.
+void report_session_end(std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        log_error("session failed", {{"error", e.what()}});
+    } catch (...) {
+        log_error("session failed", {{"error", "unknown exception"}});
+    }
+}
+
+/// True for errors of the HTTP parser (as opposed to I/O errors and timeouts).
+bool is_parse_error(const beast::error_code& ec) {
+    static const auto& category = http::make_error_code(http::error::bad_method).category();
+    return ec.category() == category && ec != http::error::end_of_stream &&
+           ec != http::error::partial_message;
+}
+
+}  // namespace
+
+session::session(asio::ip::tcp::socket socket, services& svc)
+    : stream_(std::move(socket)), svc_(svc) {}
+
+session::~session() {
+    if (id_ != 0) svc_.connections.remove(id_);
+}
+
+void session::start(asio::ip::tcp::socket socket, services& svc) {
+    auto s = std::make_shared<session>(std::move(socket), svc);
+    s->id_ = svc.connections.add(s);
+    auto executor = s->executor();
+    asio::co_spawn(executor, run(std::move(s)), report_session_end);
+}
+
+void session::on_drain() {
+    draining_ = true;
+    if (idle_) stream_.cancel();
+}
+
+void session::force_close() { stream_.close(); }
+
+asio::awaitable<void> session::run(std::shared_ptr<session> self) {
+    bool first = true;
+    while (co_await self->wait_for_request(first) && co_await self->serve_one()) first = false;
+    co_await close_gracefully(self->stream_);
+}
+
+asio::awaitable<bool> session::wait_for_request(bool first) {
+    if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
+    if (draining_ || svc_.connections.draining()) co_return false;
+    const auto state = svc_.state.get();
+    const auto& limits = state->config().limits;
+    // Idle until the first byte: only now may a drain close the connection.
+    idle_ = true;
+    stream_.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(read_chunk), nothrow);
+    idle_ = false;
+    if (ec) co_return false;
+    buffer_.commit(n);
+    co_return true;
+}
+
+asio::awaitable<bool> session::serve_one() {
+    access_entry entry;
+    entry.started = std::chrono::steady_clock::now();
+    const auto state = svc_.state.get();
+    const auto& limits = state->config().limits;
+
+    parser_type parser;
+    parser.header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    parser.body_limit(limits.max_body_bytes);
+    stream_.expires_after(limits.header_timeout);
+    if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, nothrow); ec) {
+        co_return co_await refuse(ec, parser, *state, std::move(entry));
+    }
+    entry.method = parser.get().method_string();
+    entry.path = path_without_query(parser.get().target());
+    if (!co_await answer_expect(parser, *state, entry)) co_return false;
+    if (!parser.is_done()) {
+        stream_.expires_after(limits.read_timeout);
+        if (auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, nothrow); ec) {
+            co_return co_await refuse(ec, parser, *state, std::move(entry));
+        }
+    }
+
+    request req = parser.release();
+    entry.request_id = choose_request_id(req["X-Request-Id"]);
+    auto outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor());
+    entry.tenant = std::move(outcome.tenant);
+    entry.route = std::move(outcome.route);
+    const reply_options options{req.version(), req.method() == http::verb::head,
+                                req.keep_alive(), limits.write_timeout};
+    co_return co_await send(std::move(outcome.res), std::move(entry), options);
+}
+
+asio::awaitable<bool> session::answer_expect(const parser_type& parser, const runtime_state& state,
+                                             access_entry& entry) {
+    const auto& req = parser.get();
+    const auto expect = req[http::field::expect];
+    if (expect.empty()) co_return true;
+    const auto& limits = state.config().limits;
+    if (!beast::iequals(expect, "100-continue")) {
+        entry.request_id = choose_request_id(req["X-Request-Id"]);
+        auto res = error_response(417, "expectation_failed",
+                                  "only \"Expect: 100-continue\" is supported", entry.request_id);
+        co_await send(std::move(res), std::move(entry),
+                      {req.version(), false, false, limits.write_timeout});
+        co_return false;
+    }
+    // HTTP/1.0 clients know no interim responses; nothing to say when no body follows.
+    if (req.version() < 11 || parser.is_done()) co_return true;
+    http::response<http::empty_body> go_on{http::status::continue_, 11};
+    stream_.expires_after(limits.write_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, go_on, nothrow);
+    co_return !ec;
+}
+
+asio::awaitable<bool> session::refuse(beast::error_code ec, const parser_type& parser,
+                                      const runtime_state& state, access_entry entry) {
+    const auto& limits = state.config().limits;
+    unsigned status = 400;
+    std::string code = "bad_request";
+    std::string message = "the request is not valid HTTP/1.1: " + ec.message();
+    if (ec == http::error::header_limit) {
+        status = 431;
+        code = "header_too_large";
+        message = "request line and headers exceed " + std::to_string(limits.max_header_bytes) +
+                  " bytes";
+    } else if (ec == http::error::body_limit) {
+        status = 413;
+        code = "body_too_large";
+        message = "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes";
+    } else if (!is_parse_error(ec)) {
+        co_return false;  // timeout, reset or end of stream: nobody to answer
+    }
+    unsigned version = 11;
+    if (parser.is_header_done()) {
+        const auto& req = parser.get();
+        entry.request_id = choose_request_id(req["X-Request-Id"]);
+        entry.method = req.method_string();
+        entry.path = path_without_query(req.target());
+        version = req.version();
+    } else {
+        entry.request_id = generate_request_id();
+    }
+    auto res = error_response(status, code, message, entry.request_id);
+    co_await send(std::move(res), std::move(entry), {version, false, false, limits.write_timeout});
+    co_return false;  // the stream position is unknown after a parse error: close
+}
+
+asio::awaitable<bool> session::send(response res, access_entry entry, reply_options options) {
+    const bool keep_alive =
+        options.keep_alive && !draining_ && !svc_.connections.draining();
+    res.version(options.version);
+    res.set(http::field::server, "tenant-gateway");
+    res.set("X-Request-Id", entry.request_id);
+    res.keep_alive(keep_alive);
+    entry.status = res.result_int();
+    stream_.expires_after(options.write_timeout);
+    beast::error_code ec;
+    if (options.head) {
+        // Same headers as GET, Content-Length included, and no body.
+        http::response<http::empty_body> head{std::move(res.base())};
+        std::tie(ec, std::ignore) = co_await http::async_write(stream_, head, nothrow);
+    } else {
+        entry.bytes = res.body().size();
+        std::tie(ec, std::ignore) = co_await http::async_write(stream_, res, nothrow);
+    }
+    log_access(entry);
+    co_return !ec && keep_alive;
+}
+
+}  // namespace gateway
