@@ -31,6 +31,8 @@ struct db_error {
 template <class T>
 class outcome {
 public:
+    /// An empty failure (co_spawn needs default-constructible results).
+    outcome() : state_(std::in_place_index<1>, db_error{errc::sql_error, "no result"}) {}
     /// Success.
     outcome(T value) : state_(std::in_place_index<0>, std::move(value)) {}
     /// Failure.

@@ -76,6 +76,15 @@ bool pool_state::remove_waiter(waiter_id id) {
     return true;
 }
 
+std::optional<waiter_id> pool_state::take_oldest_waiter() {
+    if (waiters_.empty()) {
+        return std::nullopt;
+    }
+    const waiter_id id = waiters_.front();
+    waiters_.pop_front();
+    return id;
+}
+
 std::vector<waiter_id> pool_state::take_waiters() {
     std::vector<waiter_id> all(waiters_.begin(), waiters_.end());
     waiters_.clear();

@@ -86,6 +86,8 @@ public:
     std::optional<waiter_id> add_waiter();
     /// Forgets a waiter that timed out; false if it was already served.
     bool remove_waiter(waiter_id id);
+    /// Removes and returns the oldest waiter (to fail it after a failed open).
+    std::optional<waiter_id> take_oldest_waiter();
     /// Removes and returns every waiter (to fail them all).
     std::vector<waiter_id> take_waiters();
     /// Gives the newest idle connection to the oldest waiter, if both exist.

@@ -1,0 +1,36 @@
+#include "tds_pool/connection_budget.hpp"
+
+namespace tds_pool {
+
+connection_budget::connection_budget(std::size_t max_total, std::size_t max_per_host)
+    : max_total_(max_total), max_per_host_(max_per_host) {}
+
+bool connection_budget::try_reserve(const std::string& host) {
+    std::lock_guard lock(mutex_);
+    auto& on_host = per_host_[host];
+    if ((max_total_ != 0 && total_ >= max_total_) || (max_per_host_ != 0 && on_host >= max_per_host_)) {
+        return false;
+    }
+    ++on_host;
+    ++total_;
+    return true;
+}
+
+void connection_budget::release(const std::string& host) {
+    std::lock_guard lock(mutex_);
+    const auto it = per_host_.find(host);
+    if (it == per_host_.end() || it->second == 0) {
+        return;
+    }
+    if (--it->second == 0) {
+        per_host_.erase(it);
+    }
+    --total_;
+}
+
+std::size_t connection_budget::total() const {
+    std::lock_guard lock(mutex_);
+    return total_;
+}
+
+}  // namespace tds_pool

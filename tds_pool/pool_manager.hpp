@@ -1,0 +1,86 @@
+#pragma once
+// The gateway's entry point to tenant databases.
+//
+//   tds_pool::pool_manager pools(ioc, config.pools);
+//   // in a coroutine on an HTTP I/O thread:
+//   tds_pool::query q{"SELECT * FROM Users WHERE Username = @username",
+//                     {{"username", tds_pool::param_type::string, std::string(name)}}};
+//   auto out = co_await pools.execute("ACME", target, std::move(q), deadline);
+//   if (!out) { map out.error().code (errc) to a status; out.error().retry_after for 503 }
+//   else { out.value().sets[0].columns / rows -> JSON }
+//
+// One pool per tenant, created on first use and keyed by the target (server, port,
+// database, user, credential fingerprint): a changed target starts a new pool and the
+// old one drains. Pools unused for unused_pool_timeout are closed. Nothing here blocks
+// the calling thread; FreeTDS runs on pools.worker_threads worker threads.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "conf/config.hpp"
+#include "tds_pool/connection_target.hpp"
+#include "tds_pool/outcome.hpp"
+#include "tds_pool/pool_stats.hpp"
+#include "tds_pool/sql_value.hpp"
+
+namespace tds_pool {
+
+namespace asio = boost::asio;
+
+class tenant_pool;
+class connection_budget;
+struct pool_registry;
+
+/// Result of pool_manager::execute: the row sets, or a db_error with its errc code,
+/// the server's error (number, severity, state, message) and a retry-after.
+using query_outcome = outcome<query_result>;
+
+/// Per-tenant FreeTDS pools behind one facade; thread-safe.
+class pool_manager {
+public:
+    /// Pools on strands of `ioc`, with `config.worker_threads` workers for FreeTDS.
+    pool_manager(asio::io_context& ioc, conf::pools_config config);
+    /// Shuts down and joins the workers (waits for running FreeTDS calls to return).
+    ~pool_manager();
+    pool_manager(const pool_manager&) = delete;
+    pool_manager& operator=(const pool_manager&) = delete;
+
+    /// Runs `q` on `tenant`'s pool for `target`, finishing by `deadline` (acquire wait
+    /// plus query time; the query time-out is the smaller of q.timeout or
+    /// pools.query_timeout and the time left).
+    asio::awaitable<query_outcome> execute(std::string tenant, connection_target target, query q,
+                                           std::chrono::steady_clock::time_point deadline);
+
+    /// Health check: SELECT 1 on a pooled connection of the tenant within `timeout`;
+    /// the latency, or the error. Recorded in the snapshot (last probe latency and time).
+    asio::awaitable<outcome<std::chrono::microseconds>> probe(std::string tenant,
+                                                              connection_target target,
+                                                              std::chrono::milliseconds timeout);
+
+    /// One snapshot per live pool (draining ones included, flagged), for /health and /metrics.
+    std::vector<pool_snapshot> snapshot() const;
+    /// Pools serving tenants now (draining ones excluded): /health "activePools".
+    std::size_t active_pools() const;
+    /// Drains and forgets the tenant's pool (e.g. tenant deactivated); no-op if none.
+    void close_tenant(const std::string& tenant);
+    /// Drains every pool; later calls to execute fail with pool_closed.
+    void shutdown();
+
+private:
+    std::shared_ptr<tenant_pool> pool_for(const std::string& tenant, const connection_target& target);
+    void start_sweeper();
+
+    asio::io_context& ioc_;
+    conf::pools_config config_;
+    std::shared_ptr<asio::thread_pool> workers_;
+    std::shared_ptr<connection_budget> budget_;
+    std::shared_ptr<pool_registry> registry_;
+};
+
+}  // namespace tds_pool

@@ -1,0 +1,451 @@
+#include "tds_pool/tenant_pool.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include "tds_pool/pool_log.hpp"
+
+namespace tds_pool {
+namespace {
+
+std::int64_t ticks(pool_clock::time_point t) { return t.time_since_epoch().count(); }
+
+// Completion of a detached co_spawn: a pool task must never take the io_context down,
+// but an escaping exception is a bug worth a log line.
+void log_if_failed(std::exception_ptr error, const char* what) {
+    if (!error) {
+        return;
+    }
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        log_line(fmt::format("{} failed: {}", what, e.what()));
+    } catch (...) {
+        log_line(fmt::format("{} failed", what));
+    }
+}
+
+template <class Fn>
+auto call_on_worker(Fn fn) -> asio::awaitable<decltype(fn())> {
+    co_return fn();
+}
+
+}  // namespace
+
+/// A coroutine parked on the strand until a connection is handed over or the deadline.
+struct tenant_pool::parked_waiter {
+    explicit parked_waiter(asio::strand<asio::any_io_executor> strand) : timer(strand) {}
+    asio::steady_timer timer;
+    std::optional<outcome<checkout>> result;
+};
+
+tenant_pool_settings tenant_pool_settings::from_config(const conf::pools_config& config) {
+    tenant_pool_settings s;
+    s.limits.min_size = config.min_size;
+    s.limits.max_size = std::max<std::size_t>(1, config.max_size);
+    s.limits.max_waiters = config.max_waiters;
+    s.limits.max_opening = std::max<std::size_t>(1, config.max_opening);
+    s.limits.idle_timeout = config.idle_timeout;
+    s.limits.max_lifetime = config.max_lifetime;
+    s.limits.validate_after = config.validate_after;
+    s.breaker = config.breaker;
+    s.connect.login_timeout = config.login_timeout;
+    s.query_timeout = config.query_timeout;
+    s.job_cap = std::max<std::size_t>(1, config.worker_threads / 2);
+    const auto shortest = std::min(config.idle_timeout, config.max_lifetime);
+    s.janitor_interval = std::clamp<std::chrono::milliseconds>(
+        shortest / 4, std::chrono::milliseconds(50), std::chrono::milliseconds(1000));
+    return s;
+}
+
+// ---- lease ----------------------------------------------------------------
+
+lease::lease(std::shared_ptr<tenant_pool> pool, checkout c) : pool_(std::move(pool)), checkout_(c) {}
+
+lease::lease(lease&& other) noexcept
+    : pool_(std::move(other.pool_)),
+      checkout_(other.checkout_),
+      broken_(other.broken_),
+      invalid_(other.invalid_) {}
+
+lease& lease::operator=(lease&& other) noexcept {
+    if (this != &other) {
+        give_back();
+        pool_ = std::move(other.pool_);
+        checkout_ = other.checkout_;
+        broken_ = other.broken_;
+        invalid_ = other.invalid_;
+    }
+    return *this;
+}
+
+lease::~lease() { give_back(); }
+
+void lease::give_back() noexcept {
+    if (!pool_) {
+        return;
+    }
+    auto pool = std::move(pool_);
+    pool_.reset();
+    const slot_id id = checkout_.slot;
+    const bool broken = broken_;
+    const bool invalid = invalid_;
+    // The bookkeeping belongs to the strand; the caller may be on any thread.
+    asio::post(pool->strand_, [pool, id, broken, invalid] { pool->on_release(id, broken, invalid); });
+}
+
+// ---- construction, janitor ------------------------------------------------
+
+tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_pool> workers,
+                         std::shared_ptr<connection_budget> budget, std::string tenant,
+                         connection_target target, tenant_pool_settings settings)
+    : strand_(asio::make_strand(io)),
+      worker_pool_(std::move(workers)),
+      workers_(worker_pool_->get_executor()),
+      budget_(std::move(budget)),
+      tenant_(std::move(tenant)),
+      target_(std::move(target)),
+      key_(target_.key()),
+      settings_(settings),
+      state_(settings.limits, [] { return pool_clock::now(); }),
+      breaker_(settings.breaker, std::hash<std::string>{}(key_)),
+      last_used_ns_(ticks(pool_clock::now())) {}
+
+void tenant_pool::start() {
+    janitor_timer_ = std::make_shared<asio::steady_timer>(strand_);
+    asio::co_spawn(strand_, janitor_loop(weak_from_this(), janitor_timer_, settings_.janitor_interval),
+                   [](std::exception_ptr e) { log_if_failed(e, "pool janitor"); });
+    asio::post(strand_, [self = shared_from_this()] { self->kick_opens(); });
+}
+
+asio::awaitable<void> tenant_pool::janitor_loop(std::weak_ptr<tenant_pool> weak,
+                                                std::shared_ptr<asio::steady_timer> timer,
+                                                std::chrono::milliseconds interval) {
+    for (;;) {
+        timer->expires_after(interval);
+        boost::system::error_code ec;
+        co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        auto self = weak.lock();
+        if (!self || self->drained_.load()) {
+            co_return;
+        }
+        self->janitor_tick();
+    }
+}
+
+void tenant_pool::janitor_tick() {
+    state_.run_janitor();
+    dispose_closed();
+    kick_opens();
+    publish();
+}
+
+void tenant_pool::touch() { last_used_ns_.store(ticks(pool_clock::now())); }
+
+pool_clock::time_point tenant_pool::last_used() const {
+    return pool_clock::time_point(pool_clock::duration(last_used_ns_.load()));
+}
+
+// ---- blocking work on the worker pool ------------------------------------
+
+asio::awaitable<void> tenant_pool::acquire_job_slot(std::shared_ptr<tenant_pool> self) {
+    if (self->jobs_running_ < self->settings_.job_cap) {
+        ++self->jobs_running_;
+        co_return;
+    }
+    // Parked until release_job_slot hands its slot over (it cancels the timer).
+    auto timer = std::make_shared<asio::steady_timer>(self->strand_, pool_clock::time_point::max());
+    self->job_waiters_.push_back(timer);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+}
+
+void tenant_pool::release_job_slot() {
+    if (!job_waiters_.empty()) {
+        job_waiters_.front()->cancel();
+        job_waiters_.pop_front();
+        return;
+    }
+    --jobs_running_;
+}
+
+template <class Fn>
+auto tenant_pool::run_blocking(std::shared_ptr<tenant_pool> self, Fn fn)
+    -> asio::awaitable<decltype(fn())> {
+    co_await asio::co_spawn(self->strand_, acquire_job_slot(self), asio::use_awaitable);
+    struct slot_guard {
+        std::shared_ptr<tenant_pool> pool;
+        ~slot_guard() {
+            asio::post(pool->strand_, [p = pool] { p->release_job_slot(); });
+        }
+    } guard{self};
+    co_return co_await asio::co_spawn(self->workers_, call_on_worker(std::move(fn)),
+                                      asio::use_awaitable);
+}
+
+// ---- acquire ---------------------------------------------------------------
+
+db_error tenant_pool::breaker_error() const {
+    db_error error{errc::tenant_db_unavailable,
+                   fmt::format("database of tenant {} is unavailable (circuit open)", tenant_)};
+    error.retry_after = breaker_.retry_after(pool_clock::now());
+    return error;
+}
+
+asio::awaitable<outcome<checkout>> tenant_pool::acquire_on_strand(std::shared_ptr<tenant_pool> self,
+                                                                  pool_clock::time_point deadline) {
+    if (self->state_.draining()) {
+        co_return db_error{errc::pool_closed, "the pool is draining"};
+    }
+    if (auto idle = self->state_.take_idle()) {
+        self->dispose_closed();
+        self->publish();
+        co_return *idle;
+    }
+    self->dispose_closed();
+    if (self->breaker_.state() == breaker_state::open &&
+        self->breaker_.retry_after(pool_clock::now()).count() > 0) {
+        co_return self->breaker_error();
+    }
+    const auto id = self->state_.add_waiter();
+    if (!id) {
+        co_return db_error{errc::pool_overloaded,
+                           fmt::format("too many requests waiting for tenant {}", self->tenant_)};
+    }
+    auto waiter = std::make_shared<parked_waiter>(self->strand_);
+    waiter->timer.expires_at(deadline);
+    self->parked_.emplace(*id, waiter);
+    self->kick_opens();
+    self->publish();
+    boost::system::error_code ec;
+    co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    // Check the result first: a hand-over may race with the deadline firing.
+    if (waiter->result) {
+        co_return std::move(*waiter->result);
+    }
+    self->state_.remove_waiter(*id);
+    self->parked_.erase(*id);
+    self->publish();
+    co_return db_error{errc::pool_timeout,
+                       fmt::format("no connection for tenant {} within the deadline", self->tenant_)};
+}
+
+asio::awaitable<outcome<lease>> tenant_pool::acquire(std::shared_ptr<tenant_pool> self,
+                                                     pool_clock::time_point deadline) {
+    auto got = co_await asio::co_spawn(self->strand_, acquire_on_strand(self, deadline),
+                                       asio::use_awaitable);
+    if (!got) {
+        co_return got.error();
+    }
+    co_return lease(self, got.value());
+}
+
+void tenant_pool::wake(waiter_id id, outcome<checkout> result) {
+    const auto it = parked_.find(id);
+    if (it == parked_.end()) {
+        return;
+    }
+    it->second->result = std::move(result);
+    it->second->timer.cancel();
+    parked_.erase(it);
+}
+
+void tenant_pool::serve_waiters() {
+    while (auto g = state_.serve_next_waiter()) {
+        wake(g->waiter, g->lease);
+    }
+}
+
+void tenant_pool::fail_all_waiters(const db_error& error) {
+    for (const waiter_id id : state_.take_waiters()) {
+        wake(id, error);
+    }
+}
+
+// ---- opening ---------------------------------------------------------------
+
+void tenant_pool::kick_opens() {
+    const std::size_t wanted = state_.wanted_opens();
+    for (std::size_t i = 0; i < wanted; ++i) {
+        if (!budget_->try_reserve(target_.server)) {
+            break;  // global caps: waiters get a released connection or time out
+        }
+        if (!breaker_.try_attempt(pool_clock::now())) {
+            budget_->release(target_.server);
+            break;
+        }
+        const slot_id id = state_.begin_open();
+        asio::co_spawn(strand_, open_one(shared_from_this(), id),
+                       [](std::exception_ptr e) { log_if_failed(e, "connection open"); });
+    }
+}
+
+asio::awaitable<void> tenant_pool::open_one(std::shared_ptr<tenant_pool> self, slot_id id) {
+    auto opened = co_await run_blocking(self, [target = self->target_, options = self->settings_.connect] {
+        return connection::open(target, options);
+    });
+    self->on_open_result(id, std::move(opened));
+}
+
+void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>> result) {
+    stats_.record_open(result.has_value());
+    if (result) {
+        state_.open_succeeded(id, std::move(result.value()));
+        breaker_.on_success();
+        serve_waiters();
+    } else {
+        state_.open_failed(id);
+        const breaker_state before = breaker_.state();
+        breaker_.on_failure(pool_clock::now());
+        stats_.record_error(result.error());
+        log_line(fmt::format("tenant {}: open failed: {}", tenant_, result.error().message));
+        if (breaker_.state() == breaker_state::open) {
+            if (before != breaker_state::open) {
+                log_line(fmt::format("tenant {}: circuit opened, retry after {} ms", tenant_,
+                                     breaker_.retry_after(pool_clock::now()).count()));
+            }
+            fail_all_waiters(breaker_error());
+        } else if (auto waiter = state_.take_oldest_waiter()) {
+            // The caller that needed this connection hears why at once, not at its deadline.
+            wake(*waiter, result.error());
+        }
+    }
+    dispose_closed();
+    kick_opens();
+    publish();
+}
+
+// ---- release, closing --------------------------------------------------------
+
+void tenant_pool::on_release(slot_id id, bool broken, bool invalid) {
+    if (invalid) {
+        state_.discard(id, close_reason::validation_failed);
+    } else {
+        state_.release(id, broken);
+    }
+    dispose_closed();
+    serve_waiters();
+    kick_opens();
+    publish();
+}
+
+void tenant_pool::dispose_closed() {
+    for (auto& closed : state_.take_closed()) {
+        budget_->release(target_.server);
+        if (closed.reason != close_reason::open_failed) {
+            stats_.record_close(close_reason_name(closed.reason));
+            log_line(fmt::format("tenant {}: closing connection {} ({})", tenant_, closed.slot,
+                                 close_reason_name(closed.reason)));
+        }
+        if (closed.resource) {
+            // dbclose touches the socket: keep it off the I/O threads.
+            asio::post(workers_, [resource = std::move(closed.resource)]() mutable { resource.reset(); });
+        }
+    }
+}
+
+void tenant_pool::drain() {
+    asio::post(strand_, [self = shared_from_this()] {
+        self->state_.start_drain();
+        self->fail_all_waiters(db_error{errc::pool_closed, "the pool is draining"});
+        self->dispose_closed();
+        self->publish();
+    });
+}
+
+void tenant_pool::publish() {
+    pool_stats::gauges g;
+    g.idle = state_.idle_count();
+    g.busy = state_.busy_count();
+    g.opening = state_.opening_count();
+    g.waiters = state_.waiter_count();
+    g.draining = state_.draining();
+    g.breaker_state = std::string(breaker_state_name(breaker_.state()));
+    g.retry_after = breaker_.retry_after(pool_clock::now());
+    stats_.set_gauges(std::move(g));
+    if (state_.drained() && !drained_.load()) {
+        drained_.store(true);
+        if (janitor_timer_) {
+            janitor_timer_->cancel();
+        }
+    }
+}
+
+pool_snapshot tenant_pool::snapshot() const {
+    pool_snapshot s;
+    s.tenant = tenant_;
+    s.server = target_.server;
+    s.port = target_.port;
+    s.database = target_.database;
+    s.max_size = settings_.limits.max_size;
+    stats_.fill(s);
+    return s;
+}
+
+// ---- queries -----------------------------------------------------------------
+
+asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tenant_pool> self,
+                                                            query q,
+                                                            pool_clock::time_point deadline) {
+    self->touch();
+    const auto started = pool_clock::now();
+    // A stale connection that fails SELECT 1 is replaced; a few rounds at most.
+    for (int round = 0;; ++round) {
+        auto got = co_await acquire(self, deadline);
+        if (!got) {
+            self->stats_.record_error(got.error());
+            co_return got.error();
+        }
+        lease held = std::move(got.value());
+        if (held.needs_validation()) {
+            connection* conn = &held.conn();
+            const auto timeout = self->settings_.validate_timeout;
+            const bool ok = co_await run_blocking(self, [conn, timeout] { return conn->validate(timeout); });
+            if (!ok) {
+                held.mark_invalid();
+                if (round < 3 && pool_clock::now() < deadline) {
+                    continue;
+                }
+                db_error error{errc::connection_lost, "pooled connections failed validation"};
+                self->stats_.record_error(error);
+                co_return error;
+            }
+        }
+        self->stats_.record_acquire_wait(pool_clock::now() - started);
+        auto timeout = q.timeout.value_or(self->settings_.query_timeout);
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - pool_clock::now());
+        timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
+        connection* conn = &held.conn();
+        const auto query_started = pool_clock::now();
+        auto result = co_await run_blocking(self, [conn, q = std::move(q), timeout] {
+            return conn->execute(q, timeout);
+        });
+        self->stats_.record_query_time(pool_clock::now() - query_started);
+        if (conn->is_dead()) {
+            held.mark_broken();
+        }
+        if (!result) {
+            self->stats_.record_error(result.error());
+        }
+        co_return result;
+    }
+}
+
+asio::awaitable<outcome<std::chrono::microseconds>> tenant_pool::probe(
+    std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout) {
+    const auto started = pool_clock::now();
+    auto result = co_await execute(self, query{"SELECT 1", {}, timeout}, started + timeout);
+    if (!result) {
+        self->stats_.record_probe(std::nullopt);
+        co_return result.error();
+    }
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(pool_clock::now() - started);
+    self->stats_.record_probe(latency);
+    co_return latency;
+}
+
+}  // namespace tds_pool

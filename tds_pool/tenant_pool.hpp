@@ -1,0 +1,179 @@
+#pragma once
+// One tenant's pool: the pool_state bookkeeping, the circuit breaker and the waiters all
+// live on the tenant's own strand; FreeTDS calls (connect, query, SELECT 1, close) run on
+// the shared bounded worker pool, at most job_cap of them per tenant at once.
+//
+// Scheduling choice: blocking db-lib calls on a bounded worker pool, not the hybrid
+// "dbsqlsend, wait for readability, read on a worker". The hybrid only saves a worker
+// while the first reply packet is in flight, needs its own cancel path for time-outs
+// (DBSETTIME then no longer applies), and FreeTDS keeps reading the rest of the reply
+// blocking anyway. Isolation comes from the per-tenant job cap (no tenant can occupy
+// more than job_cap workers, so a slow or dead tenant leaves the rest for others), the
+// max_opening cap on concurrent connects, and the breaker, which turns a dead tenant's
+// connects into immediate failures. The benchmark (scripts/bench pool) measures the
+// fast tenant's p99 with a saturated slow tenant beside it.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "conf/config.hpp"
+#include "tds_pool/circuit_breaker.hpp"
+#include "tds_pool/connection.hpp"
+#include "tds_pool/connection_budget.hpp"
+#include "tds_pool/outcome.hpp"
+#include "tds_pool/pool_state.hpp"
+#include "tds_pool/pool_stats.hpp"
+
+namespace tds_pool {
+
+namespace asio = boost::asio;
+
+/// Everything that shapes one tenant's pool, derived from conf::pools_config.
+struct tenant_pool_settings {
+    pool_limits limits;
+    conf::breaker_config breaker;
+    connect_options connect;
+    std::chrono::milliseconds query_timeout{30'000};
+    std::chrono::milliseconds validate_timeout{1'000};
+    std::size_t job_cap = 8;  ///< blocking jobs of this tenant running at once
+    std::chrono::milliseconds janitor_interval{1'000};
+
+    /// Settings from the `pools:` section (job_cap = half the workers, at least 1).
+    static tenant_pool_settings from_config(const conf::pools_config& config);
+};
+
+class tenant_pool;
+
+/// Exclusive use of one pooled connection; returns it (or destroys it if broken) when
+/// it goes out of scope.
+class [[nodiscard]] lease {
+public:
+    lease() = default;
+    /// Takes ownership of a checkout from `pool`.
+    lease(std::shared_ptr<tenant_pool> pool, checkout c);
+    lease(lease&& other) noexcept;
+    lease& operator=(lease&& other) noexcept;
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+    ~lease();
+
+    /// The leased connection; use it from one thread at a time.
+    connection& conn() const { return *static_cast<connection*>(checkout_.resource); }
+    /// True when the connection sat idle past validate_after.
+    bool needs_validation() const { return checkout_.needs_validation; }
+    /// The connection must not be reused.
+    void mark_broken() { broken_ = true; }
+    /// The connection failed validation: close it with that reason.
+    void mark_invalid() { invalid_ = true; }
+    explicit operator bool() const { return pool_ != nullptr; }
+
+private:
+    void give_back() noexcept;
+
+    std::shared_ptr<tenant_pool> pool_;
+    checkout checkout_;
+    bool broken_ = false;
+    bool invalid_ = false;
+};
+
+/// A tenant's pool; always owned by a std::shared_ptr (coroutines keep it alive).
+class tenant_pool : public std::enable_shared_from_this<tenant_pool> {
+public:
+    /// A pool for `tenant` at `target`; bookkeeping on a new strand of `io`.
+    tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_pool> workers,
+                std::shared_ptr<connection_budget> budget, std::string tenant,
+                connection_target target, tenant_pool_settings settings);
+
+    /// Starts the janitor (idle time-out, lifetime, min size).
+    void start();
+
+    /// Acquires a connection, validates it if needed, runs `q` on a worker, returns it.
+    static asio::awaitable<outcome<query_result>> execute(std::shared_ptr<tenant_pool> self,
+                                                          query q,
+                                                          pool_clock::time_point deadline);
+
+    /// A connection within `deadline`: from the idle list, a new one, or after waiting.
+    static asio::awaitable<outcome<lease>> acquire(std::shared_ptr<tenant_pool> self,
+                                                   pool_clock::time_point deadline);
+
+    /// SELECT 1 on a pooled connection within `timeout`; records latency for /health.
+    static asio::awaitable<outcome<std::chrono::microseconds>> probe(
+        std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout);
+
+    /// Stops reuse: waiters fail with pool_closed, idle connections close now, busy ones
+    /// when their query finishes.
+    void drain();
+    /// True once drained and every connection is closed.
+    bool drained() const { return drained_.load(); }
+
+    /// Counters, gauges and identity for /health and /metrics.
+    pool_snapshot snapshot() const;
+
+    const std::string& tenant() const { return tenant_; }
+    const connection_target& target() const { return target_; }
+    const std::string& key() const { return key_; }
+    /// When execute or probe last started.
+    pool_clock::time_point last_used() const;
+
+private:
+    friend class lease;
+    struct parked_waiter;
+
+    static asio::awaitable<outcome<checkout>> acquire_on_strand(std::shared_ptr<tenant_pool> self,
+                                                                pool_clock::time_point deadline);
+    static asio::awaitable<void> open_one(std::shared_ptr<tenant_pool> self, slot_id id);
+    static asio::awaitable<void> acquire_job_slot(std::shared_ptr<tenant_pool> self);
+    static asio::awaitable<void> janitor_loop(std::weak_ptr<tenant_pool> weak,
+                                              std::shared_ptr<asio::steady_timer> timer,
+                                              std::chrono::milliseconds interval);
+    template <class Fn>
+    static auto run_blocking(std::shared_ptr<tenant_pool> self, Fn fn)
+        -> asio::awaitable<decltype(fn())>;
+
+    void on_release(slot_id id, bool broken, bool invalid);
+    void on_open_result(slot_id id, outcome<std::unique_ptr<connection>> result);
+    void release_job_slot();
+    void kick_opens();
+    void serve_waiters();
+    void wake(waiter_id id, outcome<checkout> result);
+    void fail_all_waiters(const db_error& error);
+    void dispose_closed();
+    void publish();
+    void janitor_tick();
+    db_error breaker_error() const;
+    void touch();
+
+    asio::strand<asio::any_io_executor> strand_;
+    std::shared_ptr<asio::thread_pool> worker_pool_;  ///< outlives the pools' queued jobs
+    asio::thread_pool::executor_type workers_;
+    std::shared_ptr<connection_budget> budget_;
+    const std::string tenant_;
+    const connection_target target_;
+    const std::string key_;
+    const tenant_pool_settings settings_;
+
+    // Strand-only state.
+    pool_state state_;
+    circuit_breaker breaker_;
+    std::unordered_map<waiter_id, std::shared_ptr<parked_waiter>> parked_;
+    std::size_t jobs_running_ = 0;
+    std::deque<std::shared_ptr<asio::steady_timer>> job_waiters_;
+    std::shared_ptr<asio::steady_timer> janitor_timer_;
+
+    // Read from any thread.
+    pool_stats stats_;
+    std::atomic<bool> drained_{false};
+    std::atomic<std::int64_t> last_used_ns_;
+};
+
+}  // namespace tds_pool
