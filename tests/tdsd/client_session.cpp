@@ -1,0 +1,134 @@
+#include "tests/tdsd/client_session.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <sqlite3.h>
+
+#include "tests/tdsd/log.hpp"
+#include "tests/tdsd/server.hpp"
+#include "tests/tdsd/wire.hpp"
+
+namespace tdsd {
+namespace {
+
+// Spawned session coroutines end by closing their socket; anything escaping is a bug worth a line.
+void report_exception(std::exception_ptr e) {
+  if (!e) return;
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    log_event("session task failed: {}", ex.what());
+  }
+}
+
+}  // namespace
+
+client_session::client_session(server& srv, tcp::socket socket)
+    : server_(srv),
+      socket_(std::move(socket)),
+      wakeup_(socket_.get_executor()),
+      latency_timer_(socket_.get_executor()) {
+  const auto [id, spid] = srv.allocate_identity();
+  id_ = id;
+  spid_ = spid;
+  identity_.spid = spid;
+  identity_.cancel = &cancel_;
+  boost::system::error_code ec;
+  const auto remote = socket_.remote_endpoint(ec);
+  peer_ = ec ? "?" : fmt::format("{}:{}", remote.address().to_string(), remote.port());
+  socket_.set_option(tcp::no_delay(true), ec);
+}
+
+void client_session::start(std::shared_ptr<client_session> self) {
+  self->server_.register_session(self);
+  auto executor = self->socket_.get_executor();
+  asio::co_spawn(executor, serve(std::move(self)), report_exception);
+}
+
+asio::awaitable<void> client_session::serve(std::shared_ptr<client_session> self) {
+  log_event("connect {}", self->who());
+  if (self->server_.faults().stall()) {
+    log_event("{} stalled (stall fault): never answered", self->who());
+    co_await discard_loop(self);
+  } else {
+    try {
+      if (co_await self->handshake()) {
+        asio::co_spawn(self->socket_.get_executor(), read_loop(self), report_exception);
+        co_await self->process_loop();
+      }
+    } catch (const protocol_error& e) {
+      self->close(fmt::format("protocol error: {}", e.what()));
+    } catch (const boost::system::system_error& e) {
+      self->close(e.code() == asio::error::eof ? "client closed the connection"
+                                                : fmt::format("socket error: {}", e.code().message()));
+    }
+  }
+  self->close("session ended");
+  self->server_.unregister_session(self->id_);
+}
+
+asio::awaitable<void> client_session::read_loop(std::shared_ptr<client_session> self) {
+  std::string reason;
+  try {
+    for (;;) {
+      message msg = co_await read_message(self->socket_);
+      if (msg.type == packet_type::attention) self->on_attention();
+      self->inbox_.push_back(std::move(msg));
+      self->wakeup_.cancel();
+    }
+  } catch (const protocol_error& e) {
+    reason = fmt::format("protocol error: {}", e.what());
+  } catch (const boost::system::system_error& e) {
+    reason = e.code() == asio::error::eof ? "client closed the connection"
+                                          : fmt::format("socket error: {}", e.code().message());
+  }
+  self->reader_done_ = true;
+  self->close(reason);
+}
+
+asio::awaitable<void> client_session::discard_loop(std::shared_ptr<client_session> self) {
+  std::uint8_t sink[4096];
+  boost::system::error_code ec;
+  while (!ec) {
+    co_await self->socket_.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+asio::awaitable<void> client_session::send(std::vector<std::uint8_t> payload, bool end_of_message) {
+  const auto framed = frame_reply(payload, spid_, end_of_message);
+  co_await asio::async_write(socket_, asio::buffer(framed), asio::use_awaitable);
+}
+
+void client_session::on_attention() {
+  log_event("{} attention", who());
+  cancel_.cancel();
+  latency_timer_.cancel();
+  if (db_) sqlite3_interrupt(db_->get());
+}
+
+void client_session::close(const std::string& reason) {
+  if (closed_) return;
+  closed_ = true;
+  log_event("close {}: {}", who(), reason);
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  cancel_.cancel();
+  wakeup_.cancel();
+  latency_timer_.cancel();
+  if (db_) sqlite3_interrupt(db_->get());
+}
+
+void client_session::post_close(std::string reason) {
+  // Runs on the session's strand: socket operations are not thread-safe.
+  asio::post(socket_.get_executor(), [self = shared_from_this(), reason = std::move(reason)] { self->close(reason); });
+}
+
+std::string client_session::who() const {
+  return fmt::format("spid={} peer={}{}", spid_, peer_, user_.empty() ? "" : fmt::format(" user={}", user_));
+}
+
+}  // namespace tdsd

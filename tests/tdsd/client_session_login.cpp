@@ -1,0 +1,98 @@
+// The handshake half of client_session: PRELOGIN, LOGIN7, authentication, login reply.
+#include <fmt/format.h>
+
+#include "tests/tdsd/client_session.hpp"
+#include "tests/tdsd/log.hpp"
+#include "tests/tdsd/login7.hpp"
+#include "tests/tdsd/prelogin.hpp"
+#include "tests/tdsd/server.hpp"
+#include "tests/tdsd/tokens.hpp"
+#include "tests/tdsd/worker.hpp"
+
+namespace tdsd {
+namespace {
+
+std::vector<std::uint8_t> login_reply(const std::string& database) {
+  byte_writer w;
+  write_envchange_text(w, 1, database, "master");
+  write_message(w, token::info, {5701, 0, 2, fmt::format("Changed database context to '{}'.", database)});
+  write_envchange_bytes(w, 7, std::span<const std::uint8_t>(default_collation), {});
+  write_envchange_text(w, 2, "us_english", "");
+  write_message(w, token::info, {5703, 0, 1, "Changed language setting to us_english."});
+  write_login_ack(w);
+  write_envchange_text(w, 4, "4096", "4096");
+  write_done(w, token::done, done_status::final, 0, 0);
+  return std::move(w.data());
+}
+
+const login_config* find_login(const server_config& config, const std::string& user) {
+  for (const auto& l : config.logins) {
+    if (l.user == user) return &l;
+  }
+  return nullptr;
+}
+
+std::unique_ptr<sqlite_connection> open_database(std::string path, connection_identity* identity) {
+  return std::make_unique<sqlite_connection>(path, identity);
+}
+
+}  // namespace
+
+asio::awaitable<bool> client_session::handshake() {
+  message msg = co_await read_message(socket_);
+  if (msg.type == packet_type::prelogin) {
+    check_prelogin(msg.payload);
+    co_await send(prelogin_reply());
+    msg = co_await read_message(socket_);
+  }
+  if (msg.type != packet_type::login7) {
+    throw protocol_error(fmt::format("expected LOGIN7, got packet type 0x{:02x}", static_cast<int>(msg.type)));
+  }
+  co_return co_await login(parse_login7(msg.payload));
+}
+
+asio::awaitable<bool> client_session::login(const login_request& request) {
+  user_ = request.user;
+  const auto failed = fmt::format("Login failed for user '{}'.", request.user);
+  if (server_.faults().refuse_logins()) co_return co_await refuse_login("refuse_logins fault", 18456, failed);
+  const login_config* account = find_login(server_.config(), request.user);
+  if (!account) co_return co_await refuse_login("unknown user", 18456, failed);
+  if (account->password != request.password) co_return co_await refuse_login("wrong password", 18456, failed);
+
+  std::string wanted = request.database;
+  if (wanted.empty()) {
+    const auto& first = account->databases.front();
+    wanted = first == "*" ? server_.catalog().first().name : first;
+  }
+  const database_entry* db = server_.catalog().find(wanted);
+  const auto cannot_open = fmt::format("Cannot open database \"{}\" requested by the login. The login failed.", wanted);
+  if (!db || !account->may_open(wanted)) {
+    co_return co_await refuse_login(fmt::format("database {} not allowed or unknown", wanted), 4060, cannot_open);
+  }
+  std::string open_error;
+  try {
+    db_ = co_await run_on_workers<std::unique_ptr<sqlite_connection>>(
+        server_.workers(), std::bind(open_database, db->path, &identity_));
+  } catch (const std::exception& e) {
+    open_error = e.what();
+  }
+  if (!db_) co_return co_await refuse_login(fmt::format("cannot open {}: {}", db->path, open_error), 4060, cannot_open);
+  database_ = db->name;
+  server_.stats().logins++;
+  log_event("login ok {} database={} app={}", who(), database_, request.app);
+  co_await send(login_reply(database_));
+  co_return true;
+}
+
+asio::awaitable<bool> client_session::refuse_login(const std::string& why, int number, const std::string& text) {
+  server_.stats().failed_logins++;
+  log_event("login failed {}: {}", who(), why);
+  byte_writer w;
+  const std::uint8_t severity = number == 4060 ? 11 : 14;
+  write_error_done(w, server_message{number, severity, 1, text});
+  co_await send(std::move(w.data()));
+  close(fmt::format("login failed ({})", why));
+  co_return false;
+}
+
+}  // namespace tdsd

@@ -1,0 +1,215 @@
+// The request half of client_session: SQL batches, RPCs, transactions, ATTENTION.
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <optional>
+#include <random>
+
+#include "tests/tdsd/client_session.hpp"
+#include "tests/tdsd/log.hpp"
+#include "tests/tdsd/param_reader.hpp"
+#include "tests/tdsd/rpc_request.hpp"
+#include "tests/tdsd/server.hpp"
+#include "tests/tdsd/tokens.hpp"
+#include "tests/tdsd/utf16.hpp"
+#include "tests/tdsd/worker.hpp"
+
+namespace tdsd {
+namespace {
+
+std::mt19937& random_engine() {
+  thread_local std::mt19937 engine{std::random_device{}()};
+  return engine;
+}
+
+exec_outcome execute_on(std::shared_ptr<client_session> keep_alive, sqlite3* db, cancel_token* cancel,
+                        exec_request request) {
+  (void)keep_alive;  // the session (and its SQLite connection) must outlive the worker's job
+  return execute(db, *cancel, request);
+}
+
+struct transaction_result {
+  std::optional<std::string> error;
+  bool in_transaction = false;
+};
+
+// Runs one transaction statement and reports SQLite's transaction state afterwards.
+transaction_result transaction_step(std::shared_ptr<client_session> keep_alive, sqlite3* db, std::string sql) {
+  (void)keep_alive;
+  transaction_result out;
+  char* error = nullptr;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    out.error = error ? error : sqlite3_errmsg(db);
+    sqlite3_free(error);
+  }
+  out.in_transaction = sqlite3_get_autocommit(db) == 0;
+  return out;
+}
+
+std::array<std::uint8_t, 8> descriptor_bytes(std::uint64_t id) {
+  std::array<std::uint8_t, 8> out{};
+  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(id >> (8 * i));
+  return out;
+}
+
+constexpr std::uint16_t tm_begin = 5;
+constexpr std::uint16_t tm_commit = 7;
+constexpr std::uint16_t tm_rollback = 8;
+
+}  // namespace
+
+asio::awaitable<void> client_session::process_loop() {
+  for (;;) {
+    while (inbox_.empty() && !reader_done_ && !closed_) {
+      wakeup_.expires_at(asio::steady_timer::time_point::max());
+      boost::system::error_code ignored;
+      co_await wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+    }
+    if (inbox_.empty() || closed_) co_return;
+    message msg = std::move(inbox_.front());
+    inbox_.pop_front();
+    if (!co_await handle(std::move(msg))) co_return;
+  }
+}
+
+asio::awaitable<bool> client_session::handle(message msg) {
+  switch (msg.type) {
+    case packet_type::attention: {
+      // The request it cancelled (if any) has been answered: acknowledge in a message of its own.
+      cancel_.reset();
+      byte_writer w;
+      write_done(w, token::done, done_status::attention, 0, 0);
+      co_await send(std::move(w.data()));
+      co_return true;
+    }
+    case packet_type::sql_batch: {
+      const std::size_t start = skip_all_headers(msg.payload);
+      if ((msg.payload.size() - start) % 2 != 0) throw protocol_error("SQL batch text has an odd byte count");
+      exec_request request;
+      request.tsql = utf16le_to_utf8(std::span<const std::uint8_t>(msg.payload).subspan(start));
+      co_return co_await run_request(std::move(request));
+    }
+    case packet_type::rpc:
+      co_return co_await handle_rpc(msg);
+    case packet_type::transaction_manager:
+      co_return co_await handle_transaction(msg);
+    default:
+      throw protocol_error(fmt::format("unexpected packet type 0x{:02x} after login", static_cast<int>(msg.type)));
+  }
+}
+
+asio::awaitable<bool> client_session::handle_rpc(const message& msg) {
+  rpc_request rpc;
+  std::string unsupported;
+  try {
+    rpc = parse_rpc(msg.payload);
+  } catch (const unsupported_request& e) {
+    unsupported = e.what();
+  }
+  if (!unsupported.empty()) co_return co_await send_error(server_message{50000, 16, 1, unsupported}, token::done_proc);
+  if (!rpc.is_executesql()) {
+    const auto name = rpc.proc_name.empty() ? fmt::format("#{}", rpc.proc_id) : rpc.proc_name;
+    co_return co_await send_error(
+        server_message{2812, 16, 62, fmt::format("Could not find stored procedure '{}'.", name)}, token::done_proc);
+  }
+  if (rpc.params.empty() || rpc.params[0].value.type != sql_value::kind::text) {
+    co_return co_await send_error(
+        server_message{214, 16, 2, "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'."},
+        token::done_proc);
+  }
+  exec_request request;
+  request.in_proc = true;
+  request.tsql = rpc.params[0].value.bytes;
+  // The second parameter declares the others; their values are bound by name.
+  for (std::size_t i = 2; i < rpc.params.size(); ++i) request.params.push_back(std::move(rpc.params[i]));
+  co_return co_await run_request(std::move(request));
+}
+
+asio::awaitable<bool> client_session::run_request(exec_request request) {
+  server_.stats().queries++;
+  const auto faults = server_.faults().for_database(database_);
+  if (faults.drop_percent > 0 &&
+      std::uniform_int_distribution<int>(1, 100)(random_engine()) <= faults.drop_percent) {
+    close(fmt::format("drop_percent fault ({}%)", faults.drop_percent));
+    co_return false;
+  }
+  if (faults.latency.count() > 0 || faults.jitter.count() > 0) {
+    const auto extra = std::uniform_int_distribution<long>(0, static_cast<long>(faults.jitter.count()))(random_engine());
+    if (!co_await wait_latency(faults.latency + std::chrono::milliseconds(extra))) co_return !closed_;
+  }
+  request.drop_after_rows = faults.drop_after_rows;
+  exec_outcome outcome = co_await run_on_workers<exec_outcome>(
+      server_.workers(), std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request)));
+  if (closed_) co_return false;
+  if (outcome.cancelled) co_return true;  // nothing was sent; the queued ATTENTION gets its DONE
+  if (outcome.drop) {
+    co_await send(std::move(outcome.tokens.data()), false);
+    close(fmt::format("drop_after_rows fault ({} rows)", faults.drop_after_rows));
+    co_return false;
+  }
+  co_await send(std::move(outcome.tokens.data()));
+  co_return true;
+}
+
+asio::awaitable<bool> client_session::wait_latency(std::chrono::milliseconds delay) {
+  if (cancel_.cancelled()) co_return false;
+  latency_timer_.expires_after(delay);
+  boost::system::error_code ec;
+  co_await latency_timer_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  co_return !cancel_.cancelled() && !closed_;
+}
+
+asio::awaitable<bool> client_session::send_error(const server_message& m, std::uint8_t done_kind) {
+  byte_writer w;
+  write_error_done(w, m, done_kind);
+  co_await send(std::move(w.data()));
+  co_return true;
+}
+
+asio::awaitable<bool> client_session::handle_transaction(const message& msg) {
+  byte_reader r(msg.payload);
+  r.seek(skip_all_headers(msg.payload));
+  const std::uint16_t request = r.u16();
+  bool begin_after = false;
+  std::string sql;
+  if (request == tm_begin) {
+    sql = "BEGIN";
+  } else if (request == tm_commit || request == tm_rollback) {
+    r.utf16(r.u8());  // transaction name
+    begin_after = r.remaining() > 0 && (r.u8() & 0x01);
+    sql = request == tm_commit ? "COMMIT" : "ROLLBACK";
+  } else {
+    co_return co_await send_error(
+        server_message{50000, 16, 1, fmt::format("transaction manager request {} is not supported by tdsd", request)},
+        token::done);
+  }
+  server_.stats().queries++;
+  auto keep = shared_from_this();
+  auto step = co_await run_on_workers<transaction_result>(server_.workers(),
+                                                          std::bind(transaction_step, keep, db_->get(), sql));
+  // COMMIT/ROLLBACK without an open transaction is harmless for a client that tracks its own state.
+  if (step.error && sql == "BEGIN") {
+    co_return co_await send_error(server_message{50000, 16, 1, *step.error}, token::done);
+  }
+  byte_writer w;
+  if (request != tm_begin) {
+    const auto old = descriptor_bytes(transaction_);
+    write_envchange_bytes(w, request == tm_commit ? 9 : 10, {}, old);
+    transaction_ = 0;
+  }
+  if (request == tm_begin || begin_after) {
+    if (begin_after) {
+      step = co_await run_on_workers<transaction_result>(server_.workers(),
+                                                         std::bind(transaction_step, keep, db_->get(), "BEGIN"));
+    }
+    transaction_ = next_transaction_++;
+    write_envchange_bytes(w, 8, descriptor_bytes(transaction_), {});
+  }
+  write_done(w, token::done, done_status::final, 0, 0);
+  co_await send(std::move(w.data()));
+  co_return true;
+}
+
+}  // namespace tdsd

@@ -1,0 +1,67 @@
+#pragma once
+// tdsd's YAML configuration: listeners, logins, databases and start-up faults.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tdsd {
+
+/// An address and port to listen on (port 0 = any free port).
+struct endpoint_config {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
+};
+
+/// A SQL login: user, password and the databases it may open ("*" = all).
+struct login_config {
+  std::string user;
+  std::string password;
+  std::vector<std::string> databases;
+  /// True when this login may open `database` (case-insensitive).
+  bool may_open(std::string_view database) const;
+};
+
+/// One database: its SQLite file (":memory:" = private temp file) and init scripts.
+struct database_config {
+  std::string name;
+  std::string file = ":memory:";
+  std::vector<std::string> init;  // absolute paths
+};
+
+/// Faults of one database.
+struct database_faults {
+  std::chrono::milliseconds latency{0};
+  std::chrono::milliseconds jitter{0};
+  std::uint64_t drop_after_rows = 0;
+  int drop_percent = 0;
+};
+
+/// Server-wide and per-database faults.
+struct fault_config {
+  bool refuse_logins = false;
+  bool stall = false;
+  std::map<std::string, database_faults> databases;  // key: upper-case database name
+};
+
+/// The whole configuration file.
+struct server_config {
+  endpoint_config listen;
+  endpoint_config control;
+  std::vector<login_config> logins;
+  std::vector<database_config> databases;
+  fault_config faults;
+};
+
+/// Loads and validates a config file; throws std::runtime_error "file:line:col: message".
+server_config load_config(const std::string& path);
+
+/// Parses `250ms`, `5s`, `2m` or `0`; throws std::invalid_argument otherwise.
+std::chrono::milliseconds parse_duration(std::string_view text);
+
+/// Upper-cases ASCII (database names are compared case-insensitively).
+std::string upper(std::string_view text);
+
+}  // namespace tdsd

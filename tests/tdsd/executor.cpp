@@ -1,0 +1,280 @@
+#include "tests/tdsd/executor.hpp"
+
+#include <sqlite3.h>
+
+#include <memory>
+#include <optional>
+
+#include "tests/tdsd/column_type.hpp"
+#include "tests/tdsd/config.hpp"
+#include "tests/tdsd/sql_errors.hpp"
+#include "tests/tdsd/tokens.hpp"
+#include "tests/tdsd/tsql_rewrite.hpp"
+
+namespace tdsd {
+namespace {
+
+struct done_info {
+  std::uint16_t status = 0;
+  std::uint16_t command = 0;
+  std::uint64_t rows = 0;
+};
+
+struct stmt_deleter {
+  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+};
+using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_deleter>;
+
+// The result of stepping one statement to completion.
+struct statement_result {
+  bool has_columns = false;
+  std::vector<std::string> names;
+  std::vector<std::optional<column_type>> declared;
+  std::vector<std::vector<sql_value>> rows;
+  std::optional<server_message> error;
+  bool cancelled = false;
+};
+
+sql_value column_value(sqlite3_stmt* s, int i) {
+  switch (sqlite3_column_type(s, i)) {
+    case SQLITE_INTEGER:
+      return make_integer(sqlite3_column_int64(s, i));
+    case SQLITE_FLOAT:
+      return make_real(sqlite3_column_double(s, i));
+    case SQLITE_TEXT:
+      return make_text(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                                   static_cast<std::size_t>(sqlite3_column_bytes(s, i))));
+    case SQLITE_BLOB: {
+      const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
+      return make_blob(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i))));
+    }
+    default:
+      return {};
+  }
+}
+
+std::optional<server_message> bind_params(sqlite3_stmt* s, const std::vector<rpc_param>& params) {
+  const int count = sqlite3_bind_parameter_count(s);
+  for (int i = 1; i <= count; ++i) {
+    const char* raw = sqlite3_bind_parameter_name(s, i);
+    const std::string name = raw ? raw : "?";
+    const rpc_param* found = nullptr;
+    for (const auto& p : params) {
+      if (!p.name.empty() && upper(p.name) == upper(name)) found = &p;
+    }
+    if (!found) return undeclared_variable(name);
+    const auto& v = found->value;
+    switch (v.type) {
+      case sql_value::kind::integer: sqlite3_bind_int64(s, i, v.integer); break;
+      case sql_value::kind::real: sqlite3_bind_double(s, i, v.real); break;
+      case sql_value::kind::text:
+        sqlite3_bind_text64(s, i, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        break;
+      case sql_value::kind::blob: sqlite3_bind_blob64(s, i, v.bytes.data(), v.bytes.size(), SQLITE_TRANSIENT); break;
+      case sql_value::kind::null: sqlite3_bind_null(s, i); break;
+    }
+  }
+  return std::nullopt;
+}
+
+statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel) {
+  statement_result out;
+  const int columns = sqlite3_column_count(s);
+  out.has_columns = columns > 0;
+  for (int i = 0; i < columns; ++i) {
+    const char* name = sqlite3_column_name(s, i);
+    const char* decl = sqlite3_column_decltype(s, i);
+    out.names.emplace_back(name ? name : "");
+    out.declared.push_back(decl ? type_from_declaration(decl) : std::nullopt);
+  }
+  for (;;) {
+    if (cancel.cancelled()) {
+      out.cancelled = true;
+      return out;
+    }
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) return out;
+    if (rc == SQLITE_ROW) {
+      auto& row = out.rows.emplace_back();
+      for (int i = 0; i < columns; ++i) row.push_back(column_value(s, i));
+      continue;
+    }
+    if ((rc & 0xFF) == SQLITE_INTERRUPT || cancel.cancelled()) {
+      out.cancelled = true;
+    } else {
+      out.error = map_sqlite_error(db, sqlite3_sql(s));
+    }
+    return out;
+  }
+}
+
+std::uint16_t command_of(const std::string& keyword) {
+  if (keyword == "SELECT" || keyword == "WITH" || keyword == "VALUES") return 0xC1;
+  if (keyword == "INSERT" || keyword == "REPLACE") return 0xC3;
+  if (keyword == "DELETE") return 0xC4;
+  if (keyword == "UPDATE") return 0xC5;
+  return 0;
+}
+
+// Builds the reply of one request; DONE tokens are written one statement late so the
+// last one can go out without the MORE bit.
+class reply_builder {
+ public:
+  reply_builder(exec_outcome& out, const exec_request& req) : out_(out), req_(req) {}
+
+  void statement_done(done_info d) {
+    flush(true);
+    set_pending(d);
+  }
+
+  void error(const server_message& m) {
+    flush(true);
+    out_.failed = true;
+    write_message(out_.tokens, token::error, m);
+    set_pending(done_info{done_status::error, 0, 0});
+  }
+
+  // Writes COLMETADATA and rows; returns false when the drop fault cut the result short.
+  bool result_set(const statement_result& r) {
+    flush(true);
+    std::vector<column_type> types;
+    for (std::size_t i = 0; i < r.names.size(); ++i) types.push_back(settle_column_type(r.declared[i], r.rows, i));
+    write_columns(r.names, types);
+    std::uint64_t sent = 0;
+    for (const auto& row : r.rows) {
+      if (req_.drop_after_rows != 0 && sent == req_.drop_after_rows) {
+        out_.drop = true;
+        return false;
+      }
+      write_row(types, row);
+      ++sent;
+    }
+    set_pending(done_info{done_status::count, 0xC1, sent});
+    return true;
+  }
+
+  void finish() {
+    if (req_.in_proc) {
+      flush(true);
+      write_return_status(out_.tokens, 0);
+      write_done(out_.tokens, token::done_proc, out_.failed ? done_status::error : done_status::final, 0, 0);
+    } else {
+      if (!has_pending_) set_pending(done_info{});
+      flush(false);
+    }
+  }
+
+ private:
+  void flush(bool more) {
+    if (!has_pending_) return;
+    const auto kind = req_.in_proc ? token::done_in_proc : token::done;
+    write_done(out_.tokens, kind, static_cast<std::uint16_t>(pending_.status | (more ? done_status::more : 0)),
+               pending_.command, pending_.rows);
+    has_pending_ = false;
+  }
+
+  void set_pending(done_info d) {
+    pending_ = d;
+    has_pending_ = true;
+  }
+
+  void write_columns(const std::vector<std::string>& names, const std::vector<column_type>& types) {
+    auto& w = out_.tokens;
+    w.u8(token::col_metadata);
+    w.u16(static_cast<std::uint16_t>(names.size()));
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      w.u32(0);       // user type
+      w.u16(0x0001);  // flags: nullable
+      write_type_info(w, types[i]);
+      w.b_varchar(names[i]);
+    }
+  }
+
+  void write_row(const std::vector<column_type>& types, const std::vector<sql_value>& row) {
+    auto& w = out_.tokens;
+    std::vector<std::uint8_t> nulls((types.size() + 7) / 8, 0);
+    bool any_null = false;
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (encodes_as_null(types[i], row[i])) {
+        nulls[i / 8] = static_cast<std::uint8_t>(nulls[i / 8] | (1u << (i % 8)));
+        any_null = true;
+      }
+    }
+    // ROW would need a per-type NULL spelling; NBCROW's bitmap covers every type alike.
+    w.u8(any_null ? token::nbc_row : token::row);
+    if (any_null) w.bytes(std::span<const std::uint8_t>(nulls));
+    for (std::size_t i = 0; i < types.size(); ++i) {
+      if (!encodes_as_null(types[i], row[i])) write_value(w, types[i], row[i]);
+    }
+  }
+
+  exec_outcome& out_;
+  const exec_request& req_;
+  done_info pending_;
+  bool has_pending_ = false;  // a plain flag: g++ 12 warns falsely on std::optional here
+};
+
+// Runs one prepared statement; returns false when the batch must stop.
+bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exec_request& req,
+                   reply_builder& reply, exec_outcome& out) {
+  if (auto bind_error = bind_params(s, req.params)) {
+    reply.error(*bind_error);
+    return false;
+  }
+  const auto result = step_all(db, s, cancel);
+  if (result.cancelled) {
+    out.cancelled = true;
+    return false;
+  }
+  if (result.error) {
+    reply.error(*result.error);
+    return false;
+  }
+  if (result.has_columns) return reply.result_set(result);
+  const auto keyword = first_keyword(sqlite3_sql(s));
+  const auto command = command_of(keyword);
+  if (command != 0) {
+    reply.statement_done({done_status::count, command, static_cast<std::uint64_t>(sqlite3_changes64(db))});
+  } else {
+    reply.statement_done({});
+  }
+  return true;
+}
+
+}  // namespace
+
+exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req) {
+  exec_outcome out;
+  reply_builder reply(out, req);
+  const auto rewritten = rewrite_tsql(req.tsql);
+  if (rewritten.error) {
+    reply.error(server_message{50000, 16, 1, *rewritten.error});
+    reply.finish();
+    return out;
+  }
+  const std::string& sql = rewritten.sql;
+  const char* tail = sql.c_str();
+  const char* end = tail + sql.size();
+  while (tail < end) {
+    if (cancel.cancelled()) {
+      out.cancelled = true;
+      return out;
+    }
+    sqlite3_stmt* raw = nullptr;
+    const char* next = nullptr;
+    const int rc = sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, &next);
+    stmt_ptr stmt(raw);
+    if (rc != SQLITE_OK) {
+      reply.error(map_sqlite_error(db, std::string_view(tail, static_cast<std::size_t>(end - tail))));
+      break;
+    }
+    tail = next;
+    if (!stmt) continue;  // only blanks or comments were left
+    if (!run_statement(db, stmt.get(), cancel, req, reply, out)) break;
+  }
+  if (out.cancelled || out.drop) return out;
+  reply.finish();
+  return out;
+}
+
+}  // namespace tdsd

@@ -1,0 +1,35 @@
+#pragma once
+// Runs a batch or an sp_executesql statement on a client's SQLite connection and encodes
+// the reply tokens. Blocking: always called on a worker thread.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tests/tdsd/cancel_token.hpp"
+#include "tests/tdsd/rpc_request.hpp"
+#include "tests/tdsd/wire.hpp"
+
+struct sqlite3;
+
+namespace tdsd {
+
+/// What to run: T-SQL text, its parameters, and how to frame the reply.
+struct exec_request {
+  std::string tsql;
+  std::vector<rpc_param> params;
+  bool in_proc = false;                // sp_executesql: DONEINPROC..., RETURNSTATUS, DONEPROC
+  std::uint64_t drop_after_rows = 0;   // fault: stop after this many rows of a result (0 = off)
+};
+
+/// The encoded reply, or why there is none.
+struct exec_outcome {
+  byte_writer tokens;
+  bool cancelled = false;  // ATTENTION or shutdown stopped the request
+  bool drop = false;       // drop_after_rows hit: send `tokens` without end-of-message, then close
+  bool failed = false;     // a statement raised an error
+};
+
+/// Executes `req` on `db`, one DONE (or DONEINPROC) per statement.
+exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req);
+
+}  // namespace tdsd

@@ -1,0 +1,90 @@
+#include "tests/tdsd/packet.hpp"
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+
+#include "tests/tdsd/wire.hpp"
+
+namespace tdsd {
+namespace {
+
+constexpr std::uint8_t status_end_of_message = 0x01;
+constexpr std::uint8_t tls_handshake_record = 0x16;
+
+bool is_client_type(std::uint8_t t) {
+  switch (static_cast<packet_type>(t)) {
+    case packet_type::sql_batch:
+    case packet_type::rpc:
+    case packet_type::attention:
+    case packet_type::transaction_manager:
+    case packet_type::login7:
+    case packet_type::prelogin:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+asio::awaitable<message> read_message(asio::ip::tcp::socket& socket) {
+  message msg;
+  bool first = true;
+  for (;;) {
+    std::uint8_t header[8];
+    co_await asio::async_read(socket, asio::buffer(header), asio::use_awaitable);
+    if (first && header[0] == tls_handshake_record) {
+      throw protocol_error("TLS ClientHello received; tdsd does not support encryption");
+    }
+    if (!is_client_type(header[0])) {
+      throw protocol_error(fmt::format("unknown packet type 0x{:02x}", header[0]));
+    }
+    if (!first && header[0] != static_cast<std::uint8_t>(msg.type)) {
+      throw protocol_error("packet type changed inside a message");
+    }
+    const std::size_t length = (static_cast<std::size_t>(header[2]) << 8) | header[3];
+    if (length < 8) throw protocol_error(fmt::format("packet length {} below header size", length));
+    if (msg.payload.size() + length - 8 > max_message_size) {
+      throw protocol_error("message larger than 64 MiB");
+    }
+    msg.type = static_cast<packet_type>(header[0]);
+    const std::size_t old = msg.payload.size();
+    msg.payload.resize(old + length - 8);
+    if (length > 8) {
+      co_await asio::async_read(socket, asio::buffer(msg.payload.data() + old, length - 8),
+                                asio::use_awaitable);
+    }
+    first = false;
+    if (header[1] & status_end_of_message) co_return msg;
+  }
+}
+
+std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std::uint16_t spid,
+                                      bool end_of_message) {
+  constexpr std::size_t body = reply_packet_size - 8;
+  std::vector<std::uint8_t> out;
+  out.reserve(payload.size() + (payload.size() / body + 1) * 8);
+  std::size_t offset = 0;
+  std::uint8_t packet_id = 1;
+  do {
+    const std::size_t n = std::min(body, payload.size() - offset);
+    const bool last = offset + n == payload.size();
+    const std::size_t length = n + 8;
+    out.push_back(static_cast<std::uint8_t>(packet_type::reply));
+    out.push_back(last && end_of_message ? status_end_of_message : 0);
+    out.push_back(static_cast<std::uint8_t>(length >> 8));
+    out.push_back(static_cast<std::uint8_t>(length));
+    out.push_back(static_cast<std::uint8_t>(spid >> 8));
+    out.push_back(static_cast<std::uint8_t>(spid));
+    out.push_back(packet_id++);
+    out.push_back(0);
+    out.insert(out.end(), payload.begin() + static_cast<std::ptrdiff_t>(offset),
+               payload.begin() + static_cast<std::ptrdiff_t>(offset + n));
+    offset += n;
+  } while (offset < payload.size());
+  return out;
+}
+
+}  // namespace tdsd

@@ -1,0 +1,43 @@
+#pragma once
+// TDS packet framing: 8-byte headers, multi-packet messages, 4096-byte replies.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace tdsd {
+
+namespace asio = boost::asio;
+
+/// Packet types tdsd understands (client requests) or sends (reply).
+enum class packet_type : std::uint8_t {
+  sql_batch = 0x01,
+  rpc = 0x03,
+  reply = 0x04,
+  attention = 0x06,
+  transaction_manager = 0x0E,
+  login7 = 0x10,
+  prelogin = 0x12,
+};
+
+/// One complete client message, reassembled from its packets.
+struct message {
+  packet_type type = packet_type::sql_batch;
+  std::vector<std::uint8_t> payload;
+};
+
+/// Reply packets are split at this size (announced to clients by ENVCHANGE 4).
+inline constexpr std::size_t reply_packet_size = 4096;
+/// Client messages larger than this are a protocol error (protects memory).
+inline constexpr std::size_t max_message_size = 64u << 20;
+
+/// Reads one client message; throws protocol_error on TLS, unknown types or bad framing.
+asio::awaitable<message> read_message(asio::ip::tcp::socket& socket);
+
+/// Frames a reply payload into packets of type 0x04; the last one carries
+/// end-of-message unless `end_of_message` is false (a connection dropped mid-result).
+std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std::uint16_t spid,
+                                      bool end_of_message = true);
+
+}  // namespace tdsd

@@ -1,0 +1,62 @@
+#include "tests/tdsd/sqlite_connection.hpp"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+namespace tdsd {
+namespace {
+
+void spid_function(sqlite3_context* ctx, int, sqlite3_value**) {
+  const auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
+  sqlite3_result_int(ctx, identity->spid);
+}
+
+// WAITFOR DELAY: sleeps on the client's cancel token so ATTENTION and shutdown wake it.
+void sleep_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
+  const auto ms = std::max<sqlite3_int64>(0, sqlite3_value_int64(argv[0]));
+  if (identity->cancel && !identity->cancel->sleep_for(std::chrono::milliseconds(ms))) {
+    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+    return;
+  }
+  sqlite3_result_int(ctx, 0);
+}
+
+// Polled by SQLite during long statements: a non-zero return aborts with SQLITE_INTERRUPT.
+// Unlike sqlite3_interrupt alone, this cannot miss a cancel that lands between two steps.
+int progress_function(void* user) {
+  const auto* identity = static_cast<connection_identity*>(user);
+  return identity->cancel && identity->cancel->cancelled() ? 1 : 0;
+}
+
+}  // namespace
+
+sqlite_connection::sqlite_connection(const std::string& path, connection_identity* identity) {
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+    const std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+    sqlite3_close(db_);
+    throw std::runtime_error(fmt::format("cannot open {}: {}", path, why));
+  }
+  sqlite3_busy_timeout(db_, 5000);
+  sqlite3_extended_result_codes(db_, 1);
+  exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;");
+  sqlite3_create_function(db_, "tdsd_spid", 0, SQLITE_UTF8, identity, spid_function, nullptr, nullptr);
+  sqlite3_progress_handler(db_, 1000, progress_function, identity);
+  sqlite3_create_function(db_, "tdsd_sleep", 1, SQLITE_UTF8, identity, sleep_function, nullptr, nullptr);
+}
+
+sqlite_connection::~sqlite_connection() { sqlite3_close_v2(db_); }
+
+void sqlite_connection::exec(const std::string& sql) {
+  char* error = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    const std::string why = error ? error : sqlite3_errmsg(db_);
+    sqlite3_free(error);
+    throw std::runtime_error(why);
+  }
+}
+
+}  // namespace tdsd

@@ -1,0 +1,37 @@
+#pragma once
+// A client's own SQLite connection: WAL, busy timeout, foreign keys, tdsd_spid/tdsd_sleep.
+#include <memory>
+#include <string>
+
+#include "tests/tdsd/cancel_token.hpp"
+
+struct sqlite3;
+
+namespace tdsd {
+
+/// What the SQL functions registered on a connection need to know about their client.
+struct connection_identity {
+  int spid = 0;
+  cancel_token* cancel = nullptr;
+};
+
+/// Owns an open sqlite3 handle; closed on destruction.
+class sqlite_connection {
+ public:
+  /// Opens `path` (WAL, busy_timeout 5 s, foreign keys on) and registers tdsd_spid and
+  /// tdsd_sleep for `identity`, which must outlive the connection; throws on failure.
+  sqlite_connection(const std::string& path, connection_identity* identity);
+  ~sqlite_connection();
+  sqlite_connection(const sqlite_connection&) = delete;
+  sqlite_connection& operator=(const sqlite_connection&) = delete;
+
+  /// The raw handle.
+  sqlite3* get() const { return db_; }
+  /// Runs SQL without results; throws std::runtime_error with SQLite's message.
+  void exec(const std::string& sql);
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace tdsd
