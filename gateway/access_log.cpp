@@ -2,6 +2,7 @@
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/format.h>
 
 #include "gateway/log.hpp"
 
@@ -25,9 +26,11 @@ std::string format_access(const access_entry& entry) {
     line["path"] = path_without_query(entry.path);
     line["status"] = entry.status;
     line["bytes"] = entry.bytes;
-    // Rounded to microseconds: enough precision, short lines.
-    line["duration_ms"] = static_cast<double>(static_cast<long long>(elapsed.count() * 1000)) / 1000;
-    return boost::json::serialize(line);
+    // Boost.JSON prints doubles as 1.5E0; append the duration as plain 1.500 instead.
+    std::string text = boost::json::serialize(line);
+    text.pop_back();
+    text += fmt::format(",\"duration_ms\":{:.3f}}}", elapsed.count());
+    return text;
 }
 
 void log_access(const access_entry& entry) { write_line(format_access(entry)); }

@@ -72,8 +72,13 @@ void session::on_drain() {
 void session::force_close() { stream_.close(); }
 
 asio::awaitable<void> session::run(std::shared_ptr<session> self) {
-    bool first = true;
-    while (co_await self->wait_for_request(first) && co_await self->serve_one()) first = false;
+    // No co_await inside && or if-conditions: g++ 12 mis-sequences them.
+    for (bool first = true;; first = false) {
+        const bool has_request = co_await self->wait_for_request(first);
+        if (!has_request) break;
+        const bool keep_going = co_await self->serve_one();
+        if (!keep_going) break;
+    }
     co_await close_gracefully(self->stream_);
 }
 
@@ -103,17 +108,18 @@ asio::awaitable<bool> session::serve_one() {
         std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser.body_limit(limits.max_body_bytes);
     stream_.expires_after(limits.header_timeout);
-    if (auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, nothrow); ec) {
-        co_return co_await refuse(ec, parser, *state, std::move(entry));
-    }
+    const auto [header_ec, header_bytes] =
+        co_await http::async_read_header(stream_, buffer_, parser, nothrow);
+    if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
-    if (!co_await answer_expect(parser, *state, entry)) co_return false;
+    const bool go_on = co_await answer_expect(parser, *state, entry);
+    if (!go_on) co_return false;
     if (!parser.is_done()) {
         stream_.expires_after(limits.read_timeout);
-        if (auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, nothrow); ec) {
-            co_return co_await refuse(ec, parser, *state, std::move(entry));
-        }
+        const auto [body_ec, body_bytes] =
+            co_await http::async_read(stream_, buffer_, parser, nothrow);
+        if (body_ec) co_return co_await refuse(body_ec, parser, *state, std::move(entry));
     }
 
     request req = parser.release();
@@ -194,10 +200,12 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
     if (options.head) {
         // Same headers as GET, Content-Length included, and no body.
         http::response<http::empty_body> head{std::move(res.base())};
-        std::tie(ec, std::ignore) = co_await http::async_write(stream_, head, nothrow);
+        const auto [write_ec, written] = co_await http::async_write(stream_, head, nothrow);
+        ec = write_ec;
     } else {
         entry.bytes = res.body().size();
-        std::tie(ec, std::ignore) = co_await http::async_write(stream_, res, nothrow);
+        const auto [write_ec, written] = co_await http::async_write(stream_, res, nothrow);
+        ec = write_ec;
     }
     log_access(entry);
     co_return !ec && keep_alive;
