@@ -53,6 +53,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> handle_rpc(const message& msg);
   asio::awaitable<bool> handle_transaction(const message& msg);
   asio::awaitable<bool> send_error(const server_message& m, std::uint8_t done_kind);
+  asio::awaitable<void> send_cancelled(byte_writer partial);
   asio::awaitable<bool> wait_latency(std::chrono::milliseconds delay);
 
   asio::awaitable<void> send(std::vector<std::uint8_t> payload, bool end_of_message = true);

@@ -137,13 +137,20 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
   }
   if (faults.latency.count() > 0 || faults.jitter.count() > 0) {
     const auto extra = std::uniform_int_distribution<long>(0, static_cast<long>(faults.jitter.count()))(random_engine());
-    if (!co_await wait_latency(faults.latency + std::chrono::milliseconds(extra))) co_return !closed_;
+    if (!co_await wait_latency(faults.latency + std::chrono::milliseconds(extra))) {
+      if (closed_) co_return false;
+      co_await send_cancelled(byte_writer{});
+      co_return true;
+    }
   }
   request.drop_after_rows = faults.drop_after_rows;
   exec_outcome outcome = co_await run_on_workers<exec_outcome>(
       server_.workers(), std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request)));
   if (closed_) co_return false;
-  if (outcome.cancelled) co_return true;  // nothing was sent; the queued ATTENTION gets its DONE
+  if (outcome.cancelled) {
+    co_await send_cancelled(std::move(outcome.tokens));
+    co_return true;
+  }
   if (outcome.drop) {
     co_await send(std::move(outcome.tokens.data()), false);
     close(fmt::format("drop_after_rows fault ({} rows)", faults.drop_after_rows));
@@ -151,6 +158,13 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
   }
   co_await send(std::move(outcome.tokens.data()));
   co_return true;
+}
+
+asio::awaitable<void> client_session::send_cancelled(byte_writer partial) {
+  // The cancelled request still gets a complete response message (tedious reads one before it
+  // looks for the acknowledgement); the queued ATTENTION then gets its DONE 0x20 message.
+  write_done(partial, token::done, done_status::final, 0, 0);
+  co_await send(std::move(partial.data()));
 }
 
 asio::awaitable<bool> client_session::wait_latency(std::chrono::milliseconds delay) {
