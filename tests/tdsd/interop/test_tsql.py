@@ -1,0 +1,71 @@
+"""FreeTDS tsql (freetds-bin) against tdsd, driven through its standard input."""
+
+import subprocess
+
+from tdsd_fixture import DATABASE, PASSWORD, USER, expect, run_tests, start_tdsd
+
+
+def tsql(server, script, password=PASSWORD, database=DATABASE, timeout=60):
+    """Runs `script` (batches ended by `go`) in tsql; returns (exit code, output)."""
+    result = subprocess.run(
+        ["tsql", "-H", server.host, "-p", str(server.port), "-U", USER, "-P", password,
+         "-D", database, "-o", "q"],
+        input=script + "\nexit\n", capture_output=True, text=True, timeout=timeout,
+        env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"})
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_login_good_and_bad():
+    with start_tdsd() as server:
+        code, out = tsql(server, "SELECT 1 AS one\ngo")
+        expect(code == 0, f"good login: exit {code}: {out}")
+        expect("one" in out and "1" in out, out)
+        code, out = tsql(server, "SELECT 1\ngo", password="wrong")
+        expect(code != 0, f"a wrong password logged in: {out}")
+        expect("18456" in out or "Login failed" in out, f"no login error shown: {out}")
+
+
+def test_batch_with_several_statements_and_unicode():
+    with start_tdsd() as server:
+        code, out = tsql(server, "SET NOCOUNT ON\nSELECT N'Grüße 東京' AS greeting\n"
+                                 "SELECT COUNT(*) AS n FROM AllTypes\ngo")
+        expect(code == 0, out)
+        expect("Grüße 東京" in out, f"non-ASCII text lost: {out}")
+        expect("greeting" in out and "\n2\n" in out.replace("\t", "\n"), out)
+
+
+def test_every_result_type_and_nulls():
+    with start_tdsd() as server:
+        code, out = tsql(server, "SELECT I32, I64, F, B, S, Doc, Bin, Blob, D FROM AllTypes ORDER BY Id\ngo")
+        expect(code == 0, out)
+        rows = [line.split("\t") for line in out.splitlines() if "\t" in line]
+        expect(len(rows) == 3, f"want header + 2 rows: {out}")
+        values, nulls = rows[1], rows[2]
+        expect(values[:6] == ["-42", "9007199254740993", "2.5", "1", "Müller 東京", "doc"],
+               f"values: {values}")
+        expect(values[6].lower() == "00ff10" and values[7].lower() == "cafe", f"binary: {values}")
+        expect(values[8] == "May  1 2024 10:20AM", f"datetime2 (tsql prints minutes): {values}")
+        expect(nulls == ["NULL"] * 9, f"nulls: {nulls}")
+
+
+def test_batch_and_value_larger_than_a_packet():
+    big = "".join(f"Grüße {i:06d} " for i in range(8000))  # ~100 KB, far over 4096-byte packets
+    with start_tdsd() as server:
+        code, out = tsql(server, f"INSERT INTO Notes (Body) VALUES (N'{big}')\ngo\n"
+                                 "SELECT LEN(Body) AS n FROM Notes\ngo\n"
+                                 "SELECT Body FROM Notes\ngo")
+        expect(code == 0, out[:500])
+        expect(f"\n{len(big.rstrip())}\n" in out, f"length not {len(big.rstrip())}: {out[:300]}")
+        expect(big.rstrip() in out, "the 100 KB value did not come back whole")
+
+
+def test_error_then_good_query():
+    with start_tdsd() as server:
+        code, out = tsql(server, "SELECT * FROM NoSuchTable\ngo\nEXEC sp_who\ngo\nSELECT 42 AS answer\ngo")
+        expect("Msg 208" in out, f"no error 208: {out}")
+        expect("unsupported T-SQL construct: EXEC" in out, f"no EXEC refusal: {out}")
+        expect("answer" in out and "42" in out, f"no answer after the errors: {out}")
+
+
+if __name__ == "__main__":
+    run_tests(globals())
