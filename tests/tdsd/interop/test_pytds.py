@@ -1,0 +1,149 @@
+"""pytds (Debian's python3-tds, pure-Python TDS) against tdsd, with its default
+autocommit=False: transactions through TDS transaction-manager requests."""
+
+import datetime
+import decimal
+import time
+import uuid
+
+import pytds
+
+from tdsd_fixture import DATABASE, PASSWORD, USER, expect, run_tests, start_tdsd
+
+
+def connect(server, password=PASSWORD, **kw):
+    return pytds.connect(server.host, DATABASE, USER, password, port=server.port, **kw)
+
+
+def test_login_good_and_bad():
+    with start_tdsd() as server:
+        with connect(server) as conn:
+            cur = conn.cursor()
+            cur.execute("SELECT @@SPID")
+            expect(cur.fetchone()[0] > 0, "no SPID")
+        try:
+            connect(server, password="wrong").close()
+            raise AssertionError("a wrong password logged in")
+        except pytds.tds_base.Error as e:
+            expect("18456" in repr(e) or "Login failed" in str(e), f"unexpected error: {e!r}")
+
+
+def test_batch_with_several_result_sets():
+    with start_tdsd() as server, connect(server) as conn:
+        cur = conn.cursor()
+        cur.execute("SET NOCOUNT ON; SELECT 1 AS a; SELECT N'zwei' AS b, 3 AS c")
+        expect(cur.fetchall() == [(1,)], "first set")
+        expect(cur.nextset(), "no second result set")
+        expect(cur.fetchall() == [("zwei", 3)], "second set")
+        expect([d[0] for d in cur.description] == ["b", "c"], f"names: {cur.description}")
+
+
+def test_sp_executesql_with_every_parameter_type():
+    params = (7, 2**40 + 5, 3.25, True, "Grüße 東京 ✓", pytds.Binary(b"\x00\x01\xfe\xff"),
+              datetime.datetime(2024, 5, 1, 10, 20, 30, 123456), None, decimal.Decimal("12.34"),
+              datetime.date(2024, 5, 1), datetime.time(10, 20, 30),
+              uuid.UUID("12345678-1234-5678-1234-567812345678"))
+    with start_tdsd() as server, connect(server) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT %s AS i, %s AS b, %s AS f, %s AS t, %s AS s, %s AS bin, %s AS d, "
+                    "%s AS n, %s AS dec, %s AS day, %s AS tm, %s AS g", params)
+        row = cur.fetchone()
+        expect(row[:4] == (7, 2**40 + 5, 3.25, 1), f"numbers: {row}")
+        expect(row[4] == "Grüße 東京 ✓", f"text: {row[4]!r}")
+        expect(row[5] == b"\x00\x01\xfe\xff", f"binary: {row[5]!r}")
+        # A bare parameter has no declared type in SQLite: dates come back as ISO text.
+        expect(str(row[6]).startswith("2024-05-01 10:20:30.123456"), f"datetime: {row[6]!r}")
+        expect(row[7] is None, f"NULL: {row[7]!r}")
+        expect(abs(float(row[8]) - 12.34) < 1e-9, f"decimal: {row[8]!r}")
+        expect(str(row[9]).startswith("2024-05-01"), f"date: {row[9]!r}")
+        expect(str(row[10]).startswith("10:20:30"), f"time: {row[10]!r}")
+        expect(str(row[11]).lower() == "12345678-1234-5678-1234-567812345678", f"guid: {row[11]!r}")
+
+
+def test_every_result_type_and_nulls():
+    with start_tdsd() as server, connect(server) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT I32, I64, F, B, S, Doc, Bin, Blob, D FROM AllTypes ORDER BY Id")
+        values, nulls = cur.fetchall()
+        expect(values == (-42, 9007199254740993, 2.5, True, "Müller 東京", "doc", b"\x00\xff\x10",
+                          b"\xca\xfe", datetime.datetime(2024, 5, 1, 10, 20, 30, 123456)),
+               f"values: {values}")
+        expect(type(values[3]) is bool, f"BIT is {type(values[3])}")
+        expect(nulls == (None,) * 9, f"nulls: {nulls}")
+
+
+def test_values_larger_than_a_packet():
+    text = "".join(f"Grüße 東京 {i:06d}; " for i in range(6000))  # > 100 KB as UTF-16
+    blob = bytes(range(256)) * 400  # 100 KB
+    with start_tdsd() as server, connect(server) as conn:
+        cur = conn.cursor()
+        cur.execute("INSERT INTO Notes (Body, Data) OUTPUT INSERTED.Id VALUES (%s, %s)",
+                    (text, pytds.Binary(blob)))
+        note_id = cur.fetchone()[0]
+        conn.commit()
+        cur.execute("SELECT Body, Data FROM Notes WHERE Id = %s", (note_id,))
+        body, data = cur.fetchone()
+        expect(body == text, f"text came back with {len(body)} of {len(text)} characters")
+        expect(data == blob, f"binary came back with {len(data)} of {len(blob)} bytes")
+
+
+def test_error_then_good_query():
+    with start_tdsd() as server, connect(server, autocommit=True) as conn:
+        cur = conn.cursor()
+        try:
+            cur.execute("SELECT * FROM NoSuchTable")
+            raise AssertionError("a missing table was found")
+        except pytds.tds_base.Error as e:
+            expect("NoSuchTable" in str(e), f"error: {e!r}")
+        try:
+            cur.execute("MERGE INTO Ledger USING AllTypes ON 1 = 0 WHEN MATCHED THEN DELETE;")
+            raise AssertionError("MERGE ran")
+        except pytds.tds_base.Error as e:
+            expect("unsupported T-SQL construct: MERGE" in str(e), f"error: {e!r}")
+        cur.execute("SELECT 42")
+        expect(cur.fetchone() == (42,), "no answer after the errors")
+
+
+def test_timeout_cancels_and_connection_survives():
+    with start_tdsd() as server, connect(server, autocommit=True, timeout=1) as conn:
+        cur = conn.cursor()
+        started = time.monotonic()
+        try:
+            cur.execute("WAITFOR DELAY '00:00:20'")
+            raise AssertionError("WAITFOR DELAY '00:00:20' finished inside a 1 s time-out")
+        except pytds.tds_base.TimeoutError:
+            pass
+        cur.execute("SELECT 5")
+        expect(cur.fetchone() == (5,), "no answer after the cancel")
+        # Far below 20 s: only a cancel that stopped the delay gets here this soon.
+        expect(time.monotonic() - started < 15, "the cancelled WAITFOR was not interrupted")
+
+
+def count_ledger(conn):
+    cur = conn.cursor()
+    cur.execute("SELECT COUNT(*) FROM Ledger")
+    return cur.fetchone()[0]
+
+
+def test_transactions_commit_and_rollback_seen_from_another_connection():
+    with start_tdsd() as server, connect(server) as writer, \
+            connect(server, autocommit=True) as reader:
+        cur = writer.cursor()
+        cur.execute("INSERT INTO Ledger (Owner, Amount) VALUES (%s, %s)", ("Müller", 10))
+        expect(count_ledger(reader) == 0, "an uncommitted row is visible to another connection")
+        writer.rollback()
+        expect(count_ledger(reader) == 0, "a rolled-back row is visible")
+        expect(count_ledger(writer) == 0, "a rolled-back row is visible to its writer")
+        cur.execute("INSERT INTO Ledger (Owner, Amount) VALUES (%s, %s)", ("東京", 20))
+        cur.execute("INSERT INTO Ledger (Owner, Amount) VALUES (%s, %s)", ("ACME", 30))
+        writer.commit()
+        expect(count_ledger(reader) == 2, "committed rows are not visible")
+        cur.execute("UPDATE Ledger SET Amount = Amount + 1")
+        writer.rollback()
+        cur = reader.cursor()
+        cur.execute("SELECT SUM(Amount) FROM Ledger")
+        expect(cur.fetchone()[0] == 50, "a rolled-back UPDATE stuck")
+
+
+if __name__ == "__main__":
+    run_tests(globals())
