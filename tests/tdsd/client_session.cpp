@@ -97,7 +97,7 @@ asio::awaitable<void> client_session::discard_loop(std::shared_ptr<client_sessio
   }
 }
 
-asio::awaitable<void> client_session::send(std::vector<std::uint8_t> payload, bool end_of_message) {
+asio::awaitable<void> client_session::send(const std::vector<std::uint8_t>& payload, bool end_of_message) {
   const auto framed = frame_reply(payload, spid_, end_of_message);
   co_await asio::async_write(socket_, asio::buffer(framed), asio::use_awaitable);
 }
@@ -120,6 +120,12 @@ void client_session::close(const std::string& reason) {
   wakeup_.cancel();
   latency_timer_.cancel();
   if (db_) sqlite3_interrupt(db_->get());
+}
+
+void client_session::interrupt() {
+  cancel_.cancel();
+  // db_ is set once at login and only destroyed with the session, which the caller holds.
+  if (auto* db = db_.get()) sqlite3_interrupt(db->get());
 }
 
 void client_session::post_close(std::string reason) {

@@ -33,6 +33,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
   static void start(std::shared_ptr<client_session> self);
   /// Closes the connection from any thread (control commands, shutdown).
   void post_close(std::string reason);
+  /// Wakes the running query from any thread (shutdown): cancel token and sqlite3_interrupt.
+  void interrupt();
   /// The registry key.
   std::uint64_t id() const { return id_; }
 
@@ -53,10 +55,10 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<bool> handle_rpc(const message& msg);
   asio::awaitable<bool> handle_transaction(const message& msg);
   asio::awaitable<bool> send_error(const server_message& m, std::uint8_t done_kind);
-  asio::awaitable<void> send_cancelled(byte_writer partial);
+  asio::awaitable<void> send_cancelled(byte_writer& partial);
   asio::awaitable<bool> wait_latency(std::chrono::milliseconds delay);
 
-  asio::awaitable<void> send(std::vector<std::uint8_t> payload, bool end_of_message = true);
+  asio::awaitable<void> send(const std::vector<std::uint8_t>& payload, bool end_of_message = true);
   void on_attention();
   void close(const std::string& reason);
   std::string who() const;

@@ -42,22 +42,31 @@ asio::awaitable<bool> client_session::handshake() {
   message msg = co_await read_message(socket_);
   if (msg.type == packet_type::prelogin) {
     check_prelogin(msg.payload);
-    co_await send(prelogin_reply());
+    const auto reply = prelogin_reply();
+    co_await send(reply);
     msg = co_await read_message(socket_);
   }
   if (msg.type != packet_type::login7) {
     throw protocol_error(fmt::format("expected LOGIN7, got packet type 0x{:02x}", static_cast<int>(msg.type)));
   }
-  co_return co_await login(parse_login7(msg.payload));
+  const login_request request = parse_login7(msg.payload);
+  co_return co_await login(request);
 }
 
 asio::awaitable<bool> client_session::login(const login_request& request) {
   user_ = request.user;
   const auto failed = fmt::format("Login failed for user '{}'.", request.user);
-  if (server_.faults().refuse_logins()) co_return co_await refuse_login("refuse_logins fault", 18456, failed);
+  // Arguments of co_await calls are named locals: g++ 12 can destroy temporaries there twice.
+  std::string why;
   const login_config* account = find_login(server_.config(), request.user);
-  if (!account) co_return co_await refuse_login("unknown user", 18456, failed);
-  if (account->password != request.password) co_return co_await refuse_login("wrong password", 18456, failed);
+  if (server_.faults().refuse_logins()) {
+    why = "refuse_logins fault";
+  } else if (!account) {
+    why = "unknown user";
+  } else if (account->password != request.password) {
+    why = "wrong password";
+  }
+  if (!why.empty()) co_return co_await refuse_login(why, 18456, failed);
 
   std::string wanted = request.database;
   if (wanted.empty()) {
@@ -67,20 +76,25 @@ asio::awaitable<bool> client_session::login(const login_request& request) {
   const database_entry* db = server_.catalog().find(wanted);
   const auto cannot_open = fmt::format("Cannot open database \"{}\" requested by the login. The login failed.", wanted);
   if (!db || !account->may_open(wanted)) {
-    co_return co_await refuse_login(fmt::format("database {} not allowed or unknown", wanted), 4060, cannot_open);
+    why = fmt::format("database {} not allowed or unknown", wanted);
+    co_return co_await refuse_login(why, 4060, cannot_open);
   }
   std::string open_error;
   try {
-    db_ = co_await run_on_workers<std::unique_ptr<sqlite_connection>>(
-        server_.workers(), std::bind(open_database, db->path, &identity_));
+    const std::function<std::unique_ptr<sqlite_connection>()> job = std::bind(open_database, db->path, &identity_);
+    db_ = co_await run_on_workers(server_.workers(), job);
   } catch (const std::exception& e) {
     open_error = e.what();
   }
-  if (!db_) co_return co_await refuse_login(fmt::format("cannot open {}: {}", db->path, open_error), 4060, cannot_open);
+  if (!db_) {
+    why = fmt::format("cannot open {}: {}", db->path, open_error);
+    co_return co_await refuse_login(why, 4060, cannot_open);
+  }
   database_ = db->name;
   server_.stats().logins++;
   log_event("login ok {} database={} app={}", who(), database_, request.app);
-  co_await send(login_reply(database_));
+  const auto reply = login_reply(database_);
+  co_await send(reply);
   co_return true;
 }
 
@@ -90,7 +104,7 @@ asio::awaitable<bool> client_session::refuse_login(const std::string& why, int n
   byte_writer w;
   const std::uint8_t severity = number == 4060 ? 11 : 14;
   write_error_done(w, server_message{number, severity, 1, text});
-  co_await send(std::move(w.data()));
+  co_await send(w.data());
   close(fmt::format("login failed ({})", why));
   co_return false;
 }

@@ -81,7 +81,7 @@ asio::awaitable<bool> client_session::handle(message msg) {
       cancel_.reset();
       byte_writer w;
       write_done(w, token::done, done_status::attention, 0, 0);
-      co_await send(std::move(w.data()));
+      co_await send(w.data());
       co_return true;
     }
     case packet_type::sql_batch: {
@@ -108,17 +108,17 @@ asio::awaitable<bool> client_session::handle_rpc(const message& msg) {
   } catch (const unsupported_request& e) {
     unsupported = e.what();
   }
-  if (!unsupported.empty()) co_return co_await send_error(server_message{50000, 16, 1, unsupported}, token::done_proc);
-  if (!rpc.is_executesql()) {
+  // Arguments of co_await calls are named locals: g++ 12 can destroy temporaries there twice.
+  server_message refusal;
+  if (!unsupported.empty()) {
+    refusal = server_message{50000, 16, 1, unsupported};
+  } else if (!rpc.is_executesql()) {
     const auto name = rpc.proc_name.empty() ? fmt::format("#{}", rpc.proc_id) : rpc.proc_name;
-    co_return co_await send_error(
-        server_message{2812, 16, 62, fmt::format("Could not find stored procedure '{}'.", name)}, token::done_proc);
+    refusal = server_message{2812, 16, 62, fmt::format("Could not find stored procedure '{}'.", name)};
+  } else if (rpc.params.empty() || rpc.params[0].value.type != sql_value::kind::text) {
+    refusal = server_message{214, 16, 2, "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'."};
   }
-  if (rpc.params.empty() || rpc.params[0].value.type != sql_value::kind::text) {
-    co_return co_await send_error(
-        server_message{214, 16, 2, "Procedure expects parameter '@statement' of type 'ntext/nchar/nvarchar'."},
-        token::done_proc);
-  }
+  if (!refusal.text.empty()) co_return co_await send_error(refusal, token::done_proc);
   exec_request request;
   request.in_proc = true;
   request.tsql = rpc.params[0].value.bytes;
@@ -139,32 +139,34 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
     const auto extra = std::uniform_int_distribution<long>(0, static_cast<long>(faults.jitter.count()))(random_engine());
     if (!co_await wait_latency(faults.latency + std::chrono::milliseconds(extra))) {
       if (closed_) co_return false;
-      co_await send_cancelled(byte_writer{});
+      byte_writer nothing;
+      co_await send_cancelled(nothing);
       co_return true;
     }
   }
   request.drop_after_rows = faults.drop_after_rows;
-  exec_outcome outcome = co_await run_on_workers<exec_outcome>(
-      server_.workers(), std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request)));
+  const std::function<exec_outcome()> job =
+      std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request));
+  exec_outcome outcome = co_await run_on_workers(server_.workers(), job);
   if (closed_) co_return false;
   if (outcome.cancelled) {
-    co_await send_cancelled(std::move(outcome.tokens));
+    co_await send_cancelled(outcome.tokens);
     co_return true;
   }
   if (outcome.drop) {
-    co_await send(std::move(outcome.tokens.data()), false);
+    co_await send(outcome.tokens.data(), false);
     close(fmt::format("drop_after_rows fault ({} rows)", faults.drop_after_rows));
     co_return false;
   }
-  co_await send(std::move(outcome.tokens.data()));
+  co_await send(outcome.tokens.data());
   co_return true;
 }
 
-asio::awaitable<void> client_session::send_cancelled(byte_writer partial) {
+asio::awaitable<void> client_session::send_cancelled(byte_writer& partial) {
   // The cancelled request still gets a complete response message (tedious reads one before it
   // looks for the acknowledgement); the queued ATTENTION then gets its DONE 0x20 message.
   write_done(partial, token::done, done_status::final, 0, 0);
-  co_await send(std::move(partial.data()));
+  co_await send(partial.data());
 }
 
 asio::awaitable<bool> client_session::wait_latency(std::chrono::milliseconds delay) {
@@ -178,7 +180,7 @@ asio::awaitable<bool> client_session::wait_latency(std::chrono::milliseconds del
 asio::awaitable<bool> client_session::send_error(const server_message& m, std::uint8_t done_kind) {
   byte_writer w;
   write_error_done(w, m, done_kind);
-  co_await send(std::move(w.data()));
+  co_await send(w.data());
   co_return true;
 }
 
@@ -195,17 +197,18 @@ asio::awaitable<bool> client_session::handle_transaction(const message& msg) {
     begin_after = r.remaining() > 0 && (r.u8() & 0x01);
     sql = request == tm_commit ? "COMMIT" : "ROLLBACK";
   } else {
-    co_return co_await send_error(
-        server_message{50000, 16, 1, fmt::format("transaction manager request {} is not supported by tdsd", request)},
-        token::done);
+    const server_message refusal{50000, 16, 1,
+                                 fmt::format("transaction manager request {} is not supported by tdsd", request)};
+    co_return co_await send_error(refusal, token::done);
   }
   server_.stats().queries++;
   auto keep = shared_from_this();
-  auto step = co_await run_on_workers<transaction_result>(server_.workers(),
-                                                          std::bind(transaction_step, keep, db_->get(), sql));
+  const std::function<transaction_result()> job = std::bind(transaction_step, keep, db_->get(), sql);
+  auto step = co_await run_on_workers(server_.workers(), job);
   // COMMIT/ROLLBACK without an open transaction is harmless for a client that tracks its own state.
   if (step.error && sql == "BEGIN") {
-    co_return co_await send_error(server_message{50000, 16, 1, *step.error}, token::done);
+    const server_message failure{50000, 16, 1, *step.error};
+    co_return co_await send_error(failure, token::done);
   }
   byte_writer w;
   if (request != tm_begin) {
@@ -215,14 +218,14 @@ asio::awaitable<bool> client_session::handle_transaction(const message& msg) {
   }
   if (request == tm_begin || begin_after) {
     if (begin_after) {
-      step = co_await run_on_workers<transaction_result>(server_.workers(),
-                                                         std::bind(transaction_step, keep, db_->get(), "BEGIN"));
+      const std::function<transaction_result()> begin = std::bind(transaction_step, keep, db_->get(), "BEGIN");
+      step = co_await run_on_workers(server_.workers(), begin);
     }
     transaction_ = next_transaction_++;
     write_envchange_bytes(w, 8, descriptor_bytes(transaction_), {});
   }
   write_done(w, token::done, done_status::final, 0, 0);
-  co_await send(std::move(w.data()));
+  co_await send(w.data());
   co_return true;
 }
 

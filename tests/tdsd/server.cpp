@@ -99,7 +99,10 @@ void server::stop() {
   boost::system::error_code ignored;
   if (listener_) listener_->close(ignored);
   if (control_) control_->close(ignored);
-  kill_connections("server shutting down");
+  std::lock_guard lock(sessions_mutex_);
+  for (const auto& [id, weak] : sessions_) {
+    if (auto s = weak.lock()) s->interrupt();
+  }
 }
 
 void server::register_session(const std::shared_ptr<client_session>& session) {

@@ -17,9 +17,10 @@ asio::awaitable<Result> call_blocking(std::function<Result()> fn) {
 }
 
 /// Runs `fn` on a worker thread; exceptions propagate to the awaiting coroutine.
+/// `fn` is taken by reference: callers pass a named local (no temporaries in co_await).
 template <typename Result>
-asio::awaitable<Result> run_on_workers(asio::thread_pool& pool, std::function<Result()> fn) {
-  co_return co_await asio::co_spawn(pool, call_blocking<Result>(std::move(fn)), asio::use_awaitable);
+asio::awaitable<Result> run_on_workers(asio::thread_pool& pool, const std::function<Result()>& fn) {
+  co_return co_await asio::co_spawn(pool, call_blocking<Result>(fn), asio::use_awaitable);
 }
 
 }  // namespace tdsd
