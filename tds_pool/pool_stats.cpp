@@ -72,6 +72,12 @@ void pool_stats::record_error(const db_error& error) {
     last_error_at_ = std::chrono::system_clock::now();
 }
 
+void pool_stats::note_error(const db_error& error) {
+    std::lock_guard lock(mutex_);
+    last_error_ = fmt::format("{}: {}", code_name(error.code), error.message);
+    last_error_at_ = std::chrono::system_clock::now();
+}
+
 void pool_stats::record_probe(std::optional<std::chrono::microseconds> latency) {
     std::lock_guard lock(mutex_);
     last_probe_at_ = std::chrono::system_clock::now();

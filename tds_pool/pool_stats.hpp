@@ -91,6 +91,9 @@ public:
     void record_query_time(std::chrono::nanoseconds elapsed);
     /// Counts the error by code and remembers it as the last error.
     void record_error(const db_error& error);
+    /// Remembers the error as the last error without counting it (a failed open is
+    /// counted when it reaches a request).
+    void note_error(const db_error& error);
     void record_probe(std::optional<std::chrono::microseconds> latency);
 
     /// Copies everything into `out` (identity fields are the caller's).

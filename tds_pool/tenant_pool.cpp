@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "tds_pool/pool_log.hpp"
+#include "tds_pool/worker_call.hpp"
 
 namespace tds_pool {
 namespace {
@@ -27,11 +28,6 @@ void log_if_failed(std::exception_ptr error, const char* what) {
     } catch (...) {
         log_line(fmt::format("{} failed", what));
     }
-}
-
-template <class Fn>
-auto call_on_worker(Fn fn) -> asio::awaitable<decltype(fn())> {
-    co_return fn();
 }
 
 }  // namespace
@@ -173,18 +169,24 @@ void tenant_pool::release_job_slot() {
     --jobs_running_;
 }
 
-template <class Fn>
-auto tenant_pool::run_blocking(std::shared_ptr<tenant_pool> self, Fn fn)
-    -> asio::awaitable<decltype(fn())> {
-    co_await asio::co_spawn(self->strand_, acquire_job_slot(self), asio::use_awaitable);
-    struct slot_guard {
-        std::shared_ptr<tenant_pool> pool;
-        ~slot_guard() {
+/// Holds one of the tenant's job slots; gives it back on the strand when destroyed.
+struct tenant_pool::job_slot {
+    std::shared_ptr<tenant_pool> pool;
+
+    job_slot() = default;
+    explicit job_slot(std::shared_ptr<tenant_pool> p) : pool(std::move(p)) {}
+    job_slot(job_slot&& other) noexcept : pool(std::move(other.pool)) {}
+    job_slot& operator=(job_slot&&) = delete;
+    ~job_slot() {
+        if (pool) {
             asio::post(pool->strand_, [p = pool] { p->release_job_slot(); });
         }
-    } guard{self};
-    co_return co_await asio::co_spawn(self->workers_, call_on_worker(std::move(fn)),
-                                      asio::use_awaitable);
+    }
+};
+
+asio::awaitable<tenant_pool::job_slot> tenant_pool::take_job_slot(std::shared_ptr<tenant_pool> self) {
+    co_await asio::co_spawn(self->strand_, acquire_job_slot(self), asio::use_awaitable);
+    co_return job_slot{self};
 }
 
 // ---- acquire ---------------------------------------------------------------
@@ -285,9 +287,11 @@ void tenant_pool::kick_opens() {
 }
 
 asio::awaitable<void> tenant_pool::open_one(std::shared_ptr<tenant_pool> self, slot_id id) {
-    auto opened = co_await run_blocking(self, [target = self->target_, options = self->settings_.connect] {
-        return connection::open(target, options);
-    });
+    auto slot = co_await take_job_slot(self);
+    const connection_target* target = &self->target_;
+    const connect_options* options = &self->settings_.connect;
+    auto job = [target, options] { return connection::open(*target, *options); };
+    auto opened = co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
     self->on_open_result(id, std::move(opened));
 }
 
@@ -301,7 +305,7 @@ void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>
         state_.open_failed(id);
         const breaker_state before = breaker_.state();
         breaker_.on_failure(pool_clock::now());
-        stats_.record_error(result.error());
+        stats_.note_error(result.error());
         log_line(fmt::format("tenant {}: open failed: {}", tenant_, result.error().message));
         if (breaker_.state() == breaker_state::open) {
             if (before != breaker_state::open) {
@@ -388,57 +392,73 @@ pool_snapshot tenant_pool::snapshot() const {
 
 // ---- queries -----------------------------------------------------------------
 
+asio::awaitable<bool> tenant_pool::validate(std::shared_ptr<tenant_pool> self, connection* conn) {
+    auto slot = co_await take_job_slot(self);
+    const auto timeout = self->settings_.validate_timeout;
+    auto job = [conn, timeout] { return conn->validate(timeout); };
+    co_return co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
+}
+
+asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenant_pool> self,
+                                                           pool_clock::time_point deadline) {
+    // A stale connection that fails SELECT 1 is replaced; a few rounds at most.
+    for (int round = 0; round < 4; ++round) {
+        auto got = co_await acquire(self, deadline);
+        if (!got || !got.value().needs_validation()) {
+            co_return got;
+        }
+        if (co_await validate(self, &got.value().conn())) {
+            co_return got;
+        }
+        got.value().mark_invalid();
+        if (pool_clock::now() >= deadline) {
+            break;
+        }
+    }
+    co_return db_error{errc::connection_lost, "pooled connections failed validation"};
+}
+
+asio::awaitable<outcome<query_result>> tenant_pool::run_on(std::shared_ptr<tenant_pool> self,
+                                                           connection* conn, const query* statement,
+                                                           std::chrono::milliseconds timeout) {
+    auto slot = co_await take_job_slot(self);
+    auto job = [conn, statement, timeout] { return conn->execute(*statement, timeout); };
+    co_return co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
+}
+
 asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tenant_pool> self,
                                                             query q,
                                                             pool_clock::time_point deadline) {
     self->touch();
     const auto started = pool_clock::now();
-    // A stale connection that fails SELECT 1 is replaced; a few rounds at most.
-    for (int round = 0;; ++round) {
-        auto got = co_await acquire(self, deadline);
-        if (!got) {
-            self->stats_.record_error(got.error());
-            co_return got.error();
-        }
-        lease held = std::move(got.value());
-        if (held.needs_validation()) {
-            connection* conn = &held.conn();
-            const auto timeout = self->settings_.validate_timeout;
-            const bool ok = co_await run_blocking(self, [conn, timeout] { return conn->validate(timeout); });
-            if (!ok) {
-                held.mark_invalid();
-                if (round < 3 && pool_clock::now() < deadline) {
-                    continue;
-                }
-                db_error error{errc::connection_lost, "pooled connections failed validation"};
-                self->stats_.record_error(error);
-                co_return error;
-            }
-        }
-        self->stats_.record_acquire_wait(pool_clock::now() - started);
-        auto timeout = q.timeout.value_or(self->settings_.query_timeout);
-        const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - pool_clock::now());
-        timeout = std::max(std::chrono::milliseconds(1), std::min(timeout, left));
-        connection* conn = &held.conn();
-        const auto query_started = pool_clock::now();
-        auto result = co_await run_blocking(self, [conn, q = std::move(q), timeout] {
-            return conn->execute(q, timeout);
-        });
-        self->stats_.record_query_time(pool_clock::now() - query_started);
-        if (conn->is_dead()) {
-            held.mark_broken();
-        }
-        if (!result) {
-            self->stats_.record_error(result.error());
-        }
-        co_return result;
+    auto got = co_await acquire_valid(self, deadline);
+    if (!got) {
+        self->stats_.record_error(got.error());
+        co_return got.error();
     }
+    lease held = std::move(got.value());
+    self->stats_.record_acquire_wait(pool_clock::now() - started);
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - pool_clock::now());
+    const auto timeout = std::max(std::chrono::milliseconds(1),
+                                  std::min(q.timeout.value_or(self->settings_.query_timeout), left));
+    const auto query_started = pool_clock::now();
+    auto result = co_await run_on(self, &held.conn(), &q, timeout);
+    self->stats_.record_query_time(pool_clock::now() - query_started);
+    if (held.conn().is_dead()) {
+        held.mark_broken();
+    }
+    if (!result) {
+        self->stats_.record_error(result.error());
+    }
+    co_return result;
 }
 
 asio::awaitable<outcome<std::chrono::microseconds>> tenant_pool::probe(
     std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout) {
     const auto started = pool_clock::now();
-    auto result = co_await execute(self, query{"SELECT 1", {}, timeout}, started + timeout);
+    // A named query, not a temporary: g++ 12 destroys temporaries in a co_await twice.
+    query select_one{"SELECT 1", {}, timeout};
+    auto result = co_await execute(self, std::move(select_one), started + timeout);
     if (!result) {
         self->stats_.record_probe(std::nullopt);
         co_return result.error();

@@ -136,9 +136,14 @@ private:
     static asio::awaitable<void> janitor_loop(std::weak_ptr<tenant_pool> weak,
                                               std::shared_ptr<asio::steady_timer> timer,
                                               std::chrono::milliseconds interval);
-    template <class Fn>
-    static auto run_blocking(std::shared_ptr<tenant_pool> self, Fn fn)
-        -> asio::awaitable<decltype(fn())>;
+    struct job_slot;
+    static asio::awaitable<bool> validate(std::shared_ptr<tenant_pool> self, connection* conn);
+    static asio::awaitable<outcome<lease>> acquire_valid(std::shared_ptr<tenant_pool> self,
+                                                         pool_clock::time_point deadline);
+    static asio::awaitable<outcome<query_result>> run_on(std::shared_ptr<tenant_pool> self,
+                                                         connection* conn, const query* statement,
+                                                         std::chrono::milliseconds timeout);
+    static asio::awaitable<job_slot> take_job_slot(std::shared_ptr<tenant_pool> self);
 
     void on_release(slot_id id, bool broken, bool invalid);
     void on_open_result(slot_id id, outcome<std::unique_ptr<connection>> result);
