@@ -40,6 +40,9 @@ config load_string(std::string_view yaml_text, std::string_view name) {
         return out;
     } catch (const node_error& e) {
         throw config_error(located(name, e.mark(), e.what()));
+    } catch (const YAML::Exception& e) {
+        // Not expected from our reads, but a yaml-cpp surprise must still be a config error.
+        throw config_error(located(name, e.mark, e.msg));
     }
 }
 
