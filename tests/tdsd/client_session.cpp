@@ -64,6 +64,8 @@ asio::awaitable<void> client_session::serve(std::shared_ptr<client_session> self
     } catch (const boost::system::system_error& e) {
       self->close(e.code() == asio::error::eof ? "client closed the connection"
                                                 : fmt::format("socket error: {}", e.code().message()));
+    } catch (const std::exception& e) {
+      self->close(fmt::format("internal error: {}", e.what()));
     }
   }
   self->close("session ended");
