@@ -1,0 +1,326 @@
+#include "tds_pool/registry_client.hpp"
+
+#include <atomic>
+#include <exception>
+#include <stdexcept>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <fmt/format.h>
+
+#include "tds_pool/pool_log.hpp"
+
+namespace tds_pool {
+
+namespace {
+
+void registry_log(std::string_view code, std::string_view message) {
+    log_line(fmt::format("registry tenant={} {}", code, message));
+}
+
+/// How long a lookup that failed because the registry was unreachable is remembered:
+/// short, so a recovered registry is asked again soon.
+constexpr tenant_registry::clock::duration unavailable_ttl = std::chrono::seconds(2);
+
+/// The result of a blocking source call, default-constructible for co_spawn.
+struct load_reply {
+    std::optional<std::string> error;
+    std::vector<tenant_record> records;
+};
+
+struct one_reply {
+    std::optional<std::string> error;
+    std::optional<tenant_record> record;
+};
+
+asio::awaitable<load_reply> load_all_on_worker(registry_source* source) {
+    load_reply reply;
+    try {
+        auto loaded = source->load_all();
+        if (loaded) {
+            reply.records = std::move(loaded.value());
+        } else {
+            reply.error = loaded.error().message;
+        }
+    } catch (const std::exception& e) {
+        reply.error = e.what();
+    }
+    co_return reply;
+}
+
+asio::awaitable<one_reply> load_one_on_worker(registry_source* source, std::string code) {
+    one_reply reply;
+    try {
+        auto loaded = source->load_one(code);
+        if (loaded) {
+            reply.record = std::move(loaded.value());
+        } else {
+            reply.error = loaded.error().message;
+        }
+    } catch (const std::exception& e) {
+        reply.error = e.what();
+    }
+    co_return reply;
+}
+
+/// Codes whose pools must drain when `next` replaces `previous`.
+std::vector<std::string> retargeted(const registry_snapshot& previous, const registry_snapshot& next) {
+    std::vector<std::string> out;
+    for (const auto& [code, old] : previous.tenants) {
+        const tenant_record* now = next.find(code);
+        if (now == nullptr || !now->same_target(old) || (old.active && !now->active)) {
+            out.push_back(code);
+        }
+    }
+    return out;
+}
+
+/// Hands one lookup result to one waiting caller (one slot: the send never blocks).
+using lookup_channel =
+    asio::experimental::concurrent_channel<void(boost::system::error_code, lookup_result)>;
+
+}  // namespace
+
+/// Callers waiting for one on-demand lookup; each has its own one-slot channel.
+struct tenant_registry::flight {
+    std::vector<std::shared_ptr<lookup_channel>> waiters;
+};
+
+/// A caller's place in an on-demand lookup: a cached miss, the leader, or a waiter.
+struct tenant_registry::joined_flight {
+    bool missed = false;
+    std::shared_ptr<flight> lead;
+    std::shared_ptr<lookup_channel> wait;
+};
+
+tenant_registry::tenant_registry(conf::registry_config config, std::unique_ptr<registry_source> source)
+    : config_(std::move(config)),
+      source_(std::move(source)),
+      snapshot_(std::make_shared<registry_snapshot>()) {}
+
+tenant_registry::~tenant_registry() {
+    stop();
+    worker_.join();
+}
+
+void tenant_registry::load_initial() {
+    auto loaded = source_->load_all();
+    if (!loaded) {
+        throw std::runtime_error(std::string("cannot load the tenant registry (") + source_->kind() +
+                                 "): " + loaded.error().message);
+    }
+    publish(std::move(loaded.value()));
+}
+
+void tenant_registry::on_retarget(retarget_callback callback) {
+    std::lock_guard lock(mutex_);
+    retarget_ = std::move(callback);
+}
+
+snapshot_ptr tenant_registry::snapshot() const {
+    std::lock_guard lock(mutex_);
+    return snapshot_;
+}
+
+void tenant_registry::publish(std::vector<tenant_record> records) {
+    auto next = std::make_shared<registry_snapshot>();
+    for (auto& record : records) next->tenants[record.code] = std::move(record);
+    next->loaded_at = std::chrono::system_clock::now();
+    std::vector<std::string> changed;
+    retarget_callback notify;
+    {
+        std::lock_guard lock(mutex_);
+        changed = retargeted(*snapshot_, *next);
+        for (const auto& [code, record] : next->tenants) misses_.erase(code);
+        snapshot_ = std::move(next);
+        last_success_ = clock::now();
+        stale_ = false;
+        last_error_.clear();
+        notify = retarget_;
+    }
+    for (const auto& code : changed) {
+        registry_log(code, "tenant moved, deactivated or removed: its pool drains");
+    }
+    if (notify && !changed.empty()) notify(changed);
+}
+
+asio::awaitable<refresh_result> tenant_registry::refresh() {
+    load_reply reply = co_await asio::co_spawn(worker_, load_all_on_worker(source_.get()),
+                                               asio::use_awaitable);
+    refresh_result out;
+    if (reply.error) {
+        std::lock_guard lock(mutex_);
+        stale_ = true;
+        last_error_ = *reply.error;
+        out.error = *reply.error;
+        registry_log("-", "refresh failed, keeping the last good copy: " + *reply.error);
+        co_return out;
+    }
+    out.ok = true;
+    out.tenants = reply.records.size();
+    publish(std::move(reply.records));
+    co_return out;
+}
+
+void tenant_registry::remember_miss(const std::string& code, clock::duration ttl) {
+    std::lock_guard lock(mutex_);
+    const auto now = clock::now();
+    if (misses_.size() >= config_.negative_cache_max) {
+        std::erase_if(misses_, [&](const auto& entry) { return entry.second <= now; });
+    }
+    if (misses_.size() >= config_.negative_cache_max && !misses_.empty()) {
+        // still full of live entries: drop one to stay bounded
+        misses_.erase(misses_.begin());
+    }
+    if (config_.negative_cache_max > 0) misses_[code] = now + ttl;
+}
+
+bool tenant_registry::recently_missed(const std::string& code) {
+    const auto found = misses_.find(code);
+    if (found == misses_.end()) return false;
+    if (found->second > clock::now()) return true;
+    misses_.erase(found);
+    return false;
+}
+
+tenant_registry::joined_flight tenant_registry::join_flight(const std::string& code,
+                                                           const asio::any_io_executor& executor) {
+    joined_flight out;
+    std::lock_guard lock(mutex_);
+    if (recently_missed(code)) {
+        out.missed = true;
+        return out;
+    }
+    auto& slot = flights_[code];
+    if (!slot) {
+        slot = std::make_shared<flight>();
+        out.lead = slot;
+    } else {
+        out.wait = std::make_shared<lookup_channel>(executor, 1);
+        slot->waiters.push_back(out.wait);
+    }
+    return out;
+}
+
+namespace {
+
+asio::awaitable<lookup_result> ready(lookup_result result) { co_return result; }
+
+asio::awaitable<lookup_result> wait_for_flight(std::shared_ptr<lookup_channel> wait) {
+    boost::system::error_code ec;
+    lookup_result received = co_await wait->async_receive(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) received = lookup_result{lookup_status::unavailable, std::nullopt};
+    co_return received;
+}
+
+}  // namespace
+
+asio::awaitable<lookup_result> tenant_registry::find(std::string code) {
+    const snapshot_ptr current = snapshot();
+    if (const tenant_record* record = current->find(code)) {
+        return ready(lookup_result{lookup_status::found, *record});
+    }
+    joined_flight joined = join_flight(code, worker_.get_executor());
+    if (joined.lead) return lead_lookup(std::move(code), std::move(joined.lead));
+    if (joined.wait) return wait_for_flight(std::move(joined.wait));
+    return ready(lookup_result{});
+}
+
+asio::awaitable<lookup_result> tenant_registry::lead_lookup(std::string code, std::shared_ptr<flight> f) {
+    one_reply reply = co_await asio::co_spawn(worker_, load_one_on_worker(source_.get(), code),
+                                              asio::use_awaitable);
+    lookup_result result;
+    if (reply.error) {
+        result.status = lookup_status::unavailable;
+        remember_miss(code, std::min<clock::duration>(unavailable_ttl, config_.negative_cache_ttl));
+        registry_log(code, "on-demand lookup failed: " + *reply.error);
+    } else if (reply.record) {
+        result = lookup_result{lookup_status::found, reply.record};
+        std::lock_guard lock(mutex_);
+        auto next = std::make_shared<registry_snapshot>(*snapshot_);
+        next->tenants[code] = *reply.record;
+        snapshot_ = std::move(next);
+    } else {
+        remember_miss(code, config_.negative_cache_ttl);
+    }
+    finish_flight(code, f, result);
+    co_return result;
+}
+
+void tenant_registry::finish_flight(const std::string& code, const std::shared_ptr<flight>& f,
+                                    const lookup_result& result) {
+    std::vector<std::shared_ptr<lookup_channel>> waiters;
+    {
+        std::lock_guard lock(mutex_);
+        const auto found = flights_.find(code);
+        if (found != flights_.end() && found->second == f) flights_.erase(found);
+        waiters.swap(f->waiters);
+    }
+    for (const auto& waiter : waiters) waiter->try_send(boost::system::error_code(), result);
+}
+
+registry_status tenant_registry::status() const {
+    std::lock_guard lock(mutex_);
+    registry_status out;
+    out.source = source_->kind();
+    out.tenants = snapshot_->tenants.size();
+    out.stale = stale_;
+    out.age = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - last_success_);
+    out.last_error = last_error_;
+    out.negative_cached = misses_.size();
+    return out;
+}
+
+asio::awaitable<void> refresh_loop(tenant_registry* registry, asio::any_io_executor executor) {
+    std::shared_ptr<std::atomic<bool>> running;
+    {
+        std::lock_guard lock(registry->mutex_);
+        running = registry->running_;
+    }
+    asio::steady_timer timer(executor);
+    for (;;) {
+        timer.expires_after(registry->config_.refresh_interval);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec || !running->load()) co_return;
+        co_await registry->refresh();
+    }
+}
+
+void tenant_registry::start(asio::any_io_executor executor) {
+    if (std::string_view(source_->kind()) != "tds" || config_.refresh_interval.count() <= 0) return;
+    {
+        std::lock_guard lock(mutex_);
+        if (running_) return;
+        running_ = std::make_shared<std::atomic<bool>>(true);
+    }
+    asio::co_spawn(executor, refresh_loop(this, executor), [](std::exception_ptr e) {
+        if (e) {
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                registry_log("-", std::string("refresh loop ended: ") + ex.what());
+            }
+        }
+    });
+}
+
+void tenant_registry::stop() {
+    std::lock_guard lock(mutex_);
+    if (running_) running_->store(false);
+}
+
+std::unique_ptr<registry_source> make_registry_source(const conf::config& config,
+                                                      std::shared_ptr<credential_store> secrets) {
+    if (config.registry.source == conf::registry_source::tds) {
+        return make_tds_source(config.registry, std::move(secrets), config.pools.login_timeout);
+    }
+    return make_yaml_source(config.tenants);
+}
+
+}  // namespace tds_pool

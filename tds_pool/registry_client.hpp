@@ -1,0 +1,145 @@
+#pragma once
+// The tenant registry the gateway asks "where does tenant X live?".
+//
+// It keeps an immutable snapshot of all tenants (shared_ptr<const registry_snapshot>),
+// loaded at start-up (a failing first load is a start-up error) and rebuilt by
+// refresh(): on an interval, on SIGHUP and on POST /admin/registry/reload. When a
+// refresh fails the last good snapshot keeps serving and status() reports it stale.
+//
+// A code missing from the snapshot triggers one on-demand lookup of that code; callers
+// asking for the same code meanwhile wait for that lookup (single flight). Misses are
+// remembered for negative_cache_ttl in a cache of at most negative_cache_max codes, so
+// random codes cannot flood the registry database.
+//
+// Sources block (FreeTDS), so they run on the registry's own worker thread.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "conf/config.hpp"
+#include "tds_pool/outcome.hpp"
+#include "tds_pool/registry_record.hpp"
+#include "tds_pool/registry_source.hpp"
+
+namespace tds_pool {
+
+namespace asio = boost::asio;
+
+/// What a lookup found.
+enum class lookup_status {
+    found,        ///< `record` is set (it may be inactive)
+    not_found,    ///< no such tenant
+    unavailable,  ///< unknown here and the registry could not be asked
+};
+
+/// Result of tenant_registry::find.
+struct lookup_result {
+    lookup_status status = lookup_status::not_found;
+    std::optional<tenant_record> record;
+};
+
+/// Freshness of the registry, for /health and /metrics.
+struct registry_status {
+    std::string source;             ///< "yaml" or "tds"
+    std::size_t tenants = 0;        ///< tenants in the snapshot, inactive included
+    bool stale = false;             ///< the last refresh failed
+    std::chrono::seconds age{0};    ///< since the snapshot was last loaded successfully
+    std::string last_error;         ///< of the last failed refresh, without secrets
+    std::size_t negative_cached = 0;
+};
+
+/// Result of a refresh: tenant count, or the error.
+struct refresh_result {
+    bool ok = false;
+    std::size_t tenants = 0;
+    std::string error;
+};
+
+/// Thread-safe registry client; create once, keep alive while the io_context runs.
+class tenant_registry {
+public:
+    using clock = std::chrono::steady_clock;
+    /// Called after a refresh with the codes whose database target changed, that were
+    /// deactivated or removed: their pools should drain.
+    using retarget_callback = std::function<void(const std::vector<std::string>&)>;
+
+    /// Does no I/O; call load_initial() before serving.
+    tenant_registry(conf::registry_config config, std::unique_ptr<registry_source> source);
+    /// Stops the refresh loop and joins the worker thread.
+    ~tenant_registry();
+    tenant_registry(const tenant_registry&) = delete;
+    tenant_registry& operator=(const tenant_registry&) = delete;
+
+    /// Blocking first load; throws std::runtime_error naming the source on failure.
+    void load_initial();
+
+    /// Starts refreshing every refresh_interval (tds source only) on `executor`.
+    void start(asio::any_io_executor executor);
+    /// Stops the refresh loop (idempotent).
+    void stop();
+
+    /// Installs the callback told about retargeted tenants; call before start().
+    void on_retarget(retarget_callback callback);
+
+    /// The current snapshot.
+    snapshot_ptr snapshot() const;
+
+    /// The tenant with this upper-case code, asking the source once when unknown.
+    asio::awaitable<lookup_result> find(std::string code);
+
+    /// Re-reads every tenant and swaps the snapshot; on failure keeps the old one.
+    asio::awaitable<refresh_result> refresh();
+
+    /// Freshness and error state.
+    registry_status status() const;
+
+    /// The configuration this registry was built with.
+    const conf::registry_config& config() const noexcept { return config_; }
+
+private:
+    struct flight;
+    struct joined_flight;
+
+    /// Joins or starts the on-demand lookup of `code` (or reports a cached miss).
+    joined_flight join_flight(const std::string& code, const asio::any_io_executor& executor);
+
+    void publish(std::vector<tenant_record> records);
+    void remember_miss(const std::string& code, clock::duration ttl);
+    bool recently_missed(const std::string& code);
+    asio::awaitable<lookup_result> lead_lookup(std::string code, std::shared_ptr<flight> f);
+    void finish_flight(const std::string& code, const std::shared_ptr<flight>& f,
+                       const lookup_result& result);
+    friend asio::awaitable<void> refresh_loop(tenant_registry* registry,
+                                              asio::any_io_executor executor);
+
+    conf::registry_config config_;
+    std::unique_ptr<registry_source> source_;
+    asio::thread_pool worker_{1};  // one thread: sources are single-caller
+
+    mutable std::mutex mutex_;  // guards everything below
+    snapshot_ptr snapshot_;
+    clock::time_point last_success_{};
+    bool stale_ = false;
+    std::string last_error_;
+    std::map<std::string, clock::time_point> misses_;  ///< code -> until when
+    std::map<std::string, std::shared_ptr<flight>> flights_;
+    retarget_callback retarget_;
+    std::shared_ptr<std::atomic<bool>> running_;  ///< the refresh loop runs while *running_
+};
+
+/// The source the configuration asks for (yaml or tds).
+std::unique_ptr<registry_source> make_registry_source(const conf::config& config,
+                                                      std::shared_ptr<credential_store> secrets);
+
+}  // namespace tds_pool
