@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "conf/parse_sections.hpp"
 #include "conf/yaml_reader.hpp"
@@ -28,7 +29,15 @@ std::string located(std::string_view name, const YAML::Mark& mark, std::string_v
 config load_string(std::string_view yaml_text, std::string_view name) {
     YAML::Node root;
     try {
-        root = YAML::Load(std::string(yaml_text));
+        // LoadAll, not Load: a second "---" document would otherwise be dropped unseen.
+        const std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml_text));
+        if (documents.size() > 1) {
+            throw config_error(located(name, documents[1].Mark(),
+                                       "only one YAML document is allowed (found a second '---')"));
+        }
+        if (!documents.empty()) {
+            root = documents.front();
+        }
     } catch (const YAML::ParserException& e) {
         throw config_error(located(name, e.mark, "YAML syntax error: " + e.msg));
     } catch (const YAML::Exception& e) {

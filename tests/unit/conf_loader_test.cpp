@@ -413,6 +413,12 @@ TEST_CASE("YAML syntax errors are located", "[conf][loader]") {
     CHECK_THAT(load_error("listen: {port: 1\n"), Catch::StartsWith("t.yaml:"));
 }
 
+TEST_CASE("a file holds exactly one YAML document", "[conf][loader]") {
+    CHECK(load_error("listen: {port: 1}\n---\nlisten: {port: 2}\n") ==
+          "t.yaml:3:1: only one YAML document is allowed (found a second '---')");
+    CHECK(load("---\nlisten: {port: 3}\n...\n").listen.port == 3);
+}
+
 TEST_CASE("unknown keys are errors at the key", "[conf][loader]") {
     CHECK(load_error("lisen:\n  port: 1\n") == "t.yaml:1:1: unknown key 'lisen' in the configuration");
     CHECK(load_error("pools:\n  breaker:\n    threshold: 1\n") ==
