@@ -7,13 +7,9 @@ namespace conf {
 
 namespace {
 
-bool is_name_start(char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-}
+bool is_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 
-bool is_name_char(char c) {
-    return is_name_start(c) || (c >= '0' && c <= '9');
-}
+bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 bool is_valid_name(std::string_view name) {
     if (name.empty() || !is_name_start(name.front())) {
@@ -62,8 +58,7 @@ std::variant<std::string, substitution_error> substitute_env(std::string_view te
         }
         const char* value = std::getenv(std::string(name).c_str());
         if (value == nullptr) {
-            return substitution_error{"environment variable " + std::string(name) +
-                                      " is not set"};
+            return substitution_error{"environment variable " + std::string(name) + " is not set"};
         }
         out += value;
         i = close + 1;

@@ -16,8 +16,9 @@ void check_route_upstreams(const YAML::Node& root, const config& out) {
         if (route.kind != route_kind::proxy) {
             continue;
         }
-        const bool defined = std::any_of(out.upstreams.begin(), out.upstreams.end(),
-                                         [&](const upstream_config& u) { return u.name == route.upstream; });
+        const bool defined =
+            std::any_of(out.upstreams.begin(), out.upstreams.end(),
+                        [&](const upstream_config& u) { return u.name == route.upstream; });
         if (!defined) {
             fail(at(routes[i], "upstream"), "route " + route.path + " names upstream " +
                                                 route.upstream + ", which is not defined");

@@ -89,8 +89,9 @@ namespace {
 /// An HTTP method token, upper-cased; "*" stands for every method.
 std::string read_method(const YAML::Node& value) {
     std::string method = read_string(value);
-    const bool token = !method.empty() && std::all_of(method.begin(), method.end(),
-                                                      [](unsigned char c) { return std::isalpha(c) != 0; });
+    const bool token =
+        !method.empty() && std::all_of(method.begin(), method.end(),
+                                       [](unsigned char c) { return std::isalpha(c) != 0; });
     if (!token && method != "*") {
         fail(value, "an HTTP method is a word such as GET or POST, or *");
     }
@@ -144,7 +145,8 @@ bool read_route_field(route_config& out, std::string_view key, const YAML::Node&
         }
     } else if (key == "result") {
         out.result = read_enum<result_mode>(
-            value, {{"many", result_mode::many}, {"one", result_mode::one}, {"exec", result_mode::exec}});
+            value,
+            {{"many", result_mode::many}, {"one", result_mode::one}, {"exec", result_mode::exec}});
     } else if (key == "max_rows") {
         out.max_rows = read_uint<std::size_t>(value, 1);
     } else if (key == "query_timeout") {
@@ -171,8 +173,8 @@ void check_route_params(const YAML::Node& node, const route_config& route,
             fail(where, "parameter " + param.name + " declared twice");
         }
         const std::string& key = param.key.empty() ? param.name : param.key;
-        const bool captured = std::find(path_info.params.begin(), path_info.params.end(),
-                                        key) != path_info.params.end();
+        const bool captured = std::find(path_info.params.begin(), path_info.params.end(), key) !=
+                              path_info.params.end();
         if (param.source == param_source::path && !captured) {
             fail(where, "parameter " + param.name + " is read from the path but the path has no {" +
                             key + "}");

@@ -30,9 +30,7 @@ listen_config parse_listen(const YAML::Node& node) {
 namespace {
 
 /// Sizes a client is held to; zero would refuse every request.
-std::size_t read_limit(const YAML::Node& value) {
-    return read_uint<std::size_t>(value, 1);
-}
+std::size_t read_limit(const YAML::Node& value) { return read_uint<std::size_t>(value, 1); }
 
 }  // namespace
 

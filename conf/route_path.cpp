@@ -43,8 +43,9 @@ std::variant<route_path_info, std::string> check_route_path(std::string_view pat
         const bool last = i + 1 == segments.size();
         info.shape += '/';
         if (segment.empty() && segments.size() > 1) {
-            return std::string("a route path must not contain an empty segment ('//' or a "
-                               "trailing '/')");
+            return std::string(
+                "a route path must not contain an empty segment ('//' or a "
+                "trailing '/')");
         }
         if (segment == "*" && last) {
             info.prefix = true;

@@ -52,8 +52,8 @@ void for_each_field(const YAML::Node& map, std::string_view section,
         } catch (const node_error& e) {
             // An empty value ("token:") has its mark after the key, often on the next
             // line; point at the key instead.
-            const bool at_empty_value = entry.second.IsNull() &&
-                                        e.mark().pos == entry.second.Mark().pos;
+            const bool at_empty_value =
+                entry.second.IsNull() && e.mark().pos == entry.second.Mark().pos;
             if (!at_empty_value) {
                 throw;
             }

@@ -43,8 +43,10 @@ TEST_CASE("substitute_env refuses unset and malformed references", "[conf][env]"
           "environment variable TG_CONF_TEST_UNSET is not set");
     CHECK_THAT(substitution_failure("${TG_CONF_TEST_HOST"), Catch::Contains("unterminated"));
     CHECK_THAT(substitution_failure("${}"), Catch::Contains("invalid environment variable name"));
-    CHECK_THAT(substitution_failure("${1ABC}"), Catch::Contains("invalid environment variable name"));
-    CHECK_THAT(substitution_failure("${A-B}"), Catch::Contains("invalid environment variable name"));
+    CHECK_THAT(substitution_failure("${1ABC}"),
+               Catch::Contains("invalid environment variable name"));
+    CHECK_THAT(substitution_failure("${A-B}"),
+               Catch::Contains("invalid environment variable name"));
 }
 
 TEST_CASE("the loader substitutes scalar values before converting them", "[conf][env]") {

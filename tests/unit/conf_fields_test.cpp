@@ -35,7 +35,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> declared_fields(st
             inside = true;
         } else if (line.rfind("};", 0) == 0) {
             inside = false;
-        } else if (inside && std::regex_search(line, m, field) && line.find("using ") == std::string::npos) {
+        } else if (inside && std::regex_search(line, m, field) &&
+                   line.find("using ") == std::string::npos) {
             out.back().second.push_back(m[1]);
         }
     }
@@ -108,9 +109,11 @@ TEST_CASE("every field of conf/config.hpp is a key the loader knows", "[conf][fi
 }
 
 TEST_CASE("the field check itself notices a key the loader does not know", "[conf][fields]") {
-    std::istringstream header("struct listen_config {\n    std::string address;\n    int made_up_field = 1;\n};\n");
+    std::istringstream header(
+        "struct listen_config {\n    std::string address;\n    int made_up_field = 1;\n};\n");
     const auto structs = declared_fields(header);
     REQUIRE(structs.size() == 1);
     CHECK(structs[0].second == std::vector<std::string>{"address", "made_up_field"});
-    CHECK_THAT(conf_test::load_error("listen:\n  made_up_field: x\n"), Catch::Contains("unknown key"));
+    CHECK_THAT(conf_test::load_error("listen:\n  made_up_field: x\n"),
+               Catch::Contains("unknown key"));
 }

@@ -210,9 +210,11 @@ auth: {secret_ref: env:AUTH_KEY, issuer: me, token_ttl: 2h}
     CHECK(c.limits.drain_timeout == 250ms);
 
     using ts = conf::tenant_source;
-    CHECK(c.tenant_resolution.order == std::vector<ts>{ts::header, ts::token, ts::query, ts::subdomain});
+    CHECK(c.tenant_resolution.order ==
+          std::vector<ts>{ts::header, ts::token, ts::query, ts::subdomain});
     CHECK(c.tenant_resolution.query_param == "tenant");
-    CHECK(c.tenant_resolution.base_domains == std::vector<std::string>{"yourapp.com", "other.example"});
+    CHECK(c.tenant_resolution.base_domains ==
+          std::vector<std::string>{"yourapp.com", "other.example"});
     CHECK(c.tenant_resolution.ignored_subdomains == std::vector<std::string>{"www", "api"});
     CHECK(c.tenant_resolution.header == "X-Tenant");
     CHECK(c.tenant_resolution.token_claim == "org");
@@ -275,7 +277,8 @@ auth: {secret_ref: env:AUTH_KEY, issuer: me, token_ttl: 2h}
     REQUIRE(c.upstreams.size() == 1);
     const conf::upstream_config& u = c.upstreams[0];
     CHECK(u.name == "webapp");
-    CHECK(u.servers == std::vector<std::string>{"http://127.0.0.1:5173", "http://web-2.internal:8080/base"});
+    CHECK(u.servers ==
+          std::vector<std::string>{"http://127.0.0.1:5173", "http://web-2.internal:8080/base"});
     CHECK(u.balance == conf::balance_policy::least_in_flight);
     CHECK(u.max_connections_per_server == 8);
     CHECK(u.max_idle_per_server == 2);
@@ -355,8 +358,10 @@ TEST_CASE("conf/gateway.example.yaml loads and describes the seed's tenants", "[
     CHECK(c.tenant_resolution.base_domains == std::vector<std::string>{"yourapp.com"});
     REQUIRE(c.tenants.size() == 5);
     const std::vector<std::vector<std::string>> expected = {
-        {"DCPSP", "DCPSP Production", "customer-portal-sql-server.database.windows.net", "FieldServiceDB"},
-        {"DEMO", "Demo Company", "customer-portal-sql-server.database.windows.net", "FieldServiceDB_Demo"},
+        {"DCPSP", "DCPSP Production", "customer-portal-sql-server.database.windows.net",
+         "FieldServiceDB"},
+        {"DEMO", "Demo Company", "customer-portal-sql-server.database.windows.net",
+         "FieldServiceDB_Demo"},
         {"ACME", "ACME Corporation", "acme-sql.database.windows.net", "FieldServiceDB_ACME"},
         {"TECHSTART", "TechStart Inc", "sql.techstart.com", "FieldServiceDB"},
         {"GLOBALSEC", "GlobalSec LLC", "globalsec-db.aws.rds.amazonaws.com", "FieldServiceDB"},
@@ -407,8 +412,7 @@ TEST_CASE("load_file names the file in errors", "[conf][loader]") {
 
 TEST_CASE("YAML syntax errors are located", "[conf][loader]") {
     CHECK_THAT(load_error("listen: [\n"), Catch::StartsWith("t.yaml:2:1: YAML syntax error"));
-    CHECK_THAT(load_error("listen:\n  port: 1\n bad indent: 2\n"),
-               Catch::StartsWith("t.yaml:3:"));
+    CHECK_THAT(load_error("listen:\n  port: 1\n bad indent: 2\n"), Catch::StartsWith("t.yaml:3:"));
     CHECK_THAT(load_error("a: \"unterminated\n"), Catch::StartsWith("t.yaml:"));
     CHECK_THAT(load_error("listen: {port: 1\n"), Catch::StartsWith("t.yaml:"));
 }
@@ -420,7 +424,8 @@ TEST_CASE("a file holds exactly one YAML document", "[conf][loader]") {
 }
 
 TEST_CASE("unknown keys are errors at the key", "[conf][loader]") {
-    CHECK(load_error("lisen:\n  port: 1\n") == "t.yaml:1:1: unknown key 'lisen' in the configuration");
+    CHECK(load_error("lisen:\n  port: 1\n") ==
+          "t.yaml:1:1: unknown key 'lisen' in the configuration");
     CHECK(load_error("pools:\n  breaker:\n    threshold: 1\n") ==
           "t.yaml:3:5: unknown key 'threshold' in pools.breaker");
     CHECK(load_error(R"(
@@ -447,7 +452,8 @@ upstreams:
 }
 
 TEST_CASE("duplicate keys are errors at the second key", "[conf][loader]") {
-    CHECK(load_error("listen:\n  port: 1\n  port: 2\n") == "t.yaml:3:3: duplicate key 'port' in listen");
+    CHECK(load_error("listen:\n  port: 1\n  port: 2\n") ==
+          "t.yaml:3:3: duplicate key 'port' in listen");
     CHECK(load_error("listen: {}\nlisten: {}\n") ==
           "t.yaml:2:1: duplicate key 'listen' in the configuration");
 }
@@ -461,13 +467,15 @@ TEST_CASE("wrong types are errors at the value", "[conf][loader]") {
         {"listen:\n  port: eighty\n", "t.yaml:2:9: expected an integer in 0..65535"},
         {"listen:\n  port: -1\n", "t.yaml:2:9: expected an integer in 0..65535"},
         {"listen:\n  port: 80.5\n", "t.yaml:2:9: expected an integer in 0..65535"},
-        {"listen:\n  address: [a, b]\n", "t.yaml:2:12: expected a single value, not a list or mapping"},
+        {"listen:\n  address: [a, b]\n",
+         "t.yaml:2:12: expected a single value, not a list or mapping"},
         {"listen: 8080\n", "t.yaml:1:9: expected a mapping for listen"},
         {"listen:\n  port:\n", "t.yaml:2:3: missing value for 'port'"},
         {"admin:\n  enabled: yes\n", "t.yaml:2:12: expected true or false"},
         {"admin:\n  enabled: 1\n", "t.yaml:2:12: expected true or false"},
         {"admin:\n  access: everyone\n", "t.yaml:2:11: expected one of: open, loopback, token"},
-        {"pools:\n  idle_timeout: 5\n", "t.yaml:2:17: expected a duration such as 250ms, 5s, 2m, 1h or 0"},
+        {"pools:\n  idle_timeout: 5\n",
+         "t.yaml:2:17: expected a duration such as 250ms, 5s, 2m, 1h or 0"},
         {"pools:\n  breaker: []\n", "t.yaml:2:12: expected a mapping for pools.breaker"},
         {"tenants:\n  code: A\n", "t.yaml:2:3: expected a list"},
         {"tenants:\n  - ACME\n", "t.yaml:2:5: expected a mapping for a tenant"},
@@ -475,14 +483,16 @@ TEST_CASE("wrong types are errors at the value", "[conf][loader]") {
         {"tenant_resolution:\n  order: [query, cookie]\n",
          "t.yaml:2:18: expected one of: query, subdomain, header, token"},
         {"registry:\n  source: sqlite\n", "t.yaml:2:11: expected one of: yaml, tds"},
-        {"routes:\n  - {path: /a, kind: rest}\n", "t.yaml:2:22: expected one of: echo, sql, login, proxy"},
+        {"routes:\n  - {path: /a, kind: rest}\n",
+         "t.yaml:2:22: expected one of: echo, sql, login, proxy"},
         {"routes:\n  - {path: /a, auth: maybe}\n", "t.yaml:2:22: expected one of: required, none"},
         {"routes:\n  - {path: /a, result: all}\n", "t.yaml:2:24: expected one of: many, one, exec"},
         {"routes:\n  - {path: /a, params: [{name: a, type: text}]}\n",
          "t.yaml:2:41: expected one of: int, bigint, number, bool, string, datetime, binary"},
         {"routes:\n  - {path: /a, params: [{name: a, from: cookie}]}\n",
          "t.yaml:2:41: expected one of: path, query, body, claim"},
-        {"routes:\n  - {path: /a, params: [{name: a, min: low}]}\n", "t.yaml:2:40: expected a number"},
+        {"routes:\n  - {path: /a, params: [{name: a, min: low}]}\n",
+         "t.yaml:2:40: expected a number"},
         {"routes:\n  - {path: /a, params: [{name: a, pattern: '(['}]}\n",
          "t.yaml:2:44: invalid regular expression"},
         {"upstreams:\n  - {name: w, servers: [http://h:1], balance: random}\n",

@@ -28,8 +28,6 @@ inline std::string load_error(std::string_view text) {
 }
 
 /// Loads `text` as "t.yaml"; a config_error escapes and fails the test.
-inline conf::config load(std::string_view text) {
-    return conf::load_string(yaml(text), "t.yaml");
-}
+inline conf::config load(std::string_view text) { return conf::load_string(yaml(text), "t.yaml"); }
 
 }  // namespace conf_test

@@ -18,14 +18,16 @@ TEST_CASE("pools: min_size <= max_size and max_size >= 1", "[conf][validation]")
 
 TEST_CASE("listen: io_threads 1..256 and port 0..65535", "[conf][validation]") {
     CHECK(load_error("listen:\n  io_threads: 0\n") == "t.yaml:2:15: expected an integer in 1..256");
-    CHECK(load_error("listen:\n  io_threads: 257\n") == "t.yaml:2:15: expected an integer in 1..256");
+    CHECK(load_error("listen:\n  io_threads: 257\n") ==
+          "t.yaml:2:15: expected an integer in 1..256");
     CHECK(load("listen:\n  io_threads: 256\n").listen.io_threads == 256);
     CHECK(load_error("listen:\n  port: 65536\n") == "t.yaml:2:9: expected an integer in 0..65535");
     CHECK(load("listen:\n  port: 65535\n").listen.port == 65535);
     CHECK(load("listen:\n  port: 0\n").listen.port == 0);
     CHECK(load_error("tenants:\n  - {code: A, server: s, database: d, port: 0}\n") ==
           "t.yaml:2:45: expected an integer in 1..65535");
-    CHECK(load_error("listen:\n  address: ''\n") == "t.yaml:2:12: listen.address must not be empty");
+    CHECK(load_error("listen:\n  address: ''\n") ==
+          "t.yaml:2:12: listen.address must not be empty");
 }
 
 TEST_CASE("tenant codes are valid, upper-cased and unique", "[conf][validation]") {
@@ -47,7 +49,8 @@ tenants:
     CHECK(load_error("tenants:\n  - {code: " + long_code + ", server: s, database: d}\n") ==
           std::string("t.yaml:2:12: ") + message);
     CHECK(load("tenants:\n  - {code: " + std::string(64, 'a') + ", server: s, database: d}\n")
-              .tenants[0].code == std::string(64, 'A'));
+              .tenants[0]
+              .code == std::string(64, 'A'));
     CHECK(load_error(R"(
 tenants:
   - {code: ACME, server: s, database: d}
@@ -117,7 +120,8 @@ TEST_CASE("route paths: leading '/', '*' only as final '/*', valid unique {param
 }
 
 TEST_CASE("methods: list or single, upper-cased, not both, not empty", "[conf][validation]") {
-    const conf::config c = load("routes:\n  - {method: post, path: /a}\n  - {methods: [get, delete], path: /b}\n");
+    const conf::config c =
+        load("routes:\n  - {method: post, path: /a}\n  - {methods: [get, delete], path: /b}\n");
     CHECK(c.routes[0].methods == std::vector<std::string>{"POST"});
     CHECK(c.routes[1].methods == std::vector<std::string>{"GET", "DELETE"});
     CHECK(load_error("routes:\n  - {method: GET, methods: [POST], path: /a}\n") ==
@@ -128,7 +132,8 @@ TEST_CASE("methods: list or single, upper-cased, not both, not empty", "[conf][v
           "t.yaml:2:21: method GET listed twice");
     CHECK(load_error("routes:\n  - {method: 'GE T', path: /a}\n") ==
           "t.yaml:2:14: an HTTP method is a word such as GET or POST, or *");
-    CHECK(load("routes:\n  - {method: '*', path: /a}\n").routes[0].methods == std::vector<std::string>{"*"});
+    CHECK(load("routes:\n  - {method: '*', path: /a}\n").routes[0].methods ==
+          std::vector<std::string>{"*"});
 }
 
 TEST_CASE("the same method and path may not be served twice", "[conf][validation]") {
@@ -164,11 +169,13 @@ routes:
   - {path: /app/*}
   - {path: /app}
   - {path: "/app/{page}"}
-)").empty());
+)")
+              .empty());
 }
 
 TEST_CASE("route kinds need their fields", "[conf][validation]") {
-    CHECK(load_error("routes:\n  - {path: /a, kind: sql}\n") == "t.yaml:2:22: a sql route needs sql");
+    CHECK(load_error("routes:\n  - {path: /a, kind: sql}\n") ==
+          "t.yaml:2:22: a sql route needs sql");
     CHECK(load_error("routes:\n  - {path: /login, kind: login}\n") ==
           "t.yaml:2:26: a login route needs sql");
     CHECK(load_error("routes:\n  - {path: /web/*, kind: proxy}\n") ==
@@ -184,7 +191,8 @@ routes:
   - {path: /web/*, kind: proxy, upstream: webapp}
 upstreams:
   - {name: webapp, servers: ["http://127.0.0.1:5173"]}
-)").empty());
+)")
+              .empty());
 }
 
 TEST_CASE("route params: unique names, path params captured, min <= max", "[conf][validation]") {
@@ -231,24 +239,29 @@ upstreams:
   - {name: web, servers: ["http://127.0.0.1:2"]}
 )") == "t.yaml:3:12: duplicate upstream name web");
     const char* message = "an upstream server must be a URL http://host:port[/path]";
-    for (const char* server : {"https://h:443", "http://h", "http://:80", "http://h:0", "http://h:65536",
-                               "http://h:80x", "h:80", "http://h a:80", "ftp://h:21", "http://h:/x"}) {
+    for (const char* server :
+         {"https://h:443", "http://h", "http://:80", "http://h:0", "http://h:65536", "http://h:80x",
+          "h:80", "http://h a:80", "ftp://h:21", "http://h:/x"}) {
         INFO("server: " << server);
-        CHECK(load_error(std::string("upstreams:\n  - name: w\n    servers: ['") + server + "']\n") ==
-              std::string("t.yaml:3:15: ") + message);
+        CHECK(load_error(std::string("upstreams:\n  - name: w\n    servers: ['") + server +
+                         "']\n") == std::string("t.yaml:3:15: ") + message);
     }
     CHECK(load_error("upstreams:\n  - {name: w, servers: []}\n") ==
           "t.yaml:2:24: upstream w needs at least one server");
     CHECK(load_error("upstreams:\n  - {servers: ['http://h:1']}\n") ==
           "t.yaml:2:5: an upstream needs a non-empty name");
-    CHECK(load_error("upstreams:\n  - {name: w, servers: ['http://h:1'], health_check: {path: x}}\n") ==
+    CHECK(load_error(
+              "upstreams:\n  - {name: w, servers: ['http://h:1'], health_check: {path: x}}\n") ==
           "t.yaml:2:61: health_check.path must start with '/'");
-    CHECK(load_error("upstreams:\n  - {name: w, servers: ['http://h:1'], health_check: {interval: 0}}\n") ==
-          "t.yaml:2:65: health_check.interval must be greater than 0");
+    CHECK(
+        load_error(
+            "upstreams:\n  - {name: w, servers: ['http://h:1'], health_check: {interval: 0}}\n") ==
+        "t.yaml:2:65: health_check.interval must be greater than 0");
 }
 
 TEST_CASE("registry source tds needs server and database", "[conf][validation]") {
-    CHECK(load_error("registry:\n  source: tds\n") == "t.yaml:2:11: registry source tds needs registry.server");
+    CHECK(load_error("registry:\n  source: tds\n") ==
+          "t.yaml:2:11: registry source tds needs registry.server");
     CHECK(load_error("registry:\n  source: tds\n  server: r\n  database: ''\n") ==
           "t.yaml:2:11: registry source tds needs registry.database");
     const conf::config c = load("registry:\n  source: tds\n  server: r\n");
@@ -270,8 +283,8 @@ TEST_CASE("breaker: base_backoff <= max_backoff", "[conf][validation]") {
           "t.yaml:3:19: pools.breaker.base_backoff is greater than max_backoff");
     CHECK(load_error("pools:\n  breaker: {base_backoff: 61s}\n") ==
           "t.yaml:2:27: pools.breaker.base_backoff is greater than max_backoff");
-    CHECK(load("pools:\n  breaker: {base_backoff: 5s, max_backoff: 5s}\n").pools.breaker.max_backoff ==
-          std::chrono::seconds(5));
+    CHECK(load("pools:\n  breaker: {base_backoff: 5s, max_backoff: 5s}\n")
+              .pools.breaker.max_backoff == std::chrono::seconds(5));
 }
 
 TEST_CASE("limits must be greater than zero", "[conf][validation]") {
@@ -280,7 +293,8 @@ TEST_CASE("limits must be greater than zero", "[conf][validation]") {
         INFO("key: " << key);
         const std::string text = std::string("limits:\n  ") + key + ": 0\n";
         const std::string column = std::to_string(2 + std::string(key).size() + 3);
-        CHECK(load_error(text) == "t.yaml:2:" + column + ": expected an integer in 1..18446744073709551615");
+        CHECK(load_error(text) ==
+              "t.yaml:2:" + column + ": expected an integer in 1..18446744073709551615");
     }
 }
 
@@ -305,7 +319,8 @@ TEST_CASE("subdomain resolution needs base domains, lower-cased without a leadin
           "t.yaml:2:18: a base domain must be a DNS name such as yourapp.com");
     CHECK(load_error("tenant_resolution:\n  ignored_subdomains: [www.x]\n") ==
           "t.yaml:2:24: an ignored subdomain is a single non-empty DNS label such as www");
-    const conf::config c = load("tenant_resolution:\n  order: [subdomain]\n  base_domains: [YourApp.Com]\n");
+    const conf::config c =
+        load("tenant_resolution:\n  order: [subdomain]\n  base_domains: [YourApp.Com]\n");
     CHECK(c.tenant_resolution.base_domains == std::vector<std::string>{"yourapp.com"});
     // The default order names subdomain too, but only a written order is held to it.
     CHECK(load("tenant_resolution:\n  header: X-Tenant\n").tenant_resolution.base_domains.empty());
