@@ -1,5 +1,5 @@
 // Token-level rewrites inside any statement: built-in functions and system variables,
-// (MAX) type names, the dbo schema prefix, table hints, CAST to date types, and the
+// '+' beside a string literal, (MAX) type names, the dbo schema prefix, table hints, CAST to date types, and the
 // keywords of constructs SQLite cannot run.
 #include <array>
 #include <utility>
@@ -130,6 +130,10 @@ construct_error rewrite_word(tsql_statement& s, std::size_t i) {
   if (auto error = rejected_word(s, i, word)) return error;
   const bool after_dot = i > 0 && is_symbol(s[i - 1], ".");
   if (after_dot) return std::nullopt;
+  if (is_call(s, i)) {
+    auto call = rewrite_call(s, i);
+    if (call.handled) return call.error;
+  }
   if ((word == "GETDATE" || word == "GETUTCDATE" || word == "SYSDATETIME" ||
        word == "SYSUTCDATETIME") && is_empty_call(s, i)) {
     replace_call(s, i, now_sql);
@@ -155,6 +159,15 @@ construct_error rewrite_word(tsql_statement& s, std::size_t i) {
   return std::nullopt;
 }
 
+bool is_string_literal(const tsql_token& t) {
+  return t.kind == tsql_token_kind::string || t.kind == tsql_token_kind::unicode_string;
+}
+
+// '+' beside a string literal concatenates in T-SQL (N'Dr. ' + Name); SQLite spells it ||.
+bool next_to_string(const tsql_statement& s, std::size_t i) {
+  return (i > 0 && is_string_literal(s[i - 1])) || (i + 1 < s.size() && is_string_literal(s[i + 1]));
+}
+
 }  // namespace
 
 construct_error rewrite_expressions(tsql_statement& s) {
@@ -175,6 +188,9 @@ construct_error rewrite_expressions(tsql_statement& s) {
         break;
       case tsql_token_kind::word:
         if (auto error = rewrite_word(s, i)) return error;
+        break;
+      case tsql_token_kind::symbol:
+        if (is_symbol(s[i], "+") && next_to_string(s, i)) s[i] = raw_token("||", s[i].space_before);
         break;
       default:
         break;

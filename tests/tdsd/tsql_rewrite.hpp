@@ -23,13 +23,17 @@
 //   strftime('%Y-%m-%d %H:%M:%f','now'); ISNULL -> IFNULL; LEN(x) -> length(rtrim(x));
 //   SUBSTRING -> substr; SCOPE_IDENTITY(), @@IDENTITY -> last_insert_rowid();
 //   @@ROWCOUNT -> changes(); @@SPID -> tdsd_spid(); [name] -> "name"; N'..' -> '..';
-//   0x1F -> X'1F'; the dbo. schema prefix is dropped.
+//   0x1F -> X'1F'; the dbo. schema prefix is dropped; '+' beside a string literal -> ||;
+//   CONCAT(a, b) -> IFNULL(a, '') || IFNULL(b, ''); NEWID() -> a random v4 GUID text;
+//   DATEADD(year|month|day|hour|minute|second, n, d) -> strftime(..., d, n || ' days');
+//   DATEDIFF(same parts, a, b) -> the count of part boundaries between a and b.
 // Refused: USE, CREATE/DROP DATABASE, procedures, functions, triggers, EXEC, MERGE,
 //   cursors, DECLARE, table variables, #temp tables, CROSS/OUTER APPLY, PIVOT,
 //   TRY...CATCH, BEGIN...END, IF (other than the DROP TABLE idiom), WHILE, SELECT INTO,
 //   TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE, OUTPUT ... INTO, other @@vars.
-// Not translated (SQLite's own meaning applies): '+' between strings (use ||), CONVERT,
-//   string length limits of NVARCHAR(n) in CAST, GETDATE() being UTC.
+// Not translated (SQLite's own meaning applies): '+' between two non-literal strings
+//   (use CONCAT), CONVERT, the length limit of NVARCHAR(n) in CAST, GETDATE() being UTC,
+//   DATEADD(month) past a month's end (SQLite rolls 01-31 + 1 month over to 03-02).
 #include <optional>
 #include <string>
 #include <string_view>

@@ -1,6 +1,6 @@
 #pragma once
 // The steps of rewrite_tsql, one concern per file (tsql_control.cpp, tsql_expressions.cpp,
-// tsql_clauses.cpp, tsql_ddl.cpp). Each step edits one statement's tokens in place and
+// tsql_functions.cpp, tsql_clauses.cpp, tsql_ddl.cpp). Each step edits one statement's tokens in place and
 // returns the name of a construct it cannot translate, if it met one.
 #include <cstddef>
 #include <optional>
@@ -26,6 +26,15 @@ control_outcome rewrite_control_statement(const tsql_statement& statement);
 
 /// Functions, system variables, type names, schema prefixes, hints, rejected keywords.
 construct_error rewrite_expressions(tsql_statement& statement);
+
+/// How a built-in call with moving arguments came out; `handled` false: not such a call.
+struct call_rewrite {
+  bool handled = false;
+  construct_error error;
+};
+
+/// CONCAT, DATEADD, DATEDIFF, NEWID at statement[name] (followed by its argument list).
+call_rewrite rewrite_call(tsql_statement& statement, std::size_t name);
 
 /// SELECT TOP n -> LIMIT n, in the statement and in parenthesised subqueries.
 construct_error rewrite_top(tsql_statement& statement);

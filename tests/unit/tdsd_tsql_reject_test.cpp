@@ -120,3 +120,10 @@ TEST_CASE("random token soup never crashes or hangs the rewriter", "[tdsd][rewri
   }
   CHECK(accepted > 0);
 }
+
+TEST_CASE("date parts and call shapes without a translation", "[tdsd][rewrite][reject]") {
+  CHECK(construct("SELECT DATEADD(week, 1, d) FROM t") == "DATEADD with this date part");
+  CHECK(construct("SELECT DATEDIFF(day, d) FROM t") == "DATEDIFF with this date part");
+  CHECK(construct("SELECT CONCAT(a) FROM t") == "CONCAT with fewer than two arguments");
+  CHECK(construct("SELECT NEWID(1)") == "NEWID with arguments");
+}

@@ -213,3 +213,29 @@ TEST_CASE("statements split without semicolons where T-SQL allows it", "[tdsd][r
   CHECK(db.run_tsql("WITH x AS (SELECT TOP 2 value AS v FROM json_each('[5,6,7]')) "
                     "SELECT SUM(v) FROM x") == rows{{"11"}});
 }
+
+TEST_CASE("string '+', CONCAT, DATEADD, DATEDIFF and NEWID", "[tdsd][rewrite]") {
+  CHECK(rewritten("SELECT N'Dr. ' + Name + N' (' + City + ')' FROM t") ==
+        "SELECT 'Dr. ' || Name || ' (' || City || ')' FROM t");
+  CHECK(rewritten("SELECT a + b FROM t") == "SELECT a + b FROM t");
+  sqlite_db db;
+  CHECK(db.run_tsql("SELECT N'Müller' + N' ' + Name, 1 + 2 FROM (SELECT N'GmbH' AS Name) AS x") ==
+        rows{{"Müller GmbH", "3"}});
+  CHECK(db.run_tsql("SELECT CONCAT(N'a', NULL, 1, N'東京')") == rows{{"a1東京"}});
+  CHECK(db.run_tsql("SELECT DATEADD(day, -7, '2024-05-01 10:00:00'), DATEADD(month, 1, '2024-01-15'), "
+                    "DATEADD(hh, 2, '2024-05-01 23:30:00')") ==
+        rows{{"2024-04-24 10:00:00.000", "2024-02-15 00:00:00.000", "2024-05-02 01:30:00.000"}});
+  CHECK(db.run_tsql("SELECT DATEDIFF(day, '2024-01-01 23:59:00', '2024-01-02 00:01:00'), "
+                    "DATEDIFF(month, '2023-12-31', '2024-01-01'), DATEDIFF(year, '2024-05-01', '2020-01-01'), "
+                    "DATEDIFF(minute, '2024-01-01 10:00:59', '2024-01-01 10:02:00'), "
+                    "DATEDIFF(second, '2024-01-01 10:00:00', '2024-01-01 10:00:42')") ==
+        rows{{"1", "1", "-4", "2", "42"}});
+  CHECK(db.run_tsql("SELECT COUNT(*) FROM (SELECT GETDATE() AS d) AS x "
+                    "WHERE d > DATEADD(minute, -1, SYSUTCDATETIME())") == rows{{"1"}});
+  const auto guid = db.run_tsql("SELECT NEWID()").at(0).at(0);
+  CHECK(guid.size() == 36);
+  CHECK(guid[14] == '4');
+  CHECK(guid[8] == '-');
+  CHECK(db.run_tsql("SELECT COUNT(DISTINCT g) FROM (SELECT NEWID() AS g UNION ALL SELECT NEWID()) AS x") ==
+        rows{{"2"}});
+}
