@@ -1,0 +1,74 @@
+#pragma once
+// Signed bearer tokens: JWT with HS256 (libjwt), carrying the tenant code (claim name
+// from tenant_resolution.token_claim), the user id (`sub`), `iat`, `exp` and `iss`.
+// Verification pins the algorithm to HS256 (a token declaring `none` or any other
+// algorithm is refused), checks the signature, the issuer and the expiry, and requires
+// the tenant and subject claims.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gateway {
+
+/// The claims of a verified token; `claims` holds every scalar claim as text.
+struct verified_token {
+    std::string tenant;
+    std::string subject;
+    std::int64_t expires_at = 0;  ///< seconds since the epoch
+    std::vector<std::pair<std::string, std::string>> claims;
+};
+
+/// Why a token was refused (for logs; clients only ever see 401 unauthorized).
+struct token_problem {
+    std::string reason;
+};
+
+/// A newly issued token.
+struct issued_token {
+    std::string token;
+    std::int64_t expires_at = 0;  ///< seconds since the epoch
+};
+
+/// Issues and verifies tokens with one HMAC key; immutable, safe to share.
+class token_authority {
+public:
+    /// Minimum key length: HS256 wants a key at least as long as its 256-bit output.
+    static constexpr std::size_t min_key_bytes = 32;
+
+    /// Throws std::invalid_argument when the key is shorter than min_key_bytes.
+    token_authority(std::string key, std::string issuer, std::string tenant_claim,
+                    std::chrono::seconds ttl);
+
+    /// A token for `subject` of `tenant`, valid from `now` for the configured ttl.
+    issued_token issue(std::string_view tenant, std::string_view subject,
+                       std::chrono::system_clock::time_point now) const;
+
+    /// The token's claims when it is valid at `now`, else why not.
+    std::variant<verified_token, token_problem> verify(
+        std::string_view token, std::chrono::system_clock::time_point now) const;
+
+    /// Name of the claim carrying the tenant code.
+    const std::string& tenant_claim() const noexcept { return tenant_claim_; }
+
+private:
+    std::string key_;
+    std::string issuer_;
+    std::string tenant_claim_;
+    std::chrono::seconds ttl_;
+};
+
+/// Seconds since the epoch, the unit of iat and exp.
+std::int64_t epoch_seconds(std::chrono::system_clock::time_point t);
+
+/// "2026-01-01T10:00:00Z" for a time in seconds since the epoch.
+std::string iso8601_utc(std::int64_t epoch_seconds);
+
+/// The token of an "Authorization: Bearer <token>" value; empty when it is not one.
+std::string_view bearer_token(std::string_view authorization) noexcept;
+
+}  // namespace gateway

@@ -1,0 +1,54 @@
+#pragma once
+// Row sets to JSON, column type by column type:
+//   integer  -> JSON number, except beyond ±(2^53-1) where a double would lose digits:
+//               then a JSON string of the exact digits (JavaScript clients stay exact);
+//   floating -> number (NaN/infinity -> null); boolean -> true/false;
+//   text, decimal (exact digits), other -> string; datetime -> ISO 8601 string;
+//   binary   -> standard base64 string; NULL -> null.
+// Result modes: `many` is an array of row objects capped at max_rows (truncation is
+// signalled by the header X-Result-Truncated: true, the body stays a plain array);
+// `one` is the first row as an object; `exec` is {"rowsAffected": N}.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "tds_pool/sql_value.hpp"
+
+namespace gateway {
+
+/// Largest integer a double (a JavaScript number) holds exactly.
+inline constexpr std::int64_t max_exact_json_integer = (std::int64_t{1} << 53) - 1;
+
+/// One cell as JSON (see the file comment); the value's alternative already carries
+/// its column type family (decimal digits arrive as text).
+boost::json::value cell_to_json(const tds_pool::sql_value& value);
+
+/// Standard base64 with padding.
+std::string encode_base64(const std::vector<std::uint8_t>& bytes);
+
+/// One row as an object keyed by column name (a later duplicate name wins).
+boost::json::object row_to_json(const tds_pool::row_set& set, std::size_t row);
+
+/// The rows of a set as an array, at most `max_rows`; `truncated` says rows were left out.
+struct rows_json {
+    boost::json::array rows;
+    bool truncated = false;
+};
+
+/// The first result set's rows (an empty array when there is no set), capped.
+rows_json many_to_json(const tds_pool::query_result& result, std::size_t max_rows);
+
+/// The first row of the first result set; nullopt when there is none.
+std::optional<boost::json::object> one_to_json(const tds_pool::query_result& result);
+
+/// {"rowsAffected": N}: the sum of the counts the statements reported.
+boost::json::object exec_to_json(const tds_pool::query_result& result);
+
+}  // namespace gateway

@@ -1,0 +1,134 @@
+// Password hashes (bcrypt, yescrypt, SHA-512 crypt), tokens, and the login limiter.
+#include <catch2/catch.hpp>
+
+#include <variant>
+
+#include "gateway/auth_token.hpp"
+#include "gateway/login_limiter.hpp"
+#include "gateway/password_hash.hpp"
+#include "gateway/result_json.hpp"  // encode_base64 for hand-built tokens
+
+using namespace std::chrono_literals;
+
+TEST_CASE("stored hashes of every accepted scheme verify", "[password]") {
+    for (const char* prefix : {"$2b$", "$y$", "$6$"}) {
+        const std::string hash = gateway::hash_password("correct horse", prefix);
+        INFO(prefix);
+        REQUIRE(hash.starts_with(prefix));
+        CHECK(gateway::verify_password("correct horse", hash));
+        CHECK_FALSE(gateway::verify_password("correct horsE", hash));
+        CHECK_FALSE(gateway::verify_password("", hash));
+    }
+}
+
+TEST_CASE("unsupported or malformed hashes never verify", "[password]") {
+    CHECK_FALSE(gateway::verify_password("x", ""));
+    CHECK_FALSE(gateway::verify_password("x", "plaintext"));
+    CHECK_FALSE(gateway::verify_password("x", "$1$abc$def"));  // MD5 crypt is refused
+    CHECK_FALSE(gateway::verify_password("x", "$2b$10$tooshort"));
+    const std::string hash = gateway::hash_password("a", "$6$");
+    CHECK_FALSE(gateway::verify_password(std::string("a\0b", 3), hash));
+}
+
+namespace {
+
+const std::string key = "0123456789abcdef0123456789abcdef";
+
+std::string problem(const std::variant<gateway::verified_token, gateway::token_problem>& v) {
+    return std::holds_alternative<gateway::token_problem>(v) ? std::get<gateway::token_problem>(v).reason
+                                                             : std::string();
+}
+
+/// base64url without padding, for hand-built tokens.
+std::string b64url(const std::string& text) {
+    std::string s = gateway::encode_base64(std::vector<std::uint8_t>(text.begin(), text.end()));
+    for (char& c : s) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    while (!s.empty() && s.back() == '=') s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("issued tokens verify with their claims", "[token]") {
+    gateway::token_authority authority(key, "tenant-gateway", "tenant", 3600s);
+    const auto now = std::chrono::system_clock::now();
+    const auto issued = authority.issue("ACME", "17", now);
+    CHECK(issued.expires_at == gateway::epoch_seconds(now) + 3600);
+    const auto verified = authority.verify(issued.token, now + 10s);
+    REQUIRE(std::holds_alternative<gateway::verified_token>(verified));
+    const auto& token = std::get<gateway::verified_token>(verified);
+    CHECK(token.tenant == "ACME");
+    CHECK(token.subject == "17");
+    bool has_sub = false;
+    for (const auto& [name, value] : token.claims) has_sub |= name == "sub" && value == "17";
+    CHECK(has_sub);
+}
+
+TEST_CASE("expired, tampered, foreign and unsigned tokens are refused", "[token]") {
+    gateway::token_authority authority(key, "tenant-gateway", "tenant", 60s);
+    const auto now = std::chrono::system_clock::now();
+    const auto issued = authority.issue("ACME", "17", now);
+
+    CHECK(problem(authority.verify(issued.token, now + 61s)) == "expired");
+
+    std::string tampered = issued.token;
+    const auto dot = tampered.find('.');
+    tampered[dot + 5] = tampered[dot + 5] == 'A' ? 'B' : 'A';
+    CHECK_FALSE(problem(authority.verify(tampered, now)).empty());
+
+    gateway::token_authority other("another key that is long enough to use!", "tenant-gateway",
+                                   "tenant", 60s);
+    CHECK_FALSE(problem(authority.verify(other.issue("ACME", "17", now).token, now)).empty());
+
+    gateway::token_authority wrong_issuer(key, "someone-else", "tenant", 60s);
+    CHECK(problem(authority.verify(wrong_issuer.issue("ACME", "17", now).token, now)) == "wrong issuer");
+
+    const std::string payload = R"({"iss":"tenant-gateway","sub":"1","tenant":"ACME","exp":)" +
+                                std::to_string(gateway::epoch_seconds(now) + 60) + "}";
+    const std::string none = b64url(R"({"alg":"none","typ":"JWT"})") + "." + b64url(payload) + ".";
+    CHECK_FALSE(problem(authority.verify(none, now)).empty());
+
+    CHECK_FALSE(problem(authority.verify("not.a.token", now)).empty());
+    CHECK_FALSE(problem(authority.verify("", now)).empty());
+    CHECK_THROWS(gateway::token_authority("short", "i", "tenant", 60s));
+}
+
+TEST_CASE("bearer tokens are taken from the Authorization header", "[token]") {
+    CHECK(gateway::bearer_token("Bearer abc.def") == "abc.def");
+    CHECK(gateway::bearer_token("bearer  abc ") == "abc");
+    CHECK(gateway::bearer_token("Basic abc").empty());
+    CHECK(gateway::bearer_token("Bearer ").empty());
+    CHECK(gateway::iso8601_utc(0) == "1970-01-01T00:00:00Z");
+}
+
+TEST_CASE("the login limiter blocks after repeated failures within the window", "[limiter]") {
+    gateway::login_limiter limiter(3, 300s, 100);
+    const auto t0 = gateway::login_limiter::clock::time_point{} + 1000s;
+    for (int i = 0; i < 3; ++i) {
+        CHECK_FALSE(limiter.blocked_for("ACME", "john", t0));
+        limiter.record_failure("ACME", "John", t0);
+    }
+    REQUIRE(limiter.blocked_for("ACME", "john", t0 + 100s));
+    CHECK(*limiter.blocked_for("ACME", "john", t0 + 100s) == 200s);
+    CHECK_FALSE(limiter.blocked_for("DEMO", "john", t0));  // per tenant
+    CHECK_FALSE(limiter.blocked_for("ACME", "mary", t0));  // per user
+    CHECK_FALSE(limiter.blocked_for("ACME", "john", t0 + 300s));  // window over
+
+    limiter.record_failure("ACME", "mary", t0);
+    limiter.record_success("ACME", "mary");
+    CHECK(limiter.size() == 1);
+}
+
+TEST_CASE("the login limiter keeps bounded memory", "[limiter]") {
+    gateway::login_limiter limiter(2, 60s, 10);
+    const auto t0 = gateway::login_limiter::clock::time_point{} + 1000s;
+    limiter.record_failure("ACME", "victim", t0);
+    limiter.record_failure("ACME", "victim", t0);
+    for (int i = 0; i < 5; ++i) limiter.record_failure("ACME", "user" + std::to_string(i), t0 + 1s);
+    CHECK(limiter.blocked_for("ACME", "victim", t0 + 2s));
+    for (int i = 0; i < 1000; ++i) limiter.record_failure("ACME", "flood" + std::to_string(i), t0 + 2s);
+    CHECK(limiter.size() == 10);
+    // expired entries go first once the window has passed
+    limiter.record_failure("ACME", "late", t0 + 120s);
+    CHECK(limiter.size() <= 10);
+}
