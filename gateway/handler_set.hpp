@@ -18,6 +18,9 @@ public:
     /// The handler of a kind, or nullptr when that kind is not available.
     route_handler* find(conf::route_kind kind) const noexcept;
 
+    /// Calls route_handler::configure on every installed handler.
+    void configure_all(const conf::config& config, asio::any_io_executor executor) const;
+
 private:
     static constexpr std::size_t kind_count = 4;  // echo, sql, login, proxy
     std::array<std::unique_ptr<route_handler>, kind_count> handlers_;

@@ -76,6 +76,7 @@ bool server::open_listener() {
 
 int server::run() {
     if (!open_listener()) return 1;
+    handlers_.configure_all(state_.get()->config(), io_context_.get_executor());
     const auto bound = acceptor_.local_endpoint();
     const unsigned threads = std::max(1u, state_.get()->config().listen.io_threads);
     log_info("started", {{"config", config_path_}, {"io_threads", threads}});
@@ -148,6 +149,7 @@ void server::reload() {
     if (!same_listener(old_listen, next->config().listen)) {
         log_warn("listen address, port and io_threads apply only after a restart");
     }
+    handlers_.configure_all(next->config(), io_context_.get_executor());
     state_.set(std::move(next));
     log_info("config reloaded", {{"config", config_path_}});
 }
