@@ -1,6 +1,6 @@
 // Token-level rewrites inside any statement: built-in functions and system variables,
-// '+' beside a string literal, (MAX) type names, the dbo schema prefix, table hints, CAST to date types, and the
-// keywords of constructs SQLite cannot run.
+// '+' beside a string literal, (MAX) type names, the dbo schema prefix, table and query
+// hints, CAST to date types, and the keywords of constructs SQLite cannot run.
 #include <array>
 #include <utility>
 
@@ -101,6 +101,12 @@ void rewrite_cast_target(tsql_statement& s, std::size_t i) {
   bool text_type = false;
   for (const auto name : text_types) text_type = text_type || is_word(s[as + 1], name);
   if (!text_type) return;
+  if (is_word(s[as + 1], "DATE") && as + 2 == close) {
+    // CAST(x AS DATE) drops the time of day: SQLite's date(x).
+    erase(s, as, close - as);
+    rename(s, i, "date");
+    return;
+  }
   erase(s, as + 1, close - as - 1);
   s.insert(s.begin() + static_cast<std::ptrdiff_t>(as + 1), raw_token("TEXT"));
 }
@@ -121,6 +127,9 @@ construct_error rejected_word(const tsql_statement& s, std::size_t i, const std:
   if (word == "CURSOR") return "cursors";
   if (word == "EXEC" || word == "EXECUTE") return "EXEC";
   if (word == "MERGE" && i == 0) return "MERGE";
+  if (word == "FOR" && i + 1 < s.size() && (is_word(s[i + 1], "JSON") || is_word(s[i + 1], "XML"))) {
+    return "FOR " + upper_ascii(s[i + 1].text);
+  }
   return std::nullopt;
 }
 
@@ -149,6 +158,9 @@ construct_error rewrite_word(tsql_statement& s, std::size_t i) {
     rewrite_cast_target(s, i);
   } else if (word == "WITH") {
     drop_table_hint(s, i);
+  } else if (word == "OPTION" && is_call(s, i) && matching_paren(s, i + 1) + 1 == s.size()) {
+    erase(s, i, s.size() - i);  // OPTION (RECOMPILE) and other plan hints end a statement
+    return std::nullopt;
   } else if (word == "DBO" && symbol_at(s, i + 1, ".") && i + 2 < s.size()) {
     const bool space = s[i].space_before;
     erase(s, i, 2);

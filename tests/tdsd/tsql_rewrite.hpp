@@ -9,7 +9,8 @@
 //   VARBINARY(MAX)             -> BLOB    (server: VARBINARY(MAX))
 //   NVARCHAR(n), DATETIME2, BIT, ... kept as written
 //   INT|BIGINT IDENTITY(s,i) PRIMARY KEY -> INTEGER PRIMARY KEY AUTOINCREMENT
-//   CAST(x AS DATE|DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
+//   CAST(x AS DATE) -> date(x);
+//   CAST(x AS DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
 //     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)
 // Statements: SET <option> ... is dropped (an empty result is a no-op batch);
 //   BEGIN TRAN / COMMIT / ROLLBACK [TRAN[SACTION]] -> BEGIN / COMMIT / ROLLBACK;
@@ -18,7 +19,7 @@
 //   TRUNCATE TABLE x -> DELETE FROM x.
 // Clauses: SELECT TOP n / TOP (expr) -> LIMIT at the end of that SELECT (statement or
 //   parenthesised subquery); OFFSET x ROWS FETCH NEXT y ROWS ONLY -> LIMIT y OFFSET x;
-//   OUTPUT INSERTED.a / DELETED.a -> RETURNING a; WITH (NOLOCK) hints dropped.
+//   OUTPUT INSERTED.a / DELETED.a -> RETURNING a; WITH (NOLOCK) and OPTION (...) dropped.
 // Expressions: GETDATE(), GETUTCDATE(), SYSDATETIME(), SYSUTCDATETIME() -> UTC
 //   strftime('%Y-%m-%d %H:%M:%f','now'); ISNULL -> IFNULL; LEN(x) -> length(rtrim(x));
 //   SUBSTRING -> substr; SCOPE_IDENTITY(), @@IDENTITY -> last_insert_rowid();
@@ -30,6 +31,7 @@
 // Refused: USE, CREATE/DROP DATABASE, procedures, functions, triggers, EXEC, MERGE,
 //   cursors, DECLARE, table variables, #temp tables, CROSS/OUTER APPLY, PIVOT,
 //   TRY...CATCH, BEGIN...END, IF (other than the DROP TABLE idiom), WHILE, SELECT INTO,
+//   FOR JSON, FOR XML,
 //   TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE, OUTPUT ... INTO, other @@vars.
 // Not translated (SQLite's own meaning applies): '+' between two non-literal strings
 //   (use CONCAT), CONVERT, the length limit of NVARCHAR(n) in CAST, GETDATE() being UTC,

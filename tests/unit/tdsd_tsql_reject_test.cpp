@@ -54,6 +54,8 @@ TEST_CASE("procedural and server-side constructs are refused by name", "[tdsd][r
   CHECK(construct("WHILE 1 = 1 SELECT 1") == "WHILE");
   CHECK(construct("SELECT a INTO newtable FROM t") == "SELECT ... INTO");
   CHECK(construct("SELECT @@TRANCOUNT") == "@@TRANCOUNT");
+  CHECK(construct("SELECT a FROM t FOR JSON PATH") == "FOR JSON");
+  CHECK(construct("SELECT a FROM t FOR XML AUTO") == "FOR XML");
   CHECK(construct("WAITFOR TIME '10:00'") == "WAITFOR without DELAY");
   CHECK(construct("WAITFOR DELAY @d").starts_with("WAITFOR DELAY"));
   CHECK(construct("WAITFOR DELAY 'soon'").starts_with("WAITFOR DELAY 'soon'"));

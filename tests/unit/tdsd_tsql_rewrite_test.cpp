@@ -129,9 +129,14 @@ TEST_CASE("date functions, ISNULL, LEN, identity and session functions", "[tdsd]
 
 TEST_CASE("CAST to date types keeps the text, other CASTs are SQLite's", "[tdsd][rewrite]") {
   CHECK(rewritten("SELECT CAST(x AS DATETIME2(3)) FROM t") == "SELECT CAST(x AS TEXT) FROM t");
+  CHECK(rewritten("SELECT CAST(x AS DATE) FROM t") == "SELECT date(x) FROM t");
+  CHECK(rewritten("SELECT a FROM t ORDER BY a OPTION (RECOMPILE)") == "SELECT a FROM t ORDER BY a");
+  CHECK(rewritten("SELECT TOP 1 a FROM t OPTION (MAXDOP 1)") == "SELECT a FROM t LIMIT 1");
   CHECK(rewritten("SELECT CAST(x AS NVARCHAR(20)) AS Date FROM t") ==
         "SELECT CAST(x AS NVARCHAR(20)) AS Date FROM t");
   sqlite_db db;
+  CHECK(db.run_tsql("SELECT CAST('2024-05-01 10:00:00' AS DATE), CAST(N'2024-05-01' AS DATE)") ==
+        rows{{"2024-05-01", "2024-05-01"}});
   CHECK(db.run_tsql("SELECT CAST('2024-05-01 10:00:00' AS DATETIME2), CAST(42 AS NVARCHAR(10)), "
                     "CAST('7' AS INT) + 1, CAST(N'x' AS NVARCHAR(MAX)), CAST(1 AS BIT)") ==
         rows{{"2024-05-01 10:00:00", "42", "8", "x", "1"}});
