@@ -88,6 +88,7 @@ asio::awaitable<bool> client_session::handle(message msg) {
       const std::size_t start = skip_all_headers(msg.payload);
       if ((msg.payload.size() - start) % 2 != 0) throw protocol_error("SQL batch text has an odd byte count");
       exec_request request;
+      request.reset_connection = msg.reset_connection;
       request.tsql = utf16le_to_utf8(std::span<const std::uint8_t>(msg.payload).subspan(start));
       co_return co_await run_request(std::move(request));
     }
@@ -120,6 +121,7 @@ asio::awaitable<bool> client_session::handle_rpc(const message& msg) {
   }
   if (!refusal.text.empty()) co_return co_await send_error(refusal, token::done_proc);
   exec_request request;
+  request.reset_connection = msg.reset_connection;
   request.in_proc = true;
   request.tsql = rpc.params[0].value.bytes;
   // The second parameter declares the others; their values are bound by name.

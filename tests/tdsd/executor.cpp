@@ -245,6 +245,11 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
 
 exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req) {
   exec_outcome out;
+  if (req.reset_connection) {
+    // A pooled client reuses the session: like sp_reset_connection, drop its transaction.
+    if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    write_envchange_bytes(out.tokens, 18, {}, {});
+  }
   reply_builder reply(out, req);
   const auto rewritten = rewrite_tsql(req.tsql);
   if (rewritten.error) {

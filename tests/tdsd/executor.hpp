@@ -19,6 +19,7 @@ struct exec_request {
   std::vector<rpc_param> params;
   bool in_proc = false;                // sp_executesql: DONEINPROC..., RETURNSTATUS, DONEPROC
   std::uint64_t drop_after_rows = 0;   // fault: stop after this many rows of a result (0 = off)
+  bool reset_connection = false;       // roll back an open transaction, acknowledge with ENVCHANGE 18
 };
 
 /// The encoded reply, or why there is none.

@@ -11,6 +11,7 @@ namespace tdsd {
 namespace {
 
 constexpr std::uint8_t status_end_of_message = 0x01;
+constexpr std::uint8_t status_reset_connection = 0x08;  // 0x10 (keep the transaction) needs nothing
 constexpr std::uint8_t tls_handshake_record = 0x16;
 
 bool is_client_type(std::uint8_t t) {
@@ -50,6 +51,7 @@ asio::awaitable<message> read_message(asio::ip::tcp::socket& socket) {
       throw protocol_error("message larger than 64 MiB");
     }
     msg.type = static_cast<packet_type>(header[0]);
+    if (first && (header[1] & status_reset_connection)) msg.reset_connection = true;
     const std::size_t old = msg.payload.size();
     msg.payload.resize(old + length - 8);
     if (length > 8) {

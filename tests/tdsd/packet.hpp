@@ -25,6 +25,7 @@ enum class packet_type : std::uint8_t {
 struct message {
   packet_type type = packet_type::sql_batch;
   std::vector<std::uint8_t> payload;
+  bool reset_connection = false;  // header status 0x08: reset session state first
 };
 
 /// Reply packets are split at this size (announced to clients by ENVCHANGE 4).

@@ -1,0 +1,230 @@
+// tdsd's pure parts: dates, result types, RPC parameter decoding, LOGIN7, framing,
+// config errors, SQLite error mapping, and the executor's token stream on a real SQLite.
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/tdsd/column_type.hpp"
+#include "tests/tdsd/config.hpp"
+#include "tests/tdsd/datetime.hpp"
+#include "tests/tdsd/executor.hpp"
+#include "tests/tdsd/login7.hpp"
+#include "tests/tdsd/packet.hpp"
+#include "tests/tdsd/param_reader.hpp"
+#include "tests/tdsd/prelogin.hpp"
+#include "tests/tdsd/sql_errors.hpp"
+#include "tests/tdsd/sqlite_connection.hpp"
+#include "tests/tdsd/utf16.hpp"
+
+namespace {
+
+std::vector<std::uint8_t> bytes(std::initializer_list<int> values) {
+  std::vector<std::uint8_t> out;
+  for (int v : values) out.push_back(static_cast<std::uint8_t>(v));
+  return out;
+}
+
+tdsd::sql_value read_param(const std::vector<std::uint8_t>& data) {
+  tdsd::byte_reader r(data);
+  auto v = tdsd::read_param_value(r);
+  CHECK(r.remaining() == 0);
+  return v;
+}
+
+std::string temp_file(const std::string& text) {
+  char name[] = "/tmp/tdsd-unit-XXXXXX";
+  const int fd = mkstemp(name);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(name) << text;
+  return name;
+}
+
+}  // namespace
+
+TEST_CASE("dates parse from SQLite text and format back", "[tdsd][datetime]") {
+  const auto dt = tdsd::parse_datetime_text("2024-03-03 03:03:03.1234567");
+  REQUIRE(dt);
+  CHECK(dt->ticks == ((3 * 60 + 3) * 60 + 3) * 10000000ULL + 1234567);
+  CHECK(tdsd::format_datetime_text(*dt) == "2024-03-03 03:03:03.1234567");
+  CHECK(tdsd::parse_datetime_text("0001-01-01")->days == 0);
+  CHECK(tdsd::parse_datetime_text("1900-01-01")->days == tdsd::days_0001_to_1900);
+  CHECK(tdsd::parse_datetime_text("2024-01-15T08:30")->ticks == (8 * 60 + 30) * 60 * 10000000ULL);
+  CHECK(tdsd::format_datetime_text(*tdsd::parse_datetime_text("2020-02-29")) == "2020-02-29 00:00:00");
+  CHECK_FALSE(tdsd::parse_datetime_text("yesterday"));
+  CHECK_FALSE(tdsd::parse_datetime_text("2024-13-01"));
+  CHECK_FALSE(tdsd::parse_datetime_text("2024-01-01 25:00"));
+}
+
+TEST_CASE("declared column types map to TDS types", "[tdsd][types]") {
+  using tdsd::wire_type;
+  CHECK(tdsd::type_from_declaration("INT")->length == 4);
+  CHECK(tdsd::type_from_declaration("bigint")->length == 8);
+  CHECK(tdsd::type_from_declaration("BIT")->type == wire_type::bitn);
+  CHECK(tdsd::type_from_declaration("DECIMAL(10,2)")->type == wire_type::fltn);
+  CHECK(tdsd::type_from_declaration("NVARCHAR(100)")->length == 200);
+  CHECK(tdsd::type_from_declaration("NVARCHAR(MAX)")->is_max());
+  CHECK(tdsd::type_from_declaration("NTEXT")->is_max());
+  CHECK(tdsd::type_from_declaration("VARBINARY(16)")->length == 16);
+  CHECK(tdsd::type_from_declaration("BLOB")->is_max());
+  CHECK(tdsd::type_from_declaration("DATETIME2(3)")->type == wire_type::datetime2);
+  CHECK_FALSE(tdsd::type_from_declaration("GEOGRAPHY"));
+}
+
+TEST_CASE("result types widen for data that does not fit and type undeclared columns", "[tdsd][types]") {
+  std::vector<std::vector<tdsd::sql_value>> rows{{tdsd::make_integer(5000000000LL), tdsd::make_text("abcdef")},
+                                                 {tdsd::make_integer(1), tdsd::make_text(std::string(5000, 'x'))}};
+  CHECK(tdsd::settle_column_type(tdsd::type_from_declaration("INT"), rows, 0).length == 8);
+  CHECK(tdsd::settle_column_type(tdsd::type_from_declaration("NVARCHAR(3)"), rows, 1).is_max());
+  CHECK(tdsd::settle_column_type(std::nullopt, rows, 0).length == 8);
+  CHECK(tdsd::settle_column_type(std::nullopt, rows, 1).is_max());
+  std::vector<std::vector<tdsd::sql_value>> nulls{{tdsd::sql_value{}}};
+  CHECK(tdsd::settle_column_type(std::nullopt, nulls, 0).type == tdsd::wire_type::intn);
+}
+
+TEST_CASE("RPC parameter values decode", "[tdsd][rpc]") {
+  CHECK(read_param(bytes({0x26, 4, 4, 0xFE, 0xFF, 0xFF, 0xFF})).integer == -2);
+  CHECK(read_param(bytes({0x26, 8, 0})).is_null());
+  CHECK(read_param(bytes({0x30, 200})).integer == 200);
+  CHECK(read_param(bytes({0x68, 1, 1, 1})).integer == 1);
+  CHECK(read_param(bytes({0x6D, 8, 8, 0, 0, 0, 0, 0, 0, 0xF8, 0x3F})).real == 1.5);
+  // NVARCHAR(10) "hé"
+  CHECK(read_param(bytes({0xE7, 20, 0, 9, 4, 0xD0, 0, 0x34, 4, 0, 'h', 0, 0xE9, 0})).bytes == "h\xC3\xA9");
+  // NVARCHAR(MAX) as PLP in two chunks, and PLP NULL
+  CHECK(read_param(bytes({0xE7, 0xFF, 0xFF, 9, 4, 0xD0, 0, 0x34, 4, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 'a', 0,
+                          2, 0, 0, 0, 'b', 0, 0, 0, 0, 0}))
+            .bytes == "ab");
+  CHECK(read_param(bytes({0xE7, 0xFF, 0xFF, 9, 4, 0xD0, 0, 0x34, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF}))
+            .is_null());
+  // NTEXT "x" and IMAGE 0x01 0x02
+  CHECK(read_param(bytes({0x63, 0, 0, 0, 0x40, 9, 4, 0xD0, 0, 0x34, 2, 0, 0, 0, 'x', 0})).bytes == "x");
+  CHECK(read_param(bytes({0x22, 0, 0, 0, 0x40, 2, 0, 0, 0, 1, 2})).type == tdsd::sql_value::kind::blob);
+  // DATETIME 1900-01-02 00:00:01 (300 ticks), DATE 0001-01-02, DATETIME2(7) midnight 0001-01-01
+  CHECK(read_param(bytes({0x6F, 8, 8, 1, 0, 0, 0, 0x2C, 1, 0, 0})).bytes == "1900-01-02 00:00:01");
+  CHECK(read_param(bytes({0x28, 3, 1, 0, 0})).bytes == "0001-01-02");
+  CHECK(read_param(bytes({0x2A, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0})).bytes == "0001-01-01 00:00:00");
+  // DECIMAL(5,2) -123.45
+  CHECK(read_param(bytes({0x6A, 5, 5, 2, 5, 0, 0x39, 0x30, 0, 0})).real == Approx(-123.45));
+  const auto xml = bytes({0xF1});
+  tdsd::byte_reader bad(xml);
+  CHECK_THROWS_AS(tdsd::read_param_value(bad), tdsd::unsupported_request);
+  const auto truncated = bytes({0x26, 4, 4, 1});
+  tdsd::byte_reader short_reader(truncated);
+  CHECK_THROWS_AS(tdsd::read_param_value(short_reader), tdsd::protocol_error);
+}
+
+TEST_CASE("LOGIN7 fields and the scrambled password decode", "[tdsd][login]") {
+  std::vector<std::uint8_t> payload(94, 0);
+  const std::string user = tdsd::utf8_to_utf16le("bob");
+  std::string password = tdsd::utf8_to_utf16le("pä");
+  for (auto& c : password) {
+    const auto b = static_cast<std::uint8_t>(c);
+    c = static_cast<char>((((b << 4) & 0xF0) | (b >> 4)) ^ 0xA5);
+  }
+  auto put_field = [&](std::size_t at, const std::string& data) {
+    const std::size_t offset = payload.size();
+    payload[at] = static_cast<std::uint8_t>(offset);
+    payload[at + 1] = static_cast<std::uint8_t>(offset >> 8);
+    payload[at + 2] = static_cast<std::uint8_t>(data.size() / 2);
+    payload.insert(payload.end(), data.begin(), data.end());
+  };
+  put_field(40, user);
+  put_field(44, password);
+  payload[0] = static_cast<std::uint8_t>(payload.size());
+  const auto login = tdsd::parse_login7(payload);
+  CHECK(login.user == "bob");
+  CHECK(login.password == "p\xC3\xA4");
+  CHECK(login.database.empty());
+  payload[40] = 0xF0;  // user name offset beyond the message
+  CHECK_THROWS_AS(tdsd::parse_login7(payload), tdsd::protocol_error);
+}
+
+TEST_CASE("PRELOGIN reply announces NOT_SUP and replies are framed at 4096", "[tdsd][framing]") {
+  const auto reply = tdsd::prelogin_reply();
+  CHECK_NOTHROW(tdsd::check_prelogin(reply));
+  CHECK(reply[5] == 0x01);                                   // second option is ENCRYPTION
+  CHECK(reply[static_cast<std::size_t>((reply[6] << 8) | reply[7])] == 0x02);
+  CHECK_THROWS_AS(tdsd::check_prelogin(bytes({0x00, 0, 50, 0, 6, 0xFF})), tdsd::protocol_error);
+
+  const std::vector<std::uint8_t> payload(10000, 0xAB);
+  const auto framed = tdsd::frame_reply(payload, 77);
+  REQUIRE(framed.size() == 10000 + 3 * 8);
+  CHECK(framed[0] == 0x04);
+  CHECK(framed[1] == 0x00);                                  // not the last packet
+  CHECK(((framed[2] << 8) | framed[3]) == 4096);
+  CHECK(((framed[4] << 8) | framed[5]) == 77);               // SPID
+  CHECK(framed[2 * 4096 + 1] == 0x01);                       // end of message on the third
+  CHECK(framed[2 * 4096 + 6] == 3);                          // packet id
+  CHECK(tdsd::frame_reply(payload, 77, false)[2 * 4096 + 1] == 0x00);
+}
+
+TEST_CASE("config errors carry file:line:col and durations parse", "[tdsd][config]") {
+  CHECK(tdsd::parse_duration("250ms").count() == 250);
+  CHECK(tdsd::parse_duration("5s").count() == 5000);
+  CHECK(tdsd::parse_duration("0").count() == 0);
+  CHECK_THROWS(tdsd::parse_duration("5"));
+  CHECK_THROWS(tdsd::parse_duration("fast"));
+  const auto path = temp_file("databases:\n  - name: A\nfaults:\n  databases:\n    B: {latency: 1s}\n");
+  try {
+    tdsd::load_config(path);
+    FAIL("no error");
+  } catch (const std::runtime_error& e) {
+    CHECK(std::string(e.what()).find(path + ":4:") == 0);
+    CHECK(std::string(e.what()).find("unknown database 'B'") != std::string::npos);
+  }
+  std::remove(path.c_str());
+}
+
+TEST_CASE("the executor emits one DONE per statement with MORE on all but the last", "[tdsd][executor]") {
+  const auto path = temp_file("");
+  tdsd::cancel_token cancel;
+  tdsd::connection_identity identity{60, &cancel};
+  tdsd::sqlite_connection db(path, &identity);
+  db.exec("CREATE TABLE t (id INT PRIMARY KEY, name NVARCHAR(10) NOT NULL)");
+
+  tdsd::exec_request batch;
+  batch.tsql = "insert into t values (1, 'a'), (2, 'b'); select id, name from t order by id; select tdsd_spid()";
+  auto out = tdsd::execute(db.get(), cancel, batch);
+  const auto& tokens = out.tokens.data();
+  REQUIRE(tokens.size() > 13);
+  CHECK_FALSE(out.failed);
+  CHECK(tokens[0] == 0xFD);                                  // the INSERT's DONE comes first
+  CHECK(tokens[1] == (0x10 | 0x01));                         // COUNT | MORE
+  CHECK(tokens[5] == 2);                                     // two rows inserted
+  CHECK(tokens[13] == 0x81);                                 // then COLMETADATA
+  CHECK(tokens[tokens.size() - 13] == 0xFD);
+  CHECK(tokens[tokens.size() - 12] == 0x10);                 // last DONE: COUNT, no MORE
+  CHECK(tokens[tokens.size() - 21] == 60);                   // tdsd_spid() as INTN(8) before it
+
+  tdsd::exec_request dup;
+  dup.tsql = "insert into t values (1, 'again')";
+  out = tdsd::execute(db.get(), cancel, dup);
+  CHECK(out.failed);
+  CHECK(out.tokens.data()[0] == 0xAA);
+  CHECK(tdsd::map_sqlite_error(db.get(), "").number == 2627);
+
+  tdsd::exec_request rpc;
+  rpc.in_proc = true;
+  rpc.tsql = "select name from t where id = @id";
+  rpc.params.push_back({"@id", tdsd::make_integer(2)});
+  out = tdsd::execute(db.get(), cancel, rpc);
+  const auto& proc = out.tokens.data();
+  CHECK(proc[proc.size() - 13] == 0xFE);                     // DONEPROC
+  CHECK(proc[proc.size() - 18] == 0x79);                     // after RETURNSTATUS
+  CHECK(proc[proc.size() - 31] == 0xFF);                     // after DONEINPROC
+
+  rpc.params.clear();
+  out = tdsd::execute(db.get(), cancel, rpc);
+  CHECK(out.failed);
+
+  cancel.cancel();
+  tdsd::exec_request sleepy;
+  sleepy.tsql = "select tdsd_sleep(60000)";
+  out = tdsd::execute(db.get(), cancel, sleepy);
+  CHECK(out.cancelled);
+  std::remove(path.c_str());
+}
