@@ -1,0 +1,182 @@
+// scripts/bench pool: queries/s and latency percentiles through the pool against a plain
+// db-lib loop on one connection, and a fast tenant's p99 beside a saturated slow tenant.
+// Starts its own tdsd (tests/tdsd) on ephemeral ports.
+
+#include <sybfront.h>
+#include <sybdb.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "tds_pool/freetds_runtime.hpp"
+#include "tds_pool/pool_log.hpp"
+#include "tds_pool/pool_manager.hpp"
+#include "tests/unit/pool_support.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+using steady = std::chrono::steady_clock;
+
+constexpr auto run_time = 3s;
+
+/// Latencies of one scenario, in milliseconds.
+struct samples {
+    std::mutex mutex;
+    std::vector<double> ms;
+    std::size_t errors = 0;
+
+    void add(steady::duration d, bool ok) {
+        std::lock_guard lock(mutex);
+        if (ok) {
+            ms.push_back(std::chrono::duration<double, std::milli>(d).count());
+        } else {
+            ++errors;
+        }
+    }
+};
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) {
+        return 0.0;
+    }
+    std::sort(v.begin(), v.end());
+    const auto index = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1));
+    return v[index];
+}
+
+void report(const std::string& name, int callers, samples& s, std::chrono::duration<double> elapsed) {
+    std::lock_guard lock(s.mutex);
+    fmt::print("{:<34} callers={:<3} qps={:>8.0f} p50={:>7.2f}ms p99={:>7.2f}ms errors={}\n", name,
+               callers, static_cast<double>(s.ms.size()) / elapsed.count(), percentile(s.ms, 0.50),
+               percentile(s.ms, 0.99), s.errors);
+    std::fflush(stdout);
+}
+
+asio::awaitable<void> pool_caller(tds_pool::pool_manager* pools, std::string tenant,
+                                  tds_pool::connection_target target, steady::time_point end,
+                                  samples* out) {
+    while (steady::now() < end) {
+        // Named copies, no temporaries inside the co_await (g++ 12).
+        tds_pool::query q{"SELECT 1", {}, std::nullopt};
+        std::string name = tenant;
+        tds_pool::connection_target where = target;
+        const auto started = steady::now();
+        auto r = co_await pools->execute(std::move(name), std::move(where), std::move(q), started + 10s);
+        out->add(steady::now() - started, r.has_value());
+    }
+}
+
+/// Runs `callers` coroutines per tenant for run_time; returns the elapsed time.
+std::chrono::duration<double> run_pool(pool_test::io_runtime& rt, tds_pool::pool_manager& pools,
+                                       const std::vector<std::pair<std::string, tds_pool::connection_target>>& tenants,
+                                       const std::vector<int>& callers, std::vector<samples*> out) {
+    const auto started = steady::now();
+    const auto end = started + run_time;
+    std::vector<std::future<void>> running;
+    for (std::size_t t = 0; t < tenants.size(); ++t) {
+        for (int i = 0; i < callers[t]; ++i) {
+            running.push_back(rt.spawn(pool_caller(&pools, tenants[t].first, tenants[t].second, end, out[t])));
+        }
+    }
+    for (auto& f : running) {
+        f.get();
+    }
+    return steady::now() - started;
+}
+
+/// The baseline: `callers` threads sharing one db-lib connection, one query at a time.
+std::chrono::duration<double> run_plain(const tds_pool::connection_target& target, int callers,
+                                        samples& out) {
+    LOGINREC* login = dblogin();
+    DBSETLUSER(login, target.user.c_str());
+    DBSETLPWD(login, target.password.c_str());
+    DBSETLDBNAME(login, target.database.c_str());
+    DBSETLVERSION(login, DBVERSION_74);
+    DBPROCESS* proc = dbopen(login, target.address().c_str());
+    dbloginfree(login);
+    if (proc == nullptr) {
+        throw std::runtime_error("plain loop: cannot connect");
+    }
+    std::mutex connection_mutex;
+    const auto started = steady::now();
+    const auto end = started + run_time;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < callers; ++i) {
+        threads.emplace_back([&] {
+            while (steady::now() < end) {
+                const auto t0 = steady::now();
+                std::lock_guard lock(connection_mutex);
+                bool ok = dbcmd(proc, "SELECT 1") == SUCCEED && dbsqlexec(proc) == SUCCEED;
+                while (ok && dbresults(proc) == SUCCEED) {
+                    while (dbnextrow(proc) != NO_MORE_ROWS) {
+                    }
+                }
+                out.add(steady::now() - t0, ok);
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    dbclose(proc);
+    return steady::now() - started;
+}
+
+conf::pools_config bench_config() {
+    conf::pools_config c;
+    c.max_size = 16;
+    c.max_waiters = 1000;
+    c.worker_threads = 16;
+    return c;
+}
+
+}  // namespace
+
+int main() {
+    tds_pool::set_log_sink({});
+    // The plain loop shares the pool's process-wide db-lib handlers.
+    tds_pool::detail::ensure_freetds_initialized();
+    pool_test::tdsd_process server;
+    fmt::print("pool benchmark: SELECT 1 against tdsd on 127.0.0.1:{}, {} s per scenario\n",
+               server.port(), run_time.count());
+
+    for (int callers : {1, 16, 64}) {
+        samples s;
+        report("plain db-lib, one connection", callers, s, run_plain(server.target(), callers, s));
+    }
+    for (int callers : {1, 16, 64}) {
+        pool_test::io_runtime rt;
+        tds_pool::pool_manager pools(rt.ioc(), bench_config());
+        samples s;
+        const auto elapsed = run_pool(rt, pools, {{"ACME", server.target("db1")}}, {callers}, {&s});
+        report("pool (max_size 16)", callers, s, elapsed);
+    }
+
+    if (server.control("latency db2 150 0") != "ok") {
+        std::fprintf(stderr, "tdsd refused the latency command\n");
+        return 1;
+    }
+    {
+        pool_test::io_runtime rt;
+        tds_pool::pool_manager pools(rt.ioc(), bench_config());
+        samples fast;
+        const auto elapsed = run_pool(rt, pools, {{"FAST", server.target("db1")}}, {8}, {&fast});
+        report("fast tenant alone", 8, fast, elapsed);
+    }
+    {
+        pool_test::io_runtime rt;
+        tds_pool::pool_manager pools(rt.ioc(), bench_config());
+        samples fast, slow;
+        const auto elapsed = run_pool(rt, pools,
+                                      {{"FAST", server.target("db1")}, {"SLOW", server.target("db2")}},
+                                      {8, 64}, {&fast, &slow});
+        report("fast tenant beside slow (150 ms)", 8, fast, elapsed);
+        report("slow tenant, saturated", 64, slow, elapsed);
+    }
+    return 0;
+}
