@@ -279,6 +279,22 @@ def test_pytds_timeout_then_server_still_serves():
         expect(cur.fetchone()[0] == 3)
 
 
+def test_reset_connection_flag_rolls_back_and_is_acknowledged():
+    raw = th.RawTds(server().port)
+    raw.login()
+    raw.batch("BEGIN TRANSACTION; insert into Orders (Id, CustomerId, Amount) values (700, 1, 1)")
+    payload, _ = raw.read_message()
+    expect(th.last_done_status(payload) & 0x02 == 0, f"insert in a transaction: {payload!r}")
+    raw.batch("select count(*) from Orders where Id = 700", status_bits=0x08)
+    payload, _ = raw.read_message()
+    expect(payload[:4] == bytes([0xE3, 3, 0, 18]), f"ENVCHANGE 18 first: {payload[:8]!r}")
+    raw.batch("select count(*) from Orders where Id = 700")
+    payload, _ = raw.read_message()
+    count_at = payload.index(bytes([0xD1, 8])) + 2
+    expect(struct.unpack("<q", payload[count_at:count_at + 8])[0] == 0, "the open transaction was rolled back")
+    raw.close()
+
+
 def test_multi_packet_request():
     raw = th.RawTds(server().port)
     raw.login()

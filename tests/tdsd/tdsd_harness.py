@@ -179,11 +179,11 @@ class RawTds:
     def __init__(self, port, timeout=10.0):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
 
-    def send(self, ptype, payload, packet_size=4096):
+    def send(self, ptype, payload, packet_size=4096, status_bits=0):
         body = packet_size - 8
         chunks = [payload[i:i + body] for i in range(0, len(payload), body)] or [b""]
         for i, chunk in enumerate(chunks):
-            status = 1 if i == len(chunks) - 1 else 0
+            status = (1 if i == len(chunks) - 1 else 0) | status_bits
             self.sock.sendall(struct.pack(">BBHHBB", ptype, status, len(chunk) + 8, 0, i + 1, 0) + chunk)
 
     def read_exact(self, n):
@@ -214,8 +214,8 @@ class RawTds:
         assert b"\xad" in payload and payload[-13] == 0xFD, "no LOGINACK/DONE"
         return spid
 
-    def batch(self, sql):
-        self.send(0x01, all_headers() + utf16(sql))
+    def batch(self, sql, status_bits=0):
+        self.send(0x01, all_headers() + utf16(sql), status_bits=status_bits)
 
     def attention(self):
         self.send(0x06, b"")
