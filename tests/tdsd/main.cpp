@@ -4,6 +4,8 @@
 #include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -42,6 +44,16 @@ std::optional<options> parse_args(int argc, char** argv) {
   return o;
 }
 
+// Each client holds a socket and three SQLite files (db, -wal, -shm): a soft limit of 1024
+// descriptors would cap tdsd near 250 clients, so take what the hard limit allows.
+void raise_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
 // SQLite work runs here, never on the socket thread; latency waits do not hold a worker.
 constexpr std::size_t worker_threads = 32;
 
@@ -55,6 +67,7 @@ int main(int argc, char** argv) {
     return usage();
   }
   if (!opts) return usage();
+  raise_file_limit();
   try {
     auto config = tdsd::load_config(opts->config);
     if (opts->port) config.listen.port = static_cast<std::uint16_t>(*opts->port);
