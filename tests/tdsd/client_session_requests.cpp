@@ -39,8 +39,10 @@ struct transaction_result {
 transaction_result transaction_step(std::shared_ptr<client_session> keep_alive, sqlite3* db, std::string sql) {
   (void)keep_alive;
   transaction_result out;
+  // SQL Server nests BEGINs (@@TRANCOUNT); SQLite refuses, so an inner BEGIN is a no-op.
+  const bool nested_begin = sql == "BEGIN" && sqlite3_get_autocommit(db) == 0;
   char* error = nullptr;
-  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+  if (!nested_begin && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
     out.error = error ? error : sqlite3_errmsg(db);
     sqlite3_free(error);
   }
