@@ -3,6 +3,8 @@
 // (max_total_connections) and connections per database host (max_connections_per_host),
 // so many tenants on one SQL Server cannot exhaust it.
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <mutex>
@@ -22,6 +24,9 @@ public:
     void release(const std::string& host);
     /// Connections reserved in total.
     std::size_t total() const;
+    /// True when a reservation was refused within the last `window`: pools then give
+    /// back idle connections so a tenant that cannot open one is not starved.
+    bool under_pressure(std::chrono::milliseconds window = std::chrono::milliseconds(2000)) const;
 
 private:
     mutable std::mutex mutex_;
@@ -29,6 +34,7 @@ private:
     std::size_t max_per_host_;
     std::size_t total_ = 0;
     std::map<std::string, std::size_t> per_host_;
+    std::atomic<std::int64_t> last_refusal_ns_{0};
 };
 
 }  // namespace tds_pool

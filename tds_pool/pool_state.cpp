@@ -12,6 +12,7 @@ std::string_view close_reason_name(close_reason reason) noexcept {
     case close_reason::broken: return "broken";
     case close_reason::validation_failed: return "validation_failed";
     case close_reason::draining: return "draining";
+    case close_reason::reclaimed: return "reclaimed";
     case close_reason::open_failed: return "open_failed";
     }
     return "unknown";
@@ -168,6 +169,13 @@ void pool_state::run_janitor() {
         } else if (now - current->last_used >= limits_.idle_timeout && total() > limits_.min_size) {
             close(current, close_reason::idle_timeout);
         }
+    }
+}
+
+void pool_state::shed_idle() {
+    auto& idle = list(slot_state::idle);
+    while (!idle.empty() && total() > limits_.min_size) {
+        close(idle.begin(), close_reason::reclaimed);
     }
 }
 

@@ -37,6 +37,7 @@ enum class close_reason {
     broken,             ///< dead socket, lost mid-result, second time-out
     validation_failed,  ///< SELECT 1 failed after a long idle period
     draining,           ///< the pool is draining (target change, unused, shutdown)
+    reclaimed,          ///< idle, given back because another tenant hit a global cap
     open_failed,        ///< never opened: not counted as a close
 };
 
@@ -110,6 +111,8 @@ public:
 
     /// Closes idle connections past idle_timeout (down to min_size) or max_lifetime.
     void run_janitor();
+    /// Closes idle connections down to min_size (global caps are reached elsewhere).
+    void shed_idle();
     /// Stops reuse: idle connections close now, busy ones when released.
     void start_drain();
     /// True once draining and every connection has left.

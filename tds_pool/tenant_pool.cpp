@@ -135,6 +135,9 @@ asio::awaitable<void> tenant_pool::janitor_loop(std::weak_ptr<tenant_pool> weak,
 
 void tenant_pool::janitor_tick() {
     state_.run_janitor();
+    if (state_.waiter_count() == 0 && budget_->under_pressure()) {
+        state_.shed_idle();
+    }
     dispose_closed();
     kick_opens();
     publish();

@@ -310,3 +310,68 @@ TEST_CASE("probe measures latency and close_tenant drains the pool", "[tdsd][poo
     CHECK(h.pools.active_pools() == 0);
     CHECK(pool_test::eventually([&] { return h.pools.snapshot().empty(); }));
 }
+
+TEST_CASE("min_size connections are opened and kept", "[tdsd][pool]") {
+    pool_test::tdsd_process server;
+    auto config = small_config();
+    config.min_size = 2;
+    harness h(config);
+    REQUIRE(h.query("ACME", server.target(), "SELECT 1"));
+    CHECK(pool_test::eventually([&] { return h.pool_of("ACME")->idle == 2; }));
+    CHECK(h.pool_of("ACME")->opens == 2);
+}
+
+TEST_CASE("a stale connection failing validation is replaced transparently", "[tdsd][pool]") {
+    pool_test::tdsd_process server;
+    auto config = small_config();
+    config.validate_after = 200ms;
+    harness h(config);
+    const auto first = spid_of(h.query("ACME", server.target(), "SELECT @@SPID"));
+    REQUIRE(pool_test::eventually([&] { return h.pool_of("ACME")->idle == 1; }));
+    REQUIRE(server.control("kill_connections") == "ok");
+    std::this_thread::sleep_for(300ms);
+    const auto second = spid_of(h.query("ACME", server.target(), "SELECT @@SPID"));
+    CHECK(second != first);
+    CHECK(h.pool_of("ACME")->closes_by_reason["validation_failed"] == 1);
+}
+
+TEST_CASE("a pool unused for unused_pool_timeout is closed", "[tdsd][pool]") {
+    pool_test::tdsd_process server;
+    auto config = small_config();
+    config.unused_pool_timeout = 500ms;
+    harness h(config);
+    REQUIRE(h.query("ACME", server.target(), "SELECT 1"));
+    CHECK(h.pools.active_pools() == 1);
+    CHECK(pool_test::eventually([&] { return h.pools.snapshot().empty(); }));
+    CHECK(h.pools.active_pools() == 0);
+    // The next request simply starts a new pool.
+    CHECK(h.query("ACME", server.target(), "SELECT 1").has_value());
+}
+
+TEST_CASE("max_total_connections caps connections across tenants", "[tdsd][pool]") {
+    pool_test::tdsd_process server;
+    auto config = small_config();
+    config.max_total_connections = 2;
+    harness h(config);
+    std::vector<std::future<tds_pool::query_outcome>> running;
+    for (int i = 0; i < 6; ++i) {
+        running.push_back(h.start(i % 2 == 0 ? "ACME" : "TECHSTART", server.target(i % 2 == 0 ? "db1" : "db2"),
+                                  "WAITFOR DELAY '00:00:01'", 20s));
+    }
+    std::size_t most = 0;
+    for (int i = 0; i < 30; ++i) {
+        std::size_t total = 0;
+        for (const auto& s : h.pools.snapshot()) {
+            total += s.idle + s.busy + s.opening;
+        }
+        most = std::max(most, total);
+        std::this_thread::sleep_for(20ms);
+    }
+    CHECK(most <= 2);
+    std::size_t ok = 0;
+    for (auto& f : running) {
+        ok += f.get().has_value() ? 1 : 0;
+    }
+    // Idle connections of one tenant are reclaimed for the other: everyone completes.
+    CHECK(ok == 6);
+}

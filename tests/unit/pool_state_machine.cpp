@@ -213,3 +213,17 @@ TEST_CASE("releasing a slot that is not busy is a logic error", "[pool_state]") 
     const auto a = f.open_one();
     CHECK_THROWS_AS(f.state.release(a, false), std::logic_error);
 }
+
+TEST_CASE("shedding idle connections keeps min_size and busy ones", "[pool_state]") {
+    fixture f(limits(1, 4));
+    f.open_one();
+    f.open_one();
+    const auto busy = f.open_one();
+    REQUIRE(f.state.take_idle()->slot == busy);
+    f.state.shed_idle();
+    CHECK(f.state.idle_count() == 0);  // the busy one alone already meets min_size
+    CHECK(f.state.busy_count() == 1);
+    for (const auto& c : f.state.take_closed()) {
+        CHECK(c.reason == close_reason::reclaimed);
+    }
+}
