@@ -126,9 +126,10 @@ def test_column_types_and_nulls():
         expect(rows[2][4] == datetime.datetime(2024, 3, 3, 3, 3, 3, 123456), rows[2][4])
         types = [d[1] for d in cur.description]
         expect(types[0] == 38 or types[0] in (56, 127), f"INT column type {types[0]}")
-        # untyped expressions are typed from their values
-        cur.execute("select 1 + 1, 2.5 * 2, 'abc' || 'd', null, x'0102'")
-        expect(cur.fetchone() == (2, 5.0, "abcd", None, b"\x01\x02"))
+        # untyped expressions are typed from their values and, unaliased, have no name
+        cur.execute("select 1 + 1, 2.5 * 2, 'abc' || 'd', null, x'0102', 7 as seven")
+        expect(cur.fetchone() == (2, 5.0, "abcd", None, b"\x01\x02", 7))
+        expect([d[0] for d in cur.description] == ["", "", "", "", "", "seven"], cur.description)
 
 
 def test_large_values_span_packets():

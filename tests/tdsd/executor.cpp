@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <memory>
 #include <optional>
 
@@ -77,14 +78,36 @@ std::optional<server_message> bind_params(sqlite3_stmt* s, const std::vector<rpc
   return std::nullopt;
 }
 
+bool identifier_like(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0]))) return false;
+  for (const char c : name) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!(std::isalnum(u) || c == '_' || u >= 0x80)) return false;
+  }
+  const auto up = upper(name);
+  return up != "NULL" && up != "TRUE" && up != "FALSE";
+}
+
+// SQL Server names an unaliased expression "" where SQLite uses its text ("count(*)").
+// An expression's name is kept when it reads like an alias: a plain identifier, or one
+// the statement spells quoted ("Open Tickets").
+std::string column_name(sqlite3_stmt* s, int i) {
+  const char* raw = sqlite3_column_name(s, i);
+  const std::string name = raw ? raw : "";
+  if (sqlite3_column_table_name(s, i) != nullptr || identifier_like(name)) return name;
+  const std::string_view sql = sqlite3_sql(s);
+  const bool quoted = sql.find('"' + name + '"') != std::string_view::npos ||
+                      sql.find('\'' + name + '\'') != std::string_view::npos;
+  return quoted ? name : std::string();
+}
+
 statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel) {
   statement_result out;
   const int columns = sqlite3_column_count(s);
   out.has_columns = columns > 0;
   for (int i = 0; i < columns; ++i) {
-    const char* name = sqlite3_column_name(s, i);
     const char* decl = sqlite3_column_decltype(s, i);
-    out.names.emplace_back(name ? name : "");
+    out.names.push_back(column_name(s, i));
     out.declared.push_back(decl ? type_from_declaration(decl) : std::nullopt);
   }
   for (;;) {
