@@ -1,5 +1,7 @@
 // CREATE TABLE and CREATE INDEX: IDENTITY primary keys become SQLite's AUTOINCREMENT rowid
-// alias; storage options SQLite has no use for (CLUSTERED, ON [PRIMARY], WITH (...)) go.
+// alias, text columns compare case-insensitively as under SQL Server's default collation,
+// and storage options SQLite has no use for (CLUSTERED, ON [PRIMARY], WITH (...)) go.
+#include <array>
 #include <utility>
 
 #include "tests/tdsd/tsql_rewrite_steps.hpp"
@@ -56,6 +58,29 @@ construct_error rewrite_identity_column(tsql_statement& s, std::size_t first, st
   return std::nullopt;
 }
 
+// SQL Server's default collation compares text case-insensitively: SQLite's NOCASE is the
+// nearest (ASCII letters only). A column that names its own collation keeps it.
+void add_default_collation(tsql_statement& s, std::size_t first, std::size_t& last) {
+  static constexpr std::array<std::string_view, 6> text_types{"NVARCHAR", "VARCHAR", "NCHAR",
+                                                               "CHAR",     "NTEXT",   "TEXT"};
+  if (first + 1 >= last) return;
+  // The type may already be a rewrite's raw token (NVARCHAR(MAX) became NTEXT).
+  const auto& type = s[first + 1];
+  const bool named = type.kind == tsql_token_kind::word || type.kind == tsql_token_kind::raw;
+  bool text = false;
+  for (const auto name : text_types) text = text || (named && upper_ascii(type.text) == name);
+  for (std::size_t i = first; text && i < last; ++i) text = !is_word(s[i], "COLLATE");
+  if (!text) return;
+  std::size_t at = first + 2;
+  if (symbol_at(s, at, "(")) {
+    const auto close = matching_paren(s, at);
+    if (close == std::string::npos || close >= last) return;
+    at = close + 1;
+  }
+  s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), raw_token("COLLATE NOCASE"));
+  ++last;
+}
+
 // Walks the parenthesised element list of CREATE TABLE name (...) starting at `open`.
 construct_error rewrite_columns(tsql_statement& s, std::size_t open) {
   std::size_t first = open + 1;
@@ -66,6 +91,7 @@ construct_error rewrite_columns(tsql_statement& s, std::size_t open) {
     if (closes || (depth == 0 && is_symbol(s[i], ","))) {
       std::size_t last = i;
       if (auto error = rewrite_identity_column(s, first, last)) return error;
+      add_default_collation(s, first, last);
       i = last;
       first = last + 1;
       if (closes) {

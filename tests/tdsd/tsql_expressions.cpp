@@ -111,6 +111,16 @@ void rewrite_cast_target(tsql_statement& s, std::size_t i) {
   s.insert(s.begin() + static_cast<std::ptrdiff_t>(as + 1), raw_token("TEXT"));
 }
 
+// COLLATE Latin1_General_CI_AS -> NOCASE, ..._CS_AS / ..._BIN2 -> BINARY.
+void rewrite_collation(tsql_statement& s, std::size_t name) {
+  const auto collation = upper_ascii(s[name].text);
+  if (collation.find("_CI") != std::string::npos) {
+    rename(s, name, "NOCASE");
+  } else if (collation.find("_CS") != std::string::npos || collation.find("_BIN") != std::string::npos) {
+    rename(s, name, "BINARY");
+  }
+}
+
 // LEN ignores trailing blanks: LEN(x) -> length(rtrim(x)).
 void rewrite_len(tsql_statement& s, std::size_t i) {
   const auto close = matching_paren(s, i + 1);
@@ -156,6 +166,8 @@ construct_error rewrite_word(tsql_statement& s, std::size_t i) {
     rewrite_len(s, i);
   } else if (word == "CAST" && is_call(s, i)) {
     rewrite_cast_target(s, i);
+  } else if (word == "COLLATE" && i + 1 < s.size() && s[i + 1].kind == tsql_token_kind::word) {
+    rewrite_collation(s, i + 1);
   } else if (word == "WITH") {
     drop_table_hint(s, i);
   } else if (word == "OPTION" && is_call(s, i) && matching_paren(s, i + 1) + 1 == s.size()) {

@@ -9,6 +9,8 @@
 //   VARBINARY(MAX)             -> BLOB    (server: VARBINARY(MAX))
 //   NVARCHAR(n), DATETIME2, BIT, ... kept as written
 //   INT|BIGINT IDENTITY(s,i) PRIMARY KEY -> INTEGER PRIMARY KEY AUTOINCREMENT
+//   text columns in CREATE TABLE get COLLATE NOCASE (SQL Server's default collation is
+//   case-insensitive); COLLATE *_CI_* -> NOCASE, *_CS_* / *_BIN* -> BINARY
 //   CAST(x AS DATE) -> date(x);
 //   CAST(x AS DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
 //     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)

@@ -55,7 +55,8 @@ TEST_CASE("literals, identifiers and comments are tokens, not text", "[tdsd][rew
 TEST_CASE("(MAX) types and IDENTITY primary keys", "[tdsd][rewrite]") {
   CHECK(rewritten("CREATE TABLE t (Id INT IDENTITY(1,1) PRIMARY KEY, Body NVARCHAR(MAX), "
                   "Raw VARBINARY(MAX), Note VARCHAR(MAX))") ==
-        "CREATE TABLE t (Id INTEGER PRIMARY KEY AUTOINCREMENT, Body NTEXT, Raw BLOB, Note TEXT)");
+        "CREATE TABLE t (Id INTEGER PRIMARY KEY AUTOINCREMENT, Body NTEXT COLLATE NOCASE, Raw BLOB, "
+        "Note TEXT COLLATE NOCASE)");
   CHECK(rewritten("CREATE TABLE t (Id BIGINT NOT NULL IDENTITY PRIMARY KEY CLUSTERED, x INT)") ==
         "CREATE TABLE t (Id INTEGER PRIMARY KEY AUTOINCREMENT, x INT)");
   CHECK(rewritten("CREATE TABLE t (Id INT IDENTITY(1,1) NOT NULL PRIMARY KEY) ON [PRIMARY]") ==
@@ -243,4 +244,18 @@ TEST_CASE("string '+', CONCAT, DATEADD, DATEDIFF and NEWID", "[tdsd][rewrite]") 
   CHECK(guid[8] == '-');
   CHECK(db.run_tsql("SELECT COUNT(DISTINCT g) FROM (SELECT NEWID() AS g UNION ALL SELECT NEWID()) AS x") ==
         rows{{"2"}});
+}
+
+TEST_CASE("text compares case-insensitively, as under SQL Server's default collation", "[tdsd][rewrite]") {
+  CHECK(rewritten("CREATE TABLE u (Name NVARCHAR(10) NOT NULL UNIQUE, Code CHAR(3) COLLATE Latin1_General_CS_AS)") ==
+        "CREATE TABLE u (Name NVARCHAR(10) COLLATE NOCASE NOT NULL UNIQUE, Code CHAR(3) COLLATE BINARY)");
+  sqlite_db db;
+  db.run_tsql("CREATE TABLE Users (UserId INT IDENTITY(1,1) PRIMARY KEY, Username NVARCHAR(255) NOT NULL UNIQUE, "
+              "Code NVARCHAR(10) COLLATE SQL_Latin1_General_CP1_CS_AS NULL)");
+  db.run_tsql("INSERT INTO Users (Username, Code) VALUES (N'john@acme.com', N'abc')");
+  CHECK(db.run_tsql("SELECT UserId FROM Users WHERE Username = N'JOHN@ACME.COM'") == rows{{"1"}});
+  CHECK(db.run_tsql("SELECT COUNT(*) FROM Users WHERE Code = N'ABC'") == rows{{"0"}});
+  CHECK(db.run_tsql("SELECT COUNT(*) FROM Users WHERE Code = N'ABC' COLLATE Latin1_General_CI_AI") == rows{{"1"}});
+  CHECK_THROWS(db.run_tsql("INSERT INTO Users (Username) VALUES (N'John@Acme.com')"));
+  CHECK(db.run("SELECT type FROM pragma_table_info('Users') WHERE name = 'Username'") == rows{{"NVARCHAR(255)"}});
 }
