@@ -102,7 +102,7 @@ def test_drain_on_sigterm():
     expect(idle.read_response()[0] == 200, "warm-up request failed")
     busy = Conn(gw.port)
     busy.send(request_bytes(method="POST", headers=["Content-Length: 10"]) + b"0123")
-    time.sleep(0.3)  # the header has arrived; the body is still coming
+    time.sleep(1.0)  # the header has arrived; the body is still coming
     gw.signal(signal.SIGTERM)
     expect(gw.wait_for_line('"msg":"draining"', timeout=10), "no draining log line")
     expect(idle.closed_by_peer(5), "idle keep-alive connection not closed by the drain")
