@@ -56,6 +56,7 @@ def test_200_connections_while_one_query_sleeps():
         expect(not errors, f"{len(errors)} clients failed, e.g. {errors[:3]}")
         expect(len(finished) == CLIENTS, f"{len(finished)} of {CLIENTS} finished")
         last = max(finished) - slow_started
+        print(f"200 clients done after {last:.1f}s; the slow query sleeps {SLOW_SECONDS}s", flush=True)
         expect(last < SLOW_SECONDS - 2, f"the clients waited for the slow query ({last:.1f}s)")
 
         payload, _ = slow.read_message()

@@ -57,24 +57,24 @@ def test_control_rejects_bad_commands():
 def test_latency_is_added_per_database():
     with server().connect() as slow, server().connect(user="admin", password="adminpw", database="DB2") as fast:
         base = min(timed_query(slow) for _ in range(3))
-        control("latency DB1 400 100")
+        control("latency DB1 1000 100")
         took = timed_query(slow)
-        expect(took >= 0.39, f"latency not added: {took:.3f}s (base {base:.3f}s)")
-        expect(took < 5, f"latency far too large: {took:.3f}s")
-        expect(timed_query(fast) < 0.39, "other databases are not slowed")
+        expect(took >= 0.99, f"latency not added: {took:.3f}s (base {base:.3f}s)")
+        expect(took < 8, f"latency far too large: {took:.3f}s")
+        expect(timed_query(fast) < 0.9, "other databases are not slowed")
         control("latency DB1 0 0")
-        expect(timed_query(slow) < 0.39)
+        expect(timed_query(slow) < 0.9)
 
 
 def test_latency_does_not_block_other_connections():
-    control("latency DB1 3000 0")
+    control("latency DB1 6000 0")
     try:
         raw = th.RawTds(server().port)
         raw.login()
-        raw.batch("select 1")  # waits 3 s on the server
+        raw.batch("select 1")  # waits 6 s on the server
         time.sleep(0.2)
         with server().connect(user="admin", password="adminpw", database="DB2") as other:
-            expect(timed_query(other) < 1.5, "a slow database must not hold up another")
+            expect(timed_query(other) < 3, "a slow database must not hold up another")
         payload, _ = raw.read_message()
         expect(th.last_done_status(payload) & 0x02 == 0)
         raw.close()
@@ -179,7 +179,7 @@ def test_stats_count_connections_logins_queries_failures():
 
 
 def test_reset_turns_every_fault_off():
-    control("latency DB1 2000 0")
+    control("latency DB1 4000 0")
     control("refuse_logins on")
     control("drop_percent DB1 100")
     control("drop_after_rows DB1 1")
@@ -189,7 +189,7 @@ def test_reset_turns_every_fault_off():
         started = time.monotonic()
         cur.execute("select Id from Customers")
         expect(len(cur.fetchall()) == 5)
-        expect(time.monotonic() - started < 1.5)
+        expect(time.monotonic() - started < 3)
 
 
 def test_faults_from_the_config_file():
