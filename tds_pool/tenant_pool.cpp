@@ -51,6 +51,7 @@ tenant_pool_settings tenant_pool_settings::from_config(const conf::pools_config&
     s.breaker = config.breaker;
     s.connect.login_timeout = config.login_timeout;
     s.query_timeout = config.query_timeout;
+    s.acquire_timeout = config.acquire_timeout;
     s.job_cap = std::max<std::size_t>(1, config.worker_threads / 2);
     const auto shortest = std::min(config.idle_timeout, config.max_lifetime);
     s.janitor_interval = std::clamp<std::chrono::milliseconds>(
@@ -434,7 +435,9 @@ asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tena
                                                             pool_clock::time_point deadline) {
     self->touch();
     const auto started = pool_clock::now();
-    auto got = co_await acquire_valid(self, deadline);
+    // Waiting for a connection is bounded by acquire_timeout as well as the deadline.
+    const auto acquire_deadline = std::min(deadline, started + self->settings_.acquire_timeout);
+    auto got = co_await acquire_valid(self, acquire_deadline);
     if (!got) {
         self->stats_.record_error(got.error());
         co_return got.error();

@@ -44,6 +44,7 @@ struct tenant_pool_settings {
     conf::breaker_config breaker;
     connect_options connect;
     std::chrono::milliseconds query_timeout{30'000};
+    std::chrono::milliseconds acquire_timeout{5'000};  ///< longest wait for a connection
     std::chrono::milliseconds validate_timeout{1'000};
     std::size_t job_cap = 8;  ///< blocking jobs of this tenant running at once
     std::chrono::milliseconds janitor_interval{1'000};

@@ -375,3 +375,29 @@ TEST_CASE("max_total_connections caps connections across tenants", "[tdsd][pool]
     // Idle connections of one tenant are reclaimed for the other: everyone completes.
     CHECK(ok == 6);
 }
+
+TEST_CASE("a tenant whose server stalls logins trips its breaker; others carry on",
+          "[tdsd][pool][breaker]") {
+    pool_test::tdsd_process stalled;
+    pool_test::tdsd_process healthy;
+    auto config = small_config();
+    config.login_timeout = 1s;
+    harness h(config);
+    REQUIRE(stalled.control("stall on") == "ok");
+    auto first = h.start("ACME", stalled.target(), "SELECT 1", 10s);
+    auto second = h.start("ACME", stalled.target(), "SELECT 1", 10s);
+    // While two connects hang until the login time-out, the other tenant is served.
+    for (int i = 0; i < 10; ++i) {
+        CHECK(h.query("TECHSTART", healthy.target(), "SELECT 1").has_value());
+    }
+    auto a = first.get();
+    auto b = second.get();
+    REQUIRE_FALSE(a);
+    REQUIRE_FALSE(b);
+    CHECK(a.error().code == errc::tenant_db_unavailable);
+    CHECK(b.error().code == errc::tenant_db_unavailable);
+    CHECK(h.pool_of("ACME")->breaker_state == "open");
+    auto refused = h.query("ACME", stalled.target(), "SELECT 1", 10s);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == errc::tenant_db_unavailable);
+}
