@@ -13,6 +13,7 @@
 #include "tests/tdsd/rpc_request.hpp"
 #include "tests/tdsd/server.hpp"
 #include "tests/tdsd/tokens.hpp"
+#include "tests/tdsd/transaction_request.hpp"
 #include "tests/tdsd/utf16.hpp"
 #include "tests/tdsd/worker.hpp"
 
@@ -30,24 +31,11 @@ exec_outcome execute_on(std::shared_ptr<client_session> keep_alive, sqlite3* db,
   return execute(db, *cancel, request);
 }
 
-struct transaction_result {
-  std::optional<std::string> error;
-  bool in_transaction = false;
-};
-
-// Runs one transaction statement and reports SQLite's transaction state afterwards.
-transaction_result transaction_step(std::shared_ptr<client_session> keep_alive, sqlite3* db, std::string sql) {
+// Runs a transaction manager request on the client's SQLite connection.
+std::optional<std::string> transaction_on(std::shared_ptr<client_session> keep_alive, sqlite3* db,
+                                          transaction_request request) {
   (void)keep_alive;
-  transaction_result out;
-  // SQL Server nests BEGINs (@@TRANCOUNT); SQLite refuses, so an inner BEGIN is a no-op.
-  const bool nested_begin = sql == "BEGIN" && sqlite3_get_autocommit(db) == 0;
-  char* error = nullptr;
-  if (!nested_begin && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    out.error = error ? error : sqlite3_errmsg(db);
-    sqlite3_free(error);
-  }
-  out.in_transaction = sqlite3_get_autocommit(db) == 0;
-  return out;
+  return apply_transaction_request(db, request);
 }
 
 std::array<std::uint8_t, 8> descriptor_bytes(std::uint64_t id) {
@@ -55,10 +43,6 @@ std::array<std::uint8_t, 8> descriptor_bytes(std::uint64_t id) {
   for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(id >> (8 * i));
   return out;
 }
-
-constexpr std::uint16_t tm_begin = 5;
-constexpr std::uint16_t tm_commit = 7;
-constexpr std::uint16_t tm_rollback = 8;
 
 }  // namespace
 
@@ -189,42 +173,30 @@ asio::awaitable<bool> client_session::send_error(const server_message& m, std::u
 }
 
 asio::awaitable<bool> client_session::handle_transaction(const message& msg) {
-  byte_reader r(msg.payload);
-  r.seek(skip_all_headers(msg.payload));
-  const std::uint16_t request = r.u16();
-  bool begin_after = false;
-  std::string sql;
-  if (request == tm_begin) {
-    sql = "BEGIN";
-  } else if (request == tm_commit || request == tm_rollback) {
-    r.utf16(r.u8());  // transaction name
-    begin_after = r.remaining() > 0 && (r.u8() & 0x01);
-    sql = request == tm_commit ? "COMMIT" : "ROLLBACK";
-  } else {
-    const server_message refusal{50000, 16, 1,
-                                 fmt::format("transaction manager request {} is not supported by tdsd", request)};
+  transaction_request request;
+  server_message refusal;
+  try {
+    request = parse_transaction_request(msg.payload);
+  } catch (const unsupported_request& e) {
+    refusal = server_message{50000, 16, 1, e.what()};
+  }
+  if (!refusal.text.empty()) co_return co_await send_error(refusal, token::done);
+  server_.stats().queries++;
+  const std::function<std::optional<std::string>()> job =
+      std::bind(transaction_on, shared_from_this(), db_->get(), request);
+  const auto error = co_await run_on_workers(server_.workers(), job);
+  if (error) {
+    refusal = server_message{50000, 16, 1, *error};
     co_return co_await send_error(refusal, token::done);
   }
-  server_.stats().queries++;
-  auto keep = shared_from_this();
-  const std::function<transaction_result()> job = std::bind(transaction_step, keep, db_->get(), sql);
-  auto step = co_await run_on_workers(server_.workers(), job);
-  // COMMIT/ROLLBACK without an open transaction is harmless for a client that tracks its own state.
-  if (step.error && sql == "BEGIN") {
-    const server_message failure{50000, 16, 1, *step.error};
-    co_return co_await send_error(failure, token::done);
-  }
+  // Descriptors are what the client echoes in ALL_HEADERS; SQLite needs none of them.
   byte_writer w;
-  if (request != tm_begin) {
+  if (request.action != transaction_request::kind::begin) {
     const auto old = descriptor_bytes(transaction_);
-    write_envchange_bytes(w, request == tm_commit ? 9 : 10, {}, old);
+    write_envchange_bytes(w, request.action == transaction_request::kind::commit ? 9 : 10, {}, old);
     transaction_ = 0;
   }
-  if (request == tm_begin || begin_after) {
-    if (begin_after) {
-      const std::function<transaction_result()> begin = std::bind(transaction_step, keep, db_->get(), "BEGIN");
-      step = co_await run_on_workers(server_.workers(), begin);
-    }
+  if (request.action == transaction_request::kind::begin || request.begin_after) {
     transaction_ = next_transaction_++;
     write_envchange_bytes(w, 8, descriptor_bytes(transaction_), {});
   }
