@@ -31,10 +31,6 @@ bool symbol_at(const tsql_statement& statement, std::size_t index, std::string_v
 
 namespace {
 
-rewrite_result unsupported(const std::string& construct) {
-  return rewrite_result{{}, "unsupported T-SQL construct: " + construct};
-}
-
 // An ordinary statement goes through every step; the first refusal wins.
 construct_error rewrite_ordinary(tsql_statement& statement) {
   using step = construct_error (*)(tsql_statement&);
@@ -45,26 +41,49 @@ construct_error rewrite_ordinary(tsql_statement& statement) {
   return std::nullopt;
 }
 
+// sp_executesql inside sp_executesql inside ... stops somewhere.
+constexpr int max_exec_depth = 4;
+
+construct_error rewrite_statements(std::vector<tsql_statement> statements, std::string& sql, int depth);
+
+// EXEC sp_executesql: its statement, parameters bound, rewritten like a batch of its own.
+construct_error rewrite_exec(const tsql_statement& statement, std::string& sql, int depth) {
+  if (depth >= max_exec_depth) return "EXEC sp_executesql nested this deep";
+  std::vector<tsql_token> inner;
+  if (auto error = expand_sp_executesql(statement, inner)) return error;
+  return rewrite_statements(split_statements(inner), sql, depth + 1);
+}
+
+// Appends each statement's SQLite text to `sql`, separated by ";\n".
+construct_error rewrite_statements(std::vector<tsql_statement> statements, std::string& sql, int depth) {
+  for (auto& statement : statements) {
+    if (is_exec_sp_executesql(statement)) {
+      if (auto error = rewrite_exec(statement, sql, depth)) return error;
+      continue;
+    }
+    auto control = rewrite_control_statement(statement);
+    if (control.error) return control.error;
+    if (control.handled) {
+      if (!control.replacement.empty() && rewrite_ordinary(control.replacement)) return "IF";
+      statement = std::move(control.replacement);
+    } else if (auto error = rewrite_ordinary(statement)) {
+      return error;
+    }
+    if (statement.empty()) continue;
+    if (!sql.empty()) sql += ";\n";
+    sql += render_tokens(statement);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 rewrite_result rewrite_tsql(std::string_view tsql) {
   auto lexed = lex_tsql(tsql);
   if (lexed.error) return rewrite_result{{}, "T-SQL syntax error: " + *lexed.error};
   std::string sql;
-  for (auto& statement : split_statements(lexed.tokens)) {
-    auto control = rewrite_control_statement(statement);
-    if (control.error) return unsupported(*control.error);
-    if (control.handled) {
-      if (!control.replacement.empty() && rewrite_ordinary(control.replacement)) {
-        return unsupported("IF");
-      }
-      statement = std::move(control.replacement);
-    } else if (auto error = rewrite_ordinary(statement)) {
-      return unsupported(*error);
-    }
-    if (statement.empty()) continue;
-    if (!sql.empty()) sql += ";\n";
-    sql += render_tokens(statement);
+  if (auto error = rewrite_statements(split_statements(lexed.tokens), sql, 0)) {
+    return rewrite_result{{}, "unsupported T-SQL construct: " + *error};
   }
   return rewrite_result{std::move(sql), std::nullopt};
 }

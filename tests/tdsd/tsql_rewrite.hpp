@@ -15,6 +15,8 @@
 //   CAST(x AS DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
 //     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)
 // Statements: SET <option> ... is dropped (an empty result is a no-op batch);
+//   EXEC sp_executesql N'stmt', N'@a int', @a = 1 in a batch -> stmt with @a bound to the
+//   literal 1 (literal values only; RPC sp_executesql is bound by the server);
 //   BEGIN TRAN / COMMIT / ROLLBACK [TRAN[SACTION]] -> BEGIN / COMMIT / ROLLBACK;
 //   WAITFOR DELAY 'hh:mm:ss.mmm' -> SELECT tdsd_sleep(ms);
 //   IF OBJECT_ID('x') IS NOT NULL DROP TABLE x -> DROP TABLE IF EXISTS x;
@@ -30,11 +32,11 @@
 //   CONCAT(a, b) -> IFNULL(a, '') || IFNULL(b, ''); NEWID() -> a random v4 GUID text;
 //   DATEADD(year|month|day|hour|minute|second, n, d) -> strftime(..., d, n || ' days');
 //   DATEDIFF(same parts, a, b) -> the count of part boundaries between a and b.
-// Refused: USE, CREATE/DROP DATABASE, procedures, functions, triggers, EXEC, MERGE,
-//   cursors, DECLARE, table variables, #temp tables, CROSS/OUTER APPLY, PIVOT,
-//   TRY...CATCH, BEGIN...END, IF (other than the DROP TABLE idiom), WHILE, SELECT INTO,
-//   FOR JSON, FOR XML,
-//   TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE, OUTPUT ... INTO, other @@vars.
+// Refused: USE, CREATE/DROP DATABASE, procedures, functions, triggers, EXEC (other than
+//   sp_executesql), MERGE, cursors, DECLARE, table variables, #temp tables, CROSS/OUTER
+//   APPLY, PIVOT, TRY...CATCH, BEGIN...END, IF (other than the DROP TABLE idiom), WHILE,
+//   SELECT INTO, FOR JSON/XML, TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE,
+//   OUTPUT ... INTO, other @@variables.
 // Not translated (SQLite's own meaning applies): '+' between two non-literal strings
 //   (use CONCAT), CONVERT, the length limit of NVARCHAR(n) in CAST, GETDATE() being UTC,
 //   DATEADD(month) past a month's end (SQLite rolls 01-31 + 1 month over to 03-02).

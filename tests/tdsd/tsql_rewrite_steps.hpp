@@ -1,6 +1,6 @@
 #pragma once
-// The steps of rewrite_tsql, one concern per file (tsql_control.cpp, tsql_expressions.cpp,
-// tsql_functions.cpp, tsql_clauses.cpp, tsql_ddl.cpp). Each step edits one statement's tokens in place and
+// The steps of rewrite_tsql, one concern per file (tsql_control.cpp, tsql_executesql.cpp,
+// tsql_expressions.cpp, tsql_functions.cpp, tsql_clauses.cpp, tsql_ddl.cpp). Each step edits one statement's tokens in place and
 // returns the name of a construct it cannot translate, if it met one.
 #include <cstddef>
 #include <optional>
@@ -20,6 +20,13 @@ struct control_outcome {
   tsql_statement replacement;  // empty: drop the statement
   construct_error error;
 };
+
+/// True for `EXEC [sys.]sp_executesql ...` in a language batch.
+bool is_exec_sp_executesql(const tsql_statement& statement);
+
+/// The statement of an EXEC sp_executesql with its parameters replaced by their literal
+/// values, appended to `inner`; or the construct that stops it (OUTPUT, variables...).
+construct_error expand_sp_executesql(const tsql_statement& statement, std::vector<tsql_token>& inner);
 
 /// Statements translated or rejected as a whole, chosen by their first word.
 control_outcome rewrite_control_statement(const tsql_statement& statement);

@@ -107,7 +107,9 @@ TEST_CASE("random token soup never crashes or hangs the rewriter", "[tdsd][rewri
       "NVARCHAR", "MAX", "LEN", "ISNULL", "GETDATE", "CAST", "AS", "DATETIME2", "IF", "OBJECT_ID",
       "IS", "NOT", "NULL", "DROP", "BEGIN", "TRAN", "COMMIT", "ROLLBACK", "WAITFOR", "DELAY",
       "'00:00:01'", "N'x'", "[b]", "\"c\"", ";", "WITH", "NOLOCK", "dbo", "UNION", "@@SPID",
-      "SCOPE_IDENTITY", "DISTINCT", "--", "/*", "*/", "'", "[", "\n", "GO", "0x1", "1e"};
+      "SCOPE_IDENTITY", "DISTINCT", "--", "/*", "*/", "'", "[", "\n", "GO", "0x1", "1e",
+      "EXEC", "sp_executesql", "N'SELECT @a'", "N'@a int'", "@a", "=", "-", "CONCAT", "DATEADD",
+      "day", "COLLATE", "Latin1_General_CI_AS", "OPTION", "RECOMPILE"};
   std::mt19937 rng(7);
   std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
   std::uniform_int_distribution<int> length(1, 40);
@@ -128,4 +130,25 @@ TEST_CASE("date parts and call shapes without a translation", "[tdsd][rewrite][r
   CHECK(construct("SELECT DATEDIFF(day, d) FROM t") == "DATEDIFF with this date part");
   CHECK(construct("SELECT CONCAT(a) FROM t") == "CONCAT with fewer than two arguments");
   CHECK(construct("SELECT NEWID(1)") == "NEWID with arguments");
+}
+
+TEST_CASE("EXEC sp_executesql forms without a literal binding", "[tdsd][rewrite][reject]") {
+  CHECK(construct("EXEC sp_executesql N'SELECT @a', N'@a int OUTPUT', @a = @x OUTPUT") ==
+        "sp_executesql OUTPUT parameters");
+  CHECK(construct("EXEC sp_executesql N'SELECT @a', N'@a int', @a = @x") ==
+        "sp_executesql parameter values other than literals");
+  CHECK(construct("EXEC sp_executesql N'SELECT @a', N'@a int'") == "sp_executesql without a value for @a");
+  CHECK(construct("EXEC sp_executesql N'SELECT 1', N'', @b = 1") ==
+        "sp_executesql value for an undeclared parameter");
+  CHECK(construct("EXEC sp_executesql @sql") == "sp_executesql without a statement literal");
+  CHECK(construct("EXEC sp_executesql N'EXEC sp_who'") == "EXEC");
+  CHECK(construct("EXEC sp_executesql N'SELECT ''abc'") ==
+        "sp_executesql statement: unterminated string literal");
+  std::string nested = "SELECT 1";
+  for (int i = 0; i < 6; ++i) {
+    std::string quoted;
+    for (char c : nested) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    nested = "EXEC sp_executesql N'" + quoted + "'";
+  }
+  CHECK(construct(nested) == "EXEC sp_executesql nested this deep");
 }

@@ -259,3 +259,18 @@ TEST_CASE("text compares case-insensitively, as under SQL Server's default colla
   CHECK_THROWS(db.run_tsql("INSERT INTO Users (Username) VALUES (N'John@Acme.com')"));
   CHECK(db.run("SELECT type FROM pragma_table_info('Users') WHERE name = 'Username'") == rows{{"NVARCHAR(255)"}});
 }
+
+TEST_CASE("EXEC sp_executesql in a batch binds its literal parameters", "[tdsd][rewrite]") {
+  CHECK(rewritten("EXEC sp_executesql N'SELECT @a + 1 AS r, @s AS s', N'@a int, @s nvarchar(10)', "
+                  "@a = 41, @s = N'it''s'") == "SELECT 41 + 1 AS r, 'it''s' AS s");
+  CHECK(rewritten("EXECUTE sys.sp_executesql N'SELECT @A', N'@a int', 5") == "SELECT 5");
+  CHECK(rewritten("exec sp_executesql N'SELECT @a * 2', N'@a int', @a = -3") == "SELECT (-3) * 2");
+  CHECK(rewritten("EXEC sp_executesql N'SET NOCOUNT ON; SELECT TOP (@n) x FROM t', N'@n int', @n = 2") ==
+        "SELECT x FROM t LIMIT 2");
+  CHECK(rewritten("SELECT 0; EXEC sp_executesql N'SELECT 1'") == "SELECT 0;\nSELECT 1");
+  sqlite_db db;
+  CHECK(db.run_tsql("EXEC sp_executesql N'SELECT @i, @f, @s + N''!'', @b, @n, @d', "
+                    "N'@i int, @f float, @s nvarchar(max), @b varbinary(max), @n int, @d datetime2', "
+                    "@i = -7, @f = 2.5, @s = N'Grüße 東京', @b = 0x00FF, @n = NULL, @d = '2024-05-01 10:20:30'") ==
+        rows{{"-7", "2.5", "Grüße 東京!", std::string("\0\xFF", 2), "NULL", "2024-05-01 10:20:30"}});
+}
