@@ -1,0 +1,105 @@
+#include "gateway/sql_handler_backend.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <variant>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
+
+#include "gateway/log.hpp"
+#include "gateway/password_hash.hpp"
+
+namespace gateway {
+
+namespace {
+
+/// Failed logins allowed per tenant and user name within the window.
+constexpr std::size_t login_failure_limit = 5;
+constexpr std::chrono::seconds login_failure_window{300};
+constexpr std::size_t login_limiter_entries = 100000;
+
+/// A reload's registry refresh; the outcome is logged by the registry itself.
+asio::awaitable<void> refresh_registry(tds_pool::tenant_registry* registry) {
+    co_await registry->refresh();
+}
+
+std::unique_ptr<token_authority> make_tokens(const conf::config& config,
+                                             tds_pool::credential_store& secrets) {
+    if (config.auth.secret_ref.empty()) return nullptr;
+    auto key = secrets.resolve(config.auth.secret_ref);
+    if (auto* problem = std::get_if<tds_pool::credential_problem>(&key)) {
+        log_error("token signing key unavailable: login and auth routes answer 503",
+                  {{"error", problem->message}});
+        return nullptr;
+    }
+    try {
+        return std::make_unique<token_authority>(
+            std::get<std::string>(key), config.auth.issuer, config.tenant_resolution.token_claim,
+            std::chrono::duration_cast<std::chrono::seconds>(config.auth.token_ttl));
+    } catch (const std::exception& e) {
+        log_error("token signing key unusable: login and auth routes answer 503", {{"error", e.what()}});
+        return nullptr;
+    }
+}
+
+}  // namespace
+
+db_backend::db_backend(const conf::config& config, asio::io_context& ioc)
+    : config_(config),
+      secrets_(std::make_shared<tds_pool::credential_store>()),
+      limiter_(login_failure_limit, login_failure_window, login_limiter_entries) {
+    registry_ = std::make_unique<tds_pool::tenant_registry>(
+        config.registry, tds_pool::make_registry_source(config, secrets_));
+    registry_->load_initial();
+    pools_ = std::make_unique<tds_pool::pool_manager>(ioc, config.pools);
+    tds_pool::pool_manager* pools = pools_.get();
+    registry_->on_retarget([pools](const std::vector<std::string>& codes) {
+        for (const auto& code : codes) pools->close_tenant(code);
+    });
+    registry_->start(ioc.get_executor());
+    tokens_ = make_tokens(config, *secrets_);
+    dummy_hash_ = hash_password("no such user", "$2b$");
+    log_info("tenant registry loaded", {{"source", registry_->status().source},
+                                        {"tenants", registry_->status().tenants}});
+}
+
+db_backend::~db_backend() {
+    registry_->stop();
+    hash_workers_.join();
+}
+
+std::string db_backend::dummy_hash() const {
+    std::lock_guard lock(dummy_mutex_);
+    return dummy_hash_;
+}
+
+void db_backend::saw_hash(const std::string& hash) {
+    if (!is_supported_hash(hash)) return;
+    std::lock_guard lock(dummy_mutex_);
+    dummy_hash_ = hash;
+}
+
+void db_backend_slot::configure(const conf::config& config, asio::any_io_executor executor) {
+    std::lock_guard lock(mutex_);
+    if (configured_ == &config) return;  // both handlers share the slot: once per config
+    configured_ = &config;
+    if (backend_) {
+        asio::co_spawn(executor, refresh_registry(&backend_->registry()), asio::detached);
+        return;
+    }
+    // the executor is the server's io_context: the pools' strands and timers live there
+    auto& context = asio::query(executor, asio::execution::context);
+    auto& ioc = static_cast<asio::io_context&>(context);
+    try {
+        backend_ = std::make_unique<db_backend>(config, ioc);
+    } catch (const std::exception& e) {
+        log_error("cannot start: tenant registry unavailable", {{"error", e.what()}});
+        std::fprintf(stderr, "cannot start: %s\n", e.what());
+        std::exit(1);
+    }
+}
+
+}  // namespace gateway

@@ -1,0 +1,84 @@
+#pragma once
+// The long-lived objects behind SQL and login routes: the tenant registry, the
+// per-tenant pools, credential references, the token authority, the login limiter and
+// the threads that verify password hashes (deliberately slow, so never on HTTP threads).
+// Built once from the first configuration; registry, pools and auth settings apply at
+// start-up (a reload re-reads the registry but keeps these objects).
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "conf/config.hpp"
+#include "gateway/auth_token.hpp"
+#include "gateway/http_types.hpp"
+#include "gateway/login_limiter.hpp"
+#include "tds_pool/credentials.hpp"
+#include "tds_pool/pool_manager.hpp"
+#include "tds_pool/registry_client.hpp"
+
+namespace gateway {
+
+/// Shared state of the database-backed handlers; thread-safe.
+class db_backend {
+public:
+    /// Loads the registry (throws std::runtime_error with a clear message when the first
+    /// load fails) and prepares pools on `ioc`; starts the registry refresh.
+    db_backend(const conf::config& config, asio::io_context& ioc);
+    ~db_backend();
+    db_backend(const db_backend&) = delete;
+    db_backend& operator=(const db_backend&) = delete;
+
+    tds_pool::tenant_registry& registry() noexcept { return *registry_; }
+    tds_pool::pool_manager& pools() noexcept { return *pools_; }
+    tds_pool::credential_store& secrets() noexcept { return *secrets_; }
+    login_limiter& limiter() noexcept { return limiter_; }
+    /// Threads that run password hashing.
+    asio::thread_pool& hash_workers() noexcept { return hash_workers_; }
+    /// The token authority, or nullptr when auth.secret_ref gives no usable key
+    /// (then login and auth_required routes answer 503 auth_unavailable).
+    const token_authority* tokens() const noexcept { return tokens_.get(); }
+    /// The settings the backend was built with.
+    const conf::config& config() const noexcept { return config_; }
+
+    /// A hash to verify against when the user does not exist, so that the answer takes
+    /// as long as for a wrong password: the last real hash seen (same scheme and cost).
+    std::string dummy_hash() const;
+    /// Remembers a real stored hash as the next dummy.
+    void saw_hash(const std::string& hash);
+
+private:
+    conf::config config_;
+    std::shared_ptr<tds_pool::credential_store> secrets_;
+    std::unique_ptr<tds_pool::tenant_registry> registry_;
+    std::unique_ptr<tds_pool::pool_manager> pools_;
+    std::unique_ptr<token_authority> tokens_;
+    login_limiter limiter_;
+    asio::thread_pool hash_workers_{2};
+    mutable std::mutex dummy_mutex_;
+    std::string dummy_hash_;
+};
+
+/// The backend shared by the sql and login handlers, created by the first configure()
+/// (before serving starts, when the io_context exists) and kept for the process.
+class db_backend_slot {
+public:
+    /// First call: builds the backend (a failing first registry load ends the process
+    /// with a clear start-up error). Later calls (config reload, SIGHUP): refresh the
+    /// registry in the background.
+    void configure(const conf::config& config, asio::any_io_executor executor);
+    /// The backend; null only before the first configure().
+    db_backend* get() const noexcept { return backend_.get(); }
+
+private:
+    std::mutex mutex_;  // serialises configure()
+    std::unique_ptr<db_backend> backend_;
+    const conf::config* configured_ = nullptr;  ///< the configuration last seen
+};
+
+}  // namespace gateway
