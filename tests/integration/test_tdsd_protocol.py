@@ -238,6 +238,35 @@ def test_transactions_via_transaction_manager():
         cur.execute("delete from Orders where Id = 501")
 
 
+def test_sql_transactions_announce_envchanges():
+    raw = th.RawTds(server().port)
+    raw.login()
+    raw.batch("BEGIN TRANSACTION; insert into Orders (Id, CustomerId, Amount) values (800, 1, 1)")
+    payload, _ = raw.read_message()
+    begin = payload.find(bytes([0xE3, 11, 0, 8, 8]))
+    expect(begin == 0, f"ENVCHANGE 8 with an 8-byte descriptor first: {payload[:16]!r}")
+    descriptor = payload[begin + 5:begin + 13]
+    raw.batch("ROLLBACK")
+    payload, _ = raw.read_message()
+    expect(payload.startswith(bytes([0xE3, 11, 0, 10, 0, 8]) + descriptor), f"ENVCHANGE 10: {payload[:16]!r}")
+    raw.batch("BEGIN TRAN; COMMIT TRAN")
+    payload, _ = raw.read_message()
+    expect(bytes([0xE3, 11, 0, 9, 0, 8]) in payload, "ENVCHANGE 9 on COMMIT")
+    raw.batch("select count(*) from Orders where Id = 800")
+    payload, _ = raw.read_message()
+    at = payload.index(bytes([0xD1, 8])) + 2
+    expect(struct.unpack("<q", payload[at:at + 8])[0] == 0, "rolled back")
+    raw.close()
+    with server().connect() as conn:  # pytds follows the descriptors in its request headers
+        cur = conn.cursor()
+        cur.execute("BEGIN TRAN")
+        cur.execute("insert into Orders (Id, CustomerId, Amount) values (801, 1, 1)")
+        cur.execute("COMMIT")
+        cur.execute("select count(*) from Orders where Id = 801")
+        expect(cur.fetchone()[0] == 1)
+        cur.execute("delete from Orders where Id = 801")
+
+
 def test_attention_during_query_and_while_idle():
     raw = th.RawTds(server().port)
     raw.login()

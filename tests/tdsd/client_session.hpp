@@ -78,8 +78,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   std::unique_ptr<sqlite_connection> db_;
   std::string database_;
   std::string user_;
-  std::uint64_t transaction_ = 0;  // descriptor of the open transaction, 0 = none
-  std::uint64_t next_transaction_ = 1;
+  transaction_ids transactions_;  // written by the worker running this session's request only
 };
 
 }  // namespace tdsd

@@ -133,6 +133,7 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
     }
   }
   request.drop_after_rows = faults.drop_after_rows;
+  request.transactions = &transactions_;
   const std::function<exec_outcome()> job =
       std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request));
   exec_outcome outcome = co_await run_on_workers(server_.workers(), job);
@@ -192,13 +193,13 @@ asio::awaitable<bool> client_session::handle_transaction(const message& msg) {
   // Descriptors are what the client echoes in ALL_HEADERS; SQLite needs none of them.
   byte_writer w;
   if (request.action != transaction_request::kind::begin) {
-    const auto old = descriptor_bytes(transaction_);
+    const auto old = descriptor_bytes(transactions_.current);
     write_envchange_bytes(w, request.action == transaction_request::kind::commit ? 9 : 10, {}, old);
-    transaction_ = 0;
+    transactions_.current = 0;
   }
   if (request.action == transaction_request::kind::begin || request.begin_after) {
-    transaction_ = next_transaction_++;
-    write_envchange_bytes(w, 8, descriptor_bytes(transaction_), {});
+    transactions_.current = transactions_.next++;
+    write_envchange_bytes(w, 8, descriptor_bytes(transactions_.current), {});
   }
   write_done(w, token::done, done_status::final, 0, 0);
   co_await send(w.data());

@@ -150,6 +150,18 @@ class reply_builder {
     set_pending(d);
   }
 
+  // A token that belongs before the current statement's DONE (e.g. a transaction ENVCHANGE).
+  void envchange(std::uint8_t type, std::uint64_t new_id, std::uint64_t old_id) {
+    flush(true);
+    const auto bytes_of = [](std::uint64_t id) {
+      std::vector<std::uint8_t> b;
+      for (int i = 0; i < 8 && id != 0; ++i) b.push_back(static_cast<std::uint8_t>(id >> (8 * i)));
+      if (!b.empty()) b.resize(8, 0);
+      return b;
+    };
+    write_envchange_bytes(out_.tokens, type, bytes_of(new_id), bytes_of(old_id));
+  }
+
   void error(const server_message& m) {
     flush(true);
     out_.failed = true;
@@ -237,6 +249,23 @@ class reply_builder {
   bool has_pending_ = false;  // a plain flag: g++ 12 warns falsely on std::optional here
 };
 
+// BEGIN / COMMIT / ROLLBACK in SQL change SQLite's transaction state; SQL Server tells
+// the client with ENVCHANGE 8 (begin), 9 (commit) or 10 (rollback), as for 0x0E requests.
+void announce_transaction_change(sqlite3* db, bool was_open, sqlite3_stmt* s, const exec_request& req,
+                                 reply_builder& reply) {
+  if (!req.transactions) return;
+  const bool open = sqlite3_get_autocommit(db) == 0;
+  auto& ids = *req.transactions;
+  if (open && !was_open) {
+    ids.current = ids.next++;
+    reply.envchange(8, ids.current, 0);
+  } else if (!open && was_open) {
+    const bool rollback = first_keyword(sqlite3_sql(s)) == "ROLLBACK";
+    reply.envchange(rollback ? 10 : 9, 0, ids.current);
+    ids.current = 0;
+  }
+}
+
 // Runs one prepared statement; returns false when the batch must stop.
 bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exec_request& req,
                    reply_builder& reply, exec_outcome& out) {
@@ -244,11 +273,13 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
     reply.error(*bind_error);
     return false;
   }
+  const bool was_open = sqlite3_get_autocommit(db) == 0;
   const auto result = step_all(db, s, cancel);
   if (result.cancelled) {
     out.cancelled = true;
     return false;
   }
+  announce_transaction_change(db, was_open, s, req, reply);
   if (result.error) {
     reply.error(*result.error);
     return false;
@@ -271,6 +302,7 @@ exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req)
   if (req.reset_connection) {
     // A pooled client reuses the session: like sp_reset_connection, drop its transaction.
     if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (req.transactions) req.transactions->current = 0;
     write_envchange_bytes(out.tokens, 18, {}, {});
   }
   reply_builder reply(out, req);

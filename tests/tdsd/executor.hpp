@@ -13,6 +13,12 @@ struct sqlite3;
 
 namespace tdsd {
 
+/// Transaction descriptors announced to the client (ENVCHANGE 8/9/10); 0 = none open.
+struct transaction_ids {
+  std::uint64_t current = 0;
+  std::uint64_t next = 1;
+};
+
 /// What to run: T-SQL text, its parameters, and how to frame the reply.
 struct exec_request {
   std::string tsql;
@@ -20,6 +26,7 @@ struct exec_request {
   bool in_proc = false;                // sp_executesql: DONEINPROC..., RETURNSTATUS, DONEPROC
   std::uint64_t drop_after_rows = 0;   // fault: stop after this many rows of a result (0 = off)
   bool reset_connection = false;       // roll back an open transaction, acknowledge with ENVCHANGE 18
+  transaction_ids* transactions = nullptr;  // the session's; BEGIN/COMMIT/ROLLBACK in SQL update it
 };
 
 /// The encoded reply, or why there is none.
