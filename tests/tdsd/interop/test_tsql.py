@@ -34,6 +34,22 @@ def test_batch_with_several_statements_and_unicode():
         expect("greeting" in out and "\n2\n" in out.replace("\t", "\n"), out)
 
 
+def test_sp_executesql_with_literal_parameters():
+    script = ("EXEC sp_executesql N'SELECT @i AS i, @b AS b, @f AS f, @bit AS bit, @s AS s, "
+              "@bin AS bin, @d AS d, @n AS n', "
+              "N'@i int, @b bigint, @f float, @bit bit, @s nvarchar(max), @bin varbinary(max), "
+              "@d datetime2, @n nvarchar(10)', @i = -7, @b = 1099511627781, @f = 3.25, @bit = 1, "
+              "@s = N'Grüße 東京', @bin = 0x00FF, @d = '2024-05-01 10:20:30', @n = NULL\ngo")
+    with start_tdsd() as server:
+        code, out = tsql(server, script)
+        expect(code == 0, out)
+        rows = [line.split("\t") for line in out.splitlines() if "\t" in line]
+        expect(len(rows) == 2, f"want header + 1 row: {out}")
+        expect(rows[1][:5] == ["-7", "1099511627781", "3.25", "1", "Grüße 東京"], f"values: {rows[1]}")
+        expect(rows[1][5].lower() == "00ff", f"binary: {rows[1]}")
+        expect(rows[1][6].startswith("2024-05-01 10:20:30") and rows[1][7] == "NULL", f"date, NULL: {rows[1]}")
+
+
 def test_every_result_type_and_nulls():
     with start_tdsd() as server:
         code, out = tsql(server, "SELECT I32, I64, F, B, S, Doc, Bin, Blob, D FROM AllTypes ORDER BY Id\ngo")
