@@ -212,6 +212,11 @@ def test_bad_config_is_reported_with_position():
                           capture_output=True, text=True, timeout=20)
     expect(proc.returncode == 1, f"exit {proc.returncode}")
     expect(f"{path}:4:5: unknown key 'colour'" in proc.stderr, proc.stderr)
+    path = harness.write_temp("logins:\n  - {user: a, password: b, databases: [DB1, Typo]}\ndatabases:\n  - name: DB1\n")
+    proc = subprocess.run([harness.build_path("tests", "tdsd", "tdsd"), "--config", path],
+                          capture_output=True, text=True, timeout=20)
+    expect(proc.returncode == 1 and f"{path}:2:5: login 'a' names unknown database 'Typo'" in proc.stderr,
+           proc.stderr)
 
 
 if __name__ == "__main__":

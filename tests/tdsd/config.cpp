@@ -151,6 +151,14 @@ void validate(const context& ctx, const YAML::Node& root, const server_config& c
   for (const auto& [name, f] : c.faults.databases) {
     if (!names.count(name)) ctx.fail(root["faults"], fmt::format("faults for unknown database '{}'", name));
   }
+  // A typo in a login's database list would only show up as error 4060 at login time.
+  for (std::size_t i = 0; i < c.logins.size(); ++i) {
+    for (const auto& d : c.logins[i].databases) {
+      if (d != "*" && !names.count(upper(d))) {
+        ctx.fail(root["logins"][i], fmt::format("login '{}' names unknown database '{}'", c.logins[i].user, d));
+      }
+    }
+  }
 }
 
 }  // namespace
