@@ -55,7 +55,7 @@ void raise_file_limit() {
 }
 
 // SQLite work runs here, never on the socket thread; latency waits do not hold a worker.
-constexpr std::size_t worker_threads = 32;
+constexpr std::size_t worker_threads = 64;
 
 }  // namespace
 
