@@ -28,11 +28,6 @@ routes:
     path: /public/*
     kind: echo
     tenant_required: false
-  - methods: [GET]
-    path: /api/report
-    kind: sql
-    sql: SELECT 1 AS one
-    result: one
 """
 
 gateway = None
@@ -130,11 +125,6 @@ def test_method_not_allowed_with_allow():
     expect_error(status, body, 405, "method_not_allowed")
     allow = [m.strip() for m in hdrs.get("allow", "").split(",")]
     expect(set(allow) >= {"GET", "POST"}, f"Allow: {hdrs.get('allow')}")
-
-
-def test_not_implemented_kind():
-    status, _, body = get("/api/report?company=ACME")
-    expect_error(status, body, 501, "not_implemented")
 
 
 def test_livez():
