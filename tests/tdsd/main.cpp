@@ -1,12 +1,16 @@
 // tdsd: a TDS 7.4 server on SQLite, the local stand-in for SQL Server in tests and demos.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <fmt/format.h>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -54,6 +58,23 @@ void raise_file_limit() {
   }
 }
 
+// With TDSD_EXIT_WITH_PARENT=1, tdsd shuts down once the process that started it is gone,
+// so a test runner killed mid-test leaves no server behind. Polled: works whichever thread
+// of the parent started us (PR_SET_PDEATHSIG follows the thread, not the process).
+void watch_parent(boost::asio::steady_timer& timer, pid_t parent, tdsd::server& srv, boost::asio::io_context& io) {
+  timer.expires_after(std::chrono::seconds(1));
+  timer.async_wait([&timer, parent, &srv, &io](const boost::system::error_code& ec) {
+    if (ec) return;
+    if (getppid() != parent) {
+      tdsd::log_event("parent process {} exited: shutting down", parent);
+      srv.stop();
+      io.stop();
+      return;
+    }
+    watch_parent(timer, parent, srv, io);
+  });
+}
+
 // SQLite work runs here, never on the socket thread; latency waits do not hold a worker.
 constexpr std::size_t worker_threads = 64;
 
@@ -83,6 +104,10 @@ int main(int argc, char** argv) {
       srv.stop();
       io.stop();
     });
+    boost::asio::steady_timer parent_watch(io);
+    if (const char* v = std::getenv("TDSD_EXIT_WITH_PARENT"); v && std::string_view(v) == "1") {
+      watch_parent(parent_watch, getppid(), srv, io);
+    }
     const auto control = srv.control_endpoint();
     const auto listen = srv.listen_endpoint();
     // The control line first: whoever waits for "listening on" can rely on it being there.

@@ -66,7 +66,7 @@ class Tdsd:
 
     def __init__(self, config_text=None, env=None):
         self.config_path = harness.write_temp(config_text or default_config())
-        full_env = {"TDSD_TEST_PASSWORD": PASSWORD}
+        full_env = {"TDSD_TEST_PASSWORD": PASSWORD, "TDSD_EXIT_WITH_PARENT": "1"}
         full_env.update(env or {})
         self.server = harness.Server([harness.build_path("tests", "tdsd", "tdsd"), "--config", self.config_path],
                                      env=full_env, name="tdsd")
