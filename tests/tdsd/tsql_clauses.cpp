@@ -55,7 +55,7 @@ tsql_statement wrapped(const tsql_statement& expr) {
   }
   tsql_statement out{raw_token("(")};
   out.insert(out.end(), expr.begin(), expr.end());
-  if (!out.empty() && out.size() > 1) out[1].space_before = false;
+  if (out.size() > 1) out[1].space_before = false;
   out.push_back(raw_token(")", false));
   return out;
 }

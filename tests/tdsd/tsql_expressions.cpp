@@ -173,14 +173,24 @@ construct_error rewrite_word(tsql_statement& s, std::size_t i) {
   } else if (word == "OPTION" && is_call(s, i) && matching_paren(s, i + 1) + 1 == s.size()) {
     erase(s, i, s.size() - i);  // OPTION (RECOMPILE) and other plan hints end a statement
     return std::nullopt;
-  } else if (word == "DBO" && symbol_at(s, i + 1, ".") && i + 2 < s.size()) {
-    const bool space = s[i].space_before;
-    erase(s, i, 2);
-    s[i].space_before = space;
   } else {
     rewrite_max_type(s, i, word);
   }
   return std::nullopt;
+}
+
+// dbo.Tickets / [dbo].[Tickets]: SQLite would read dbo as a database name.
+bool is_dbo_prefix(const tsql_statement& s, std::size_t i) {
+  const bool dbo = is_word(s[i], "DBO") ||
+                   (s[i].kind == tsql_token_kind::bracket_identifier && upper_ascii(s[i].text) == "[DBO]");
+  const bool after_dot = i > 0 && is_symbol(s[i - 1], ".");
+  return dbo && !after_dot && symbol_at(s, i + 1, ".") && i + 2 < s.size();
+}
+
+void drop_dbo_prefix(tsql_statement& s, std::size_t i) {
+  const bool space = s[i].space_before;
+  erase(s, i, 2);
+  s[i].space_before = space;
 }
 
 bool is_string_literal(const tsql_token& t) {
@@ -196,19 +206,12 @@ bool next_to_string(const tsql_statement& s, std::size_t i) {
 
 construct_error rewrite_expressions(tsql_statement& s) {
   for (std::size_t i = 0; i < s.size(); ++i) {
+    if (is_dbo_prefix(s, i)) drop_dbo_prefix(s, i);
     switch (s[i].kind) {
       case tsql_token_kind::temp_name:
         return "#temp tables";
       case tsql_token_kind::system_variable:
         if (auto error = rewrite_system_variable(s, i)) return error;
-        break;
-      case tsql_token_kind::bracket_identifier:
-        if (s[i].text == "[dbo]" && symbol_at(s, i + 1, ".") && i + 2 < s.size()) {
-          const bool space = s[i].space_before;
-          erase(s, i, 2);
-          s[i].space_before = space;
-          --i;  // look at the name that moved into place
-        }
         break;
       case tsql_token_kind::word:
         if (auto error = rewrite_word(s, i)) return error;
