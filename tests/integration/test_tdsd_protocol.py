@@ -222,6 +222,22 @@ def test_sql_errors_keep_the_connection_usable():
             expect(cur.fetchone()[0] == 1, f"usable after {number}")
 
 
+def test_constraint_error_ends_its_statement_other_errors_the_batch():
+    raw = th.RawTds(server().port)
+    raw.login()
+    raw.batch("insert into Customers (Id, Code, Name) values (1, 'D', 'dup'); select 42 as after")
+    payload, _ = raw.read_message()
+    expect(payload[0] == 0xAA, "ERROR first")
+    done_at = payload.index(bytes([0xFD, 0x03, 0x00]))  # DONE(ERROR | MORE)
+    expect(payload[done_at + 13] == 0x81, "then the next statement's result")
+    expect(th.last_done_status(payload) == 0x10, "final DONE: COUNT, no MORE")
+    raw.batch("select * from NoSuchTable; select 43")
+    payload, _ = raw.read_message()
+    expect(payload[0] == 0xAA and 0x81 not in payload[-13:] and th.last_done_status(payload) == 0x02,
+           "an invalid object ends the batch")
+    raw.close()
+
+
 def test_transactions_via_transaction_manager():
     with server().connect(autocommit=False) as conn:
         cur = conn.cursor()

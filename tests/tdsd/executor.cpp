@@ -282,7 +282,9 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
   announce_transaction_change(db, was_open, s, req, reply);
   if (result.error) {
     reply.error(*result.error);
-    return false;
+    // As in SQL Server, a constraint violation ends only its statement; other errors end the batch.
+    const int n = result.error->number;
+    return n == 2627 || n == 547 || n == 515;
   }
   if (result.has_columns) return reply.result_set(result);
   const auto keyword = first_keyword(sqlite3_sql(s));
