@@ -48,7 +48,7 @@ server::server(std::string config_path, std::shared_ptr<const runtime_state> ini
     : config_path_(std::move(config_path)),
       state_(std::move(initial)),
       handlers_(std::move(handlers)),
-      services_{state_, handlers_, connections_},
+      services_{state_, handlers_, connections_, monitor_},
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP) {}
@@ -77,6 +77,7 @@ bool server::open_listener() {
 int server::run() {
     if (!open_listener()) return 1;
     handlers_.configure_all(state_.get()->config(), io_context_.get_executor());
+    start_backend();
     const auto bound = acceptor_.local_endpoint();
     const unsigned threads = std::max(1u, state_.get()->config().listen.io_threads);
     log_info("started", {{"config", config_path_}, {"io_threads", threads}});
@@ -112,8 +113,17 @@ asio::awaitable<void> server::watch_signals(server* self) {
     }
 }
 
+void server::start_backend() {
+    backend_ = std::make_unique<tenant_backend>(io_context_, state_.get()->config());
+    backend_->try_load_registry();  // a failure is logged; /readyz says 503 until loaded
+    backend_->start();
+    monitor_.backend.store(backend_.get());
+    monitor_.listening.store(true);
+}
+
 void server::begin_drain() {
     draining_ = true;
+    monitor_.listening.store(false);  // /readyz: 503, load balancers stop sending
     beast::error_code ignored;
     acceptor_.close(ignored);
     connections_.begin_drain();
@@ -150,6 +160,7 @@ void server::reload() {
         log_warn("listen address, port and io_threads apply only after a restart");
     }
     handlers_.configure_all(next->config(), io_context_.get_executor());
+    if (backend_) backend_->reconfigure(next->config());
     state_.set(std::move(next));
     log_info("config reloaded", {{"config", config_path_}});
 }

@@ -12,8 +12,10 @@
 
 #include "gateway/connection_tracker.hpp"
 #include "gateway/handler_set.hpp"
+#include "gateway/health_monitor.hpp"
 #include "gateway/runtime_state.hpp"
 #include "gateway/services.hpp"
+#include "gateway/tenant_backend.hpp"
 
 namespace gateway {
 
@@ -35,6 +37,7 @@ private:
     bool open_listener();
     void reload();
     void begin_drain();
+    void start_backend();
 
     std::string config_path_;
     // Declared before io_context_: sessions still queued in it reach these when the
@@ -42,6 +45,7 @@ private:
     state_holder state_;
     handler_set handlers_;
     connection_tracker connections_;
+    health_monitor monitor_;
     services services_;
     asio::io_context io_context_;
     // The acceptor, the signals and the drain are driven from this one strand, so
@@ -50,6 +54,8 @@ private:
     asio::ip::tcp::acceptor acceptor_;
     asio::signal_set signals_;
     bool draining_ = false;  ///< touched only by watch_signals
+    // Declared after io_context_ so its pools and probes are gone before the io_context.
+    std::unique_ptr<tenant_backend> backend_;
 };
 
 }  // namespace gateway

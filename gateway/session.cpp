@@ -17,6 +17,7 @@
 #include "gateway/connection_tracker.hpp"
 #include "gateway/dispatcher.hpp"
 #include "gateway/graceful_close.hpp"
+#include "gateway/health_endpoints.hpp"
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
 #include "gateway/request_id.hpp"
@@ -113,6 +114,7 @@ asio::awaitable<bool> session::serve_one() {
     if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
+    const in_flight_guard in_flight(svc_.monitor.metrics);
     const bool go_on = co_await answer_expect(parser, *state, entry);
     if (!go_on) co_return false;
     if (!parser.is_done()) {
@@ -124,7 +126,16 @@ asio::awaitable<bool> session::serve_one() {
 
     request req = parser.release();
     entry.request_id = choose_request_id(req["X-Request-Id"]);
-    auto outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor());
+    beast::error_code peer_ec;
+    const auto peer = stream_.socket().remote_endpoint(peer_ec).address();
+    dispatch_outcome outcome;
+    // /readyz, /health, /metrics and /dashboard are answered here: they need the peer
+    // address (loopback access) and the monitor, which the dispatcher does not see.
+    if (auto monitored = monitoring_response(req, peer, *state, svc_.monitor, entry.request_id)) {
+        outcome.res = std::move(*monitored);
+    } else {
+        outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor());
+    }
     entry.tenant = std::move(outcome.tenant);
     entry.route = std::move(outcome.route);
     const reply_options options{req.version(), req.method() == http::verb::head,
@@ -208,6 +219,7 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
         ec = write_ec;
     }
     log_access(entry);
+    count_request(svc_.monitor, entry);
     co_return !ec && keep_alive;
 }
 
