@@ -107,6 +107,8 @@ TEST_CASE("RPC parameter values decode", "[tdsd][rpc]") {
   CHECK(read_param(bytes({0x6F, 8, 8, 1, 0, 0, 0, 0x2C, 1, 0, 0})).bytes == "1900-01-02 00:00:01");
   CHECK(read_param(bytes({0x28, 3, 1, 0, 0})).bytes == "0001-01-02");
   CHECK(read_param(bytes({0x2A, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0})).bytes == "0001-01-01 00:00:00");
+  // DATETIMEOFFSET(0): UTC 0001-01-02 23:00 at +02:00 binds as local 0001-01-03 01:00
+  CHECK(read_param(bytes({0x2B, 0, 8, 0x70, 0x43, 0x01, 1, 0, 0, 120, 0})).bytes == "0001-01-03 01:00:00");
   // DECIMAL(5,2) -123.45
   CHECK(read_param(bytes({0x6A, 5, 5, 2, 5, 0, 0x39, 0x30, 0, 0})).real == Approx(-123.45));
   const auto xml = bytes({0xF1});
