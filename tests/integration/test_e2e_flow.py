@@ -331,6 +331,12 @@ def test_tokens_are_checked():
 
 # ---- the registry, live ---------------------------------------------------------------
 
+def logs_in(d, tenant, user):
+    status, _, _ = d.call("POST", f"/api/auth/login?company={tenant}",
+                          {"username": user, "password": PASSWORDS[(tenant, user)]})
+    return status == 200
+
+
 def customers_of(d, tenant, token):
     status, _, body = d.call("GET", f"/api/customers?company={tenant}", token=token)
     return status, body
@@ -395,11 +401,8 @@ def test_registry_down_keeps_the_last_good_copy():
         expect(d.own.control("up") == "ok", "registry up")
         # "down" also closed the pooled connections to our server: the first request on
         # each may find its connection broken (502 connection_lost) before a fresh one
-        wait_for(lambda: d.call("POST", "/api/auth/login?company=DCPSP",
-                                {"username": "admin@dcpsp.com", "password": "Dcpsp-Admin-2024"})[0] == 200,
-                 15, "DCPSP served again")
-        wait_for(lambda: customers_of(d, "DEMO", d.login("DEMO", "demo@demo.com"))[0] == 200
-                 if True else False, 15, "DEMO served again")
+        for tenant, user in (("DCPSP", "admin@dcpsp.com"), ("DEMO", "demo@demo.com")):
+            wait_for(lambda: logs_in(d, tenant, user), 15, f"{tenant} served again")
 
 
 def test_missing_secret_makes_only_that_tenant_unavailable():
