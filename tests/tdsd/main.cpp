@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -89,6 +90,8 @@ int main(int argc, char** argv) {
   }
   if (!opts) return usage();
   raise_file_limit();
+  // A closed stdout/stderr pipe must not kill tdsd before it removes its temp databases.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     auto config = tdsd::load_config(opts->config);
     if (opts->port) config.listen.port = static_cast<std::uint16_t>(*opts->port);

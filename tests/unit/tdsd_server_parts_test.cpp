@@ -35,6 +35,10 @@ tdsd::sql_value read_param(const std::vector<std::uint8_t>& data) {
   return v;
 }
 
+void remove_database(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
+}
+
 std::string temp_file(const std::string& text) {
   char name[] = "/tmp/tdsd-unit-XXXXXX";
   const int fd = mkstemp(name);
@@ -183,6 +187,10 @@ TEST_CASE("config errors carry file:line:col and durations parse", "[tdsd][confi
 
 TEST_CASE("the executor emits one DONE per statement with MORE on all but the last", "[tdsd][executor]") {
   const auto path = temp_file("");
+  struct cleanup {
+    std::string path;
+    ~cleanup() { remove_database(path); }  // after the connection below is closed
+  } files{path};
   tdsd::cancel_token cancel;
   tdsd::connection_identity identity{60, &cancel};
   tdsd::sqlite_connection db(path, &identity);
@@ -228,5 +236,4 @@ TEST_CASE("the executor emits one DONE per statement with MORE on all but the la
   sleepy.tsql = "select tdsd_sleep(60000)";
   out = tdsd::execute(db.get(), cancel, sleepy);
   CHECK(out.cancelled);
-  std::remove(path.c_str());
 }
