@@ -67,7 +67,13 @@ void session::start(asio::ip::tcp::socket socket, services& svc) {
 
 void session::on_drain() {
     draining_ = true;
-    if (idle_) stream_.cancel();
+    if (!idle_) return;
+    // A request already waiting in the socket is served (then the connection closes);
+    // only a connection with nothing to say is cut now.
+    beast::error_code ec;
+    const std::size_t waiting = stream_.socket().available(ec);
+    if (!ec && waiting > 0) return;
+    stream_.cancel();
 }
 
 void session::force_close() { stream_.close(); }
