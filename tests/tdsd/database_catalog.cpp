@@ -53,9 +53,24 @@ void remove_database_files(const std::string& path) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path + suffix, ignored);
 }
 
+// A tdsd killed with SIGKILL cannot remove its ":memory:" files; the next one does, for
+// every "tdsd-<pid>-..." whose process is gone.
+void remove_stale_temp_databases() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.starts_with("tdsd-")) continue;
+    const auto dash = name.find('-', 5);
+    const std::string pid = name.substr(5, dash == std::string::npos ? 0 : dash - 5);
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (!fs::exists("/proc/" + pid)) fs::remove(entry.path(), ec);
+  }
+}
+
 }  // namespace
 
 database_catalog::database_catalog(const std::vector<database_config>& databases) {
+  remove_stale_temp_databases();
   try {
     for (const auto& d : databases) {
       database_entry e{d.name, d.file, d.file == ":memory:"};
