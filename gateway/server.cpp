@@ -16,6 +16,7 @@
 #include "conf/loader.hpp"
 #include "gateway/listener.hpp"
 #include "gateway/log.hpp"
+#include "gateway/sql_handler.hpp"
 
 namespace gateway {
 
@@ -114,7 +115,13 @@ asio::awaitable<void> server::watch_signals(server* self) {
 }
 
 void server::start_backend() {
-    backend_ = std::make_unique<tenant_backend>(io_context_, state_.get()->config());
+    // share registry and pools with the sql/login handlers: one pool per tenant
+    if (db_backend* db = find_db_backend(handlers_)) {
+        backend_ = std::make_unique<tenant_backend>(io_context_, state_.get()->config(), db->pools(),
+                                                    db->registry(), db->secrets());
+    } else {
+        backend_ = std::make_unique<tenant_backend>(io_context_, state_.get()->config());
+    }
     backend_->try_load_registry();  // a failure is logged; /readyz says 503 until loaded
     backend_->start();
     monitor_.backend.store(backend_.get());

@@ -106,4 +106,9 @@ void install_db_handlers(handler_set& handlers) {
     handlers.set(conf::route_kind::login, std::make_unique<login_handler>(slot));
 }
 
+db_backend* find_db_backend(const handler_set& handlers) {
+    const auto* sql = dynamic_cast<const sql_handler*>(handlers.find(conf::route_kind::sql));
+    return sql != nullptr ? sql->backend() : nullptr;
+}
+
 }  // namespace gateway

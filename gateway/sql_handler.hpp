@@ -21,6 +21,8 @@ public:
 
     /// Runs the route's statement for the request's tenant.
     asio::awaitable<response> handle(request_context& ctx) override;
+    /// The shared backend; nullptr before configure().
+    db_backend* backend() const noexcept { return backend_->get(); }
     /// Builds the shared backend on first use; refreshes the registry on reloads.
     void configure(const conf::config& config, asio::any_io_executor executor) override;
 
@@ -36,5 +38,8 @@ class handler_set;
 
 /// Installs the sql and login handlers, sharing one backend slot.
 void install_db_handlers(handler_set& handlers);
+
+/// The backend of the installed sql handler once configured; nullptr otherwise.
+db_backend* find_db_backend(const handler_set& handlers);
 
 }  // namespace gateway

@@ -21,6 +21,25 @@ constexpr std::size_t login_failure_limit = 5;
 constexpr std::chrono::seconds login_failure_window{300};
 constexpr std::size_t login_limiter_entries = 100000;
 
+/// Owns the backend inside the io_context: shut down before the io_context's scheduler.
+class db_backend_service final : public asio::execution_context::service {
+public:
+    static inline asio::execution_context::id id;
+
+    explicit db_backend_service(asio::execution_context& context) : service(context) {}
+
+    /// Builds the backend (once).
+    db_backend* create(const conf::config& config, asio::io_context& ioc) {
+        if (!backend_) backend_ = std::make_unique<db_backend>(config, ioc);
+        return backend_.get();
+    }
+
+private:
+    void shutdown() override { backend_.reset(); }
+
+    std::unique_ptr<db_backend> backend_;
+};
+
 /// A reload's registry refresh; the outcome is logged by the registry itself.
 asio::awaitable<void> refresh_registry(tds_pool::tenant_registry* registry) {
     co_await registry->refresh();
@@ -94,7 +113,7 @@ void db_backend_slot::configure(const conf::config& config, asio::any_io_executo
     auto& context = asio::query(executor, asio::execution::context);
     auto& ioc = static_cast<asio::io_context&>(context);
     try {
-        backend_ = std::make_unique<db_backend>(config, ioc);
+        backend_ = asio::use_service<db_backend_service>(ioc).create(config, ioc);
     } catch (const std::exception& e) {
         log_error("cannot start: tenant registry unavailable", {{"error", e.what()}});
         std::fprintf(stderr, "cannot start: %s\n", e.what());

@@ -65,7 +65,9 @@ private:
 };
 
 /// The backend shared by the sql and login handlers, created by the first configure()
-/// (before serving starts, when the io_context exists) and kept for the process.
+/// (before serving starts, when the io_context exists). The io_context owns it (as one
+/// of its services), so pools and registry are shut down while their strands and timers
+/// still exist, whatever the order the server destroys its members in.
 class db_backend_slot {
 public:
     /// First call: builds the backend (a failing first registry load ends the process
@@ -73,11 +75,11 @@ public:
     /// registry in the background.
     void configure(const conf::config& config, asio::any_io_executor executor);
     /// The backend; null only before the first configure().
-    db_backend* get() const noexcept { return backend_.get(); }
+    db_backend* get() const noexcept { return backend_; }
 
 private:
     std::mutex mutex_;  // serialises configure()
-    std::unique_ptr<db_backend> backend_;
+    db_backend* backend_ = nullptr;  ///< owned by a service of the io_context
     const conf::config* configured_ = nullptr;  ///< the configuration last seen
 };
 

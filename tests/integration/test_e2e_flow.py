@@ -426,6 +426,17 @@ def test_missing_secret_makes_only_that_tenant_unavailable():
              15, "ACME back")
 
 
+def test_health_sees_the_same_registry_and_sigterm_exits_cleanly():
+    d = demo()
+    status, _, body = d.call("GET", "/health")
+    expect(status in (200, 503), f"{status} {body}")
+    codes = {t["companyCode"] for t in body["tenants"]}
+    expect({"DCPSP", "DEMO", "ACME"} <= codes, body)
+    acme = next(t for t in body["tenants"] if t["companyCode"] == "ACME")
+    expect(acme["server"] == "127.0.0.1" and acme["hosting"] == "Your Server", acme)
+    expect(d.gateway.stop() == 0, "exit code after SIGTERM")
+
+
 if __name__ == "__main__":
     try:
         harness.run_tests(dict(globals()))
