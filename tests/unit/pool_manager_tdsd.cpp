@@ -80,10 +80,11 @@ TEST_CASE("consecutive queries reuse one connection", "[tdsd][pool]") {
     for (int i = 0; i < 5; ++i) {
         CHECK(spid_of(h.query("ACME", server.target(), "SELECT @@SPID")) == spid);
     }
+    // The last lease goes back through the strand just after its result arrives.
+    REQUIRE(pool_test::eventually([&] { return h.pool_of("ACME")->idle == 1; }));
     auto snap = h.pool_of("ACME");
     REQUIRE(snap);
     CHECK(snap->opens == 1);
-    CHECK(snap->idle == 1);
     CHECK(snap->busy == 0);
     CHECK(snap->query_time.count == 6);
     CHECK(snap->acquire_wait.count == 6);
