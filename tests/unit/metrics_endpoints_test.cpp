@@ -1,0 +1,156 @@
+// The monitoring endpoints without sockets: readiness, access policies, methods, the
+// metrics content type and what a request adds to the counters.
+#include <catch2/catch.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include "gateway/health_access.hpp"
+#include "gateway/health_endpoints.hpp"
+
+namespace {
+
+namespace http = gateway::http;
+namespace asio = gateway::asio;
+
+gateway::request get(std::string target, std::string authorization = {}) {
+    gateway::request req{http::verb::get, target, 11};
+    if (!authorization.empty()) req.set(http::field::authorization, authorization);
+    return req;
+}
+
+std::shared_ptr<const gateway::runtime_state> state_with(conf::config config) {
+    return std::make_shared<const gateway::runtime_state>(std::move(config));
+}
+
+const auto loopback = asio::ip::make_address("127.0.0.1");
+const auto remote = asio::ip::make_address("192.0.2.7");
+
+std::string error_code(const gateway::response& res) {
+    return std::string(boost::json::parse(res.body()).at("error").at("code").as_string());
+}
+
+}  // namespace
+
+TEST_CASE("readyz is 503 until the listener is up and the registry loaded", "[metrics]") {
+    gateway::health_monitor monitor;
+    const auto state = state_with({});
+    auto res = gateway::monitoring_response(get("/readyz"), loopback, *state, monitor, "r1");
+    REQUIRE(res);
+    CHECK(res->result_int() == 503);
+    CHECK(error_code(*res) == "not_ready");
+    CHECK(res->body().find("listener") != std::string::npos);
+    CHECK(res->body().find("registry") != std::string::npos);
+    monitor.listening = true;
+    res = gateway::monitoring_response(get("/readyz"), loopback, *state, monitor, "r2");
+    CHECK(res->result_int() == 503);  // still no registry
+    CHECK(res->body().find("listener") == std::string::npos);
+}
+
+TEST_CASE("other paths are not monitoring endpoints", "[metrics]") {
+    gateway::health_monitor monitor;
+    const auto state = state_with({});
+    CHECK_FALSE(gateway::monitoring_response(get("/api/x"), loopback, *state, monitor, "r"));
+    CHECK_FALSE(gateway::monitoring_response(get("/livez"), loopback, *state, monitor, "r"));
+}
+
+TEST_CASE("monitoring endpoints answer GET and HEAD only", "[metrics]") {
+    gateway::health_monitor monitor;
+    const auto state = state_with({});
+    gateway::request post{http::verb::post, "/health", 11};
+    auto res = gateway::monitoring_response(post, loopback, *state, monitor, "r");
+    REQUIRE(res);
+    CHECK(res->result_int() == 405);
+    CHECK((*res)[http::field::allow] == "GET, HEAD");
+}
+
+TEST_CASE("health access: loopback and bearer token", "[metrics]") {
+    gateway::health_monitor monitor;
+    conf::config config;
+    config.health.access = conf::access_policy::loopback;
+    auto state = state_with(config);
+    auto res = gateway::monitoring_response(get("/health"), remote, *state, monitor, "r");
+    CHECK(res->result_int() == 403);
+    CHECK(error_code(*res) == "forbidden");
+    res = gateway::monitoring_response(get("/health"), loopback, *state, monitor, "r");
+    CHECK(res->result_int() == 200);
+    res = gateway::monitoring_response(get("/health"), asio::ip::make_address("::ffff:127.0.0.1"),
+                                       *state, monitor, "r");
+    CHECK(res->result_int() == 200);
+
+    config.health.access = conf::access_policy::token;
+    config.health.token = "s3cret-token";
+    state = state_with(config);
+    res = gateway::monitoring_response(get("/health"), loopback, *state, monitor, "r");
+    CHECK(res->result_int() == 401);
+    CHECK(error_code(*res) == "unauthorized");
+    res = gateway::monitoring_response(get("/health", "Bearer s3cret-tokeN"), loopback, *state,
+                                       monitor, "r");
+    CHECK(res->result_int() == 401);
+    res = gateway::monitoring_response(get("/health", "bearer s3cret-token"), remote, *state,
+                                       monitor, "r");
+    CHECK(res->result_int() == 200);
+}
+
+TEST_CASE("an empty configured token admits nobody", "[metrics]") {
+    gateway::request req = get("/metrics", "Bearer ");
+    auto refused = gateway::check_access(conf::access_policy::token, "", req, loopback, "r");
+    REQUIRE(refused);
+    CHECK(refused->result_int() == 401);
+}
+
+TEST_CASE("metrics: content type, counters, disabled", "[metrics]") {
+    gateway::health_monitor monitor;
+    conf::config config;
+    auto state = state_with(config);
+    gateway::access_entry entry;
+    entry.tenant = "ACME";
+    entry.route = "/api/customers/{id}";
+    entry.method = "GET";
+    entry.path = "/api/customers/7";
+    entry.status = 200;
+    entry.started = std::chrono::steady_clock::now();
+    gateway::count_request(monitor, entry);
+    gateway::count_request(monitor, entry);
+    auto res = gateway::monitoring_response(get("/metrics"), loopback, *state, monitor, "r");
+    REQUIRE(res);
+    CHECK(res->result_int() == 200);
+    CHECK((*res)[http::field::content_type] == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(res->body().find("tenant_gateway_http_requests_total{tenant=\"ACME\",route=\"/api/"
+                           "customers/{id}\",method=\"GET\",status_class=\"2xx\"} 2\n") !=
+          std::string::npos);
+    CHECK(res->body().find("# TYPE tenant_gateway_http_request_duration_seconds histogram") !=
+          std::string::npos);
+
+    config.metrics.enabled = false;
+    state = state_with(config);
+    res = gateway::monitoring_response(get("/metrics"), loopback, *state, monitor, "r");
+    CHECK(res->result_int() == 404);
+}
+
+TEST_CASE("built-in paths count under their own route label", "[metrics]") {
+    gateway::health_monitor monitor;
+    gateway::access_entry entry;
+    entry.method = "GET";
+    entry.path = "/livez";
+    entry.status = 200;
+    entry.started = std::chrono::steady_clock::now();
+    gateway::count_request(monitor, entry);
+    entry.path = "/random/unmatched/path";
+    entry.status = 404;
+    gateway::count_request(monitor, entry);
+    const auto totals = monitor.metrics.totals();
+    CHECK(totals.requests.count({"_none", "/livez", "GET", "2xx"}) == 1);
+    CHECK(totals.requests.count({"_none", "_unmatched", "GET", "4xx"}) == 1);
+}
+
+TEST_CASE("the dashboard is a self-contained page", "[metrics]") {
+    gateway::health_monitor monitor;
+    const auto state = state_with({});
+    auto res = gateway::monitoring_response(get("/dashboard"), loopback, *state, monitor, "r");
+    REQUIRE(res);
+    CHECK(res->result_int() == 200);
+    CHECK((*res)[http::field::content_type] == "text/html; charset=utf-8");
+    CHECK(res->body().find("fetch(\"/health\"") != std::string::npos);
+    CHECK(res->body().find("http://") == std::string::npos);
+    CHECK(res->body().find("https://") == std::string::npos);
+}
