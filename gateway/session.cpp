@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/admin_tenants.hpp"
 #include "gateway/connection_tracker.hpp"
 #include "gateway/dispatcher.hpp"
 #include "gateway/graceful_close.hpp"
@@ -137,8 +138,15 @@ asio::awaitable<bool> session::serve_one() {
     dispatch_outcome outcome;
     // /readyz, /health, /metrics and /dashboard are answered here: they need the peer
     // address (loopback access) and the monitor, which the dispatcher does not see.
+    std::optional<response> admin;
+    if (is_admin_tenants_path(req.target())) {
+        // /admin/tenants and /admin/registry/reload also need the peer address
+        admin = co_await admin_tenants_response(&req, peer, state, &svc_.handlers, entry.request_id);
+    }
     if (auto monitored = monitoring_response(req, peer, *state, svc_.monitor, entry.request_id)) {
         outcome.res = std::move(*monitored);
+    } else if (admin) {
+        outcome.res = std::move(*admin);
     } else {
         outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor());
     }

@@ -426,6 +426,40 @@ def test_missing_secret_makes_only_that_tenant_unavailable():
              15, "ACME back")
 
 
+def test_admin_tenants_table_and_reload():
+    d = demo()
+    status, _, body = d.call("GET", "/admin/tenants")
+    expect(status == 200, f"{status} {body}")
+    rows = {t["companyCode"]: t for t in body["tenants"]}
+    expect({"DCPSP", "DEMO", "ACME", "TECHSTART", "GLOBALSEC"} <= set(rows), rows)
+    expect(rows["TECHSTART"]["hosting"] == "Customer Hosted (On-Prem)", rows["TECHSTART"])
+    expect(rows["GLOBALSEC"]["hosting"] == "Customer Hosted (AWS)", rows["GLOBALSEC"])
+    expect(rows["DCPSP"]["hosting"] == "Your Server" and rows["DCPSP"]["active"] is True, rows["DCPSP"])
+    expect(set(rows["ACME"]) == {"companyCode", "companyName", "server", "port", "database", "hosting", "active"},
+           rows["ACME"])
+    text = json.dumps(body)
+    expect("TENANT_DB_PASSWORD" not in text and "fieldservice_api" not in text and TENANT_PW not in text, text)
+
+    d.registry_sql("UPDATE Tenants SET CompanyName = N'TechStart Renamed' WHERE CompanyCode = N'TECHSTART'")
+    status, _, body = d.call("POST", "/admin/registry/reload")
+    expect(status == 200 and body["reloaded"] is True and body["tenants"] >= 5, f"{status} {body}")
+    status, _, body = d.call("GET", "/admin/tenants")
+    expect(any(t["companyName"] == "TechStart Renamed" for t in body["tenants"]), body)
+    status, _, body = d.call("DELETE", "/admin/tenants")
+    expect_error(status, body, 405, "method_not_allowed")
+
+    expect(d.own.control("down") == "ok", "registry down")
+    try:
+        status, _, body = d.call("POST", "/admin/registry/reload")
+        expect_error(status, body, 503, "registry_unavailable")
+        status, _, body = d.call("GET", "/admin/tenants")
+        expect(status == 200 and body["registry"]["stale"] is True, body)
+    finally:
+        expect(d.own.control("up") == "ok", "registry up")
+        for tenant, user in (("DCPSP", "admin@dcpsp.com"), ("DEMO", "demo@demo.com")):
+            wait_for(lambda: logs_in(d, tenant, user), 15, f"{tenant} served again")
+
+
 def test_health_sees_the_same_registry_and_sigterm_exits_cleanly():
     d = demo()
     status, _, body = d.call("GET", "/health")
