@@ -151,7 +151,13 @@ construct_error rewrite_word(tsql_statement& s, std::size_t i) {
   if (after_dot) return std::nullopt;
   if (is_call(s, i)) {
     auto call = rewrite_call(s, i);
-    if (call.handled) return call.error;
+    if (call.error) return call.error;
+    // CONVERT became a CAST, which is rewritten next; other calls are done.
+    if (call.handled && !is_word(s[i], "CAST")) return std::nullopt;
+  }
+  if (is_word(s[i], "CAST") && is_call(s, i)) {
+    rewrite_cast_target(s, i);
+    return std::nullopt;
   }
   if ((word == "GETDATE" || word == "GETUTCDATE" || word == "SYSDATETIME" ||
        word == "SYSUTCDATETIME") && is_empty_call(s, i)) {
@@ -164,8 +170,6 @@ construct_error rewrite_word(tsql_statement& s, std::size_t i) {
     rename(s, i, "substr");
   } else if (word == "LEN" && is_call(s, i)) {
     rewrite_len(s, i);
-  } else if (word == "CAST" && is_call(s, i)) {
-    rewrite_cast_target(s, i);
   } else if (word == "COLLATE" && i + 1 < s.size() && s[i + 1].kind == tsql_token_kind::word) {
     rewrite_collation(s, i + 1);
   } else if (word == "WITH") {

@@ -1,4 +1,5 @@
-// Built-in calls whose arguments move or repeat in SQLite: CONCAT, DATEADD, DATEDIFF, NEWID.
+// Built-in calls whose arguments move or repeat in SQLite: CONCAT, CONVERT, DATEADD, DATEDIFF,
+// NEWID.
 // The argument tokens are kept as they are; rewrite_expressions visits them afterwards.
 #include <array>
 #include <utility>
@@ -81,6 +82,20 @@ tsql_statement dateadd(const std::string& unit, const argument_list& args) {
   return b.take();
 }
 
+// CONVERT(type, x) -> CAST(x AS type); CAST's own rules then apply (rewrite_expressions).
+tsql_statement convert(const argument_list& args) {
+  const auto token = [](tsql_token_kind kind, const char* text, bool space) { return tsql_token{kind, text, space}; };
+  tsql_statement out{token(tsql_token_kind::word, "CAST", false), token(tsql_token_kind::symbol, "(", false)};
+  out.insert(out.end(), args[1].begin(), args[1].end());
+  out[2].space_before = false;
+  out.push_back(token(tsql_token_kind::word, "AS", true));
+  const auto type_at = out.size();
+  out.insert(out.end(), args[0].begin(), args[0].end());
+  out[type_at].space_before = true;
+  out.push_back(token(tsql_token_kind::symbol, ")", false));
+  return out;
+}
+
 // (year) or (year * 12 + month) of a date: DATEDIFF's calendar boundaries as numbers.
 void calendar_index(builder& b, const std::string& unit, const tsql_statement& date) {
   b.text("(CAST(strftime('%Y',").arg(date).text(") AS INTEGER)");
@@ -117,7 +132,9 @@ constexpr const char* newid_sql =
 
 call_rewrite rewrite_call(tsql_statement& s, std::size_t name) {
   const auto word = upper_ascii(s[name].text);
-  if (word != "CONCAT" && word != "DATEADD" && word != "DATEDIFF" && word != "NEWID") return {};
+  if (word != "CONCAT" && word != "DATEADD" && word != "DATEDIFF" && word != "NEWID" && word != "CONVERT") {
+    return {};
+  }
   const auto close = matching_paren(s, name + 1);
   if (close == std::string::npos) return {true, word + " without a closing parenthesis"};
   const auto args = call_arguments(s, name + 1, close);
@@ -125,6 +142,9 @@ call_rewrite rewrite_call(tsql_statement& s, std::size_t name) {
   if (word == "NEWID") {
     if (close != name + 2) return {true, "NEWID with arguments"};
     replacement.push_back(raw_token(newid_sql));
+  } else if (word == "CONVERT") {
+    if (args.size() != 2 || args[0].empty() || args[1].empty()) return {true, "CONVERT with a style"};
+    replacement = convert(args);
   } else if (word == "CONCAT") {
     if (args.size() < 2) return {true, "CONCAT with fewer than two arguments"};
     replacement = concat(args);

@@ -11,7 +11,7 @@
 //   INT|BIGINT IDENTITY(s,i) PRIMARY KEY -> INTEGER PRIMARY KEY AUTOINCREMENT
 //   text columns in CREATE TABLE get COLLATE NOCASE (SQL Server's default collation is
 //   case-insensitive); COLLATE *_CI_* -> NOCASE, *_CS_* / *_BIN* -> BINARY
-//   CAST(x AS DATE) -> date(x);
+//   CONVERT(type, x) -> CAST(x AS type); CAST(x AS DATE) -> date(x);
 //   CAST(x AS DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
 //     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)
 // Statements: SET <option> ... is dropped (an empty result is a no-op batch);
@@ -38,7 +38,7 @@
 //   SELECT INTO, FOR JSON/XML, TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE,
 //   OUTPUT ... INTO, other @@variables.
 // Not translated (SQLite's own meaning applies): '+' between two non-literal strings
-//   (use CONCAT), CONVERT, the length limit of NVARCHAR(n) in CAST, GETDATE() being UTC,
+//   (use CONCAT), CONVERT with a style, the length limit of NVARCHAR(n) in CAST, GETDATE() being UTC,
 //   DATEADD(month) past a month's end (SQLite rolls 01-31 + 1 month over to 03-02).
 #include <optional>
 #include <string>

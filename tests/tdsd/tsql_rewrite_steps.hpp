@@ -40,7 +40,7 @@ struct call_rewrite {
   construct_error error;
 };
 
-/// CONCAT, DATEADD, DATEDIFF, NEWID at statement[name] (followed by its argument list).
+/// CONCAT, CONVERT, DATEADD, DATEDIFF, NEWID at statement[name] (then its argument list).
 call_rewrite rewrite_call(tsql_statement& statement, std::size_t name);
 
 /// SELECT TOP n -> LIMIT n, in the statement and in parenthesised subqueries.

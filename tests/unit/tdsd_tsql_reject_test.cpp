@@ -109,7 +109,7 @@ TEST_CASE("random token soup never crashes or hangs the rewriter", "[tdsd][rewri
       "'00:00:01'", "N'x'", "[b]", "\"c\"", ";", "WITH", "NOLOCK", "dbo", "UNION", "@@SPID",
       "SCOPE_IDENTITY", "DISTINCT", "--", "/*", "*/", "'", "[", "\n", "GO", "0x1", "1e",
       "EXEC", "sp_executesql", "N'SELECT @a'", "N'@a int'", "@a", "=", "-", "CONCAT", "DATEADD",
-      "day", "COLLATE", "Latin1_General_CI_AS", "OPTION", "RECOMPILE"};
+      "day", "COLLATE", "Latin1_General_CI_AS", "OPTION", "RECOMPILE", "CONVERT", "INT"};
   std::mt19937 rng(7);
   std::uniform_int_distribution<std::size_t> pick(0, pieces.size() - 1);
   std::uniform_int_distribution<int> length(1, 40);
@@ -130,6 +130,7 @@ TEST_CASE("date parts and call shapes without a translation", "[tdsd][rewrite][r
   CHECK(construct("SELECT DATEDIFF(day, d) FROM t") == "DATEDIFF with this date part");
   CHECK(construct("SELECT CONCAT(a) FROM t") == "CONCAT with fewer than two arguments");
   CHECK(construct("SELECT NEWID(1)") == "NEWID with arguments");
+  CHECK(construct("SELECT CONVERT(NVARCHAR(30), d, 126) FROM t") == "CONVERT with a style");
 }
 
 TEST_CASE("EXEC sp_executesql forms without a literal binding", "[tdsd][rewrite][reject]") {

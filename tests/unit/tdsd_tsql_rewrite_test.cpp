@@ -131,6 +131,8 @@ TEST_CASE("date functions, ISNULL, LEN, identity and session functions", "[tdsd]
 TEST_CASE("CAST to date types keeps the text, other CASTs are SQLite's", "[tdsd][rewrite]") {
   CHECK(rewritten("SELECT CAST(x AS DATETIME2(3)) FROM t") == "SELECT CAST(x AS TEXT) FROM t");
   CHECK(rewritten("SELECT CAST(x AS DATE) FROM t") == "SELECT date(x) FROM t");
+  CHECK(rewritten("SELECT CONVERT(NVARCHAR(20), x + 1), CONVERT(DATE, GETDATE()) FROM t") ==
+        "SELECT CAST(x + 1 AS NVARCHAR(20)), date((strftime('%Y-%m-%d %H:%M:%f','now'))) FROM t");
   CHECK(rewritten("SELECT a FROM t ORDER BY a OPTION (RECOMPILE)") == "SELECT a FROM t ORDER BY a");
   CHECK(rewritten("SELECT TOP 1 a FROM t OPTION (MAXDOP 1)") == "SELECT a FROM t LIMIT 1");
   CHECK(rewritten("SELECT CAST(x AS NVARCHAR(20)) AS Date FROM t") ==
@@ -138,6 +140,8 @@ TEST_CASE("CAST to date types keeps the text, other CASTs are SQLite's", "[tdsd]
   sqlite_db db;
   CHECK(db.run_tsql("SELECT CAST('2024-05-01 10:00:00' AS DATE), CAST(N'2024-05-01' AS DATE)") ==
         rows{{"2024-05-01", "2024-05-01"}});
+  CHECK(db.run_tsql("SELECT CONVERT(INT, N'41') + 1, CONVERT(DATETIME2, '2024-05-01 10:00:00'), "
+                    "CONVERT(DATE, '2024-05-01 10:00:00')") == rows{{"42", "2024-05-01 10:00:00", "2024-05-01"}});
   CHECK(db.run_tsql("SELECT CAST('2024-05-01 10:00:00' AS DATETIME2), CAST(42 AS NVARCHAR(10)), "
                     "CAST('7' AS INT) + 1, CAST(N'x' AS NVARCHAR(MAX)), CAST(1 AS BIT)") ==
         rows{{"2024-05-01 10:00:00", "42", "8", "x", "1"}});
