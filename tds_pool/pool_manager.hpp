@@ -6,6 +6,8 @@
 //   tds_pool::query q{"SELECT * FROM Users WHERE Username = @username",
 //                     {{"username", tds_pool::param_type::string, std::string(name)}}};
 //   auto out = co_await pools.execute("ACME", target, std::move(q), deadline);
+//   // Pass named objects, not braced temporaries, inside a co_await: g++ 12 destroys
+//   // such temporaries twice.
 //   if (!out) { map out.error().code (errc) to a status; out.error().retry_after for 503 }
 //   else { out.value().sets[0].columns / rows -> JSON }
 //
@@ -16,6 +18,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,6 +72,9 @@ public:
     std::size_t active_pools() const;
     /// Drains and forgets the tenant's pool (e.g. tenant deactivated); no-op if none.
     void close_tenant(const std::string& tenant);
+    /// The tenant's own cap (tenants[].max_connections) instead of pools.max_size, applied
+    /// when its pool is next created (std::nullopt: back to pools.max_size).
+    void set_max_connections(const std::string& tenant, std::optional<std::size_t> max);
     /// Drains every pool; later calls to execute fail with pool_closed.
     void shutdown();
 

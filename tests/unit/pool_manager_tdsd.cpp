@@ -402,3 +402,21 @@ TEST_CASE("a tenant whose server stalls logins trips its breaker; others carry o
     REQUIRE_FALSE(refused);
     CHECK(refused.error().code == errc::tenant_db_unavailable);
 }
+
+TEST_CASE("a tenant's own max_connections overrides pools.max_size", "[tdsd][pool]") {
+    pool_test::tdsd_process server;
+    REQUIRE(server.control("latency db1 5 0") == "ok");
+    harness h(small_config());
+    h.pools.set_max_connections("ACME", 1);
+    auto target = server.target();
+    std::vector<std::future<tds_pool::query_outcome>> running;
+    for (int i = 0; i < 10; ++i) {
+        running.push_back(h.start("ACME", target, "SELECT @@SPID", 30s));
+    }
+    std::set<std::int64_t> spids;
+    for (auto& f : running) {
+        spids.insert(spid_of(f.get()));
+    }
+    CHECK(spids.size() == 1);
+    CHECK(h.pool_of("ACME")->max_size == 1);
+}
