@@ -49,7 +49,9 @@ std::vector<tsql_statement> split_arguments(const tsql_statement& s, std::size_t
 }
 
 bool is_literal_value(const tsql_statement& v) {
-  if (v.size() == 2) return (is_symbol(v[0], "-") || is_symbol(v[0], "+")) && v[1].kind == tsql_token_kind::number;
+  if (v.size() == 2) {
+    return (is_symbol(v[0], "-") || is_symbol(v[0], "+")) && v[1].kind == tsql_token_kind::number;
+  }
   if (v.size() != 1) return false;
   const auto k = v[0].kind;
   return k == tsql_token_kind::number || k == tsql_token_kind::binary || is_string_literal(v[0]) ||

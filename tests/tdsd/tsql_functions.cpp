@@ -84,7 +84,9 @@ tsql_statement dateadd(const std::string& unit, const argument_list& args) {
 
 // CONVERT(type, x) -> CAST(x AS type); CAST's own rules then apply (rewrite_expressions).
 tsql_statement convert(const argument_list& args) {
-  const auto token = [](tsql_token_kind kind, const char* text, bool space) { return tsql_token{kind, text, space}; };
+  const auto token = [](tsql_token_kind kind, const char* text, bool space) {
+    return tsql_token{kind, text, space};
+  };
   tsql_statement out{token(tsql_token_kind::word, "CAST", false), token(tsql_token_kind::symbol, "(", false)};
   out.insert(out.end(), args[1].begin(), args[1].end());
   out[2].space_before = false;

@@ -13,7 +13,9 @@ bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0;
 
 // Bytes of multi-byte UTF-8 sequences count as letters, so 東京 is one identifier.
 bool starts_word(char c) { return is_ascii_alpha(c) || c == '_' || static_cast<unsigned char>(c) >= 0x80; }
-bool continues_word(char c) { return starts_word(c) || is_ascii_digit(c) || c == '$' || c == '@' || c == '#'; }
+bool continues_word(char c) {
+  return starts_word(c) || is_ascii_digit(c) || c == '$' || c == '@' || c == '#';
+}
 
 /// Walks the text once; each scan_* member consumes one token starting at pos_.
 class lexer {

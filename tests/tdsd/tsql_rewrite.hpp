@@ -38,8 +38,9 @@
 //   SELECT INTO, FOR JSON/XML, TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE,
 //   OUTPUT ... INTO, other @@variables.
 // Not translated (SQLite's own meaning applies): '+' between two non-literal strings
-//   (use CONCAT), CONVERT with a style, the length limit of NVARCHAR(n) in CAST, GETDATE() being UTC,
-//   DATEADD(month) past a month's end (SQLite rolls 01-31 + 1 month over to 03-02).
+//   (use CONCAT), CONVERT with a style, the length limit of NVARCHAR(n) in CAST,
+//   GETDATE() being UTC, DATEADD(month) past a month's end (SQLite rolls 01-31 + 1 month
+//   over to 03-02).
 #include <optional>
 #include <string>
 #include <string_view>

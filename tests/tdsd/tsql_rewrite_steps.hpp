@@ -1,7 +1,8 @@
 #pragma once
 // The steps of rewrite_tsql, one concern per file (tsql_control.cpp, tsql_executesql.cpp,
-// tsql_expressions.cpp, tsql_functions.cpp, tsql_clauses.cpp, tsql_ddl.cpp). Each step edits one statement's tokens in place and
-// returns the name of a construct it cannot translate, if it met one.
+// tsql_expressions.cpp, tsql_functions.cpp, tsql_clauses.cpp, tsql_ddl.cpp). Each step
+// edits one statement's tokens in place and returns the name of a construct it cannot
+// translate, if it met one.
 #include <cstddef>
 #include <optional>
 #include <string>

@@ -69,7 +69,8 @@ TEST_CASE("every tenant database loads and shows which tenant it belongs to", "[
     CHECK(one(db, "SELECT COUNT(*) FROM Tickets t LEFT JOIN Sites s ON s.SiteId = t.SiteId "
                   "WHERE s.SiteId IS NULL") == "0");
     CHECK(one(db, "SELECT COUNT(*) FROM Users WHERE substr(PasswordHash, 1, 1) <> '$'") == "0");
-    CHECK(one(db, "SELECT COUNT(*) FROM Customers WHERE length(Name) < length(CAST(Name AS BLOB))") != "0");  // non-ASCII names
+    // Non-ASCII names: fewer characters than UTF-8 bytes.
+    CHECK(one(db, "SELECT COUNT(*) FROM Customers WHERE length(Name) < length(CAST(Name AS BLOB))") != "0");
     for (const auto& row : db.run("SELECT substr(PasswordHash, 1, 3) FROM Users")) {
       hash_kinds += row.at(0);
     }
