@@ -1,0 +1,570 @@
+"""tenant-gateway against the stack it replaces (tests/bench/peers/node-seed: Node + Express
++ mssql, the architecture document's API server), side by side in one run, over the same
+tdsd servers, with the same wrk parameters; the two subjects alternate (ABBA) so a machine
+busy with other work loads both alike. Every figure in the table is a ratio of the two.
+
+Run by scripts/bench (section `compare`); by hand:
+    /usr/bin/python3 tests/bench/compare.py [--quick] [--rows single,list,login,isolation,many]
+Environment: TG_BUILD_DIR (where tenant-gateway and tdsd are built, default build/).
+
+Per run and subject: requests/s and p50/p99 from wrk (-t1, keep-alive, a Lua script that
+spreads requests over tenants and paths), CPU seconds per 1000 requests of the serving
+process (utime+stime of /proc/PID/stat, every thread), peak RSS (VmHWM, reset through
+/proc/PID/clear_refs before each row) and tdsd's CPU share (is the backend the ceiling?).
+"""
+
+import argparse
+import base64
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD_DIR = os.path.abspath(os.environ.get("TG_BUILD_DIR", os.path.join(SOURCE_DIR, "build")))
+DEMO_DIR = os.path.join(SOURCE_DIR, "conf", "demo")
+NODE_DIR = os.path.join(SOURCE_DIR, "tests", "bench", "peers", "node-seed")
+TICKS = os.sysconf("SC_CLK_TCK")
+
+TENANT_PW = "bench-tenant-%d" % random.randrange(1 << 30)
+REGISTRY_PW = "bench-registry-%d" % random.randrange(1 << 30)
+AUTH_SECRET = "bench-signing-key-%032x" % random.randrange(1 << 128)
+POOL_MAX = 8  # conf/demo.yaml pools.max_size; registry rows may set MaxConnections
+
+# tenant -> (tdsd server, database, data file)
+TENANTS = {
+    "DCPSP": ("own", "FieldServiceDB", "dcpsp.sql"),
+    "DEMO": ("own", "FieldServiceDB_Demo", "demo.sql"),
+    "ACME": ("acme", "FieldServiceDB_ACME", "acme.sql"),
+    "TECHSTART": ("techstart", "FieldServiceDB", "techstart.sql"),
+    "GLOBALSEC": ("globalsec", "FieldServiceDB", "globalsec.sql"),
+}
+# bcrypt ($2b$, cost 12) users of the demo data, README of conf/demo
+BCRYPT_USERS = [("DCPSP", "admin@dcpsp.com", "Dcpsp-Admin-2024"), ("DEMO", "sales@demo.com", "Demo-Sales-2024"),
+                ("ACME", "john@acme.com", "Acme-John-2024"), ("GLOBALSEC", "juergen@globalsec.com",
+                                                             "GlobalSec-Juergen-2024")]
+LIST_ROWS = 100
+
+
+def log(msg):
+    print(f"[compare {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+# ---- processes ------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def status_kb(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def reset_peak(pid):
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+class Proc:
+    def __init__(self, name, argv, env, cwd=None, stdout=None):
+        self.name = name
+        full = dict(os.environ)
+        full.update(env)
+        self.out_path = stdout
+        out = open(stdout, "w") if stdout else subprocess.DEVNULL
+        self.proc = subprocess.Popen(argv, env=full, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)
+        self.pid = self.proc.pid
+
+    def wait_line(self, pattern, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(self.out_path) as f:
+                m = re.search(pattern, f.read())
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def wait_http(port, path="/livez", timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            c.request("GET", path)
+            c.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing answers on port {port}")
+
+
+class Tdsd(Proc):
+    def __init__(self, tmp, name, logins, databases):
+        lines = ["listen: {address: 127.0.0.1, port: 0}", "control: {address: 127.0.0.1, port: 0}", "logins:"]
+        for user, env, dbs in logins:
+            lines.append(f"  - {{user: {user}, password: \"${{{env}}}\", databases: [{', '.join(dbs)}]}}")
+        lines.append("databases:")
+        for db, files in databases:
+            lines.append(f"  - name: {db}\n    file: \":memory:\"\n    init: [{', '.join(files)}]")
+        path = os.path.join(tmp, f"tdsd-{name}.yaml")
+        with open(path, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        super().__init__(f"tdsd-{name}", [os.path.join(BUILD_DIR, "tests", "tdsd", "tdsd"), "--config", path],
+                         {"TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW,
+                          "TDSD_EXIT_WITH_PARENT": "1"}, stdout=os.path.join(tmp, f"tdsd-{name}.out"))
+        self.control_port = int(self.wait_line(r"control on \S+:(\d+)").group(1))
+        self.port = int(self.wait_line(r"listening on \S+:(\d+)").group(1))
+
+    def control(self, command):
+        with socket.create_connection(("127.0.0.1", self.control_port), timeout=10) as s:
+            s.sendall((command + "\n").encode())
+            reply = s.makefile().readline().strip()
+        if not reply.startswith("ok"):
+            raise RuntimeError(f"tdsd control {command!r}: {reply}")
+        return reply
+
+
+def registry_sql(own, statements):
+    import pytds  # Debian's python3-tds (run with /usr/bin/python3)
+    with pytds.connect(server="127.0.0.1", port=own.port, user="registry_reader", password=REGISTRY_PW,
+                       database="TenantRegistry", autocommit=True) as conn:
+        cur = conn.cursor()
+        for sql, params in statements:
+            cur.execute(sql, params)
+
+
+# ---- requests -------------------------------------------------------------------------
+
+def b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def token(tenant, sub="1"):
+    now = int(time.time())
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps({"iss": "tenant-gateway", "tenant": tenant, "sub": sub, "iat": now,
+                           "exp": now + 7200}).encode())
+    sig = hmac.new(AUTH_SECRET.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(sig)}"
+
+
+def lua_quote(s):
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_lua(tmp, name, requests):
+    """A wrk script cycling through `requests` = [(method, path, headers, body)] from a random start."""
+    entries = []
+    for method, path, headers, body in requests:
+        hdr = ", ".join(f"[{lua_quote(k)}] = {lua_quote(v)}" for k, v in headers.items())
+        entries.append(f"  {{{lua_quote(method)}, {lua_quote(path)}, {{{hdr}}}, "
+                       f"{lua_quote(body) if body is not None else 'nil'}}},")
+    text = f"""-- generated by tests/bench/compare.py
+local specs = {{
+{chr(10).join(entries)}
+}}
+local reqs = {{}}
+local n = 0
+function init(args)
+  for i, s in ipairs(specs) do reqs[i] = wrk.format(s[1], s[2], s[3], s[4]) end
+  n = math.random(#reqs)
+end
+function request()
+  n = n % #reqs + 1
+  return reqs[n]
+end
+function done(summary, latency, requests)
+  io.write(string.format("WRKJSON {{\\"requests\\": %d, \\"duration_us\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d, \\"non2xx\\": %d, \\"socket_errors\\": %d}}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    summary.errors.status, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"""
+    path = os.path.join(tmp, f"{name}.lua")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def wrk_start(port, script, connections, seconds, timeout="10s"):
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout}", "-s", script,
+            f"http://127.0.0.1:{port}"]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def wrk_result(proc):
+    out, _ = proc.communicate()
+    m = re.search(r"WRKJSON (\{.*\})", out)
+    if not m:
+        raise RuntimeError("wrk failed:\n" + out)
+    return json.loads(m.group(1))
+
+
+# ---- measuring ------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.seconds = 3 if args.quick else 10
+        self.rounds = 2 if args.quick else 3
+        self.tmp = tempfile.mkdtemp(prefix="tg-bench-")
+        self.procs = []
+        self.rows = []
+
+    # -- set-up --
+    def start(self):
+        log(f"tdsd servers, bench data in {self.tmp}")
+        more = os.path.join(self.tmp, "bench_customers.sql")
+        with open(more, "w") as f:
+            f.write("-- bench only: customers 4..100, so the list route answers 100 rows\n")
+            values = ",\n".join(
+                f"    (N'Bench Customer {i:03d}', N'c{i}@bench.example', N'+1-555-{i:04d}', N'Springfield',"
+                f" N'United States', '2024-04-{1 + i % 28:02d} 10:00:00')" for i in range(4, LIST_ROWS + 1))
+            f.write("INSERT INTO Customers (Name, Email, Phone, City, Country, CreatedAt)\nVALUES\n" + values + ";\nGO\n")
+        d = lambda f: os.path.join(DEMO_DIR, f)  # noqa: E731
+        schema = d("fieldservice_schema.sql")
+        self.own = Tdsd(self.tmp, "own",
+                        [("fieldservice_api", "TDSD_PASSWORD", ["FieldServiceDB", "FieldServiceDB_Demo"]),
+                         ("registry_reader", "TDSD_REGISTRY_PASSWORD", ["TenantRegistry"])],
+                        [("TenantRegistry", [d("registry.sql")]),
+                         ("FieldServiceDB", [schema, d("dcpsp.sql"), more]),
+                         ("FieldServiceDB_Demo", [schema, d("demo.sql"), more])])
+        self.procs.append(self.own)
+        self.servers = {"own": self.own}
+        for name, db, data in (("acme", "FieldServiceDB_ACME", "acme.sql"),
+                               ("techstart", "FieldServiceDB", "techstart.sql"),
+                               ("globalsec", "FieldServiceDB", "globalsec.sql")):
+            t = Tdsd(self.tmp, name, [("fieldservice_api", "TDSD_PASSWORD", [db])], [(db, [schema, d(data), more])])
+            self.procs.append(t)
+            self.servers[name] = t
+        registry_sql(self.own, [
+            ("UPDATE Tenants SET DatabaseServer = %s, Port = %s, Encrypt = 0 WHERE CompanyCode = %s",
+             ("127.0.0.1", self.servers[server].port, code)) for code, (server, _, _) in TENANTS.items()])
+
+        log(f"tenant-gateway ({BUILD_DIR}) and node-seed")
+        env = {"REGISTRY_PORT": str(self.own.port), "REGISTRY_REFRESH": "30s", "TDSD_PASSWORD": TENANT_PW,
+               "TDSD_REGISTRY_PASSWORD": REGISTRY_PW, "TENANT_DB_PASSWORD": TENANT_PW,
+               "TG_AUTH_SECRET": AUTH_SECRET}
+        gw_port = free_port()
+        with open(os.path.join(SOURCE_DIR, "conf", "demo.yaml")) as f:
+            config = f.read()
+        # every tdsd is on 127.0.0.1: lift the per-host and total caps (node-seed has none)
+        # so 1,000 tenant pools fit; nothing else differs from the demo
+        config = config.replace("pools:\n  max_size: 8\n", "pools:\n  max_size: 8\n"
+                                "  max_total_connections: 5000\n  max_connections_per_host: 5000\n", 1)
+        if "max_connections_per_host: 5000" not in config:
+            raise RuntimeError("conf/demo.yaml: pools section not found")
+        config_path = os.path.join(self.tmp, "gateway.yaml")
+        with open(config_path, "w") as f:
+            f.write(config)
+        self.gateway = Proc("tenant-gateway", [os.path.join(BUILD_DIR, "gateway", "tenant-gateway"), "--config",
+                                               config_path],
+                            dict(env, GATEWAY_PORT=str(gw_port)))
+        self.gateway.port = gw_port
+        node_port = free_port()
+        self.node = Proc("node-seed", ["node", "server.js"],
+                         dict(env, PORT=str(node_port), NODE_ENV="production", REGISTRY_SERVER="127.0.0.1",
+                              POOL_MAX=str(POOL_MAX), REGISTRY_TTL_MS="30000"), cwd=NODE_DIR)
+        self.node.port = node_port
+        self.procs += [self.gateway, self.node]
+        wait_http(gw_port, "/livez")
+        wait_http(node_port, "/nothing")
+        self.subjects = [("gateway", self.gateway), ("node-seed", self.node)]
+        self.check_same_answers()
+
+    def stop(self):
+        for p in reversed(self.procs):
+            p.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def call(self, port, method, path, tok=None, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if tok:
+            headers["Authorization"] = "Bearer " + tok
+        c.request(method, path, body=body, headers=headers)
+        r = c.getresponse()
+        data = r.read()
+        c.close()
+        return r.status, data
+
+    def check_same_answers(self):
+        """Both subjects answer the bench requests with 200 and the same rows."""
+        for path in ("/api/customers/2?company=ACME", "/api/customers?company=DEMO"):
+            tenant = re.search(r"company=(\w+)", path).group(1)
+            answers = []
+            for name, p in self.subjects:
+                status, data = self.call(p.port, "GET", path, token(tenant))
+                if status != 200:
+                    raise RuntimeError(f"{name} {path}: {status} {data[:200]!r}")
+                rows = json.loads(data)
+                rows = rows if isinstance(rows, list) else [rows]
+                answers.append([(str(r["id"]), r["name"], r["email"]) for r in rows])  # tdsd types IDENTITY as BIGINT: tedious gives strings
+            if answers[0] != answers[1]:
+                raise RuntimeError(f"gateway and node-seed disagree on {path}: {answers}")
+        if len(answers[0]) != LIST_ROWS:
+            raise RuntimeError(f"list route answered {len(answers[0])} rows, want {LIST_ROWS}")
+        tenant, user, password = BCRYPT_USERS[0]
+        for name, p in self.subjects:
+            status, data = self.call(p.port, "POST", f"/api/auth/login?company={tenant}", None,
+                                     json.dumps({"username": user, "password": password}))
+            if status != 200 or "token" not in json.loads(data):
+                raise RuntimeError(f"{name} login: {status} {data[:200]!r}")
+
+    # -- one wrk run against one subject --
+    def tdsd_cpu(self):
+        return sum(cpu_seconds(t.pid) for t in self.servers.values())
+
+    def run(self, proc, script, connections, seconds):
+        c0, t0, w0 = cpu_seconds(proc.pid), self.tdsd_cpu(), time.monotonic()
+        res = wrk_result(wrk_start(proc.port, script, connections, seconds))
+        c1, t1, w1 = cpu_seconds(proc.pid), self.tdsd_cpu(), time.monotonic()
+        res["cpu"] = c1 - c0
+        res["tdsd_cpu"] = t1 - t0
+        res["wall"] = w1 - w0
+        return res
+
+    def compare(self, label, target, script, connections, warmup=True, gate=None):
+        """ABBA rounds of both subjects; one table row with both and their ratios."""
+        for _, p in self.subjects:
+            if warmup:
+                self.run(p, script, connections, 2)
+            reset_peak(p.pid)
+        runs = {name: [] for name, _ in self.subjects}
+        order = list(self.subjects)
+        for r in range(self.rounds):
+            for name, p in (order if r % 2 == 0 else list(reversed(order))):
+                runs[name].append(self.run(p, script, connections, self.seconds))
+        summary = {}
+        for name, p in self.subjects:
+            rs = runs[name]
+            req = sum(x["requests"] for x in rs)
+            summary[name] = {
+                "rps": req / (sum(x["duration_us"] for x in rs) / 1e6),
+                "p50": statistics.median(x["p50_us"] for x in rs) / 1000,
+                "p99": statistics.median(x["p99_us"] for x in rs) / 1000,
+                "cpu_per_1k": sum(x["cpu"] for x in rs) / max(req, 1) * 1000,
+                "rss_mb": status_kb(p.pid, "VmHWM") / 1024,
+                "tdsd_pct": 100 * sum(x["tdsd_cpu"] for x in rs) / sum(x["wall"] for x in rs),
+                "errors": sum(x["non2xx"] + x["socket_errors"] for x in rs),
+                "requests": req,
+            }
+        g, n = summary["gateway"], summary["node-seed"]
+        ratio = {"rps": g["rps"] / n["rps"], "p50": g["p50"] / n["p50"], "p99": g["p99"] / n["p99"],
+                 "cpu_per_1k": g["cpu_per_1k"] / n["cpu_per_1k"], "rss_mb": g["rss_mb"] / n["rss_mb"]}
+        met = gate(ratio) if gate else None
+        if g["errors"] or n["errors"]:
+            met = False
+        self.rows.append({"label": label, "target": target, "subjects": summary, "ratio": ratio, "met": met})
+        log(f"{label}: gateway {g['rps']:.0f} req/s, node-seed {n['rps']:.0f} req/s")
+
+    # -- the rows --
+    def row_single(self):
+        reqs = [("GET", f"/api/customers/{i}?company={t}", {"Authorization": "Bearer " + token(t)}, None)
+                for i in range(1, LIST_ROWS + 1) for t in TENANTS]
+        random.Random(1).shuffle(reqs)
+        self.compare("single-row SQL (customer by id), 64 conns, 5 tenants",
+                     ">=3x req/s, <=1/3 p99, <=1/3 CPU/req", write_lua(self.tmp, "single", reqs), 64,
+                     gate=lambda r: r["rps"] >= 3 and r["p99"] <= 1 / 3 and r["cpu_per_1k"] <= 1 / 3)
+
+    def row_list(self):
+        reqs = [("GET", f"/api/customers?company={t}", {"Authorization": "Bearer " + token(t)}, None)
+                for t in TENANTS]
+        self.compare(f"list route ({LIST_ROWS} rows), 64 conns, 5 tenants",
+                     ">=3x req/s, <=1/3 p99, <=1/3 CPU/req", write_lua(self.tmp, "list", reqs), 64,
+                     gate=lambda r: r["rps"] >= 3 and r["p99"] <= 1 / 3 and r["cpu_per_1k"] <= 1 / 3)
+
+    def row_login(self):
+        reqs = [("POST", f"/api/auth/login?company={t}", {"Content-Type": "application/json"},
+                 json.dumps({"username": u, "password": pw})) for t, u, pw in BCRYPT_USERS]
+        self.compare("login (bcrypt cost 12 verify + JWT), 8 conns, 4 tenants",
+                     "hash-bound: req/s >= 1x, CPU/req <= 1x", write_lua(self.tmp, "login", reqs), 8,
+                     warmup=False, gate=lambda r: r["rps"] >= 0.95 and r["cpu_per_1k"] <= 1.05)
+
+
+    def row_isolation(self):
+        """ACME measured alone, then while TECHSTART (150 ms per query, pool of 4) is flooded."""
+        techstart = self.servers["techstart"]
+        acme = write_lua(self.tmp, "iso-acme", [
+            ("GET", f"/api/customers/{i}?company=ACME", {"Authorization": "Bearer " + token("ACME")}, None)
+            for i in range(1, LIST_ROWS + 1)])
+        slow = write_lua(self.tmp, "iso-techstart", [
+            ("GET", f"/api/customers/{i}?company=TECHSTART", {"Authorization": "Bearer " + token("TECHSTART")}, None)
+            for i in range(1, LIST_ROWS + 1)])
+        techstart.control("latency FieldServiceDB 150 0")
+        results = {name: {"alone": [], "with": [], "slow_rps": [], "slow_err": 0, "err": 0} for name, _ in self.subjects}
+        try:
+            for _, p in self.subjects:
+                self.run(p, acme, 16, 1)
+            order = list(self.subjects)
+            for r in range(self.rounds):
+                for name, p in (order if r % 2 == 0 else list(reversed(order))):
+                    alone = self.run(p, acme, 16, self.seconds)
+                    flood = wrk_start(p.port, slow, 64, self.seconds + 3, timeout="20s")
+                    time.sleep(1.5)  # TECHSTART's pool is full and its queue is long
+                    with_slow = self.run(p, acme, 16, self.seconds)
+                    fr = wrk_result(flood)
+                    res = results[name]
+                    res["alone"].append(alone["p99_us"] / 1000)
+                    res["with"].append(with_slow["p99_us"] / 1000)
+                    res["slow_rps"].append(fr["requests"] / (fr["duration_us"] / 1e6))
+                    res["slow_err"] += fr["non2xx"] + fr["socket_errors"]
+                    res["err"] += alone["non2xx"] + alone["socket_errors"] + with_slow["non2xx"] + with_slow["socket_errors"]
+        finally:
+            techstart.control("reset")
+        lines, growth = [], {}
+        for name, res in results.items():
+            a, w = statistics.median(res["alone"]), statistics.median(res["with"])
+            growth[name] = (w / a - 1) * 100
+            lines.append(f"{name:<10} ACME p99 alone {a:7.2f} ms, with TECHSTART flooded {w:7.2f} ms: "
+                         f"{growth[name]:+.0f}%  (TECHSTART served {statistics.median(res['slow_rps']):.0f} req/s, "
+                         f"{res['slow_err']} errors; ACME errors {res['err']})")
+        met = growth["gateway"] < 10 and results["gateway"]["err"] == 0
+        self.rows.append({"label": "slow-tenant isolation: ACME 16 conns while TECHSTART (+150 ms) gets 64 conns",
+                          "target": "gateway ACME p99 growth < 10%", "lines": lines, "met": met})
+        log("isolation: " + "; ".join(f"{k} {v:+.0f}%" for k, v in growth.items()))
+
+    def row_many(self):
+        """10,000 tenants in the registry, 1,000 active, pools created lazily by the first request."""
+        total, active, cold_sample = 10000, 1000, 30 if self.quick else 60
+        dbs = [("own", "FieldServiceDB"), ("own", "FieldServiceDB_Demo"), ("acme", "FieldServiceDB_ACME"),
+               ("globalsec", "FieldServiceDB")]
+        codes = [f"MT{i:05d}" for i in range(1, total + 1)]
+        statements = []
+        for start in range(0, total, 500):
+            values = ",".join(
+                f"(N'{c}', N'Many Tenants {c}', N'127.0.0.1', N'{dbs[i % len(dbs)][1]}', 1, "
+                f"{self.servers[dbs[i % len(dbs)][0]].port}, 0)"
+                for i, c in enumerate(codes[start:start + 500], start))
+            statements.append(("INSERT INTO Tenants (CompanyCode, CompanyName, DatabaseServer, DatabaseName, "
+                               "IsActive, Port, Encrypt) VALUES " + values, None))
+        log(f"many tenants: {total} registry rows")
+        registry_sql(self.own, statements)
+        status, data = self.call(self.gateway.port, "POST", "/admin/registry/reload")
+        if status != 200:  # a gateway without the admin reload finds new codes on first use
+            log(f"registry reload answered {status}; new codes are looked up on first use")
+        lines = []
+        cold = {}
+        per_pool = {}
+        for name, p in self.subjects:
+            # time to the first answer for a tenant nobody asked for yet
+            times = []
+            for c in codes[total - cold_sample:]:
+                t0 = time.monotonic()
+                status, _ = self.call(p.port, "GET", f"/api/customers/1?company={c}", token(c))
+                times.append((time.monotonic() - t0) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"{name} cold tenant {c}: {status}")
+            cold[name] = statistics.median(times)
+            # RSS per pool: one request each to 1,000 tenants, 16 at a time
+            rss0 = status_kb(p.pid, "VmRSS")
+            self.activate(p.port, codes[:active])
+            rss1 = status_kb(p.pid, "VmRSS")
+            per_pool[name] = (rss1 - rss0) / active
+        script = write_lua(self.tmp, "many", [
+            ("GET", f"/api/customers/{1 + i % 3}?company={c}", {"Authorization": "Bearer " + token(c)}, None)
+            for i, c in enumerate(codes[:active])])
+        self.compare(f"many tenants: {total} in the registry, {active} active pools, 64 conns",
+                     "(no target) req/s; RSS per pool and cold first request reported", script, 64)
+        row = self.rows[-1]
+        row["lines"] = [
+            f"RSS per active pool: gateway {per_pool['gateway']:.1f} KiB, node-seed {per_pool['node-seed']:.1f} KiB "
+            f"({per_pool['gateway'] / per_pool['node-seed']:.2f}x)",
+            f"first request of a cold tenant (p50 of {cold_sample}): gateway {cold['gateway']:.1f} ms, "
+            f"node-seed {cold['node-seed']:.1f} ms ({cold['gateway'] / cold['node-seed']:.2f}x)"]
+
+    def activate(self, port, codes):
+        """One request to each tenant, 16 connections in parallel."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(c):
+            status, _ = self.call(port, "GET", f"/api/customers/1?company={c}", token(c))
+            return status
+        with ThreadPoolExecutor(16) as ex:
+            statuses = list(ex.map(one, codes))
+        bad = [s for s in statuses if s != 200]
+        if bad:
+            raise RuntimeError(f"activating tenants: {len(bad)} failures, e.g. {bad[0]}")
+
+
+def format_table(rows):
+    out = []
+    head = f"{'benchmark / subject':<58} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU s/1k':>9} {'peak RSS MB':>11} {'tdsd CPU':>8}  errors"
+    out.append(head)
+    out.append("-" * len(head))
+    for row in rows:
+        out.append(row["label"])
+        if "subjects" in row:
+            for name, s in row["subjects"].items():
+                out.append(f"  {name:<56} {s['rps']:>9.0f} {s['p50']:>8.2f} {s['p99']:>8.2f} "
+                           f"{s['cpu_per_1k']:>9.3f} {s['rss_mb']:>11.1f} {s['tdsd_pct']:>7.0f}%  {s['errors']}")
+            r = row["ratio"]
+            out.append(f"  {'gateway / node-seed':<56} {r['rps']:>8.2f}x {r['p50']:>7.2f}x {r['p99']:>7.2f}x "
+                       f"{r['cpu_per_1k']:>8.2f}x {r['rss_mb']:>10.2f}x")
+        for line in row.get("lines", []):
+            out.append("  " + line)
+        verdict = {True: "MET", False: "MISSED", None: "(no target)"}[row["met"]]
+        out.append(f"  target: {row['target']}  ->  {verdict}")
+    return "\n".join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--rows", default="single,list,login,isolation,many")
+    ap.add_argument("--json", help="also write the results here")
+    args = ap.parse_args()
+    bench = Bench(args)
+    try:
+        bench.start()
+        for row in args.rows.split(","):
+            getattr(bench, "row_" + row)()
+    finally:
+        bench.stop()
+    print(format_table(bench.rows))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(bench.rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
