@@ -70,8 +70,8 @@ void write_requests(metrics_writer& w, const metrics_inputs& in) {
                  static_cast<double>(n));
     }
     w.family("tenant_gateway_http_request_duration_seconds",
-             "Time from the complete request header to the response written, by route and "
-             "method.",
+             "Time from the complete request header to the response ready to send, by route "
+             "and method.",
              "histogram");
     const auto bounds = request_bounds();
     for (const auto& [key, hist] : in.requests.durations) {

@@ -124,6 +124,7 @@ void server::start_backend() {
     }
     backend_->try_load_registry();  // a failure is logged; /readyz says 503 until loaded
     backend_->start();
+    monitor_.metrics.set_tenant_label_limit(state_.get()->config().metrics.max_tenant_labels);
     monitor_.backend.store(backend_.get());
     monitor_.listening.store(true);
 }
@@ -168,6 +169,7 @@ void server::reload() {
     }
     handlers_.configure_all(next->config(), io_context_.get_executor());
     if (backend_) backend_->reconfigure(next->config());
+    monitor_.metrics.set_tenant_label_limit(next->config().metrics.max_tenant_labels);
     state_.set(std::move(next));
     log_info("config reloaded", {{"config", config_path_}});
 }

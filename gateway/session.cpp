@@ -220,6 +220,8 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
     res.set("X-Request-Id", entry.request_id);
     res.keep_alive(keep_alive);
     entry.status = res.result_int();
+    // Counted before the write, so a client that has its answer also finds it counted.
+    count_request(svc_.monitor, entry);
     stream_.expires_after(options.write_timeout);
     beast::error_code ec;
     if (options.head) {
@@ -233,7 +235,6 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
         ec = write_ec;
     }
     log_access(entry);
-    count_request(svc_.monitor, entry);
     co_return !ec && keep_alive;
 }
 
