@@ -146,6 +146,13 @@ outcome<query_result> connection::fail(const char* what) {
 }
 
 outcome<query_result> connection::execute(const query& q, std::chrono::milliseconds timeout) {
+    if (auto error = send_request(q, timeout)) {
+        return std::move(*error);
+    }
+    return read_reply();
+}
+
+std::optional<db_error> connection::send_request(const query& q, std::chrono::milliseconds timeout) {
     diag_->reset();
     if (is_dead()) {
         return db_error{errc::connection_lost, "connection already closed"};
@@ -156,8 +163,16 @@ outcome<query_result> connection::execute(const query& q, std::chrono::milliseco
         if (!invalid.message.empty()) {
             return invalid;
         }
-        return fail("sending the request");
+        return fail("sending the request").error();
     }
+    return std::nullopt;
+}
+
+int connection::socket() const { return dbiordesc(proc_); }
+
+void connection::limit_reply_wait(std::chrono::milliseconds timeout) { set_timeout(timeout); }
+
+outcome<query_result> connection::read_reply() {
     if (dbsqlok(proc_) != SUCCEED) {
         return fail("waiting for the reply");
     }

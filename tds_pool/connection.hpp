@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "tds_pool/connection_target.hpp"
@@ -37,6 +38,17 @@ public:
     /// has none) and reads every result set; query_timeout leaves the connection usable
     /// unless the server ignored the cancel too.
     outcome<query_result> execute(const query& q, std::chrono::milliseconds timeout);
+
+    /// First half of execute: sends the request without waiting for the reply; an error
+    /// when it could not be sent. The caller then waits for socket() to become readable.
+    std::optional<db_error> send_request(const query& q, std::chrono::milliseconds timeout);
+    /// Second half of execute: reads the whole reply (blocks until it has arrived).
+    outcome<query_result> read_reply();
+    /// The socket FreeTDS reads from, for readiness waits; never close it.
+    int socket() const;
+    /// Bounds the wait inside read_reply (whole seconds), e.g. after the caller's own
+    /// readiness wait already used up the query time-out.
+    void limit_reply_wait(std::chrono::milliseconds timeout);
 
     /// Runs SELECT 1 under `timeout`; false when the connection must be discarded.
     bool validate(std::chrono::milliseconds timeout);

@@ -1,6 +1,10 @@
 #include "tds_pool/tenant_pool.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -425,9 +429,43 @@ asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenan
 asio::awaitable<outcome<query_result>> tenant_pool::run_on(std::shared_ptr<tenant_pool> self,
                                                            connection* conn, const query* statement,
                                                            std::chrono::milliseconds timeout) {
+    const auto started = pool_clock::now();
+    {
+        // The job slot is held only while a worker is busy, not during the network wait.
+        auto slot = co_await take_job_slot(self);
+        auto send = [conn, statement, timeout] { return conn->send_request(*statement, timeout); };
+        auto error = co_await detail::async_call(self->workers_, std::move(send), asio::use_awaitable);
+        if (error) {
+            co_return std::move(*error);
+        }
+    }
+    if (!co_await wait_readable(conn->socket(), timeout)) {
+        // Out of time: read_reply's own time-out (1 s) sends ATTENTION and keeps the
+        // connection when the server acknowledges it.
+        conn->limit_reply_wait(std::chrono::milliseconds(1));
+    } else {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(timeout - (pool_clock::now() - started));
+        conn->limit_reply_wait(std::max(std::chrono::milliseconds(1), left));
+    }
     auto slot = co_await take_job_slot(self);
-    auto job = [conn, statement, timeout] { return conn->execute(*statement, timeout); };
-    co_return co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
+    auto read = [conn] { return conn->read_reply(); };
+    co_return co_await detail::async_call(self->workers_, std::move(read), asio::use_awaitable);
+}
+
+asio::awaitable<bool> tenant_pool::wait_readable(int fd, std::chrono::milliseconds timeout) {
+    using namespace asio::experimental::awaitable_operators;
+    const auto executor = co_await asio::this_coro::executor;
+    asio::posix::stream_descriptor socket(executor, fd);
+    // The descriptor belongs to FreeTDS: release it, never close it.
+    struct keep_open {
+        asio::posix::stream_descriptor& socket;
+        ~keep_open() { socket.release(); }
+    } keep{socket};
+    asio::steady_timer timer(executor, timeout);
+    auto first = co_await (socket.async_wait(asio::posix::descriptor_base::wait_read,
+                                             asio::as_tuple(asio::use_awaitable)) ||
+                           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    co_return first.index() == 0 && !std::get<0>(std::get<0>(first));
 }
 
 asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tenant_pool> self,

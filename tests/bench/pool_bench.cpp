@@ -11,7 +11,11 @@
 
 #include <fmt/format.h>
 
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/this_coro.hpp>
+
 #include "tds_pool/freetds_runtime.hpp"
+#include "tds_pool/worker_call.hpp"
 #include "tds_pool/pool_log.hpp"
 #include "tds_pool/pool_manager.hpp"
 #include "tests/unit/pool_support.hpp"
@@ -127,6 +131,93 @@ std::chrono::duration<double> run_plain(const tds_pool::connection_target& targe
     return steady::now() - started;
 }
 
+DBPROCESS* plain_open(const tds_pool::connection_target& target) {
+    LOGINREC* login = dblogin();
+    DBSETLUSER(login, target.user.c_str());
+    DBSETLPWD(login, target.password.c_str());
+    DBSETLDBNAME(login, target.database.c_str());
+    DBSETLVERSION(login, DBVERSION_74);
+    DBPROCESS* proc = dbopen(login, target.address().c_str());
+    dbloginfree(login);
+    if (proc == nullptr) {
+        throw std::runtime_error("cannot connect");
+    }
+    return proc;
+}
+
+bool read_all(DBPROCESS* proc) {
+    if (dbsqlok(proc) != SUCCEED) {
+        return false;
+    }
+    while (dbresults(proc) == SUCCEED) {
+        while (dbnextrow(proc) != NO_MORE_ROWS) {
+        }
+    }
+    return true;
+}
+
+/// Worker-only scheduling: the whole query, network wait included, on a worker.
+asio::awaitable<void> blocking_caller(DBPROCESS* proc, asio::thread_pool* workers,
+                                      steady::time_point end, samples* out) {
+    while (steady::now() < end) {
+        const auto t0 = steady::now();
+        auto job = [proc] { return dbcmd(proc, "SELECT 1") == SUCCEED && dbsqlsend(proc) == SUCCEED && read_all(proc); };
+        const bool ok = co_await tds_pool::detail::async_call(workers->get_executor(), std::move(job), asio::use_awaitable);
+        out->add(steady::now() - t0, ok);
+    }
+}
+
+/// The hybrid: send on a worker, wait for the reply's first packet on the I/O thread,
+/// read the results on a worker.
+asio::awaitable<void> hybrid_caller(DBPROCESS* proc, asio::thread_pool* workers,
+                                    steady::time_point end, samples* out) {
+    asio::posix::stream_descriptor socket(co_await asio::this_coro::executor, dbiordesc(proc));
+    struct keep_fd {
+        asio::posix::stream_descriptor& s;
+        ~keep_fd() { s.release(); }  // the fd belongs to FreeTDS: release, never close
+    } keep{socket};
+    while (steady::now() < end) {
+        const auto t0 = steady::now();
+        auto send = [proc] { return dbcmd(proc, "SELECT 1") == SUCCEED && dbsqlsend(proc) == SUCCEED; };
+        bool ok = co_await tds_pool::detail::async_call(workers->get_executor(), std::move(send), asio::use_awaitable);
+        if (ok) {
+            co_await socket.async_wait(asio::posix::descriptor_base::wait_read, asio::use_awaitable);
+            auto read = [proc] { return read_all(proc); };
+            ok = co_await tds_pool::detail::async_call(workers->get_executor(), std::move(read), asio::use_awaitable);
+        }
+        out->add(steady::now() - t0, ok);
+    }
+}
+
+/// 16 connections to the 150 ms database, 4 workers: how far each scheduling goes.
+void compare_scheduling(const tds_pool::connection_target& slow_target) {
+    for (const bool hybrid : {false, true}) {
+        pool_test::io_runtime rt;
+        asio::thread_pool workers(4);
+        std::vector<DBPROCESS*> procs;
+        for (int i = 0; i < 16; ++i) {
+            procs.push_back(plain_open(slow_target));
+        }
+        samples s;
+        const auto started = steady::now();
+        const auto end = started + run_time;
+        std::vector<std::future<void>> running;
+        for (DBPROCESS* proc : procs) {
+            running.push_back(rt.spawn(hybrid ? hybrid_caller(proc, &workers, end, &s)
+                                              : blocking_caller(proc, &workers, end, &s)));
+        }
+        for (auto& f : running) {
+            f.get();
+        }
+        report(hybrid ? "150 ms db, 4 workers: hybrid" : "150 ms db, 4 workers: worker-only", 16, s,
+               steady::now() - started);
+        workers.join();
+        for (DBPROCESS* proc : procs) {
+            dbclose(proc);
+        }
+    }
+}
+
 conf::pools_config bench_config() {
     conf::pools_config c;
     c.max_size = 16;
@@ -178,5 +269,6 @@ int main() {
         report("fast tenant beside slow (150 ms)", 8, fast, elapsed);
         report("slow tenant, saturated", 64, slow, elapsed);
     }
+    compare_scheduling(server.target("db2"));
     return 0;
 }
