@@ -301,7 +301,7 @@ class Bench:
                             dict(env, GATEWAY_PORT=str(gw_port)))
         self.gateway.port = gw_port
         node_port = free_port()
-        self.node = Proc("node-seed", ["node", "server.js"],
+        self.node = Proc("node-seed", ["node", *os.environ.get("NODE_SEED_NODE_ARGS", "").split(), "server.js"],
                          dict(env, PORT=str(node_port), NODE_ENV="production", REGISTRY_SERVER="127.0.0.1",
                               POOL_MAX=str(POOL_MAX), REGISTRY_TTL_MS="30000"), cwd=NODE_DIR)
         self.node.port = node_port
@@ -363,7 +363,7 @@ class Bench:
         res["wall"] = w1 - w0
         return res
 
-    def compare(self, label, target, script, connections, warmup=True, gate=None):
+    def compare(self, label, target, script, connections, warmup=True, gate=None, seconds=None):
         """ABBA rounds of both subjects; one table row with both and their ratios."""
         for _, p in self.subjects:
             if warmup:
@@ -373,7 +373,7 @@ class Bench:
         order = list(self.subjects)
         for r in range(self.rounds):
             for name, p in (order if r % 2 == 0 else list(reversed(order))):
-                runs[name].append(self.run(p, script, connections, self.seconds))
+                runs[name].append(self.run(p, script, connections, seconds or self.seconds))
         summary = {}
         for name, p in self.subjects:
             rs = runs[name]
@@ -389,8 +389,7 @@ class Bench:
                 "requests": req,
             }
         g, n = summary["gateway"], summary["node-seed"]
-        ratio = {"rps": g["rps"] / n["rps"], "p50": g["p50"] / n["p50"], "p99": g["p99"] / n["p99"],
-                 "cpu_per_1k": g["cpu_per_1k"] / n["cpu_per_1k"], "rss_mb": g["rss_mb"] / n["rss_mb"]}
+        ratio = {k: g[k] / n[k] if n[k] else float("inf") for k in ("rps", "p50", "p99", "cpu_per_1k", "rss_mb")}
         met = gate(ratio) if gate else None
         if g["errors"] or n["errors"]:
             met = False
@@ -418,7 +417,8 @@ class Bench:
                  json.dumps({"username": u, "password": pw})) for t, u, pw in BCRYPT_USERS]
         self.compare("login (bcrypt cost 12 verify + JWT), 8 conns, 4 tenants",
                      "hash-bound: req/s >= 1x, CPU/req <= 1x", write_lua(self.tmp, "login", reqs), 8,
-                     warmup=False, gate=lambda r: r["rps"] >= 0.95 and r["cpu_per_1k"] <= 1.05)
+                     warmup=False, gate=lambda r: r["rps"] >= 0.95 and r["cpu_per_1k"] <= 1.05,
+                     seconds=max(self.seconds, 8))
 
 
     def row_isolation(self):
@@ -557,7 +557,11 @@ def main():
     try:
         bench.start()
         for row in args.rows.split(","):
-            getattr(bench, "row_" + row)()
+            try:
+                getattr(bench, "row_" + row)()
+            except Exception as err:  # report it in the table and go on with the next row
+                log(f"row {row} failed: {err!r}")
+                bench.rows.append({"label": f"{row}: FAILED ({err})", "target": "-", "met": False})
     finally:
         bench.stop()
     print(format_table(bench.rows))

@@ -16,6 +16,7 @@
 //   POOL_MAX                pool size when the registry row sets none (gateway pools.max_size)
 //   REGISTRY_TTL_MS         how long a registry row is cached (gateway registry.refresh_interval)
 
+const crypto = require('crypto');
 const express = require('express');
 const sql = require('mssql');
 const bcrypt = require('bcrypt');
@@ -26,11 +27,16 @@ const ISSUER = 'tenant-gateway';
 const TOKEN_TTL_S = 3600;
 const POOL_MAX = Number(env.POOL_MAX || 8);
 const REGISTRY_TTL_MS = Number(env.REGISTRY_TTL_MS || 30000);
-const SECRET = env.TG_AUTH_SECRET;
+// A KeyObject made once: given a string, jsonwebtoken 9 first tries (and fails) to parse it
+// as a PEM public key on every call, an exception per request.
+const SECRET = crypto.createSecretKey(Buffer.from(env.TG_AUTH_SECRET || '', 'utf8'));
 const CODE_RE = /^[A-Z0-9_-]{1,64}$/;
 
 const commonOptions = {
   options: { encrypt: false, trustServerCertificate: true, enableArithAbort: true },
+  // mssql's default checks every acquired connection with a SELECT 1 round trip; the
+  // socket check is the documented cheaper mode (the gateway validates only long-idle ones)
+  validateConnection: 'socket',
   connectionTimeout: 5000, // gateway pools.login_timeout
   requestTimeout: 15000, // gateway pools.query_timeout
 };
