@@ -124,3 +124,20 @@ TEST_CASE("nothing listening is tenant_db_unavailable", "[tdsd][connection]") {
     REQUIRE_FALSE(opened);
     CHECK(opened.error().code == errc::tenant_db_unavailable);
 }
+
+TEST_CASE("a batch returns every result set and count in order", "[tdsd][connection]") {
+    pool_test::tdsd_process server;
+    auto conn = connect(server);
+    auto r = conn->execute({"SELECT 1 AS a; UPDATE items SET name = N'y' WHERE id = 1; "
+                            "SELECT id, name FROM items WHERE id IN (1, 2) ORDER BY id",
+                            {}, {}},
+                           5s);
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r);
+    REQUIRE(r.value().sets.size() == 2);
+    CHECK(r.value().sets[0].columns.at(0).name == "a");
+    CHECK(r.value().sets[1].rows.size() == 2);
+    CHECK(std::get<std::string>(r.value().sets[1].rows[0][1]) == "y");
+    REQUIRE(r.value().rows_affected.size() == 1);
+    CHECK(r.value().rows_affected[0] == 1);
+}
