@@ -278,7 +278,9 @@ class Bench:
             self.servers[name] = t
         registry_sql(self.own, [
             ("UPDATE Tenants SET DatabaseServer = %s, Port = %s, Encrypt = 0 WHERE CompanyCode = %s",
-             ("127.0.0.1", self.servers[server].port, code)) for code, (server, _, _) in TENANTS.items()])
+             ("127.0.0.1", self.servers[server].port, code)) for code, (server, _, _) in TENANTS.items()] +
+            # one pool size for everybody: pools.max_size of conf/demo.yaml (node-seed: POOL_MAX)
+            [("UPDATE Tenants SET MaxConnections = NULL", None)])
 
         log(f"tenant-gateway ({BUILD_DIR}) and node-seed")
         env = {"REGISTRY_PORT": str(self.own.port), "REGISTRY_REFRESH": "30s", "TDSD_PASSWORD": TENANT_PW,
@@ -354,9 +356,14 @@ class Bench:
     def tdsd_cpu(self):
         return sum(cpu_seconds(t.pid) for t in self.servers.values())
 
-    def run(self, proc, script, connections, seconds):
+    def run(self, proc, script, connections, seconds, profile=None):
         c0, t0, w0 = cpu_seconds(proc.pid), self.tdsd_cpu(), time.monotonic()
-        res = wrk_result(wrk_start(proc.port, script, connections, seconds))
+        load = wrk_start(proc.port, script, connections, seconds)
+        if profile:  # where the serving process's CPU goes: perf's cpu-clock samples, call graphs
+            subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-p", str(proc.pid), "-o", profile,
+                            "--", "sleep", str(max(1, seconds - 1))], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+        res = wrk_result(load)
         c1, t1, w1 = cpu_seconds(proc.pid), self.tdsd_cpu(), time.monotonic()
         res["cpu"] = c1 - c0
         res["tdsd_cpu"] = t1 - t0
@@ -373,7 +380,11 @@ class Bench:
         order = list(self.subjects)
         for r in range(self.rounds):
             for name, p in (order if r % 2 == 0 else list(reversed(order))):
-                runs[name].append(self.run(p, script, connections, seconds or self.seconds))
+                profile = None
+                if self.args.perf and r == 0 and name == "gateway":
+                    os.makedirs(self.args.perf, exist_ok=True)
+                    profile = os.path.join(self.args.perf, re.sub(r"\W+", "-", label.split(",")[0]).strip("-") + ".data")
+                runs[name].append(self.run(p, script, connections, seconds or self.seconds, profile))
         summary = {}
         for name, p in self.subjects:
             rs = runs[name]
@@ -553,6 +564,7 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rows", default="single,list,login,isolation,many")
     ap.add_argument("--json", help="also write the results here")
+    ap.add_argument("--perf", metavar="DIR", help="perf record the gateway's first measured run of each row into DIR")
     args = ap.parse_args()
     bench = Bench(args)
     try:
