@@ -454,8 +454,16 @@ asio::awaitable<outcome<query_result>> tenant_pool::run_on(std::shared_ptr<tenan
 
 asio::awaitable<bool> tenant_pool::wait_readable(int fd, std::chrono::milliseconds timeout) {
     using namespace asio::experimental::awaitable_operators;
+    if (fd < 0) {
+        co_return true;  // nothing to wait on: read_reply reports the failure
+    }
     const auto executor = co_await asio::this_coro::executor;
-    asio::posix::stream_descriptor socket(executor, fd);
+    asio::posix::stream_descriptor socket(executor);
+    boost::system::error_code assigned;
+    socket.assign(fd, assigned);
+    if (assigned) {
+        co_return true;  // cannot watch it: read_reply still waits, bounded by its time-out
+    }
     // The descriptor belongs to FreeTDS: release it, never close it.
     struct keep_open {
         asio::posix::stream_descriptor& socket;
