@@ -6,6 +6,7 @@
 #include "gateway/builtin_endpoints.hpp"
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
+#include "gateway/sql_handler.hpp"
 #include "router/dispatch.hpp"
 #include "router/request_target.hpp"
 
@@ -21,8 +22,26 @@ router::request_facts collect_facts(const request& req, const router::parsed_tar
     facts.host = req[http::field::host];
     const auto [first, last] = req.equal_range(config.tenant_resolution.header);
     for (auto it = first; it != last; ++it) facts.tenant_headers.push_back(it->value());
-    // token_tenant stays empty until signed tokens are verified here
+    // token_tenant is filled only when no other source names a tenant (see dispatch)
     return facts;
+}
+
+/// The router's decision; a request that names no tenant itself may be served for its
+/// verified token's tenant (when "token" is in tenant_resolution.order).
+router::decision decide_request(const request& req, const router::parsed_target& target,
+                                const runtime_state& state, const handler_set& handlers,
+                                std::string_view method) {
+    auto facts = collect_facts(req, target, state.config());
+    auto decision = router::decide(state.routes(), state.tenants(), method, facts);
+    if (decision.error && decision.error->code == "tenant_required") {
+        facts.token_tenant = verified_token_tenant(req, handlers);
+        if (facts.token_tenant) {
+            decision = router::decide(state.routes(), state.tenants(), method, facts);
+        } else if (decision.match.route && decision.match.route->auth_required) {
+            decision.error.reset();  // no valid token: the handler answers 401 unauthorized
+        }
+    }
+    return decision;
 }
 
 /// Runs the handler, turning an escaped exception into a 500 (a bug, logged).
@@ -65,8 +84,7 @@ asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string reque
         co_return out;
     }
 
-    const auto facts = collect_facts(req, target, state->config());
-    const auto decision = router::decide(state->routes(), state->tenants(), method, facts);
+    const auto decision = decide_request(req, target, *state, handlers, method);
     if (decision.tenant.code) out.tenant = *decision.tenant.code;
     if (decision.match.route) out.route = decision.match.route->path;
     if (decision.error) {
