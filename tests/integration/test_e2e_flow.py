@@ -460,6 +460,57 @@ def test_admin_tenants_table_and_reload():
             wait_for(lambda: logs_in(d, tenant, user), 15, f"{tenant} served again")
 
 
+def test_sighup_and_admin_reload_apply_registry_changes_at_once():
+    import signal
+    d = demo()
+    env = {"GATEWAY_PORT": "0", "REGISTRY_PORT": str(d.own.port), "REGISTRY_REFRESH": "1h",
+           "TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW,
+           "TENANT_DB_PASSWORD": TENANT_PW, "TG_AUTH_SECRET": AUTH_SECRET}
+    with open(harness.source_path("conf", "demo.yaml")) as f:
+        slow = harness.start_gateway(f.read(), env=env)  # never refreshes by itself
+    moved = start_customer_server("FieldServiceDB_Demo", "acme.sql")
+    try:
+        def demo_names():
+            status, _, body = harness.http_json(slow.port, "GET", "/api/customers?company=DEMO", None,
+                                                {"Authorization": "Bearer " + token})
+            expect(status == 200, f"{status} {body}")
+            return sorted(c["name"] for c in body)
+        token = d.login("DEMO", "demo@demo.com")
+        before = demo_names()
+        d.point("DEMO", moved.port)
+        expect(demo_names() == before, "no refresh without a trigger")
+        slow.signal(signal.SIGHUP)
+        wait_for(lambda: demo_names() != before, 15, "SIGHUP re-read the registry")
+        expect(any("ACME" in name for name in demo_names()), "served by the new server")
+        d.point("DEMO", d.own.port)
+        status, _, body = harness.http_json(slow.port, "POST", "/admin/registry/reload")
+        expect(status == 200 and body["reloaded"], f"{status} {body}")
+        expect(demo_names() == before, "the reload applied before its answer")
+    finally:
+        d.point("DEMO", d.own.port)
+        expect(slow.stop() == 0, "exit code after SIGTERM")
+        moved.stop()
+
+
+def test_an_unreachable_registry_at_start_up_is_a_clear_error():
+    import subprocess
+    env = dict(os.environ, GATEWAY_PORT="0", REGISTRY_PORT=str(free_port()), REGISTRY_REFRESH="1s",
+               TDSD_PASSWORD=TENANT_PW, TDSD_REGISTRY_PASSWORD=REGISTRY_PW, TG_AUTH_SECRET=AUTH_SECRET)
+    proc = subprocess.run([harness.build_path("gateway", "tenant-gateway"), "--config",
+                           harness.source_path("conf", "demo.yaml")],
+                          env=env, capture_output=True, text=True, timeout=60)
+    expect(proc.returncode == 1, f"exit code {proc.returncode}")
+    expect("cannot start" in proc.stderr and "tenant registry" in proc.stderr, proc.stderr[-500:])
+    expect(REGISTRY_PW not in proc.stderr + proc.stdout, "the registry secret reached the output")
+
+
+def free_port():
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def test_health_sees_the_same_registry_and_sigterm_exits_cleanly():
     d = demo()
     status, _, body = d.call("GET", "/health")
