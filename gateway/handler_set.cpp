@@ -1,6 +1,7 @@
 #include "gateway/handler_set.hpp"
 
 #include "gateway/echo_handler.hpp"
+#include "gateway/proxy_handler.hpp"
 #include "gateway/sql_handler.hpp"
 
 namespace gateway {
@@ -24,6 +25,7 @@ void handler_set::configure_all(const conf::config& config,
 handler_set make_default_handlers() {
     handler_set handlers;
     handlers.set(conf::route_kind::echo, std::make_unique<echo_handler>());
+    handlers.set(conf::route_kind::proxy, std::make_unique<proxy_handler>());
     install_db_handlers(handlers);
     return handlers;
 }

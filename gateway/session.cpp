@@ -18,6 +18,8 @@
 #include "gateway/connection_tracker.hpp"
 #include "gateway/dispatcher.hpp"
 #include "gateway/graceful_close.hpp"
+#include "gateway/proxy_framing.hpp"
+#include "gateway/proxy_handler.hpp"
 #include "gateway/health_endpoints.hpp"
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
@@ -114,14 +116,29 @@ asio::awaitable<bool> session::serve_one() {
     parser_type parser;
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(limits.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(limits.max_body_bytes);
+    // No limit while reading the header: a proxied body streams through unlimited;
+    // for every other route the limit is set (and Content-Length checked) below.
+    parser.body_limit(boost::none);
     stream_.expires_after(limits.header_timeout);
-    const auto [header_ec, header_bytes] =
-        co_await http::async_read_header(stream_, buffer_, parser, nothrow);
+    const auto header_ec =
+        co_await read_request_header(stream_, buffer_, parser, limits.max_header_bytes);
     if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
     const in_flight_guard in_flight(svc_.monitor.metrics);
+    // A proxied body is streamed to the upstream, never read whole here.
+    if (auto* proxy = find_proxy_handler(svc_.handlers)) {
+        if (auto route = proxy->match(parser.get(), state)) {
+            entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
+            const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
+            co_return co_await proxy->serve({stream_, buffer_, keep_alive_allowed}, parser,
+                                            std::move(*route), std::move(entry));
+        }
+    }
+    parser.body_limit(limits.max_body_bytes);
+    if (const auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
+        co_return co_await refuse(http::error::body_limit, parser, *state, std::move(entry));
+    }
     const bool go_on = co_await answer_expect(parser, *state, entry);
     if (!go_on) co_return false;
     if (!parser.is_done()) {

@@ -1,0 +1,66 @@
+#pragma once
+// Routes of kind `proxy`: the request is forwarded to a named upstream, streamed both
+// ways. Unlike the other kinds the session hands it the connection right after the
+// header (match() decides that from the header alone), so bodies are relayed in chunks
+// and never held whole: limits.max_body_bytes does not apply to proxied bodies, the
+// upstream enforces its own limit.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "gateway/access_log.hpp"
+#include "gateway/handler.hpp"
+#include "gateway/handler_set.hpp"
+#include "gateway/upstream_registry.hpp"
+
+namespace gateway {
+
+/// A request the router sent to a proxy route, decided from its header alone.
+struct proxy_route {
+    std::shared_ptr<const runtime_state> state;  ///< keeps `route` alive
+    const conf::route_config* route = nullptr;
+    std::optional<std::string> tenant;           ///< resolved company code, if any
+};
+
+/// The client side of a proxied exchange, owned by the session.
+struct proxy_client {
+    beast::tcp_stream& stream;
+    beast::flat_buffer& buffer;      ///< bytes read past the header
+    bool keep_alive_allowed = true;  ///< false while draining
+};
+
+/// Forwards proxy routes to their upstreams; owns the upstream pools.
+class proxy_handler : public route_handler {
+public:
+    /// Builds (or, on reload, updates) the upstream pools; health checks run on `executor`.
+    void configure(const conf::config& config, asio::any_io_executor executor) override;
+
+    /// The proxy route of a request whose header was just read, or std::nullopt when
+    /// the request is answered by something else (built-in endpoint, router error,
+    /// another route kind) and goes the usual way.
+    std::optional<proxy_route> match(const request& header,
+                                     std::shared_ptr<const runtime_state> state) const;
+
+    /// Relays the request (its body still unread) and the upstream's answer; writes the
+    /// access-log line. Returns true when the client connection may serve another request.
+    asio::awaitable<bool> serve(proxy_client client,
+                                http::request_parser<http::string_body>& parser,
+                                proxy_route route, access_entry entry);
+
+    /// Proxy routes never reach the buffered path; answers 500 if one does.
+    asio::awaitable<response> handle(request_context& ctx) override;
+
+private:
+    upstream_registry upstreams_;
+};
+
+/// The proxy handler of a handler set, or nullptr when proxying is not installed.
+proxy_handler* find_proxy_handler(const handler_set& handlers) noexcept;
+
+}  // namespace gateway

@@ -1,0 +1,96 @@
+#include "gateway/proxy_relay.hpp"
+
+#include <array>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace gateway {
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t chunk_size = 64 * 1024;
+
+/// Reads the next piece of the body into `chunk`; false with `result` set on failure.
+template <bool is_request>
+asio::awaitable<bool> read_piece(beast::tcp_stream& source, beast::flat_buffer& buffer,
+                                 http::parser<is_request, http::buffer_body>& parser,
+                                 std::array<char, chunk_size>& chunk,
+                                 std::chrono::milliseconds timeout, relay_result& result) {
+    auto& body = parser.get().body();
+    body.data = chunk.data();
+    body.size = chunk.size();
+    source.expires_after(timeout);
+    auto [ec, n] = co_await http::async_read_some(source, buffer, parser, nothrow);
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+        result.failed = relay_result::side::source;
+        result.ec = ec;
+        co_return false;
+    }
+    body.size = chunk.size() - body.size;
+    body.data = chunk.data();
+    body.more = !parser.is_done();
+    co_return true;
+}
+
+template <bool is_request>
+asio::awaitable<relay_result> relay(beast::tcp_stream& source, beast::flat_buffer& buffer,
+                                    http::parser<is_request, http::buffer_body>& parser,
+                                    beast::tcp_stream& destination,
+                                    http::serializer<is_request, http::buffer_body>& out,
+                                    relay_timeouts timeouts) {
+    std::array<char, chunk_size> chunk{};
+    relay_result result;
+    auto& body = parser.get().body();
+    for (;;) {
+        if (!parser.is_done()) {
+            if (!co_await read_piece(source, buffer, parser, chunk, timeouts.read, result)) {
+                co_return result;
+            }
+            // A chunk header alone carries no data: read on before writing.
+            if (body.size == 0 && body.more) continue;
+        } else {
+            body.data = nullptr;
+            body.size = 0;
+            body.more = false;
+        }
+        const std::size_t piece = body.size;
+        destination.expires_after(timeouts.write);
+        auto [ec, n] = co_await http::async_write(destination, out, nothrow);
+        if (ec == http::error::need_buffer) ec = {};
+        if (ec) {
+            result.failed = relay_result::side::destination;
+            result.ec = ec;
+            co_return result;
+        }
+        result.bytes += piece;
+        if (out.is_done()) co_return result;
+    }
+}
+
+}  // namespace
+
+asio::awaitable<relay_result> relay_request(beast::tcp_stream& source,
+                                            beast::flat_buffer& source_buffer,
+                                            http::request_parser<http::buffer_body>& parser,
+                                            beast::tcp_stream& destination,
+                                            http::request_serializer<http::buffer_body>& out,
+                                            relay_timeouts timeouts) {
+    co_return co_await relay<true>(source, source_buffer, parser, destination, out, timeouts);
+}
+
+asio::awaitable<relay_result> relay_response(beast::tcp_stream& source,
+                                             beast::flat_buffer& source_buffer,
+                                             http::response_parser<http::buffer_body>& parser,
+                                             beast::tcp_stream& destination,
+                                             http::response_serializer<http::buffer_body>& out,
+                                             relay_timeouts timeouts) {
+    co_return co_await relay<false>(source, source_buffer, parser, destination, out, timeouts);
+}
+
+}  // namespace gateway

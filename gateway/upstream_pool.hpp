@@ -1,0 +1,105 @@
+#pragma once
+// One configured upstream: its servers, how each is doing (passive and active health),
+// the balancing choice, and keep-alive connection pools per server. Shared by every
+// connection thread, so the bookkeeping sits behind one mutex held only briefly;
+// sockets are parked as native handles so any connection's strand can adopt them.
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "conf/config.hpp"
+#include "gateway/http_types.hpp"
+
+namespace gateway {
+
+/// Where one upstream server is, parsed from "http://host:port[/path]".
+struct upstream_address {
+    std::string host;
+    std::uint16_t port = 80;
+    std::string base_path;   ///< "" or "/path" put before every forwarded target
+    std::string authority;   ///< "host:port", the Host sent when preserve_host is off
+    std::string url;         ///< as configured, for logs
+};
+
+/// Parses an upstream server URL (conf/ already validated its shape).
+std::optional<upstream_address> parse_upstream_url(std::string_view url);
+
+/// A configured upstream with its servers' state and idle connections.
+class upstream_pool {
+public:
+    /// Builds the servers of `config`; all start healthy.
+    explicit upstream_pool(conf::upstream_config config);
+    ~upstream_pool();
+    upstream_pool(const upstream_pool&) = delete;
+    upstream_pool& operator=(const upstream_pool&) = delete;
+
+    /// The configuration this pool was built from.
+    const conf::upstream_config& config() const noexcept { return config_; }
+    /// Number of servers.
+    std::size_t size() const noexcept { return addresses_.size(); }
+    /// Address of server `index`.
+    const upstream_address& address(std::size_t index) const { return addresses_.at(index); }
+
+    /// Chooses a server that is up and not in `tried` by the balance policy and counts
+    /// a request in flight on it; std::nullopt when none is left.
+    std::optional<std::size_t> pick(const std::vector<bool>& tried);
+    /// Ends a request counted by pick().
+    void done(std::size_t index);
+
+    /// An idle keep-alive connection to `index`, adopted by `executor`, if one is parked.
+    std::optional<asio::ip::tcp::socket> take_idle(std::size_t index,
+                                                   const asio::any_io_executor& executor);
+    /// Reserves a new connection to `index`; false at max_connections_per_server.
+    bool reserve(std::size_t index);
+    /// Parks a reusable connection (or closes it when max_idle_per_server is reached).
+    void park(std::size_t index, asio::ip::tcp::socket socket);
+    /// Forgets a connection that was closed or could not be opened.
+    void release(std::size_t index);
+
+    /// Passive health: the server answered.
+    void record_success(std::size_t index);
+    /// Passive health: the server failed (refused, reset, timed out).
+    void record_failure(std::size_t index, std::string_view why);
+    /// Active health: result of one health check.
+    void record_check(std::size_t index, bool healthy);
+    /// True while the server takes requests.
+    bool is_up(std::size_t index) const;
+
+    /// Stops background work (health checks) of a pool replaced by a reload.
+    void stop() noexcept { stopped_ = true; }
+    /// True once stop() was called.
+    bool stopped() const noexcept { return stopped_; }
+
+private:
+    struct server_state {
+        bool up = true;
+        unsigned failures = 0;       ///< consecutive passive failures
+        unsigned checks_ok = 0;      ///< consecutive passed health checks
+        unsigned checks_failed = 0;  ///< consecutive failed health checks
+        std::size_t in_flight = 0;
+        std::size_t connections = 0;  ///< open: in use plus idle
+        std::vector<int> idle;        ///< parked native sockets, most recent last
+        std::chrono::steady_clock::time_point retry_at{};
+    };
+
+    bool usable(const server_state& server, std::chrono::steady_clock::time_point now) const;
+    void mark(std::size_t index, bool up, std::string_view why);
+
+    conf::upstream_config config_;
+    std::vector<upstream_address> addresses_;
+    mutable std::mutex mutex_;
+    std::vector<server_state> servers_;
+    std::size_t next_ = 0;  ///< round-robin cursor
+    std::atomic<bool> stopped_{false};
+};
+
+}  // namespace gateway

@@ -1,0 +1,116 @@
+"""Upstreams for the proxy tests: the Node stand-in app (proxy_upstream.js), Debian's
+nginx serving files, and gateway configurations with proxy routes in front of them."""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import harness
+
+NODE = shutil.which("node") or "/usr/bin/node"
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def start_node_upstream(name="app"):
+    """Starts proxy_upstream.js; returns a harness.Server with .port."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "proxy_upstream.js")
+    return harness.Server([NODE, script, name], name=f"node-{name}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Nginx:
+    """Debian's nginx in the foreground on a temp prefix, serving `root` on a free port."""
+
+    def __init__(self, root, extra_http=""):
+        self.dir = tempfile.mkdtemp(prefix="tg-nginx-")
+        self.port = free_port()
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {self.dir}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {self.dir}/body;
+  proxy_temp_path {self.dir}/proxy;
+  fastcgi_temp_path {self.dir}/fastcgi;
+  uwsgi_temp_path {self.dir}/uwsgi;
+  scgi_temp_path {self.dir}/scgi;
+  sendfile on;
+  keepalive_requests 100000;
+  default_type application/octet-stream;
+  {extra_http}
+  server {{
+    listen 127.0.0.1:{self.port};
+    root {root};
+  }}
+}}
+""")
+        self.proc = subprocess.Popen([NGINX, "-e", "stderr", "-p", self.dir, "-c", conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("nginx failed: " + self.proc.stderr.read().decode())
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def gateway_config(upstreams, routes, limits=""):
+    """A gateway configuration: tenant ACME, the given upstreams and proxy routes."""
+    return f"""
+listen: {{address: 127.0.0.1, port: 0, io_threads: 2}}
+limits:
+  max_body_bytes: 1048576
+  read_timeout: 10s
+  write_timeout: 10s
+{limits}
+tenants:
+  - code: ACME
+    name: ACME Corporation
+    server: 127.0.0.1
+    database: FieldServiceDB_ACME
+    credential_ref: env:TG_TEST_SECRET
+routes:
+{routes}
+upstreams:
+{upstreams}
+"""
+
+
+GATEWAY_ENV = {"TG_TEST_SECRET": "unused"}
+
+
+def vm_hwm_kib(pid):
+    """Peak resident set size of a process, from /proc/PID/status."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmHWM")

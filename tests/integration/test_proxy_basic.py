@@ -1,0 +1,331 @@
+"""Proxy routes against a real Node upstream and a real nginx: forwarding headers,
+tenant header, prefix stripping, chunked bodies both ways, HEAD, Expect, WebSocket,
+errors (502, 504), retries only when safe, and request-smuggling shapes refused."""
+
+import base64
+import json
+import os
+import socket
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import proxy_support  # noqa: E402
+from harness import expect, expect_error, http_request, http_json, raw_exchange  # noqa: E402
+
+node = proxy_support.start_node_upstream("a")
+node_b = proxy_support.start_node_upstream("b")
+static_root = tempfile.mkdtemp(prefix="tg-static-")
+with open(os.path.join(static_root, "index.html"), "w") as f:
+    f.write("<h1>field service app</h1>\n")
+nginx = proxy_support.Nginx(static_root)
+dead_port = proxy_support.free_port()  # nothing listens here
+
+UPSTREAMS = f"""
+  - name: app
+    servers: [http://127.0.0.1:{node.port}]
+    read_timeout: 1s
+    total_timeout: 3s
+  - name: static
+    servers: [http://127.0.0.1:{nginx.port}]
+    preserve_host: false
+  - name: dead
+    servers: [http://127.0.0.1:{dead_port}]
+    connect_timeout: 1s
+  - name: pair
+    servers: [http://127.0.0.1:{dead_port}, http://127.0.0.1:{node_b.port}]
+    passive_failures: 100
+"""
+ROUTES = """
+  - {methods: ["*"], path: /app/*, kind: proxy, upstream: app, tenant_required: false}
+  - {methods: ["*"], path: /stripped/*, kind: proxy, upstream: app, strip_prefix: /stripped, tenant_required: false}
+  - {methods: [GET], path: /static/*, kind: proxy, upstream: static, strip_prefix: /static, tenant_required: false}
+  - {methods: ["*"], path: /dead/*, kind: proxy, upstream: dead, tenant_required: false}
+  - {methods: ["*"], path: /pair/*, kind: proxy, upstream: pair, tenant_required: false}
+  - {methods: [GET], path: /echo, kind: echo, tenant_required: false}
+"""
+gw = harness.start_gateway(proxy_support.gateway_config(UPSTREAMS, ROUTES),
+                           env=proxy_support.GATEWAY_ENV)
+
+
+def echo(path, method="GET", body=None, headers=None):
+    status, hdrs, data = http_request(gw.port, method, path, body=body, headers=headers)
+    expect(status == 200, f"{path}: status {status} {data[:300]!r}")
+    return hdrs, json.loads(data)
+
+
+def test_forwarding_headers():
+    hdrs, seen = echo("/app/x?company=acme", headers={"X-Forwarded-For": "10.1.1.1",
+                                                      "X-Request-Id": "req-abc-123"})
+    h = seen["headers"]
+    expect(seen["url"] == "/app/x?company=acme", seen["url"])
+    expect(h["x-forwarded-for"] == "10.1.1.1, 127.0.0.1", h)
+    expect(h["x-forwarded-proto"] == "http", h)
+    expect(h["x-forwarded-host"] == f"127.0.0.1:{gw.port}", h)
+    expect(h["host"] == f"127.0.0.1:{gw.port}", "preserve_host keeps the client's Host")
+    expect(h["x-request-id"] == "req-abc-123", h)
+    expect(hdrs["x-request-id"] == "req-abc-123", hdrs)
+    expect(h["x-company-code"] == "ACME", h)
+
+
+def test_spoofed_company_code_replaced_or_removed():
+    _, seen = echo("/app/t?company=acme", headers={"X-Company-Code": "EVIL"})
+    raw = seen["rawHeaders"]
+    values = [raw[i + 1] for i in range(0, len(raw), 2) if raw[i].lower() == "x-company-code"]
+    expect(values == ["ACME"], values)
+    # No tenant in query or subdomain: the header names it, so it is re-set normalised.
+    _, seen = echo("/app/t", headers={"X-Company-Code": "acme"})
+    expect(seen["headers"].get("x-company-code") == "ACME", seen["headers"])
+    # A header that names no valid tenant is refused, never passed through.
+    status, _, body = http_json(gw.port, "GET", "/app/t", headers={"X-Company-Code": "bad code!"})
+    expect(status == 400, f"status {status} {body}")
+
+
+def test_no_tenant_no_company_header():
+    _, seen = echo("/app/none")
+    expect("x-company-code" not in seen["headers"], seen["headers"])
+
+
+def test_hop_by_hop_removed():
+    _, seen = echo("/app/hop", headers={"Connection": "keep-alive, X-Secret-Hop",
+                                        "X-Secret-Hop": "1", "Keep-Alive": "timeout=5",
+                                        "Proxy-Authorization": "Basic eA==", "TE": "trailers"})
+    h = seen["headers"]
+    for name in ("x-secret-hop", "keep-alive", "proxy-authorization", "te"):
+        expect(name not in h, f"{name} passed through: {h}")
+
+
+def test_prefix_stripping():
+    _, seen = echo("/stripped/inner/path?q=1")
+    expect(seen["url"] == "/inner/path?q=1", seen["url"])
+    _, seen = echo("/stripped")
+    expect(seen["url"] == "/", seen["url"])
+
+
+def test_static_file_from_nginx():
+    status, hdrs, data = http_request(gw.port, "GET", "/static/index.html")
+    expect(status == 200 and b"field service app" in data, f"{status} {data!r}")
+    status, hdrs, data = http_request(gw.port, "HEAD", "/static/index.html")
+    expect(status == 200 and data == b"", f"HEAD {status} {data!r}")
+    expect(hdrs.get("content-length") == str(len("<h1>field service app</h1>\n")), hdrs)
+    status, _, _ = http_request(gw.port, "GET", "/static/missing.html")
+    expect(status == 404, f"404 passes through, got {status}")
+
+
+def test_chunked_request_body():
+    def gen():
+        for i in range(20):
+            yield (b"%05d" % i) * 100
+    conn = __import__("http.client").client.HTTPConnection("127.0.0.1", gw.port, timeout=10)
+    conn.request("POST", "/app/upload", body=gen(), encode_chunked=True)
+    res = conn.getresponse()
+    seen = json.loads(res.read())
+    conn.close()
+    expect(res.status == 200, res.status)
+    expect(seen["chunked"] and seen["bodyBytes"] == 20 * 500, seen)
+
+
+def test_chunked_response_streamed():
+    # The upstream writes five parts 50 ms apart; each arrives as its own chunk.
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+        s.sendall(b"GET /app/chunked HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            part = s.recv(65536)
+            if not part:
+                break
+            data += part
+    head, _, body = data.partition(b"\r\n\r\n")
+    expect(b"transfer-encoding: chunked" in head.lower(), head)
+    expect(body.endswith(b"0\r\n\r\n"), body[-20:])
+    for i in range(5):
+        expect(f"part{i}\n".encode() in body, body)
+
+
+def test_expect_100_continue():
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+        s.sendall(b"POST /app/expect HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                  b"Expect: 100-continue\r\nConnection: close\r\n\r\n")
+        first = s.recv(65536)
+        expect(first.startswith(b"HTTP/1.1 100 Continue"), first)
+        s.sendall(b"hello")
+        data = first
+        while True:
+            part = s.recv(65536)
+            if not part:
+                break
+            data += part
+    expect(b"HTTP/1.1 200" in data and b'"bodyBytes":5' in data, data)
+
+
+def test_keep_alive_across_proxied_requests():
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", gw.port, timeout=5)
+    for i in range(5):
+        conn.request("POST", f"/app/ka{i}", body=b"x" * i)
+        res = conn.getresponse()
+        seen = json.loads(res.read())
+        expect(res.status == 200 and seen["bodyBytes"] == i, seen)
+    conn.close()
+
+
+def test_body_limit_does_not_apply_to_proxied_bodies():
+    body = b"y" * (3 * 1024 * 1024)  # limits.max_body_bytes is 1 MiB
+    _, seen = echo("/app/big", method="POST", body=body)
+    expect(seen["bodyBytes"] == len(body), seen["bodyBytes"])
+
+
+def test_upstream_down_is_502():
+    status, hdrs, body = http_json(gw.port, "GET", "/dead/x")
+    expect_error(status, body, 502, "upstream_unavailable")
+    expect(hdrs.get("x-request-id"), hdrs)
+
+
+def test_upstream_reset_is_502():
+    status, _, body = http_json(gw.port, "POST", "/app/reset", body=b"z")
+    expect_error(status, body, 502, "upstream_unavailable")
+
+
+def test_slow_upstream_is_504():
+    status, _, body = http_json(gw.port, "GET", "/app/slow?ms=2500")
+    expect_error(status, body, 504, "upstream_timeout")
+
+
+def test_failure_after_head_closes_connection():
+    # 1000 of 1000000 announced bytes, then a reset: the client must see the connection
+    # close early, never a second response.
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+        s.sendall(b"GET /app/fail-midway HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while True:
+            part = s.recv(65536)
+            if not part:
+                break
+            data += part
+    expect(data.startswith(b"HTTP/1.1 200"), data[:100])
+    expect(data.count(b"HTTP/1.1") == 1 and len(data) < 1000000, len(data))
+    status, _, _ = http_request(gw.port, "GET", "/echo")
+    expect(status == 200, "the gateway still serves")
+
+
+def hits(upstream, of):
+    status, _, body = http_json(upstream.port, "GET", f"/hits?of={of}")
+    return body["hits"]
+
+
+def test_retry_on_connect_failure_any_method():
+    # The first server refuses connections: nothing was sent, so even POST moves on.
+    for i in range(4):
+        _, seen = echo(f"/pair/p?key=post{i}", method="POST", body=b"abc")
+        expect(seen["server"] == "b" and seen["bodyBytes"] == 3, seen)
+
+
+def test_retry_only_when_safe():
+    # A reset after the request was sent: GET is retried on the next server (the same
+    # one here, for lack of another), POST is not.
+    cfg = proxy_support.gateway_config(f"""
+  - name: twice
+    servers: [http://127.0.0.1:{node_b.port}, http://127.0.0.1:{node_b.port}/]
+    passive_failures: 100
+""", """
+  - {methods: ["*"], path: /t/*, kind: proxy, upstream: twice, strip_prefix: /t, tenant_required: false}
+""")
+    with harness.start_gateway(cfg, env=proxy_support.GATEWAY_ENV) as g:
+        status, _, _ = http_request(g.port, "GET", "/t/reset?key=get-reset")
+        expect(status == 502, status)
+        expect(hits(node_b, "get-reset") == 2, f"GET tried {hits(node_b, 'get-reset')} times")
+        status, _, _ = http_request(g.port, "POST", "/t/reset?key=post-reset", body=b"abc")
+        expect(status == 502, status)
+        expect(hits(node_b, "post-reset") == 1, f"POST tried {hits(node_b, 'post-reset')} times")
+
+
+def ws_frame(text):
+    payload = text.encode()
+    mask = b"\x01\x02\x03\x04"
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return bytes([0x81, 0x80 | len(payload)]) + mask + masked
+
+
+def test_websocket_echo():
+    key = base64.b64encode(os.urandom(16)).decode()
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+        s.sendall(("GET /app/ws?company=ACME HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                   f"Sec-WebSocket-Key: {key}\r\n\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(4096)
+        head, _, rest = head.partition(b"\r\n\r\n")
+        expect(head.startswith(b"HTTP/1.1 101"), head)
+        expect(b"x-company-seen: acme" in head.lower(), head)
+        for text in ("hello", "second message", "x" * 100):
+            s.sendall(ws_frame(text))
+            want = len(text) + 2
+            while len(rest) < want:
+                rest += s.recv(4096)
+            expect(rest[:want] == bytes([0x81, len(text)]) + text.encode(), rest[:want])
+            rest = rest[want:]
+
+
+SMUGGLING = {
+    "CL and TE": b"POST /app/s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "TE and CL": b"POST /app/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                 b"Content-Length: 5\r\n\r\n0\r\n\r\n",
+    "duplicate CL": b"POST /app/s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                    b"Content-Length: 5\r\n\r\nhello",
+    "conflicting CL": b"POST /app/s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+                      b"Content-Length: 6\r\n\r\nhello!",
+    "CL list": b"POST /app/s HTTP/1.1\r\nHost: x\r\nContent-Length: 5, 5\r\n\r\nhello",
+    "TE not chunked": b"POST /app/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
+    "TE chunked not last": b"POST /app/s HTTP/1.1\r\nHost: x\r\n"
+                           b"Transfer-Encoding: chunked, gzip\r\n\r\n",
+    "TE gzip, chunked": b"POST /app/s HTTP/1.1\r\nHost: x\r\n"
+                        b"Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+    "TE twice": b"POST /app/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+                b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "TE in HTTP/1.0": b"POST /app/s HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      b"0\r\n\r\n",
+    "obs-fold": b"GET /app/s HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n",
+    "obs-fold TE": b"POST /app/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\n\r\n"
+                   b"0\r\n\r\n",
+    "space before colon": b"POST /app/s HTTP/1.1\r\nHost: x\r\nContent-Length : 5\r\n\r\nhello",
+    "bad chunk size": b"POST /app/s HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      b"zz\r\nhello\r\n0\r\n\r\n",
+}
+
+
+def test_smuggling_shapes_refused():
+    for name, payload in SMUGGLING.items():
+        data = raw_exchange(gw.port, payload)
+        if name == "bad chunk size":
+            # The header was fine and the request went upstream; the body is not: the
+            # gateway closes instead of answering from a half-read stream.
+            expect(b"HTTP/1.1 200" not in data, f"{name}: {data[:200]!r}")
+            continue
+        expect(data.startswith(b"HTTP/1.1 400") or data.startswith(b"HTTP/1.0 400"),
+               f"{name}: {data[:200]!r}")
+        expect(b'"code":"bad_request"' in data, f"{name}: {data[:300]!r}")
+    # The same shapes are refused on non-proxy routes too.
+    data = raw_exchange(gw.port, b"GET /echo HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n 2\r\n\r\n")
+    expect(data.startswith(b"HTTP/1.1 400"), data[:100])
+
+
+def test_access_log_for_proxied_requests():
+    status, _, _ = http_request(gw.port, "GET", "/app/logged-path?company=acme",
+                                headers={"X-Request-Id": "log-check-1"})
+    expect(status == 200, status)
+    match = gw.wait_for_line(r'"requestId":"log-check-1"|"request_id":"log-check-1"', 5)
+    expect(match is not None, "no access-log line")
+    line = [l for l in gw.output() if "log-check-1" in l][-1]
+    expect('"status":200' in line and "/app/logged-path" in line, line)
+
+
+try:
+    harness.run_tests(dict(globals()))
+finally:
+    gw.stop()
+    node.stop()
+    node_b.stop()
+    nginx.stop()
