@@ -63,42 +63,6 @@ tenant_pool_settings tenant_pool_settings::from_config(const conf::pools_config&
     return s;
 }
 
-// ---- lease ----------------------------------------------------------------
-
-lease::lease(std::shared_ptr<tenant_pool> pool, checkout c) : pool_(std::move(pool)), checkout_(c) {}
-
-lease::lease(lease&& other) noexcept
-    : pool_(std::move(other.pool_)),
-      checkout_(other.checkout_),
-      broken_(other.broken_),
-      invalid_(other.invalid_) {}
-
-lease& lease::operator=(lease&& other) noexcept {
-    if (this != &other) {
-        give_back();
-        pool_ = std::move(other.pool_);
-        checkout_ = other.checkout_;
-        broken_ = other.broken_;
-        invalid_ = other.invalid_;
-    }
-    return *this;
-}
-
-lease::~lease() { give_back(); }
-
-void lease::give_back() noexcept {
-    if (!pool_) {
-        return;
-    }
-    auto pool = std::move(pool_);
-    pool_.reset();
-    const slot_id id = checkout_.slot;
-    const bool broken = broken_;
-    const bool invalid = invalid_;
-    // The bookkeeping belongs to the strand; the caller may be on any thread.
-    asio::post(pool->strand_, [pool, id, broken, invalid] { pool->on_release(id, broken, invalid); });
-}
-
 // ---- construction, janitor ------------------------------------------------
 
 tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_pool> workers,
