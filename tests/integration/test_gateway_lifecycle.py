@@ -176,5 +176,24 @@ def test_sighup_reload_bad_file_keeps_old_config():
     expect(code == 0, f"exit code {code}")
 
 
+def test_sighup_applies_limits_and_warns_about_listen():
+    gw = start_gateway(config())
+    try:
+        big = b"x" * 2000
+        status, _, _ = http_json(gw.port, "POST", "/api/echo", body=big)
+        expect(status == 200, f"status {status} before the reload")
+        with open(gw.config_path, "w") as f:
+            f.write(config().replace("limits:\n", "limits:\n  max_body_bytes: 1000\n")
+                    .replace("io_threads: 2", "io_threads: 1"))
+        mark = len(gw.output())
+        gw.signal(signal.SIGHUP)
+        expect(wait_reload(gw, mark, '"msg":"config reloaded"'), gw.output()[mark:])
+        expect(wait_reload(gw, mark, '"level":"warn".*restart'), "no listen-change warning")
+        status, _, body = http_json(gw.port, "POST", "/api/echo", body=big)
+        expect(status == 413 and body["error"]["code"] == "body_too_large", (status, body))
+    finally:
+        gw.stop()
+
+
 if __name__ == "__main__":
     run_tests(dict(globals()))
