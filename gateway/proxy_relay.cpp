@@ -33,7 +33,9 @@ asio::awaitable<bool> read_piece(beast::tcp_stream& source, beast::flat_buffer& 
         co_return false;
     }
     body.size = chunk.size() - body.size;
-    body.data = chunk.data();
+    // An empty piece must have no data: Beast would serialize it as a zero-size chunk,
+    // which is the last-chunk marker, and then write the real one after it.
+    body.data = body.size > 0 ? chunk.data() : nullptr;
     body.more = !parser.is_done();
     co_return true;
 }

@@ -70,16 +70,32 @@ def test_forwarding_headers():
 
 
 def test_spoofed_company_code_replaced_or_removed():
-    _, seen = echo("/app/t?company=acme", headers={"X-Company-Code": "EVIL"})
-    raw = seen["rawHeaders"]
-    values = [raw[i + 1] for i in range(0, len(raw), 2) if raw[i].lower() == "x-company-code"]
-    expect(values == ["ACME"], values)
-    # No tenant in query or subdomain: the header names it, so it is re-set normalised.
-    _, seen = echo("/app/t", headers={"X-Company-Code": "acme"})
-    expect(seen["headers"].get("x-company-code") == "ACME", seen["headers"])
-    # A header that names no valid tenant is refused, never passed through.
+    # Tenant taken from the query only: a client's X-Company-Code names nothing and must
+    # be replaced by the resolved tenant, or removed when there is none.
+    cfg = proxy_support.gateway_config(f"""
+  - name: app
+    servers: [http://127.0.0.1:{node.port}]
+""", """
+  - {methods: ["*"], path: /app/*, kind: proxy, upstream: app, tenant_required: false}
+""").replace("tenants:", "tenant_resolution: {order: [query]}\ntenants:", 1)
+    with harness.start_gateway(cfg, env=proxy_support.GATEWAY_ENV) as g:
+        status, _, data = http_request(g.port, "GET", "/app/t?company=acme",
+                                       headers={"X-Company-Code": "EVIL"})
+        seen = json.loads(data)
+        raw = seen["rawHeaders"]
+        values = [raw[i + 1] for i in range(0, len(raw), 2) if raw[i].lower() == "x-company-code"]
+        expect(values == ["ACME"], values)
+        status, _, data = http_request(g.port, "GET", "/app/t", headers={"X-Company-Code": "EVIL"})
+        seen = json.loads(data)
+        expect("x-company-code" not in seen["headers"], seen["headers"])
+    # With the header a resolution source, a conflicting or invalid one is refused.
+    status, _, body = http_json(gw.port, "GET", "/app/t?company=acme",
+                                headers={"X-Company-Code": "EVIL"})
+    expect_error(status, body, 400, "tenant_conflict")
     status, _, body = http_json(gw.port, "GET", "/app/t", headers={"X-Company-Code": "bad code!"})
     expect(status == 400, f"status {status} {body}")
+    _, seen = echo("/app/t", headers={"X-Company-Code": "acme"})
+    expect(seen["headers"].get("x-company-code") == "ACME", seen["headers"])
 
 
 def test_no_tenant_no_company_header():
