@@ -150,6 +150,10 @@ asio::awaitable<bool> exchange::run() {
         co_return co_await send_error();
     }
     prepare_request();
+    // A streamed response goes out in pieces; Nagle would hold each small one back
+    // until the client's (delayed) ACK of the previous one.
+    beast::error_code ignored;
+    client_.stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     deadline_ = clock::now() + pool_->config().total_timeout;
     std::vector<bool> tried(pool_->size(), false);
     for (;;) {

@@ -1,0 +1,149 @@
+"""Proxy benchmark: tenant-gateway vs nginx proxy_pass in front of the same upstream
+(nginx serving a small static file), same wrk load, one after the other. Prints req/s,
+p50/p99 latency and CPU seconds per 1000 requests of each proxy's processes.
+Run by `scripts/bench proxy`; TG_BUILD_DIR names the build with tenant-gateway."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../integration"))
+import harness  # noqa: E402
+import proxy_support  # noqa: E402
+
+DURATION = os.environ.get("TG_BENCH_DURATION", "12s")
+CONNECTIONS = os.environ.get("TG_BENCH_CONNECTIONS", "64")
+THREADS = os.environ.get("TG_BENCH_THREADS", "2")
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / CLK_TCK
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(p) for p in f.read().split()]
+    except OSError:
+        return []
+
+
+def to_ms(text):
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(url, pids):
+    before = cpu_seconds(pids)
+    out = subprocess.run(["wrk", "-t", THREADS, "-c", CONNECTIONS, "-d", DURATION, "--latency",
+                          url], capture_output=True, text=True, check=True).stdout
+    cpu = cpu_seconds(pids) - before
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50": to_ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),
+        "p99": to_ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),
+        "cpu_per_1000": cpu / requests * 1000 if requests else float("nan"),
+        "requests": requests,
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def start_nginx_proxy(upstream_port):
+    directory = tempfile.mkdtemp(prefix="tg-bench-nginx-")
+    port = proxy_support.free_port()
+    conf = os.path.join(directory, "nginx.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+daemon off;
+worker_processes 2;
+pid {directory}/nginx.pid;
+error_log stderr warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {directory}/body;
+  proxy_temp_path {directory}/proxy;
+  fastcgi_temp_path {directory}/fastcgi;
+  uwsgi_temp_path {directory}/uwsgi;
+  scgi_temp_path {directory}/scgi;
+  keepalive_requests 100000;
+  upstream app {{ server 127.0.0.1:{upstream_port}; keepalive 32; }}
+  server {{
+    listen 127.0.0.1:{port};
+    location /app/ {{
+      proxy_pass http://app/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }}
+  }}
+}}
+""")
+    proc = subprocess.Popen([proxy_support.NGINX, "-e", "stderr", "-p", directory, "-c", conf],
+                            stdout=subprocess.DEVNULL)
+    time.sleep(0.5)
+    return proc, port, directory
+
+
+def main():
+    root = tempfile.mkdtemp(prefix="tg-bench-static-")
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write("<html><body>" + "field service " * 40 + "</body></html>\n")
+    upstream = proxy_support.Nginx(root)
+    nginx, nginx_port, nginx_dir = start_nginx_proxy(upstream.port)
+    gateway = harness.start_gateway(proxy_support.gateway_config(f"""
+  - name: app
+    servers: [http://127.0.0.1:{upstream.port}]
+    max_idle_per_server: 64
+""", """
+  - {methods: [GET], path: /app/*, kind: proxy, upstream: app, strip_prefix: /app, tenant_required: false}
+""").replace("max_body_bytes: 1048576", "max_body_bytes: 1048576\n  max_client_connections: 10000"),
+        env=proxy_support.GATEWAY_ENV, extra_args=())
+    try:
+        # Warm both (connections, caches), then measure one after the other.
+        run_wrk_quiet = ["wrk", "-t", "1", "-c", "8", "-d", "2s"]
+        subprocess.run(run_wrk_quiet + [f"http://127.0.0.1:{nginx_port}/app/index.html"],
+                       capture_output=True, check=True)
+        subprocess.run(run_wrk_quiet + [f"http://127.0.0.1:{gateway.port}/app/index.html"],
+                       capture_output=True, check=True)
+        results = {
+            "nginx": run_wrk(f"http://127.0.0.1:{nginx_port}/app/index.html",
+                             [nginx.pid] + children(nginx.pid)),
+            "tenant-gateway": run_wrk(f"http://127.0.0.1:{gateway.port}/app/index.html",
+                                      [gateway.proc.pid]),
+        }
+    finally:
+        gateway.stop()
+        nginx.terminate()
+        nginx.wait()
+        upstream.stop()
+        shutil.rmtree(nginx_dir, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+    print(f"proxy benchmark: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION}, "
+          "small static file from an nginx upstream")
+    print(f"{'proxy':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU s/1000 req':>16}{'non-2xx':>9}")
+    for name, r in results.items():
+        print(f"{name:<16}{r['rps']:>10.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}"
+              f"{r['cpu_per_1000']:>16.4f}{r['errors']:>9}")
+    g, n = results["tenant-gateway"], results["nginx"]
+    rps_ratio = g["rps"] / n["rps"]
+    p99_ratio = g["p99"] / n["p99"]
+    print(f"gateway/nginx: req/s {rps_ratio:.2f}x (target >= 0.90), "
+          f"p99 {p99_ratio:.2f}x (target <= 1.25)")
+
+
+if __name__ == "__main__":
+    main()
