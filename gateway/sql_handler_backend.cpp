@@ -106,7 +106,11 @@ void db_backend_slot::configure(const conf::config& config, asio::any_io_executo
     if (configured_ == &config) return;  // both handlers share the slot: once per config
     configured_ = &config;
     if (backend_) {
-        asio::co_spawn(executor, refresh_registry(&backend_->registry()), asio::detached);
+        auto& registry = backend_->registry();
+        if (config.registry.source == conf::registry_source::yaml && registry.status().source == "yaml") {
+            registry.replace_source(tds_pool::make_yaml_source(config.tenants));  // the new tenants: list
+        }
+        asio::co_spawn(executor, refresh_registry(&registry), asio::detached);
         return;
     }
     // the executor is the server's io_context: the pools' strands and timers live there

@@ -8,6 +8,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -39,10 +40,11 @@ struct one_reply {
     std::optional<tenant_record> record;
 };
 
-asio::awaitable<load_reply> load_all_on_worker(registry_source* source) {
+// The source is dereferenced on the worker: replace_source swaps it there too.
+asio::awaitable<load_reply> load_all_on_worker(const std::unique_ptr<registry_source>* source) {
     load_reply reply;
     try {
-        auto loaded = source->load_all();
+        auto loaded = (*source)->load_all();
         if (loaded) {
             reply.records = std::move(loaded.value());
         } else {
@@ -54,10 +56,11 @@ asio::awaitable<load_reply> load_all_on_worker(registry_source* source) {
     co_return reply;
 }
 
-asio::awaitable<one_reply> load_one_on_worker(registry_source* source, std::string code) {
+asio::awaitable<one_reply> load_one_on_worker(const std::unique_ptr<registry_source>* source,
+                                              std::string code) {
     one_reply reply;
     try {
-        auto loaded = source->load_one(code);
+        auto loaded = (*source)->load_one(code);
         if (loaded) {
             reply.record = std::move(loaded.value());
         } else {
@@ -102,6 +105,7 @@ struct tenant_registry::joined_flight {
 tenant_registry::tenant_registry(conf::registry_config config, std::unique_ptr<registry_source> source)
     : config_(std::move(config)),
       source_(std::move(source)),
+      kind_(source_->kind()),
       snapshot_(std::make_shared<registry_snapshot>()) {}
 
 tenant_registry::~tenant_registry() {
@@ -151,7 +155,7 @@ void tenant_registry::publish(std::vector<tenant_record> records) {
 }
 
 asio::awaitable<refresh_result> tenant_registry::refresh() {
-    load_reply reply = co_await asio::co_spawn(worker_, load_all_on_worker(source_.get()),
+    load_reply reply = co_await asio::co_spawn(worker_, load_all_on_worker(&source_),
                                                asio::use_awaitable);
     refresh_result out;
     if (reply.error) {
@@ -233,7 +237,7 @@ asio::awaitable<lookup_result> tenant_registry::find(std::string code) {
 }
 
 asio::awaitable<lookup_result> tenant_registry::lead_lookup(std::string code, std::shared_ptr<flight> f) {
-    one_reply reply = co_await asio::co_spawn(worker_, load_one_on_worker(source_.get(), code),
+    one_reply reply = co_await asio::co_spawn(worker_, load_one_on_worker(&source_, code),
                                               asio::use_awaitable);
     lookup_result result;
     if (reply.error) {
@@ -265,10 +269,16 @@ void tenant_registry::finish_flight(const std::string& code, const std::shared_p
     for (const auto& waiter : waiters) waiter->try_send(boost::system::error_code(), result);
 }
 
+void tenant_registry::replace_source(std::unique_ptr<registry_source> source) {
+    // the worker runs one job at a time in order: no source call sees a half swap
+    auto next = std::make_shared<std::unique_ptr<registry_source>>(std::move(source));
+    asio::post(worker_, [this, next] { source_ = std::move(*next); });
+}
+
 registry_status tenant_registry::status() const {
     std::lock_guard lock(mutex_);
     registry_status out;
-    out.source = source_->kind();
+    out.source = kind_;
     out.tenants = snapshot_->tenants.size();
     out.stale = stale_;
     out.age = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - last_success_);
@@ -293,7 +303,7 @@ asio::awaitable<void> refresh_loop(tenant_registry* registry, asio::any_io_execu
 }
 
 void tenant_registry::start(asio::any_io_executor executor) {
-    if (std::string_view(source_->kind()) != "tds" || config_.refresh_interval.count() <= 0) return;
+    if (kind_ != "tds" || config_.refresh_interval.count() <= 0) return;
     {
         std::lock_guard lock(mutex_);
         if (running_) return;

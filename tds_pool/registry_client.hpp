@@ -101,6 +101,10 @@ public:
     /// Re-reads every tenant and swaps the snapshot; on failure keeps the old one.
     asio::awaitable<refresh_result> refresh();
 
+    /// Reads from `source` from now on (a reloaded configuration's `tenants:` list);
+    /// the next refresh() uses it. Source calls stay on the worker thread, in order.
+    void replace_source(std::unique_ptr<registry_source> source);
+
     /// Freshness and error state.
     registry_status status() const;
 
@@ -124,7 +128,8 @@ private:
                                               asio::any_io_executor executor);
 
     conf::registry_config config_;
-    std::unique_ptr<registry_source> source_;
+    std::unique_ptr<registry_source> source_;  ///< used on worker_ only (after load_initial)
+    const std::string kind_;                   ///< source_->kind(), readable anywhere
     asio::thread_pool worker_{1};  // one thread: sources are single-caller
 
     mutable std::mutex mutex_;  // guards everything below

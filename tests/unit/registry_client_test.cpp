@@ -176,3 +176,23 @@ TEST_CASE("concurrent lookups of one code share a single source call", "[registr
     for (auto& r : results) CHECK(r.get().status == lookup_status::found);
     CHECK(source->load_one_calls == 1);
 }
+
+TEST_CASE("a replaced source is read by the next refresh and by lookups", "[registry]") {
+    conf::tenant_config acme;
+    acme.code = "ACME";
+    acme.server = "acme-sql";
+    acme.database = "FieldServiceDB";
+    tds_pool::tenant_registry registry(small_config(), tds_pool::make_yaml_source({acme}));
+    registry.load_initial();
+    asio::io_context ioc;
+    CHECK(run(ioc, registry.find("ACME")).status == lookup_status::found);
+
+    conf::tenant_config demo = acme;
+    demo.code = "DEMO";
+    registry.replace_source(tds_pool::make_yaml_source({demo}));
+    CHECK(run(ioc, registry.refresh()).ok);
+    CHECK(registry.snapshot()->find("ACME") == nullptr);
+    CHECK(run(ioc, registry.find("ACME")).status == lookup_status::not_found);
+    CHECK(run(ioc, registry.find("DEMO")).status == lookup_status::found);
+    CHECK(registry.status().source == "yaml");
+}
