@@ -140,22 +140,51 @@ asio::awaitable<void> probe_scheduler::run_round(asio::any_io_executor executor)
     }
 }
 
+namespace {
+
+/// Where to connect for `tenant`, or why not (`error`). A plain function: g++ 12
+/// mishandles a variant inspected in an if-condition around a co_await.
+std::optional<tds_pool::connection_target> probe_target(const tds_pool::tenant_record& tenant,
+                                                        const conf::registry_config& config,
+                                                        tds_pool::credential_store& secrets,
+                                                        std::string& error) {
+    auto resolved = tds_pool::resolve_target(tenant, config, secrets);
+    if (auto* target = std::get_if<tds_pool::connection_target>(&resolved)) {
+        return std::move(*target);
+    }
+    error = "credentials: " + std::get<tds_pool::credential_problem>(resolved).message;
+    return std::nullopt;
+}
+
+/// The probe outcome as a cached result.
+probe_result result_of(const tds_pool::outcome<std::chrono::microseconds>& outcome) {
+    probe_result result;
+    if (outcome) {
+        result.ok = true;
+        result.latency = outcome.value();
+    } else {
+        const auto& error = outcome.error();
+        result.error = fmt::format("{}: {}", tds_pool::code_name(error.code), error.message);
+    }
+    return result;
+}
+
+}  // namespace
+
 asio::awaitable<void> probe_scheduler::probe_one(tds_pool::tenant_record tenant) {
     probe_result result;
-    auto target = tds_pool::resolve_target(tenant, registry_.config(), secrets_);
-    if (const auto* problem = std::get_if<tds_pool::credential_problem>(&target)) {
-        result.error = "credentials: " + problem->message;
-    } else {
+    auto target = probe_target(tenant, registry_.config(), secrets_, result.error);
+    const bool resolved = target.has_value();
+    if (resolved) {
         const auto timeout = settings().timeout;
-        auto resolved = std::get<tds_pool::connection_target>(std::move(target));
         std::string code = tenant.code;
-        auto outcome = co_await pools_.probe(std::move(code), std::move(resolved), timeout);
-        if (outcome) {
-            result.ok = true;
-            result.latency = outcome.value();
-        } else {
-            const auto& error = outcome.error();
-            result.error = fmt::format("{}: {}", tds_pool::code_name(error.code), error.message);
+        tds_pool::connection_target where = std::move(*target);
+        // An unexpected failure must not end the worker: the round would never finish.
+        try {
+            auto outcome = co_await pools_.probe(std::move(code), std::move(where), timeout);
+            result = result_of(outcome);
+        } catch (const std::exception& e) {
+            result.error = std::string("probe failed: ") + e.what();
         }
     }
     result.checked_at = std::chrono::system_clock::now();
