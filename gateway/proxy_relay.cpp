@@ -46,7 +46,8 @@ asio::awaitable<relay_result> relay(beast::tcp_stream& source, beast::flat_buffe
                                     beast::tcp_stream& destination,
                                     http::serializer<is_request, http::buffer_body>& out,
                                     relay_timeouts timeouts) {
-    std::array<char, chunk_size> chunk{};
+    // Left uninitialised: zeroing 64 KiB per message showed up in profiles.
+    std::array<char, chunk_size> chunk;
     relay_result result;
     auto& body = parser.get().body();
     for (;;) {
