@@ -17,6 +17,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/health_endpoints.hpp"
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
 #include "gateway/proxy_headers.hpp"
@@ -108,7 +109,15 @@ private:
     std::optional<beast::tcp_stream> upstream_;
     beast::flat_buffer upstream_buffer_;
     std::optional<http::response_parser<http::buffer_body>> response_;
+
+    /// Writes the access-log line and counts the request in the metrics.
+    void finish();
 };
+
+void exchange::finish() {
+    if (client_.monitor) count_request(*client_.monitor, entry_);
+    log_access(entry_);
+}
 
 exchange::exchange(proxy_client client, http::request_parser<http::string_body>& parser,
                    proxy_route route, std::shared_ptr<upstream_pool> pool, access_entry entry)
@@ -118,6 +127,8 @@ exchange::exchange(proxy_client client, http::request_parser<http::string_body>&
       pool_(std::move(pool)),
       entry_(std::move(entry)),
       limits_(route_.state->config().limits) {
+    entry_.tenant = route_.tenant;
+    entry_.route = route_.route->path;
     const auto& header = request_.get();
     client_version_ = header.version();
     client_keep_alive_ = header.keep_alive();
@@ -352,7 +363,7 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
     } else {
         drop_upstream(server);
     }
-    log_access(entry_);
+    finish();
     co_return relayed.failed == relay_result::side::none && keep_alive;
 }
 
@@ -368,7 +379,7 @@ asio::awaitable<bool> exchange::switch_protocols(std::size_t server) {
                             limits_.idle_timeout);
     }
     drop_upstream(server);
-    log_access(entry_);
+    finish();
     co_return false;
 }
 
@@ -400,7 +411,7 @@ asio::awaitable<bool> exchange::send_error() {
         entry_.bytes = res.body().size();
         std::tie(ec, std::ignore) = co_await http::async_write(client_.stream, res, nothrow);
     }
-    log_access(entry_);
+    finish();
     co_return !ec && keep_alive;
 }
 

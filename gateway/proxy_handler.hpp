@@ -21,6 +21,8 @@
 
 namespace gateway {
 
+struct health_monitor;
+
 /// A request the router sent to a proxy route, decided from its header alone.
 struct proxy_route {
     std::shared_ptr<const runtime_state> state;  ///< keeps `route` alive
@@ -33,6 +35,7 @@ struct proxy_client {
     beast::tcp_stream& stream;
     beast::flat_buffer& buffer;      ///< bytes read past the header
     bool keep_alive_allowed = true;  ///< false while draining
+    health_monitor* monitor = nullptr;  ///< counts the finished request in /metrics
 };
 
 /// Forwards proxy routes to their upstreams; owns the upstream pools.

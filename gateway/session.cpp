@@ -131,7 +131,7 @@ asio::awaitable<bool> session::serve_one() {
         if (auto route = proxy->match(parser.get(), state)) {
             entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
             const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
-            co_return co_await proxy->serve({stream_, buffer_, keep_alive_allowed}, parser,
+            co_return co_await proxy->serve({stream_, buffer_, keep_alive_allowed, &svc_.monitor}, parser,
                                             std::move(*route), std::move(entry));
         }
     }

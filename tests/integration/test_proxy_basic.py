@@ -338,6 +338,25 @@ def test_access_log_for_proxied_requests():
     expect('"status":200' in line and "/app/logged-path" in line, line)
 
 
+def proxied_requests_counted():
+    status, _, data = http_request(gw.port, "GET", "/metrics")
+    expect(status == 200, status)
+    wanted = ['tenant="ACME"', 'route="/app/*"', 'method="GET"', 'status_class="2xx"']
+    for line in data.decode().splitlines():
+        if line.startswith("tenant_gateway_http_requests_total{") and all(w in line for w in wanted):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_proxied_requests_counted_in_metrics():
+    before = proxied_requests_counted()
+    for _ in range(3):
+        status, _, _ = http_request(gw.port, "GET", "/app/counted?company=acme")
+        expect(status == 200, status)
+    after = proxied_requests_counted()
+    expect(after - before == 3, f"counter moved by {after - before}, want 3")
+
+
 try:
     harness.run_tests(dict(globals()))
 finally:
