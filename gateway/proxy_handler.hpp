@@ -59,6 +59,9 @@ public:
     /// Proxy routes never reach the buffered path; answers 500 if one does.
     asio::awaitable<response> handle(request_context& ctx) override;
 
+    /// The upstream pools, for /metrics.
+    const upstream_registry& upstreams() const noexcept { return upstreams_; }
+
 private:
     upstream_registry upstreams_;
 };

@@ -16,7 +16,9 @@
 #include "conf/loader.hpp"
 #include "gateway/listener.hpp"
 #include "gateway/log.hpp"
+#include "gateway/proxy_handler.hpp"
 #include "gateway/sql_handler.hpp"
+#include "gateway/upstream_metrics.hpp"
 
 namespace gateway {
 
@@ -125,6 +127,11 @@ void server::start_backend() {
     backend_->try_load_registry();  // a failure is logged; /readyz says 503 until loaded
     backend_->start();
     monitor_.metrics.set_tenant_label_limit(state_.get()->config().metrics.max_tenant_labels);
+    if (const auto* proxy = find_proxy_handler(handlers_)) {
+        // The handler set lives as long as the server, so the pointer outlives every scrape.
+        monitor_.add_collector(
+            [proxy](metrics_writer& writer) { write_upstream_metrics(writer, proxy->upstreams()); });
+    }
     monitor_.backend.store(backend_.get());
     monitor_.listening.store(true);
 }

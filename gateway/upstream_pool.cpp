@@ -186,6 +186,7 @@ void upstream_pool::mark(std::size_t index, bool up, std::string_view why) {
 void upstream_pool::record_success(std::size_t index) {
     std::lock_guard lock(mutex_);
     auto& server = servers_.at(index);
+    ++server.answered;
     server.failures = 0;
     if (!server.up && !config_.health_check) mark(index, true, "answered a request");
 }
@@ -193,8 +194,21 @@ void upstream_pool::record_success(std::size_t index) {
 void upstream_pool::record_failure(std::size_t index, std::string_view why) {
     std::lock_guard lock(mutex_);
     auto& server = servers_.at(index);
+    ++server.failed;
     ++server.failures;
     if (server.up && server.failures >= config_.passive_failures) mark(index, false, why);
+}
+
+std::vector<upstream_server_stats> upstream_pool::stats() const {
+    std::lock_guard lock(mutex_);
+    std::vector<upstream_server_stats> out;
+    out.reserve(servers_.size());
+    for (std::size_t i = 0; i < servers_.size(); ++i) {
+        const auto& server = servers_[i];
+        out.push_back({addresses_[i].url, server.up, server.in_flight, server.connections,
+                       server.idle.size(), server.answered, server.failed});
+    }
+    return out;
 }
 
 void upstream_pool::record_check(std::size_t index, bool healthy) {

@@ -33,6 +33,17 @@ struct upstream_address {
 /// Parses an upstream server URL (conf/ already validated its shape).
 std::optional<upstream_address> parse_upstream_url(std::string_view url);
 
+/// One server's state and counters, as /metrics shows them.
+struct upstream_server_stats {
+    std::string url;
+    bool up = true;
+    std::size_t in_flight = 0;
+    std::size_t connections = 0;  ///< open: in use plus idle
+    std::size_t idle = 0;
+    std::uint64_t answered = 0;   ///< exchanges that got a response head
+    std::uint64_t failed = 0;     ///< exchanges that failed (refused, reset, timed out)
+};
+
 /// A configured upstream with its servers' state and idle connections.
 class upstream_pool {
 public:
@@ -73,6 +84,10 @@ public:
     void record_check(std::size_t index, bool healthy);
     /// True while the server takes requests.
     bool is_up(std::size_t index) const;
+    /// Every server's state and counters, in configuration order.
+    std::vector<upstream_server_stats> stats() const;
+    /// The upstream's configured name.
+    const std::string& name() const noexcept { return config_.name; }
 
     /// Stops background work (health checks) of a pool replaced by a reload.
     void stop() noexcept { stopped_ = true; }
@@ -87,6 +102,8 @@ private:
         unsigned checks_failed = 0;  ///< consecutive failed health checks
         std::size_t in_flight = 0;
         std::size_t connections = 0;  ///< open: in use plus idle
+        std::uint64_t answered = 0;
+        std::uint64_t failed = 0;
         std::vector<int> idle;        ///< parked native sockets, most recent last
         std::chrono::steady_clock::time_point retry_at{};
     };

@@ -56,4 +56,12 @@ std::shared_ptr<upstream_pool> upstream_registry::find(std::string_view name) co
     return it == pools_.end() ? nullptr : it->second;
 }
 
+std::vector<std::shared_ptr<upstream_pool>> upstream_registry::pools() const {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<upstream_pool>> out;
+    out.reserve(pools_.size());
+    for (const auto& [name, pool] : pools_) out.push_back(pool);
+    return out;
+}
+
 }  // namespace gateway

@@ -27,6 +27,9 @@ public:
     /// The pool named `name`, or nullptr.
     std::shared_ptr<upstream_pool> find(std::string_view name) const;
 
+    /// Every pool, for /metrics.
+    std::vector<std::shared_ptr<upstream_pool>> pools() const;
+
 private:
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<upstream_pool>, std::less<>> pools_;

@@ -3,13 +3,15 @@ put back once it passes again; passive failures mark a dead server down; all ser
 down answers 502 upstream_unavailable."""
 
 import os
+import shutil
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import proxy_support  # noqa: E402
-from harness import expect, expect_error, http_json  # noqa: E402
+from harness import expect, expect_error, http_json, http_request  # noqa: E402
 
 a = proxy_support.start_node_upstream("a")
 b = proxy_support.start_node_upstream("b")
@@ -49,6 +51,21 @@ def wait_until(predicate, timeout=10.0):
     return False
 
 
+def scrape():
+    status, _, data = http_request(gw.port, "GET", "/metrics")
+    expect(status == 200, f"/metrics status {status}")
+    return data.decode()
+
+
+def upstream_sample(text, name, upstream, port, extra=""):
+    """The value of `name` for one upstream server, or None when the series is absent."""
+    wanted = [f'upstream="{upstream}"', f'server="http://127.0.0.1:{port}"'] + ([extra] if extra else [])
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(w in line for w in wanted):
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
 def test_round_robin_over_healthy_servers():
     seen = servers_seen("/web")
     expect(seen.count("a") == 5 and seen.count("b") == 5, seen)
@@ -59,10 +76,17 @@ def test_failing_health_checks_take_a_server_out_and_back():
     expect(gw.wait_for_line(r"upstream server down.*" + str(a.port), 10) is not None,
            "no 'upstream server down' log line")
     expect(set(servers_seen("/web")) == {"b"}, "a still gets requests")
+    metrics = scrape()
+    expect(upstream_sample(metrics, "tenant_gateway_upstream_server_up", "web", a.port) == 0.0,
+           "a is not reported down in /metrics")
+    expect(upstream_sample(metrics, "tenant_gateway_upstream_server_up", "web", b.port) == 1.0,
+           "b is not reported up in /metrics")
     http_json(a.port, "GET", "/set-health?ok=1")
     expect(gw.wait_for_line(r"upstream server up.*" + str(a.port), 10) is not None,
            "no 'upstream server up' log line")
     expect(set(servers_seen("/web")) == {"a", "b"}, "a did not come back")
+    expect(upstream_sample(scrape(), "tenant_gateway_upstream_server_up", "web", a.port) == 1.0,
+           "a is not reported up again in /metrics")
 
 
 def test_passive_failures_mark_a_server_down():
@@ -80,6 +104,29 @@ def test_all_servers_down_is_502():
     status, _, body = http_json(gw.port, "GET", "/gone/x")
     expect_error(status, body, 502, "upstream_unavailable")
     expect("down" in body["error"]["message"] or "up" in body["error"]["message"], body)
+
+
+def test_upstream_requests_and_errors_counted():
+    name = "tenant_gateway_upstream_requests_total"
+    before = scrape()
+    seen = servers_seen("/web", 4)
+    after = scrape()
+    moved = sum((upstream_sample(after, name, "web", p) or 0) -
+                (upstream_sample(before, name, "web", p) or 0) for p in (a.port, b.port))
+    expect(moved == len(seen), f"web requests moved by {moved}, want {len(seen)}")
+    errors = upstream_sample(after, "tenant_gateway_upstream_errors_total", "flaky", dead_port)
+    expect(errors is not None and errors >= 1, f"dead server's errors: {errors}")
+    expect(upstream_sample(after, "tenant_gateway_upstream_connections", "web", b.port,
+                           'state="idle"') is not None, "no connection gauge")
+
+
+def test_promtool_accepts_upstream_metrics():
+    promtool = shutil.which("promtool")
+    expect(promtool is not None, "promtool is not installed (scripts/setup installs prometheus)")
+    result = subprocess.run([promtool, "check", "metrics"], input=scrape(), text=True,
+                            capture_output=True, timeout=60)
+    expect(result.returncode == 0 and not result.stdout.strip() and not result.stderr.strip(),
+           f"promtool: rc {result.returncode}\n{result.stdout}\n{result.stderr}")
 
 
 try:
