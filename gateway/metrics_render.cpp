@@ -262,6 +262,12 @@ void write_registry(metrics_writer& w, const tenant_metrics_inputs& in) {
         w.sample("tenant_gateway_registry_age_seconds", {},
                  static_cast<double>(status.age.count()));
     }
+    w.family("tenant_gateway_registry_refreshes_total",
+             "Registry loads and refreshes since start, by result.", "counter");
+    w.sample("tenant_gateway_registry_refreshes_total", {{"result", "success"}},
+             static_cast<double>(status.loads_ok));
+    w.sample("tenant_gateway_registry_refreshes_total", {{"result", "failure"}},
+             static_cast<double>(status.loads_failed));
     w.family("tenant_gateway_registry_negative_cached",
              "Unknown company codes remembered as misses.", "gauge");
     w.sample("tenant_gateway_registry_negative_cached", {},

@@ -144,6 +144,7 @@ void tenant_registry::publish(std::vector<tenant_record> records) {
         for (const auto& [code, record] : next->tenants) misses_.erase(code);
         snapshot_ = std::move(next);
         last_success_ = clock::now();
+        ++loads_ok_;
         stale_ = false;
         last_error_.clear();
         notify = retarget_;
@@ -161,6 +162,7 @@ asio::awaitable<refresh_result> tenant_registry::refresh() {
     if (reply.error) {
         std::lock_guard lock(mutex_);
         stale_ = true;
+        ++loads_failed_;
         last_error_ = *reply.error;
         out.error = *reply.error;
         registry_log("-", "refresh failed, keeping the last good copy: " + *reply.error);
@@ -284,6 +286,8 @@ registry_status tenant_registry::status() const {
     out.age = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - last_success_);
     out.last_error = last_error_;
     out.negative_cached = misses_.size();
+    out.loads_ok = loads_ok_;
+    out.loads_failed = loads_failed_;
     return out;
 }
 

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -57,6 +58,8 @@ struct registry_status {
     std::chrono::seconds age{0};    ///< since the snapshot was last loaded successfully
     std::string last_error;         ///< of the last failed refresh, without secrets
     std::size_t negative_cached = 0;
+    std::uint64_t loads_ok = 0;      ///< successful loads and refreshes since start
+    std::uint64_t loads_failed = 0;  ///< failed refreshes since start
 };
 
 /// Result of a refresh: tenant count, or the error.
@@ -136,6 +139,8 @@ private:
     snapshot_ptr snapshot_;
     clock::time_point last_success_{};
     bool stale_ = false;
+    std::uint64_t loads_ok_ = 0;
+    std::uint64_t loads_failed_ = 0;
     std::string last_error_;
     std::map<std::string, clock::time_point> misses_;  ///< code -> until when
     std::map<std::string, std::shared_ptr<flight>> flights_;

@@ -386,12 +386,26 @@ def test_deactivation_and_a_new_tenant_without_restart():
     expect_error(status, body, 404, "tenant_not_found")
 
 
+def registry_refreshes(d, result):
+    """tenant_gateway_registry_refreshes_total{result=...} from /metrics."""
+    status, _, data = harness.http_request(d.port, "GET", "/metrics")
+    expect(status == 200, f"/metrics status {status}")
+    prefix = f'tenant_gateway_registry_refreshes_total{{result="{result}"}} '
+    for line in data.decode().splitlines():
+        if line.startswith(prefix):
+            return float(line[len(prefix):])
+    raise AssertionError(f"no {prefix.strip()} sample")
+
+
 def test_registry_down_keeps_the_last_good_copy():
     d = demo()
     token = d.login("ACME", "john@acme.com")
+    failures_before = registry_refreshes(d, "failure")
+    expect(registry_refreshes(d, "success") >= 1, "the first load is not counted")
     expect(d.own.control("down") == "ok", "registry down")
     try:
         time.sleep(2.5)  # a few refresh intervals fail meanwhile
+        expect(registry_refreshes(d, "failure") > failures_before, "failed refreshes not counted")
         status, body = customers_of(d, "ACME", token)
         expect(status == 200 and body, f"ACME still served from the last good copy: {status} {body}")
         expect(any("refresh failed" in line for line in d.gateway.output()), "refresh failure logged")
