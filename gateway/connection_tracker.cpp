@@ -8,7 +8,7 @@ namespace gateway {
 
 namespace {
 
-/// Tells each live session something on its own strand (never from this thread).
+/// Tells each live session something on its own event loop (never from this thread).
 template <typename Member>
 void post_to_all(std::vector<std::weak_ptr<session>> targets, Member member) {
     for (auto& weak : targets) {

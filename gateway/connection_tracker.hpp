@@ -11,7 +11,7 @@ namespace gateway {
 
 class session;
 
-/// Registry of open sessions. Sessions are only reached through their own strand.
+/// Registry of open sessions. Sessions are only reached through their own event loop.
 class connection_tracker {
 public:
     /// Registers a session; returns its id for remove().
@@ -26,7 +26,7 @@ public:
     /// True once a drain started: idle connections close, no new ones are served.
     bool draining() const;
 
-    /// Starts the drain: every session is told on its strand to finish and close.
+    /// Starts the drain: every session is told on its event loop to finish and close.
     void begin_drain();
 
     /// Closes every connection now (the drain timeout ran out).

@@ -24,7 +24,7 @@ struct request_context {
     const router::decision& decision;        ///< matched route (non-null) and tenant
     std::shared_ptr<const runtime_state> state;  ///< the configuration of this request
     std::string request_id;                  ///< also in the X-Request-Id response header
-    asio::any_io_executor executor;          ///< the connection's strand
+    asio::any_io_executor executor;          ///< the connection's event loop
 };
 
 /// Produces the response of a matched route of one kind.

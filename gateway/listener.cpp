@@ -6,7 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -61,10 +60,10 @@ asio::awaitable<void> back_off(asio::any_io_executor executor) {
 }  // namespace
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& svc,
-                                  asio::any_io_executor io) {
+                                  event_loops& loops) {
     auto executor = acceptor.get_executor();
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), nothrow);
+        auto [ec, socket] = co_await acceptor.async_accept(loops.next(), nothrow);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {
             log_warn("accept failed", {{"error", ec.message()}});

@@ -3,16 +3,17 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "gateway/event_loops.hpp"
 #include "gateway/http_types.hpp"
 #include "gateway/services.hpp"
 
 namespace gateway {
 
-/// Accepts until the acceptor is closed. Each connection gets a strand of its own.
+/// Accepts until the acceptor is closed. Each connection is served on one of `loops`.
 /// Beyond limits.max_client_connections a connection is answered 503
 /// `too_many_connections` (with Retry-After) and closed without reading a request.
-/// `acceptor` and `svc` must outlive the loop; connection strands are made on `io`.
+/// `acceptor`, `svc` and `loops` must outlive the accept loop.
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& svc,
-                                  asio::any_io_executor io);
+                                  event_loops& loops);
 
 }  // namespace gateway

@@ -34,6 +34,7 @@ struct proxy_route {
 struct proxy_client {
     beast::tcp_stream& stream;
     beast::flat_buffer& buffer;      ///< bytes read past the header
+    std::string_view client_ip;      ///< for X-Forwarded-For
     bool keep_alive_allowed = true;  ///< false while draining
     health_monitor* monitor = nullptr;  ///< counts the finished request in /metrics
 };
@@ -58,6 +59,9 @@ public:
 
     /// Proxy routes never reach the buffered path; answers 500 if one does.
     asio::awaitable<response> handle(request_context& ctx) override;
+
+    /// Closes the parked upstream connections (at shutdown, before the event loops go).
+    void close_idle_connections() const { upstreams_.close_idle(); }
 
     /// The upstream pools, for /metrics.
     const upstream_registry& upstreams() const noexcept { return upstreams_; }

@@ -2,8 +2,6 @@
 
 #include <chrono>
 #include <exception>
-#include <thread>
-#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -52,6 +50,7 @@ server::server(std::string config_path, std::shared_ptr<const runtime_state> ini
       state_(std::move(initial)),
       handlers_(std::move(handlers)),
       services_{state_, handlers_, connections_, monitor_},
+      loops_(io_context_, std::max(1u, state_.get()->config().listen.io_threads)),
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP) {}
@@ -88,14 +87,12 @@ int server::run() {
     write_line(fmt::format("tenant-gateway listening on {}:{}", bound.address().to_string(),
                            bound.port()));
 
-    asio::co_spawn(control_, accept_loop(acceptor_, services_, io_context_.get_executor()),
-                   report_task_end);
+    asio::co_spawn(control_, accept_loop(acceptor_, services_, loops_), report_task_end);
     asio::co_spawn(control_, watch_signals(this), report_task_end);
 
-    std::vector<std::thread> workers;
-    for (unsigned i = 1; i < threads; ++i) workers.emplace_back([this] { io_context_.run(); });
-    io_context_.run();
-    for (auto& worker : workers) worker.join();
+    loops_.run();
+    // Parked upstream connections belong to the loops: close them while those exist.
+    if (auto* proxy = find_proxy_handler(handlers_)) proxy->close_idle_connections();
     log_info("stopped");
     return 0;
 }
@@ -158,7 +155,7 @@ asio::awaitable<void> server::drain(server* self) {
     }
     beast::error_code ignored;
     self->signals_.cancel(ignored);
-    self->io_context_.stop();
+    self->loops_.stop();
 }
 
 void server::reload() {

@@ -11,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "gateway/connection_tracker.hpp"
+#include "gateway/event_loops.hpp"
 #include "gateway/handler_set.hpp"
 #include "gateway/health_monitor.hpp"
 #include "gateway/runtime_state.hpp"
@@ -47,6 +48,9 @@ private:
     connection_tracker connections_;
     health_monitor monitor_;
     services services_;
+    // Declared before io_context_ (loop 0), so they are destroyed after it: a session
+    // of another loop may wait on loop 0 (a tenant pool), never the other way round.
+    event_loops loops_;
     asio::io_context io_context_;
     // The acceptor, the signals and the drain are driven from this one strand, so
     // closing the acceptor never races a pending accept.

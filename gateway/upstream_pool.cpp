@@ -1,12 +1,17 @@
 #include "gateway/upstream_pool.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <limits>
 
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
 
 #include "gateway/log.hpp"
 
@@ -72,11 +77,7 @@ upstream_pool::upstream_pool(conf::upstream_config config) : config_(std::move(c
     servers_.resize(addresses_.size());
 }
 
-upstream_pool::~upstream_pool() {
-    for (auto& server : servers_) {
-        for (const int fd : server.idle) ::close(fd);
-    }
-}
+upstream_pool::~upstream_pool() = default;
 
 bool upstream_pool::usable(const server_state& server,
                            std::chrono::steady_clock::time_point now) const {
@@ -113,29 +114,49 @@ void upstream_pool::done(std::size_t index) {
     if (server.in_flight > 0) --server.in_flight;
 }
 
+std::optional<upstream_pool::parked_connection> upstream_pool::pop_idle(
+    std::size_t index, const asio::execution_context* loop) {
+    std::lock_guard lock(mutex_);
+    auto& idle = servers_.at(index).idle;
+    if (idle.empty()) return std::nullopt;
+    // The most recent of this loop's own, else the most recent of any loop.
+    auto chosen = std::prev(idle.end());
+    for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
+        if (it->loop == loop) {
+            chosen = std::prev(it.base());
+            break;
+        }
+    }
+    parked_connection out = std::move(*chosen);
+    idle.erase(chosen);
+    return out;
+}
+
 std::optional<asio::ip::tcp::socket> upstream_pool::take_idle(
     std::size_t index, const asio::any_io_executor& executor) {
-    for (;;) {
-        int fd = -1;
-        {
-            std::lock_guard lock(mutex_);
-            auto& server = servers_.at(index);
-            if (server.idle.empty()) return std::nullopt;
-            fd = server.idle.back();
-            server.idle.pop_back();
-            if (!still_open(fd)) {
-                --server.connections;
-                ::close(fd);
-                continue;
-            }
+    const auto* loop = &asio::query(executor, asio::execution::context);
+    while (auto parked = pop_idle(index, loop)) {
+        if (!still_open(parked->socket.native_handle())) {
+            beast::error_code ignored;
+            parked->socket.close(ignored);
+            release(index);
+            continue;
+        }
+        if (parked->loop == loop) return std::move(parked->socket);
+        // Registered with another loop's reactor: move the descriptor over to this one.
+        beast::error_code ec;
+        const int fd = parked->socket.release(ec);
+        if (ec) {
+            release(index);
+            continue;
         }
         asio::ip::tcp::socket socket(executor);
-        beast::error_code ec;
         socket.assign(protocol_of(fd), fd, ec);
         if (!ec) return socket;
         ::close(fd);
         release(index);
     }
+    return std::nullopt;
 }
 
 bool upstream_pool::reserve(std::size_t index) {
@@ -147,16 +168,39 @@ bool upstream_pool::reserve(std::size_t index) {
 }
 
 void upstream_pool::park(std::size_t index, asio::ip::tcp::socket socket) {
-    beast::error_code ec;
-    const int fd = socket.release(ec);
-    std::lock_guard lock(mutex_);
-    auto& server = servers_.at(index);
-    if (ec || stopped_ || server.idle.size() >= config_.max_idle_per_server) {
-        if (!ec) ::close(fd);
+    const auto* loop = &asio::query(socket.get_executor(), asio::execution::context);
+    {
+        std::lock_guard lock(mutex_);
+        auto& server = servers_.at(index);
+        if (!stopped_ && server.idle.size() < config_.max_idle_per_server) {
+            server.idle.push_back({std::move(socket), loop});
+            return;
+        }
         if (server.connections > 0) --server.connections;
-        return;
     }
-    server.idle.push_back(fd);
+    beast::error_code ignored;
+    socket.close(ignored);
+}
+
+void upstream_pool::stop() {
+    stopped_ = true;
+    close_idle();
+}
+
+void upstream_pool::close_idle() {
+    std::vector<parked_connection> closing;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& server : servers_) {
+            server.connections -= std::min(server.connections, server.idle.size());
+            std::move(server.idle.begin(), server.idle.end(), std::back_inserter(closing));
+            server.idle.clear();
+        }
+    }
+    for (auto& parked : closing) {
+        beast::error_code ignored;
+        parked.socket.close(ignored);
+    }
 }
 
 void upstream_pool::release(std::size_t index) {

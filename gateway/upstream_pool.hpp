@@ -1,8 +1,10 @@
 #pragma once
 // One configured upstream: its servers, how each is doing (passive and active health),
 // the balancing choice, and keep-alive connection pools per server. Shared by every
-// connection thread, so the bookkeeping sits behind one mutex held only briefly;
-// sockets are parked as native handles so any connection's strand can adopt them.
+// event loop, so the bookkeeping sits behind one mutex held only briefly. A parked
+// connection stays registered with the loop that used it and is handed to a request on
+// that loop first: taking and parking then costs no system call. Another loop adopts
+// it only when its own has none to give.
 
 #include <atomic>
 #include <chrono>
@@ -66,7 +68,8 @@ public:
     /// Ends a request counted by pick().
     void done(std::size_t index);
 
-    /// An idle keep-alive connection to `index`, adopted by `executor`, if one is parked.
+    /// An idle keep-alive connection to `index` for a request on `executor`'s loop, if
+    /// one is parked (one of that loop's own when it has any).
     std::optional<asio::ip::tcp::socket> take_idle(std::size_t index,
                                                    const asio::any_io_executor& executor);
     /// Reserves a new connection to `index`; false at max_connections_per_server.
@@ -89,12 +92,21 @@ public:
     /// The upstream's configured name.
     const std::string& name() const noexcept { return config_.name; }
 
-    /// Stops background work (health checks) of a pool replaced by a reload.
-    void stop() noexcept { stopped_ = true; }
+    /// Stops background work (health checks) of a pool replaced by a reload and closes
+    /// its idle connections; connections in use are closed when they finish.
+    void stop();
+    /// Closes every parked connection (before the loops they belong to go away).
+    void close_idle();
     /// True once stop() was called.
     bool stopped() const noexcept { return stopped_; }
 
 private:
+    /// An idle connection and the loop (io_context) whose reactor it is registered with.
+    struct parked_connection {
+        asio::ip::tcp::socket socket;
+        const asio::execution_context* loop;
+    };
+
     struct server_state {
         bool up = true;
         unsigned failures = 0;       ///< consecutive passive failures
@@ -104,11 +116,12 @@ private:
         std::size_t connections = 0;  ///< open: in use plus idle
         std::uint64_t answered = 0;
         std::uint64_t failed = 0;
-        std::vector<int> idle;        ///< parked native sockets, most recent last
+        std::vector<parked_connection> idle;  ///< most recent last
         std::chrono::steady_clock::time_point retry_at{};
     };
 
     bool usable(const server_state& server, std::chrono::steady_clock::time_point now) const;
+    std::optional<parked_connection> pop_idle(std::size_t index, const asio::execution_context* loop);
     void mark(std::size_t index, bool up, std::string_view why);
 
     conf::upstream_config config_;

@@ -64,4 +64,8 @@ std::vector<std::shared_ptr<upstream_pool>> upstream_registry::pools() const {
     return out;
 }
 
+void upstream_registry::close_idle() const {
+    for (const auto& pool : pools()) pool->close_idle();
+}
+
 }  // namespace gateway

@@ -30,6 +30,9 @@ public:
     /// Every pool, for /metrics.
     std::vector<std::shared_ptr<upstream_pool>> pools() const;
 
+    /// Closes every pool's parked connections (at shutdown, before the event loops go).
+    void close_idle() const;
+
 private:
     mutable std::mutex mutex_;
     std::map<std::string, std::shared_ptr<upstream_pool>, std::less<>> pools_;
