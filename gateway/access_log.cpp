@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "gateway/log.hpp"
+#include "gateway/log_buffer.hpp"
 
 namespace gateway {
 
@@ -33,6 +34,6 @@ std::string format_access(const access_entry& entry) {
     return text;
 }
 
-void log_access(const access_entry& entry) { write_line(format_access(entry)); }
+void log_access(const access_entry& entry) { queue_line(format_access(entry)); }
 
 }  // namespace gateway

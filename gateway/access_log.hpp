@@ -27,7 +27,7 @@ std::string_view path_without_query(std::string_view target) noexcept;
 /// The access-log JSON line of an entry (without the newline); duration measured now.
 std::string format_access(const access_entry& entry);
 
-/// Writes the access-log line of an entry to stdout.
+/// Queues the access-log line of an entry for stdout (written within 50 ms).
 void log_access(const access_entry& entry);
 
 }  // namespace gateway

@@ -1,31 +1,16 @@
 #include "gateway/log.hpp"
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <chrono>
 #include <ctime>
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include "gateway/log_buffer.hpp"
+
 namespace gateway {
 
-void write_line(std::string line) {
-    line.push_back('\n');
-    const char* data = line.data();
-    std::size_t left = line.size();
-    // A pipe or file takes the whole line in one call; loop only for the rare short write.
-    while (left > 0) {
-        const ssize_t n = ::write(STDOUT_FILENO, data, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return;  // stdout is gone: logging must never take the server down
-        }
-        data += n;
-        left -= static_cast<std::size_t>(n);
-    }
-}
+void write_line(std::string line) { write_line_now(line); }
 
 std::string iso_time_now() {
     using namespace std::chrono;

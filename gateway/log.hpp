@@ -1,6 +1,7 @@
 #pragma once
-// Structured logging: every line on stdout is one JSON object, written with a single
-// write(2) call so lines from different threads never interleave and no lock is shared.
+// Structured logging: every line on stdout is one JSON object, written whole, so lines
+// from different threads never interleave. Access-log lines are batched
+// (gateway/log_buffer.hpp); every other line is written at once.
 
 #include <string>
 #include <string_view>
@@ -9,7 +10,8 @@
 
 namespace gateway {
 
-/// Writes one already formatted line (a newline is appended) to stdout in one call.
+/// Writes one already formatted line (a newline is appended) to stdout now, after any
+/// queued access-log lines.
 void write_line(std::string line);
 
 /// The current time as ISO-8601 UTC with milliseconds: "2026-11-27T07:24:09.123Z".

@@ -122,6 +122,26 @@ def test_drain_on_sigterm():
     gw.stop()
 
 
+def test_batched_access_lines_are_all_written_by_exit():
+    # Access lines are written in batches; a drain must still leave every one on stdout,
+    # in order before the "stopped" line.
+    gw = start_gateway(config())
+    conn = Conn(gw.port)
+    for i in range(300):
+        conn.send(request_bytes(headers=[f"X-Request-Id: batch-{i}"]))
+        expect(conn.read_response()[0] == 200, f"request {i} failed")
+    conn.close()
+    gw.signal(signal.SIGTERM)
+    expect(gw.wait(10) == 0, f"exit code {gw.proc.returncode}")
+    gw.wait_for_line('"msg":"stopped"', timeout=5)
+    lines = gw.output()
+    logged = [i for i, line in enumerate(lines) if '"request_id":"batch-' in line]
+    stopped = next(i for i, line in enumerate(lines) if '"msg":"stopped"' in line)
+    expect(len(logged) == 300, f"{len(logged)} of 300 access lines written")
+    expect(max(logged) < stopped, "access lines written after the stopped line")
+    gw.stop()
+
+
 def test_drain_timeout_ends_stuck_requests():
     gw = start_gateway(config(drain="500ms"))
     stuck = Conn(gw.port)
