@@ -17,6 +17,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/flat_write.hpp"
 #include "gateway/health_endpoints.hpp"
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
@@ -30,6 +31,9 @@ namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint32_t upstream_header_limit = 64 * 1024;
+// Room for a typical response head and a small body in one read: Beast's default first
+// read of 512 bytes split even small answers over two reads and two client writes.
+constexpr std::size_t upstream_read_room = 16 * 1024;
 constexpr auto slot_poll = std::chrono::milliseconds(2);
 using clock = std::chrono::steady_clock;
 
@@ -109,6 +113,7 @@ private:
     std::optional<beast::tcp_stream> upstream_;
     beast::flat_buffer upstream_buffer_;
     std::optional<http::response_parser<http::buffer_body>> response_;
+    std::string scratch_;  ///< reused by write_flat for the request head
 
     /// Writes the access-log line and counts the request in the metrics.
     void finish();
@@ -143,11 +148,8 @@ exchange::exchange(proxy_client client, http::request_parser<http::string_body>&
 void exchange::prepare_request() {
     auto& header = request_.get();
     stripped_target_ = upstream_target(header.target(), route_.route->strip_prefix, {});
-    beast::error_code ec;
-    const auto peer = client_.stream.socket().remote_endpoint(ec);
-    const std::string client_ip = ec ? std::string("unknown") : peer.address().to_string();
     forward_facts facts;
-    facts.client_ip = client_ip;
+    facts.client_ip = client_.client_ip;
     facts.tenant = route_.tenant;
     facts.request_id = entry_.request_id;
     facts.tenant_header = route_.state->config().tenant_resolution.header;
@@ -161,10 +163,6 @@ asio::awaitable<bool> exchange::run() {
         co_return co_await send_error();
     }
     prepare_request();
-    // A streamed response goes out in pieces; Nagle would hold each small one back
-    // until the client's (delayed) ACK of the previous one.
-    beast::error_code ignored;
-    client_.stream.socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     deadline_ = clock::now() + pool_->config().total_timeout;
     std::vector<bool> tried(pool_->size(), false);
     for (;;) {
@@ -210,7 +208,7 @@ asio::awaitable<bool> exchange::send_request(std::size_t server, attempt_end& en
     http::request_serializer<http::buffer_body> out{header};
     request_sent_ = true;
     upstream_->expires_after(config.read_timeout);
-    if (auto [ec, n] = co_await http::async_write_header(*upstream_, out, nothrow); ec) {
+    if (const auto ec = co_await write_flat(*upstream_, out, scratch_, true); ec) {
         upstream_failed(server, ec, "send");
         co_return false;
     }
@@ -290,6 +288,7 @@ asio::awaitable<bool> exchange::connect_new(std::size_t server, clock::time_poin
 }
 
 asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
+    upstream_buffer_.reserve(upstream_read_room);
     for (;;) {
         response_.emplace();
         response_->header_limit(upstream_header_limit);

@@ -8,6 +8,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/flat_write.hpp"
+
 namespace gateway {
 
 namespace {
@@ -48,6 +50,7 @@ asio::awaitable<relay_result> relay(beast::tcp_stream& source, beast::flat_buffe
                                     relay_timeouts timeouts) {
     // Left uninitialised: zeroing the chunk per message showed up in profiles.
     std::array<char, chunk_size> chunk;
+    std::string scratch;  // the piece as it goes out: header, chunk framing and data
     relay_result result;
     auto& body = parser.get().body();
     for (;;) {
@@ -64,8 +67,7 @@ asio::awaitable<relay_result> relay(beast::tcp_stream& source, beast::flat_buffe
         }
         const std::size_t piece = body.size;
         destination.expires_after(timeouts.write);
-        auto [ec, n] = co_await http::async_write(destination, out, nothrow);
-        if (ec == http::error::need_buffer) ec = {};
+        const auto ec = co_await write_flat(destination, out, scratch);
         if (ec) {
             result.failed = relay_result::side::destination;
             result.ec = ec;

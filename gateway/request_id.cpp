@@ -3,6 +3,7 @@
 #include <openssl/rand.h>
 
 #include <array>
+#include <cstdint>
 #include <random>
 
 namespace gateway {
@@ -15,12 +16,32 @@ bool is_acceptable_request_id(std::string_view id) noexcept {
     return true;
 }
 
+namespace {
+
+/// A per-thread generator seeded once from the system's CSPRNG. Ids must be unique,
+/// not secret; drawing each one from OpenSSL cost a getpid() system call per request.
+std::mt19937_64& id_generator() {
+    thread_local std::mt19937_64 generator = [] {
+        std::array<std::uint32_t, 8> seed{};
+        if (RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()),
+                       static_cast<int>(seed.size() * sizeof(std::uint32_t))) != 1) {
+            std::random_device device;
+            for (auto& word : seed) word = device();
+        }
+        std::seed_seq sequence(seed.begin(), seed.end());
+        return std::mt19937_64(sequence);
+    }();
+    return generator;
+}
+
+}  // namespace
+
 std::string generate_request_id() {
     std::array<unsigned char, 16> bytes{};
-    if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-        // The id needs to be unique, not secret: a per-thread PRNG is an acceptable fallback.
-        thread_local std::mt19937_64 fallback{std::random_device{}()};
-        for (auto& b : bytes) b = static_cast<unsigned char>(fallback());
+    auto& generator = id_generator();
+    for (std::size_t i = 0; i < bytes.size(); i += 8) {
+        const std::uint64_t word = generator();
+        for (std::size_t j = 0; j < 8; ++j) bytes[i + j] = static_cast<unsigned char>(word >> (8 * j));
     }
     static constexpr char hex[] = "0123456789abcdef";
     std::string id;

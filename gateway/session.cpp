@@ -17,6 +17,7 @@
 #include "gateway/admin_tenants.hpp"
 #include "gateway/connection_tracker.hpp"
 #include "gateway/dispatcher.hpp"
+#include "gateway/flat_write.hpp"
 #include "gateway/graceful_close.hpp"
 #include "gateway/proxy_framing.hpp"
 #include "gateway/proxy_handler.hpp"
@@ -55,7 +56,14 @@ bool is_parse_error(const beast::error_code& ec) {
 }  // namespace
 
 session::session(asio::ip::tcp::socket socket, services& svc)
-    : stream_(std::move(socket)), svc_(svc) {}
+    : stream_(std::move(socket)), svc_(svc) {
+    beast::error_code ec;
+    // Responses go out in one write, proxied ones in pieces: Nagle would hold a small
+    // last piece back until the client's delayed ACK of the previous one.
+    stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    peer_ = stream_.socket().remote_endpoint(ec).address();
+    peer_text_ = ec ? std::string("unknown") : peer_.to_string();
+}
 
 session::~session() {
     if (id_ != 0) svc_.connections.remove(id_);
@@ -131,7 +139,9 @@ asio::awaitable<bool> session::serve_one() {
         if (auto route = proxy->match(parser.get(), state)) {
             entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
             const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
-            co_return co_await proxy->serve({stream_, buffer_, keep_alive_allowed, &svc_.monitor}, parser,
+            co_return co_await proxy->serve({stream_, buffer_, peer_text_, keep_alive_allowed,
+                                             &svc_.monitor},
+                                            parser,
                                             std::move(*route), std::move(entry));
         }
     }
@@ -150,8 +160,7 @@ asio::awaitable<bool> session::serve_one() {
 
     request req = parser.release();
     entry.request_id = choose_request_id(req["X-Request-Id"]);
-    beast::error_code peer_ec;
-    const auto peer = stream_.socket().remote_endpoint(peer_ec).address();
+    const auto& peer = peer_;
     dispatch_outcome outcome;
     // /readyz, /health, /metrics and /dashboard are answered here: they need the peer
     // address (loopback access) and the monitor, which the dispatcher does not see.
@@ -244,12 +253,12 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
     if (options.head) {
         // Same headers as GET, Content-Length included, and no body.
         http::response<http::empty_body> head{std::move(res.base())};
-        const auto [write_ec, written] = co_await http::async_write(stream_, head, nothrow);
-        ec = write_ec;
+        http::response_serializer<http::empty_body> out{head};
+        ec = co_await write_flat(stream_, out, write_scratch_);
     } else {
         entry.bytes = res.body().size();
-        const auto [write_ec, written] = co_await http::async_write(stream_, res, nothrow);
-        ec = write_ec;
+        http::response_serializer<http::string_body> out{res};
+        ec = co_await write_flat(stream_, out, write_scratch_);
     }
     log_access(entry);
     co_return !ec && keep_alive;

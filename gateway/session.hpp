@@ -22,10 +22,10 @@ namespace gateway {
 
 class runtime_state;
 
-/// The state of one client connection. All of it is touched only on its strand.
+/// The state of one client connection. All of it is touched only on its event loop.
 class session {
 public:
-    /// Takes over an accepted socket whose executor is a strand of its own.
+    /// Takes over an accepted socket; its executor is the event loop that serves it.
     session(asio::ip::tcp::socket socket, services& svc);
     ~session();
     session(const session&) = delete;
@@ -34,7 +34,7 @@ public:
     /// Registers a new connection with the tracker and starts serving it.
     static void start(asio::ip::tcp::socket socket, services& svc);
 
-    /// The connection's strand.
+    /// The connection's event loop.
     asio::any_io_executor executor() { return stream_.get_executor(); }
 
     /// Drain requested: an idle connection closes now, a busy one after its response.
@@ -65,6 +65,9 @@ private:
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
+    asio::ip::address peer_;  ///< the client's address, read once per connection
+    std::string peer_text_;   ///< the same, as X-Forwarded-For gets it
+    std::string write_scratch_;  ///< reused by write_flat for every response
     services& svc_;
     std::uint64_t id_ = 0;  ///< tracker id, 0 until registered
     bool idle_ = false;     ///< waiting for the first byte of the next request

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
+#include <vector>
 #include <string>
 
 #include "gateway/request_id.hpp"
@@ -28,4 +30,17 @@ TEST_CASE("generated request ids are 32 hex digits and differ", "[gateway][reque
         seen.insert(id);
     }
     CHECK(seen.size() == 1000);
+}
+
+TEST_CASE("request ids generated on different threads differ", "[gateway][request_id]") {
+    // Each thread seeds its own generator: two threads must not draw the same ids.
+    std::vector<std::string> first;
+    std::vector<std::string> second;
+    std::thread a([&first] { for (int i = 0; i < 200; ++i) first.push_back(gateway::generate_request_id()); });
+    std::thread b([&second] { for (int i = 0; i < 200; ++i) second.push_back(gateway::generate_request_id()); });
+    a.join();
+    b.join();
+    std::set<std::string> seen(first.begin(), first.end());
+    seen.insert(second.begin(), second.end());
+    CHECK(seen.size() == 400);
 }
