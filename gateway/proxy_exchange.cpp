@@ -168,7 +168,6 @@ asio::awaitable<bool> exchange::run() {
     for (;;) {
         const auto server = pool_->pick(tried);
         if (!server) break;
-        tried[*server] = true;
         in_flight_guard guard(*pool_, *server);
         const auto end = co_await attempt(*server);
         if (end == attempt_end::answered) co_return co_await answer(*server);
@@ -177,6 +176,10 @@ asio::awaitable<bool> exchange::run() {
             co_return false;
         }
         if (!retry_safe() || clock::now() >= deadline_) break;
+        // A parked connection the server closed meanwhile says nothing about the
+        // server: it may be tried again (on another parked or a new connection).
+        // Bounded: each such failure drops one parked connection.
+        if (!reused_) tried[*server] = true;
     }
     co_return co_await send_error();
 }

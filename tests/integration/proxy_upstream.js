@@ -68,6 +68,11 @@ const server = http.createServer((req, res) => {
     setTimeout(() => sendJson(res, 200, {slow: true}), Number(url.searchParams.get('ms') || 1000));
   } else if (p === '/reset') {
     req.socket.destroy();
+  } else if (p === '/close-if-reused') {
+    // A keep-alive connection the server gave up on just as the next request came.
+    req.socket.requestsSeen = (req.socket.requestsSeen || 0) + 1;
+    if (req.socket.requestsSeen > 1) req.socket.destroy();
+    else sendJson(res, 200, {server: name, fresh: true});
   } else if (p === '/fail-midway') {
     res.writeHead(200, {'Content-Type': 'application/octet-stream', 'Content-Length': 1000000});
     res.write(Buffer.alloc(1000));
