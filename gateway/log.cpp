@@ -17,11 +17,27 @@ std::string iso_time_now() {
     const auto now = system_clock::now();
     const std::time_t secs = system_clock::to_time_t(now);
     const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm utc{};
-    gmtime_r(&secs, &utc);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                       millis);
+    // Every access line asks; the calendar part changes once a second, so each thread
+    // formats it once a second.
+    thread_local std::time_t cached_second = -1;
+    thread_local std::string cached_prefix;
+    if (secs != cached_second) {
+        std::tm utc{};
+        gmtime_r(&secs, &utc);
+        cached_prefix = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", utc.tm_year + 1900,
+                                    utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
+                                    utc.tm_sec);
+        cached_second = secs;
+    }
+    std::string out;
+    out.reserve(cached_prefix.size() + 5);
+    out += cached_prefix;
+    out += '.';
+    out += static_cast<char>('0' + millis / 100);
+    out += static_cast<char>('0' + millis / 10 % 10);
+    out += static_cast<char>('0' + millis % 10);
+    out += 'Z';
+    return out;
 }
 
 void log_event(std::string_view level, std::string_view msg, boost::json::object fields) {

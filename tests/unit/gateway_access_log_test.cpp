@@ -1,10 +1,17 @@
 // The access-log line and the JSON error body.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <ctime>
+#include <regex>
+#include <string>
+#include <thread>
+
 #include <boost/json/parse.hpp>
 
 #include "gateway/access_log.hpp"
 #include "gateway/json_response.hpp"
+#include "gateway/log.hpp"
 
 TEST_CASE("the logged path never carries the query string", "[gateway][access_log]") {
     CHECK(gateway::path_without_query("/a/b?token=secret") == "/a/b");
@@ -40,4 +47,30 @@ TEST_CASE("errors have exactly the documented shape", "[gateway][json]") {
     CHECK(res.body() == R"({"error":{"code":"body_too_large","message":"too \"big\"","requestId":"id-9"}})");
     CHECK(res[gateway::http::field::content_type] == "application/json");
     CHECK(res[gateway::http::field::content_length] == std::to_string(res.body().size()));
+}
+
+TEST_CASE("log times are ISO 8601 UTC with milliseconds, right across seconds",
+          "[gateway][log]") {
+    const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+    std::string previous;
+    // Long enough to cross at least one second boundary (the date part is cached).
+    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1100);
+    while (std::chrono::steady_clock::now() < until) {
+        const auto before = std::time(nullptr);
+        const std::string stamp = gateway::iso_time_now();
+        const auto after = std::time(nullptr);
+        REQUIRE(std::regex_match(stamp, shape));
+        REQUIRE(stamp >= previous);  // never goes back, as a stale cached second would
+        std::tm utc{};
+        gmtime_r(&before, &utc);
+        char expected_before[20];
+        std::strftime(expected_before, sizeof expected_before, "%Y-%m-%dT%H:%M:%S", &utc);
+        gmtime_r(&after, &utc);
+        char expected_after[20];
+        std::strftime(expected_after, sizeof expected_after, "%Y-%m-%dT%H:%M:%S", &utc);
+        const auto seconds = stamp.substr(0, 19);
+        REQUIRE((seconds == expected_before || seconds == expected_after));
+        previous = stamp;
+        std::this_thread::sleep_for(std::chrono::milliseconds(7));
+    }
 }
