@@ -29,14 +29,26 @@ asio::awaitable<beast::error_code> write_flat(beast::tcp_stream& stream,
                                               http::serializer<is_request, Body, Fields>& out,
                                               std::string& scratch, bool header_only = false) {
     if (header_only) out.split(true);
+    // next() may only advance the serializer's state (a body with nothing more to send)
+    // without handing over a buffer; a few such steps in a row mean nothing is left.
+    int steps_without_data = 0;
     while (!out.is_done() && !(header_only && out.is_header_done())) {
         beast::error_code ec;
-        out.next(ec, [&scratch](beast::error_code&, const auto& buffers) {
+        bool visited = false;
+        out.next(ec, [&scratch, &visited](beast::error_code&, const auto& buffers) {
+            visited = true;
             scratch.resize(beast::buffer_bytes(buffers));
             asio::buffer_copy(asio::buffer(scratch), buffers);
         });
         if (ec == http::error::need_buffer) co_return beast::error_code{};
         if (ec) co_return ec;
+        // Never send what an earlier piece left in `scratch`.
+        if (!visited || scratch.empty()) {
+            if (visited) out.consume(0);
+            if (++steps_without_data > 2) break;
+            continue;
+        }
+        steps_without_data = 0;
         // Named, not temporaries: g++ 12 mishandles temporaries in co_await arguments.
         constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
         const auto piece = asio::buffer(scratch);

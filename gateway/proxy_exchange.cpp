@@ -111,9 +111,9 @@ private:
     std::string last_error_ = "no server of the upstream is up";
     clock::time_point deadline_{};
     std::optional<beast::tcp_stream> upstream_;
-    beast::flat_buffer upstream_buffer_;
+    beast::flat_buffer& upstream_buffer_;  ///< the connection's, kept between requests
     std::optional<http::response_parser<http::buffer_body>> response_;
-    std::string scratch_;  ///< reused by write_flat for the request head
+    std::string& scratch_;  ///< write_flat's buffer, the connection's
 
     /// Writes the access-log line and counts the request in the metrics.
     void finish();
@@ -131,7 +131,9 @@ exchange::exchange(proxy_client client, http::request_parser<http::string_body>&
       route_(std::move(route)),
       pool_(std::move(pool)),
       entry_(std::move(entry)),
-      limits_(route_.state->config().limits) {
+      limits_(route_.state->config().limits),
+      upstream_buffer_(client.buffers->upstream),
+      scratch_(client.buffers->scratch) {
     entry_.tenant = route_.tenant;
     entry_.route = route_.route->path;
     const auto& header = request_.get();
@@ -223,7 +225,7 @@ asio::awaitable<bool> exchange::send_request(std::size_t server, attempt_end& en
         body_streamed_ = true;
     }
     const auto relayed = co_await relay_request(client_.stream, client_.buffer, request_,
-                                                *upstream_, out,
+                                                *upstream_, out, scratch_,
                                                 {limits_.read_timeout, config.read_timeout});
     if (relayed.failed == relay_result::side::source) {
         end = attempt_end::client_gone;
@@ -353,7 +355,8 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
         if (ec) relayed.failed = relay_result::side::destination;
     } else {
         relayed = co_await relay_response(*upstream_, upstream_buffer_, *response_, client_.stream,
-                                          out, {pool_->config().read_timeout, limits_.write_timeout});
+                                          out, scratch_,
+                                          {pool_->config().read_timeout, limits_.write_timeout});
     }
     entry_.bytes = relayed.bytes;
     if (relayed.failed == relay_result::side::source) {

@@ -30,6 +30,13 @@ struct proxy_route {
     std::optional<std::string> tenant;           ///< resolved company code, if any
 };
 
+/// Buffers a connection keeps from one proxied request to the next, so a request
+/// allocates none of them.
+struct proxy_buffers {
+    beast::flat_buffer upstream;  ///< bytes read from the upstream connection
+    std::string scratch;          ///< write_flat's copy of each piece going out
+};
+
 /// The client side of a proxied exchange, owned by the session.
 struct proxy_client {
     beast::tcp_stream& stream;
@@ -37,6 +44,7 @@ struct proxy_client {
     std::string_view client_ip;      ///< for X-Forwarded-For
     bool keep_alive_allowed = true;  ///< false while draining
     health_monitor* monitor = nullptr;  ///< counts the finished request in /metrics
+    proxy_buffers* buffers = nullptr;   ///< the connection's reusable buffers
 };
 
 /// Forwards proxy routes to their upstreams; owns the upstream pools.

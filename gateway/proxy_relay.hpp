@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -31,19 +32,21 @@ struct relay_result {
 };
 
 /// Relays the rest of a request: its header (if not yet written) and its body.
+/// `scratch` is write_flat's buffer, reused across requests.
 asio::awaitable<relay_result> relay_request(beast::tcp_stream& source,
                                             beast::flat_buffer& source_buffer,
                                             http::request_parser<http::buffer_body>& parser,
                                             beast::tcp_stream& destination,
                                             http::request_serializer<http::buffer_body>& out,
-                                            relay_timeouts timeouts);
+                                            std::string& scratch, relay_timeouts timeouts);
 
 /// Relays the rest of a response: its header (if not yet written) and its body.
+/// `scratch` is write_flat's buffer, reused across requests.
 asio::awaitable<relay_result> relay_response(beast::tcp_stream& source,
                                              beast::flat_buffer& source_buffer,
                                              http::response_parser<http::buffer_body>& parser,
                                              beast::tcp_stream& destination,
                                              http::response_serializer<http::buffer_body>& out,
-                                             relay_timeouts timeouts);
+                                             std::string& scratch, relay_timeouts timeouts);
 
 }  // namespace gateway

@@ -140,7 +140,7 @@ asio::awaitable<bool> session::serve_one() {
             entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
             const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
             co_return co_await proxy->serve({stream_, buffer_, peer_text_, keep_alive_allowed,
-                                             &svc_.monitor},
+                                             &svc_.monitor, &proxy_buffers_},
                                             parser,
                                             std::move(*route), std::move(entry));
         }

@@ -15,6 +15,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "gateway/access_log.hpp"
+#include "gateway/proxy_handler.hpp"
 #include "gateway/http_types.hpp"
 #include "gateway/services.hpp"
 
@@ -68,6 +69,7 @@ private:
     asio::ip::address peer_;  ///< the client's address, read once per connection
     std::string peer_text_;   ///< the same, as X-Forwarded-For gets it
     std::string write_scratch_;  ///< reused by write_flat for every response
+    proxy_buffers proxy_buffers_;  ///< reused by every proxied request
     services& svc_;
     std::uint64_t id_ = 0;  ///< tracker id, 0 until registered
     bool idle_ = false;     ///< waiting for the first byte of the next request

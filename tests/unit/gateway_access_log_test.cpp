@@ -56,9 +56,10 @@ TEST_CASE("log times are ISO 8601 UTC with milliseconds, right across seconds",
     // Long enough to cross at least one second boundary (the date part is cached).
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1100);
     while (std::chrono::steady_clock::now() < until) {
-        const auto before = std::time(nullptr);
+        // The same clock iso_time_now reads (std::time may lag it by a tick).
+        const auto before = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
         const std::string stamp = gateway::iso_time_now();
-        const auto after = std::time(nullptr);
+        const auto after = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
         REQUIRE(std::regex_match(stamp, shape));
         REQUIRE(stamp >= previous);  // never goes back, as a stale cached second would
         std::tm utc{};
