@@ -12,6 +12,9 @@ namespace gateway {
 
 namespace {
 
+/// Beyond this much queued text a request thread writes the queue itself.
+constexpr std::size_t max_queued_bytes = 4 * 1024 * 1024;
+
 /// Writes all of `text` to stdout; short writes are rare (a pipe or a file) but handled.
 void write_all(std::string_view text) noexcept {
     const char* data = text.data();
@@ -36,17 +39,20 @@ public:
     }
 
     void push(std::string_view line) {
-        bool full = false;
+        bool overfull = false;
         {
             std::lock_guard lock(mutex_);
             if (!flusher_.joinable()) flusher_ = std::thread([this] { flush_periodically(); });
             const bool was_empty = pending_.empty();
             pending_.append(line);
             pending_.push_back('\n');
-            full = pending_.size() >= access_flush_bytes;
-            if (was_empty) wake_.notify_one();
+            // The flusher writes; a request thread never waits for stdout unless the
+            // reader of stdout has fallen this far behind (then it slows the gateway
+            // down, as a blocking write per line did, instead of growing without bound).
+            overfull = pending_.size() >= max_queued_bytes;
+            if (was_empty || pending_.size() >= access_flush_bytes) wake_.notify_one();
         }
-        if (full) write_pending_then({});
+        if (overfull) write_pending_then({});
     }
 
     /// Writes what is queued, then `line` (if any), with no other write in between.
@@ -84,8 +90,10 @@ private:
         std::unique_lock lock(mutex_);
         while (!stopping_) {
             wake_.wait(lock, [this] { return stopping_ || !pending_.empty(); });
-            // Let the batch grow for one interval (or until the process stops).
-            wake_.wait_for(lock, access_flush_interval, [this] { return stopping_; });
+            // Let the batch grow for one interval, or until it is big enough.
+            wake_.wait_for(lock, access_flush_interval, [this] {
+                return stopping_ || pending_.size() >= access_flush_bytes;
+            });
             lock.unlock();
             write_pending_then({});
             lock.lock();

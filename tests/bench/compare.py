@@ -4,7 +4,7 @@ tdsd servers, with the same wrk parameters; the two subjects alternate (ABBA) so
 busy with other work loads both alike. Every figure in the table is a ratio of the two.
 
 Run by scripts/bench (section `compare`); by hand:
-    /usr/bin/python3 tests/bench/compare.py [--quick] [--rows single,list,login,isolation,many]
+    /usr/bin/python3 tests/bench/compare.py [--quick] [--rows single,list,login,proxy,isolation,many]
 Environment: TG_BUILD_DIR (where tenant-gateway and tdsd are built, default build/).
 
 Per run and subject: requests/s and p50/p99 from wrk (-t1, keep-alive, a Lua script that
@@ -545,6 +545,23 @@ class Bench:
             raise RuntimeError(f"activating tenants: {len(bad)} failures, e.g. {bad[0]}")
 
 
+def row_proxy(bench):
+    """The proxy route against nginx proxy_pass (tests/bench/proxy_bench.py), same rounds."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import proxy_bench  # noqa: E402  (its own gateway, nginx and upstream; no tdsd)
+    if bench.args.quick:
+        results = proxy_bench.measure(rounds=2, seconds=2, warmup_seconds=1)
+    else:
+        results = proxy_bench.measure(rounds=4, seconds=6)
+    g, n = results["gateway"], results["nginx"]
+    ratio = {k: g[k] / n[k] if n[k] else float("inf") for k in ("rps", "p50", "p99", "cpu_per_1k", "rss_mb")}
+    met = proxy_bench.meets_targets(results) and not (g["errors"] or n["errors"])
+    bench.rows.append({"label": "proxy route (small static file), 64 conns: gateway vs nginx proxy_pass",
+                       "target": ">=0.9x nginx req/s, <=1.25x its p99", "subjects": results,
+                       "ratio": ratio, "met": met, "peer": "nginx"})
+    log(f"proxy: gateway {g['rps']:.0f} req/s, nginx {n['rps']:.0f} req/s")
+
+
 def format_table(rows):
     out = []
     head = f"{'benchmark / subject':<58} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU s/1k':>9} {'peak RSS MB':>11} {'tdsd CPU':>8}  errors"
@@ -554,10 +571,12 @@ def format_table(rows):
         out.append(row["label"])
         if "subjects" in row:
             for name, s in row["subjects"].items():
+                tdsd = f"{s['tdsd_pct']:>7.0f}%" if "tdsd_pct" in s else f"{'-':>8}"
                 out.append(f"  {name:<56} {s['rps']:>9.0f} {s['p50']:>8.2f} {s['p99']:>8.2f} "
-                           f"{s['cpu_per_1k']:>9.3f} {s['rss_mb']:>11.1f} {s['tdsd_pct']:>7.0f}%  {s['errors']}")
+                           f"{s['cpu_per_1k']:>9.3f} {s['rss_mb']:>11.1f} {tdsd}  {s['errors']}")
             r = row["ratio"]
-            out.append(f"  {'gateway / node-seed':<56} {r['rps']:>8.2f}x {r['p50']:>7.2f}x {r['p99']:>7.2f}x "
+            ratio_label = f"gateway / {row.get('peer', 'node-seed')}"
+            out.append(f"  {ratio_label:<56} {r['rps']:>8.2f}x {r['p50']:>7.2f}x {r['p99']:>7.2f}x "
                        f"{r['cpu_per_1k']:>8.2f}x {r['rss_mb']:>10.2f}x")
         for line in row.get("lines", []):
             out.append("  " + line)
@@ -569,7 +588,7 @@ def format_table(rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--rows", default="single,list,login,isolation,many")
+    ap.add_argument("--rows", default="single,list,login,proxy,isolation,many")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--perf", metavar="DIR", help="perf record the gateway's first measured run of each row into DIR")
     args = ap.parse_args()
@@ -578,7 +597,10 @@ def main():
         bench.start()
         for row in args.rows.split(","):
             try:
-                getattr(bench, "row_" + row)()
+                if row == "proxy":
+                    row_proxy(bench)
+                else:
+                    getattr(bench, "row_" + row)()
             except Exception as err:  # report it in the table and go on with the next row
                 log(f"row {row} failed: {err!r}")
                 bench.rows.append({"label": f"{row}: FAILED ({err})", "target": "-", "met": False})

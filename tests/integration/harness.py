@@ -33,9 +33,12 @@ def source_path(*parts):
 
 
 class Server:
-    """A child process that announces its port with a `listening on HOST:PORT` line."""
+    """A child process that announces its port with a `listening on HOST:PORT` line.
 
-    def __init__(self, argv, env=None, ready_timeout=20.0, name=None):
+    With `output_path`, its output goes to that file and is read only up to the listen
+    line: benchmarks use it so that reading a busy server's log costs no CPU here."""
+
+    def __init__(self, argv, env=None, ready_timeout=20.0, name=None, output_path=None):
         self.argv = argv
         self.name = name or os.path.basename(argv[0])
         self.lines = []
@@ -43,10 +46,18 @@ class Server:
         full_env = dict(os.environ)
         if env:
             full_env.update(env)
-        self.proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env,
-            text=True, bufsize=1)
-        self._reader = threading.Thread(target=self._drain, daemon=True)
+        if output_path:
+            self._output = open(output_path, "w")
+            self.proc = subprocess.Popen(argv, stdout=self._output, stderr=subprocess.STDOUT,
+                                         env=full_env)
+            self._reader = threading.Thread(target=self._follow_until_listening,
+                                            args=(output_path,), daemon=True)
+        else:
+            self._output = None
+            self.proc = subprocess.Popen(
+                argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=full_env,
+                text=True, bufsize=1)
+            self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
         match = self.wait_for_line(LISTEN_RE, ready_timeout)
         if match is None:
@@ -59,6 +70,23 @@ class Server:
             with self._lines_lock:
                 self.lines.append(line.rstrip("\n"))
                 self._lines_lock.notify_all()
+        with self._lines_lock:
+            self._lines_lock.notify_all()
+
+    def _follow_until_listening(self, path):
+        with open(path) as f:
+            while True:
+                line = f.readline()
+                if not line:
+                    if self.proc.poll() is not None:
+                        break
+                    time.sleep(0.02)
+                    continue
+                with self._lines_lock:
+                    self.lines.append(line.rstrip("\n"))
+                    self._lines_lock.notify_all()
+                if LISTEN_RE.search(line):
+                    break
         with self._lines_lock:
             self._lines_lock.notify_all()
 
@@ -98,6 +126,8 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._reader.join(timeout=5)
+        if self._output:
+            self._output.close()
         return self.proc.returncode
 
     def __enter__(self):
@@ -119,11 +149,11 @@ def write_temp(text, suffix=".yaml", directory=None):
 _temp_files = []
 
 
-def start_gateway(config_text, env=None, extra_args=()):
-    """Starts build/tenant-gateway on a config given as YAML text."""
+def start_gateway(config_text, env=None, extra_args=(), output_path=None):
+    """Starts build/tenant-gateway on a config given as YAML text (output: see Server)."""
     path = write_temp(config_text)
     server = Server([build_path("gateway", "tenant-gateway"), "--config", path, *extra_args],
-                    env=env, name="tenant-gateway")
+                    env=env, name="tenant-gateway", output_path=output_path)
     server.config_path = path
     return server
 
