@@ -26,24 +26,6 @@ router::request_facts collect_facts(const request& req, const router::parsed_tar
     return facts;
 }
 
-/// The router's decision; a request that names no tenant itself may be served for its
-/// verified token's tenant (when "token" is in tenant_resolution.order).
-router::decision decide_request(const request& req, const router::parsed_target& target,
-                                const runtime_state& state, const handler_set& handlers,
-                                std::string_view method) {
-    auto facts = collect_facts(req, target, state.config());
-    auto decision = router::decide(state.routes(), state.tenants(), method, facts);
-    if (decision.error && decision.error->code == "tenant_required") {
-        facts.token_tenant = verified_token_tenant(req, handlers);
-        if (facts.token_tenant) {
-            decision = router::decide(state.routes(), state.tenants(), method, facts);
-        } else if (decision.match.route && decision.match.route->auth_required) {
-            decision.error.reset();  // no valid token: the handler answers 401 unauthorized
-        }
-    }
-    return decision;
-}
-
 /// Runs the handler, turning an escaped exception into a 500 (a bug, logged).
 asio::awaitable<response> run_handler(route_handler& handler, request_context& ctx) {
     std::exception_ptr failure;
@@ -65,6 +47,28 @@ asio::awaitable<response> run_handler(route_handler& handler, request_context& c
 }
 
 }  // namespace
+
+/// The router's decision; a request that names no tenant itself may be served for its
+/// verified token's tenant (when "token" is in tenant_resolution.order).
+router::decision decide_request(const request& req, const router::parsed_target& target,
+                                const runtime_state& state, const handler_set& handlers,
+                                std::string_view method) {
+    auto facts = collect_facts(req, target, state.config());
+    auto decision = router::decide(state.routes(), state.tenants(), method, facts);
+    const bool required_but_missing = decision.error && decision.error->code == "tenant_required";
+    // A route that does not need a tenant still gets the token's, when the request names
+    // none otherwise (a proxied page passes it on in X-Company-Code).
+    const bool optional_and_missing = !decision.error && decision.match.route && !decision.tenant.code;
+    if (!required_but_missing && !optional_and_missing) return decision;
+    // Verified only now: the signature check is the costly part of resolving a tenant.
+    facts.token_tenant = verified_token_tenant(req, handlers);
+    if (facts.token_tenant) {
+        decision = router::decide(state.routes(), state.tenants(), method, facts);
+    } else if (required_but_missing && decision.match.route && decision.match.route->auth_required) {
+        decision.error.reset();  // no valid token: the handler answers 401 unauthorized
+    }
+    return decision;
+}
 
 asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
                                            std::shared_ptr<const runtime_state> state,

@@ -19,6 +19,13 @@ struct dispatch_outcome {
     std::optional<std::string> route;   ///< matched route pattern, if any
 };
 
+/// The router's decision for a request: tenant and route. A request that names no
+/// tenant itself may be served for its verified token's tenant (when "token" is in
+/// tenant_resolution.order). Used for every request, proxied ones included.
+router::decision decide_request(const request& req, const router::parsed_target& target,
+                                const runtime_state& state, const handler_set& handlers,
+                                std::string_view method);
+
 /// Answers one request. Never throws for a bad request: every refusal is a JSON error.
 /// `req` and `handlers` must stay alive until the returned awaitable completes.
 asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,

@@ -3,8 +3,11 @@
 #include <variant>
 
 #include "gateway/builtin_endpoints.hpp"
+#include "gateway/dispatcher.hpp"
+#include "gateway/auth_token.hpp"
 #include "gateway/json_response.hpp"
 #include "gateway/proxy_exchange.hpp"
+#include "gateway/sql_handler.hpp"
 #include "router/dispatch.hpp"
 #include "router/request_target.hpp"
 
@@ -12,15 +15,28 @@ namespace gateway {
 
 namespace {
 
-/// The parts of the request that may name a tenant, as the dispatcher collects them.
-router::request_facts collect_facts(const request& req, const router::parsed_target& target,
-                                    const conf::config& config) {
-    router::request_facts facts;
-    facts.target = &target;
-    facts.host = req[http::field::host];
-    const auto [first, last] = req.equal_range(config.tenant_resolution.header);
-    for (auto it = first; it != last; ++it) facts.tenant_headers.push_back(it->value());
-    return facts;
+/// Why an `auth: required` proxy route refuses a request, the way SQL routes do: no or
+/// an invalid token is 401, a token of another tenant than the one named is 403.
+std::optional<response> auth_refusal(const request& header, const router::decision& decision,
+                                     const handler_set& handlers, std::string_view request_id) {
+    if (bearer_token(header[http::field::authorization]).empty()) {
+        return error_response(401, "unauthorized", "a bearer token is required", request_id);
+    }
+    const db_backend* backend = find_db_backend(handlers);
+    if (backend == nullptr || backend->tokens() == nullptr) {
+        return error_response(503, "auth_unavailable", "token verification is not configured",
+                              request_id);
+    }
+    const auto token_tenant = verified_token_tenant(header, handlers);
+    if (!token_tenant) {
+        return error_response(401, "unauthorized", "the bearer token is invalid or expired",
+                              request_id);
+    }
+    if (decision.tenant.code && *decision.tenant.code != *token_tenant) {
+        return error_response(403, "tenant_mismatch", "the token belongs to another tenant",
+                              request_id);
+    }
+    return std::nullopt;
 }
 
 }  // namespace
@@ -30,14 +46,15 @@ void proxy_handler::configure(const conf::config& config, asio::any_io_executor 
 }
 
 std::optional<proxy_route> proxy_handler::match(const request& header,
-                                                std::shared_ptr<const runtime_state> state) const {
+                                                std::shared_ptr<const runtime_state> state,
+                                                const handler_set& handlers,
+                                                std::string_view request_id) const {
     auto parsed = router::parse_target(header.target());
     const auto* target = std::get_if<router::parsed_target>(&parsed);
     if (target == nullptr) return std::nullopt;
     const std::string_view method = header.method_string();
     if (builtin_response(method, target->path, *state, {})) return std::nullopt;
-    const auto facts = collect_facts(header, *target, state->config());
-    const auto decision = router::decide(state->routes(), state->tenants(), method, facts);
+    const auto decision = decide_request(header, *target, *state, handlers, method);
     if (decision.error || decision.match.route == nullptr ||
         decision.match.route->kind != conf::route_kind::proxy) {
         return std::nullopt;
@@ -45,6 +62,7 @@ std::optional<proxy_route> proxy_handler::match(const request& header,
     proxy_route out;
     out.route = decision.match.route;
     if (decision.tenant.code) out.tenant = *decision.tenant.code;
+    if (out.route->auth_required) out.refusal = auth_refusal(header, decision, handlers, request_id);
     out.state = std::move(state);
     return out;
 }

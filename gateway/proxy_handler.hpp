@@ -28,6 +28,9 @@ struct proxy_route {
     std::shared_ptr<const runtime_state> state;  ///< keeps `route` alive
     const conf::route_config* route = nullptr;
     std::optional<std::string> tenant;           ///< resolved company code, if any
+    /// Set when an `auth: required` route refuses the request (401, 403 or 503): it is
+    /// answered and never forwarded.
+    std::optional<response> refusal;
 };
 
 /// Buffers a connection keeps from one proxied request to the next, so a request
@@ -56,8 +59,12 @@ public:
     /// The proxy route of a request whose header was just read, or std::nullopt when
     /// the request is answered by something else (built-in endpoint, router error,
     /// another route kind) and goes the usual way.
+    /// The tenant may come from the request's verified token, as for any route; a
+    /// route with `auth: required` admits only a valid token of the tenant it serves.
     std::optional<proxy_route> match(const request& header,
-                                     std::shared_ptr<const runtime_state> state) const;
+                                     std::shared_ptr<const runtime_state> state,
+                                     const handler_set& handlers,
+                                     std::string_view request_id) const;
 
     /// Relays the request (its body still unread) and the upstream's answer; writes the
     /// access-log line. Returns true when the client connection may serve another request.

@@ -136,13 +136,13 @@ asio::awaitable<bool> session::serve_one() {
     const in_flight_guard in_flight(svc_.monitor.metrics);
     // A proxied body is streamed to the upstream, never read whole here.
     if (auto* proxy = find_proxy_handler(svc_.handlers)) {
-        if (auto route = proxy->match(parser.get(), state)) {
-            entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
+        entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
+        if (auto route = proxy->match(parser.get(), state, svc_.handlers, entry.request_id)) {
+            if (route->refusal) co_return co_await refuse_proxied(parser, std::move(*route), std::move(entry));
             const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
             co_return co_await proxy->serve({stream_, buffer_, peer_text_, keep_alive_allowed,
                                              &svc_.monitor, &proxy_buffers_},
-                                            parser,
-                                            std::move(*route), std::move(entry));
+                                            parser, std::move(*route), std::move(entry));
         }
     }
     parser.body_limit(limits.max_body_bytes);
@@ -159,7 +159,7 @@ asio::awaitable<bool> session::serve_one() {
     }
 
     request req = parser.release();
-    entry.request_id = choose_request_id(req["X-Request-Id"]);
+    if (entry.request_id.empty()) entry.request_id = choose_request_id(req["X-Request-Id"]);
     const auto& peer = peer_;
     dispatch_outcome outcome;
     // /readyz, /health, /metrics and /dashboard are answered here: they need the peer
@@ -181,6 +181,18 @@ asio::awaitable<bool> session::serve_one() {
     const reply_options options{req.version(), req.method() == http::verb::head,
                                 req.keep_alive(), limits.write_timeout};
     co_return co_await send(std::move(outcome.res), std::move(entry), options);
+}
+
+asio::awaitable<bool> session::refuse_proxied(const parser_type& parser, proxy_route route,
+                                              access_entry entry) {
+    const auto& req = parser.get();
+    entry.tenant = route.tenant;
+    entry.route = route.route->path;
+    // The body was never read: the connection can serve another request only without one.
+    const reply_options options{req.version(), req.method() == http::verb::head,
+                                req.keep_alive() && parser.is_done(),
+                                route.state->config().limits.write_timeout};
+    co_return co_await send(std::move(*route.refusal), std::move(entry), options);
 }
 
 asio::awaitable<bool> session::answer_expect(const parser_type& parser, const runtime_state& state,

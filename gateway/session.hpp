@@ -60,6 +60,8 @@ private:
     asio::awaitable<bool> serve_one();
     asio::awaitable<bool> answer_expect(const parser_type& parser, const runtime_state& state,
                                         access_entry& entry);
+    asio::awaitable<bool> refuse_proxied(const parser_type& parser, proxy_route route,
+                                         access_entry entry);
     asio::awaitable<bool> refuse(beast::error_code ec, const parser_type& parser,
                                  const runtime_state& state, access_entry entry);
     asio::awaitable<bool> send(response res, access_entry entry, reply_options options);

@@ -13,6 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import proxy_support  # noqa: E402
 from harness import expect, expect_error  # noqa: E402
 
 sys.path.insert(0, harness.source_path("tests", "tdsd"))
@@ -66,6 +67,25 @@ def start_customer_server(database, data_file):
     return tdsd_harness.Tdsd(config, env={"TDSD_PASSWORD": TENANT_PW})
 
 
+# A signed-in part of the web app, in addition to conf/demo.yaml's routes.
+PORTAL_ROUTE = """
+  - methods: [GET]
+    path: /portal/*
+    kind: proxy
+    upstream: webapp
+    auth: required
+
+upstreams:
+"""
+
+
+def demo_config(text, webapp_port):
+    """conf/demo.yaml with its web app upstream on `webapp_port` and the /portal/* route."""
+    expect("http://127.0.0.1:5173" in text and "\nupstreams:\n" in text, "conf/demo.yaml changed shape")
+    text = text.replace("http://127.0.0.1:5173", f"http://127.0.0.1:{webapp_port}")
+    return text.replace("\nupstreams:\n", PORTAL_ROUTE, 1)
+
+
 class Demo:
     """tdsd for our server and ACME's, the registry pointed at them, and the gateway."""
 
@@ -80,8 +100,10 @@ class Demo:
                "TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW,
                "TENANT_DB_PASSWORD": TENANT_PW, "TG_AUTH_SECRET": AUTH_SECRET}
         env.update(extra_env or {})
+        # The web app stand-in: a Node server that echoes what it was sent.
+        self.webapp = proxy_support.start_node_upstream("webapp")
         with open(harness.source_path("conf", "demo.yaml")) as f:
-            self.gateway = harness.start_gateway(f.read(), env=env)
+            self.gateway = harness.start_gateway(demo_config(f.read(), self.webapp.port), env=env)
         self.port = self.gateway.port
 
     def registry_sql(self, sql, params=None):
@@ -107,6 +129,7 @@ class Demo:
 
     def stop(self):
         self.gateway.stop()
+        self.webapp.stop()
         self.acme.stop()
         self.own.stop()
 
@@ -327,6 +350,36 @@ def test_tokens_are_checked():
                 forge(dict(good, tenant=""))):
         status, _, body = d.call("GET", "/api/customers", token=bad)
         expect_error(status, body, 401, "unauthorized")
+
+
+def proxied_company(d, path, token=None, headers=None):
+    """Status and the X-Company-Code the web app received for a proxied request."""
+    status, _, body = d.call("GET", path, token=token, headers=headers)
+    if status != 200:
+        return status, body
+    return status, body["headers"].get("x-company-code")
+
+
+def test_web_app_requests_carry_the_tokens_tenant():
+    d = demo()
+    token = d.login("ACME", "john@acme.com")
+    expect(proxied_company(d, "/app/dashboard", token) == (200, "ACME"), "tenant from the token")
+    expect(proxied_company(d, "/app/dashboard?company=DEMO") == (200, "DEMO"), "tenant from the query")
+    expect(proxied_company(d, "/app/dashboard") == (200, None), "no tenant, no header")
+
+
+def test_auth_required_proxy_routes_check_the_token():
+    d = demo()
+    token = d.login("ACME", "john@acme.com")
+    status, body = proxied_company(d, "/portal/home")
+    expect_error(status, body, 401, "unauthorized")
+    status, body = proxied_company(d, "/portal/home", token="not.a.token")
+    expect_error(status, body, 401, "unauthorized")
+    status, body = proxied_company(d, "/portal/home?company=DEMO", token)
+    expect_error(status, body, 403, "tenant_mismatch")
+    expect(proxied_company(d, "/portal/home", token) == (200, "ACME"), "a valid token passes")
+    expect(proxied_company(d, "/portal/home?company=acme", token) == (200, "ACME"),
+           "its own tenant named passes")
 
 
 # ---- the registry, live ---------------------------------------------------------------
