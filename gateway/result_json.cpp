@@ -39,19 +39,24 @@ boost::json::value cell_to_json(const tds_pool::sql_value& value) {
 }
 
 std::string encode_base64(const std::vector<std::uint8_t>& bytes) {
+    std::string out;
+    append_base64(out, bytes.data(), bytes.size());
+    return out;
+}
+
+void append_base64(std::string& out, const std::uint8_t* bytes, std::size_t size) {
     static constexpr char alphabet[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
+    out.reserve(out.size() + (size + 2) / 3 * 4);
     std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
+    for (; i + 2 < size; i += 3) {
         const std::uint32_t n = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
         out += alphabet[(n >> 18) & 63];
         out += alphabet[(n >> 12) & 63];
         out += alphabet[(n >> 6) & 63];
         out += alphabet[n & 63];
     }
-    const std::size_t rest = bytes.size() - i;
+    const std::size_t rest = size - i;
     if (rest > 0) {
         std::uint32_t n = std::uint32_t{bytes[i]} << 16;
         if (rest == 2) n |= std::uint32_t{bytes[i + 1]} << 8;
@@ -60,7 +65,6 @@ std::string encode_base64(const std::vector<std::uint8_t>& bytes) {
         out += rest == 2 ? alphabet[(n >> 6) & 63] : '=';
         out += '=';
     }
-    return out;
 }
 
 boost::json::object row_to_json(const tds_pool::row_set& set, std::size_t row) {

@@ -8,6 +8,8 @@
 // Result modes: `many` is an array of row objects capped at max_rows (truncation is
 // signalled by the header X-Result-Truncated: true, the body stays a plain array);
 // `one` is the first row as an object; `exec` is {"rowsAffected": N}.
+// The sql route writes `many` and `one` as text with result_json_text.hpp (no DOM); the
+// value forms here serve the login route and are the reference that text is tested against.
 
 #include <cstddef>
 #include <cstdint>
@@ -32,6 +34,9 @@ boost::json::value cell_to_json(const tds_pool::sql_value& value);
 
 /// Standard base64 with padding.
 std::string encode_base64(const std::vector<std::uint8_t>& bytes);
+
+/// Appends the standard base64 (with padding) of `size` bytes at `bytes` to `out`.
+void append_base64(std::string& out, const std::uint8_t* bytes, std::size_t size);
 
 /// One row as an object keyed by column name (a later duplicate name wins).
 boost::json::object row_to_json(const tds_pool::row_set& set, std::size_t row);

@@ -4,28 +4,39 @@
 #include "gateway/json_response.hpp"
 #include "gateway/login_handler.hpp"
 #include "gateway/result_json.hpp"
+#include "gateway/result_json_text.hpp"
 #include "gateway/sql_handler_request.hpp"
 
 namespace gateway {
 
 namespace {
 
-/// The response body for a successful statement, by result mode.
+/// A 200 whose body is already JSON text.
+response json_text_response(std::string body) {
+    response res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = std::move(body);
+    res.prepare_payload();
+    return res;
+}
+
+/// The response body for a successful statement, by result mode. Rows are written
+/// straight into the body text: no per-row JSON objects on the way.
 response result_response(const conf::route_config& route, const tds_pool::query_result& result,
                          const std::string& request_id) {
     switch (route.result) {
         case conf::result_mode::one: {
-            auto row = one_to_json(result);
+            auto row = one_to_json_text(result);
             if (!row) return error_response(404, "not_found", "no such row", request_id);
-            return json_response(http::status::ok, *row);
+            return json_text_response(std::move(*row));
         }
         case conf::result_mode::exec:
             return json_response(http::status::ok, exec_to_json(result));
         case conf::result_mode::many:
             break;
     }
-    rows_json rows = many_to_json(result, route.max_rows);
-    response res = json_response(http::status::ok, rows.rows);
+    rows_text rows = many_to_json_text(result, route.max_rows);
+    response res = json_text_response(std::move(rows.body));
     if (rows.truncated) {
         res.set("X-Result-Truncated", "true");
         res.set("X-Result-Max-Rows", std::to_string(route.max_rows));

@@ -3,15 +3,21 @@
 #include <sybfront.h>
 #include <sybdb.h>
 
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <mutex>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include <fmt/format.h>
 
+#include "tds_pool/reply_peek.hpp"
 #include "tds_pool/row_reader.hpp"
 #include "tds_pool/rpc_binding.hpp"
 
@@ -19,6 +25,9 @@ namespace tds_pool {
 namespace {
 
 constexpr DBINT login_failed_number = 18456;
+
+// A request this small goes out in one or two TDS packets.
+constexpr std::size_t max_inline_request = 8 * 1024;
 
 int whole_seconds(std::chrono::milliseconds timeout) {
     // db-lib time-outs are whole seconds; 0 would mean "wait forever".
@@ -152,36 +161,91 @@ outcome<query_result> connection::execute(const query& q, std::chrono::milliseco
     return read_reply();
 }
 
-std::optional<db_error> connection::send_request(const query& q, std::chrono::milliseconds timeout) {
+connection::step connection::send_request_nonblocking(const query& q, std::chrono::milliseconds timeout,
+                                                      db_error& error) {
+    idle_plain_ = false;
     diag_->reset();
     if (is_dead()) {
-        return db_error{errc::connection_lost, "connection already closed"};
+        error = db_error{errc::connection_lost, "connection already closed"};
+        return step::refused;
     }
     set_timeout(timeout);
-    db_error invalid;
-    if (!send(q, invalid)) {
-        if (!invalid.message.empty()) {
-            return invalid;
-        }
-        return fail("sending the request").error();
+    if (!send(q, error)) {
+        failed_step_ = "sending the request";
+        return error.message.empty() ? step::failed : step::refused;
     }
-    return std::nullopt;
+    return step::done;
+}
+
+std::optional<db_error> connection::send_request(const query& q, std::chrono::milliseconds timeout) {
+    db_error error;
+    switch (send_request_nonblocking(q, timeout, error)) {
+    case step::done: return std::nullopt;
+    case step::refused: return error;
+    case step::failed: break;
+    }
+    return finish_failed_step();
 }
 
 int connection::socket() const { return dbiordesc(proc_); }
 
 void connection::limit_reply_wait(std::chrono::milliseconds timeout) { set_timeout(timeout); }
 
-outcome<query_result> connection::read_reply() {
+std::optional<query_result> connection::read_reply_tokens() {
     if (dbsqlok(proc_) != SUCCEED) {
-        return fail("waiting for the reply");
+        failed_step_ = "waiting for the reply";
+        return std::nullopt;
     }
     query_result result;
     if (!detail::read_results(proc_, result) || diag_->server_error) {
-        return fail("reading results");
+        failed_step_ = "reading results";
+        return std::nullopt;
     }
     return result;
 }
+
+outcome<query_result> connection::read_reply() {
+    auto result = read_reply_tokens();
+    if (!result) {
+        return finish_failed_step();
+    }
+    return std::move(*result);
+}
+
+bool connection::can_send_without_blocking(const query& q) const {
+    const int fd = socket();
+    if (!idle_plain_ || fd < 0) {
+        return false;
+    }
+    int queued = 0;
+    int send_buffer = 0;
+    socklen_t size = sizeof(send_buffer);
+    if (::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0 ||
+        ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, &size) != 0) {
+        return false;
+    }
+    // Generous: UTF-16 text, the parameter declaration, TDS headers.
+    std::size_t estimate = 1024 + 4 * q.sql.size();
+    for (const auto& p : q.params) {
+        estimate += 64 + 4 * p.name.size();
+        if (const auto* text = std::get_if<std::string>(&p.value)) estimate += 2 * text->size();
+        if (const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&p.value)) estimate += bytes->size();
+    }
+    return estimate <= max_inline_request && estimate * 4 <= static_cast<std::size_t>(send_buffer);
+}
+
+bool connection::reply_buffered() const {
+    const int fd = socket();
+    return fd >= 0 && detail::whole_reply_buffered(fd);
+}
+
+std::optional<query_result> connection::read_buffered_reply() {
+    auto result = read_reply_tokens();
+    idle_plain_ = result.has_value();
+    return result;
+}
+
+db_error connection::finish_failed_step() { return fail(failed_step_).error(); }
 
 bool connection::validate(std::chrono::milliseconds timeout) {
     query probe{"SELECT 1", {}, std::nullopt};

@@ -44,6 +44,27 @@ public:
     std::optional<db_error> send_request(const query& q, std::chrono::milliseconds timeout);
     /// Second half of execute: reads the whole reply (blocks until it has arrived).
     outcome<query_result> read_reply();
+
+    /// True when send_request cannot block, so an I/O thread may call it: the last reply
+    /// was read from plain TDS framing and completely (db-lib is idle, nothing to read
+    /// first), nothing is left in the socket's send queue and the request is far
+    /// smaller than the send buffer.
+    bool can_send_without_blocking(const query& q) const;
+    /// True when the whole reply is already in the socket buffer, in plain TDS framing:
+    /// read_buffered_reply then cannot block.
+    bool reply_buffered() const;
+    /// How a step that leaves its failure clean-up to the caller ended.
+    enum class step { done, refused, failed };
+    /// send_request without the clean-up after a failure, for when
+    /// can_send_without_blocking() said yes: `refused` (with `error`) needs none;
+    /// `failed` needs finish_failed_step(), which may wait for the server (dbcancel),
+    /// on a worker.
+    step send_request_nonblocking(const query& q, std::chrono::milliseconds timeout, db_error& error);
+    /// read_reply for a reply that reply_buffered() found complete; nullopt on failure,
+    /// when finish_failed_step() is due on a worker.
+    std::optional<query_result> read_buffered_reply();
+    /// After a failed step: skips what is left unread and says what went wrong.
+    db_error finish_failed_step();
     /// The socket FreeTDS reads from, for readiness waits; never close it.
     int socket() const;
     /// Bounds the wait inside read_reply (whole seconds), e.g. after the caller's own
@@ -60,12 +81,16 @@ private:
     explicit connection(tds_dblib_dbprocess* proc, std::unique_ptr<detail::diagnostics> diag);
     void set_timeout(std::chrono::milliseconds timeout);
     bool send(const query& q, db_error& error);
+    /// Reads the reply without any clean-up on failure; `failed_step_` says where.
+    std::optional<query_result> read_reply_tokens();
     outcome<query_result> fail(const char* what);
     void enable_keepalive();
 
     tds_dblib_dbprocess* proc_;
     std::unique_ptr<detail::diagnostics> diag_;  ///< stable address: the handlers write here
     int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
+    const char* failed_step_ = "reading results";  ///< for the error message of a failure
+    bool idle_plain_ = false;  ///< the last reply was read completely from plain TDS framing
 };
 
 }  // namespace tds_pool

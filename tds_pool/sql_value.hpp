@@ -25,6 +25,8 @@ struct sql_datetime {
 
     /// ISO 8601 without zone, "2024-03-01T12:30:00" plus ".fffffff" when non-zero.
     std::string to_iso8601() const;
+    /// Appends the same text as to_iso8601 to `out`.
+    void append_iso8601(std::string& out) const;
     friend bool operator==(const sql_datetime&, const sql_datetime&) = default;
 };
 

@@ -390,20 +390,55 @@ asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenan
     co_return db_error{errc::connection_lost, "pooled connections failed validation"};
 }
 
+asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<tenant_pool> self,
+                                                              connection* conn, const query* statement,
+                                                              std::chrono::milliseconds timeout) {
+    if (conn->can_send_without_blocking(*statement)) {
+        // Saves two thread hand-overs per query; a failure's clean-up may wait for the
+        // server, so that part still goes to a worker.
+        db_error error;
+        switch (conn->send_request_nonblocking(*statement, timeout, error)) {
+        case connection::step::done: co_return std::nullopt;
+        case connection::step::refused: co_return error;
+        case connection::step::failed: break;
+        }
+        co_return co_await finish_failure(self, conn);
+    }
+    // The job slot is held only while a worker is busy, not during the network wait.
+    auto slot = co_await take_job_slot(self);
+    auto send = [conn, statement, timeout] { return conn->send_request(*statement, timeout); };
+    co_return co_await detail::async_call(self->workers_, std::move(send), asio::use_awaitable);
+}
+
+asio::awaitable<outcome<query_result>> tenant_pool::read_on(std::shared_ptr<tenant_pool> self,
+                                                            connection* conn, bool readable) {
+    if (readable && conn->reply_buffered()) {
+        // The whole reply is in the socket buffer: db-lib cannot block, so no worker.
+        if (auto result = conn->read_buffered_reply()) {
+            co_return std::move(*result);
+        }
+        co_return co_await finish_failure(self, conn);
+    }
+    auto slot = co_await take_job_slot(self);
+    auto read = [conn] { return conn->read_reply(); };
+    co_return co_await detail::async_call(self->workers_, std::move(read), asio::use_awaitable);
+}
+
+asio::awaitable<db_error> tenant_pool::finish_failure(std::shared_ptr<tenant_pool> self, connection* conn) {
+    auto slot = co_await take_job_slot(self);
+    auto finish = [conn] { return conn->finish_failed_step(); };
+    co_return co_await detail::async_call(self->workers_, std::move(finish), asio::use_awaitable);
+}
+
 asio::awaitable<outcome<query_result>> tenant_pool::run_on(std::shared_ptr<tenant_pool> self,
                                                            connection* conn, const query* statement,
                                                            std::chrono::milliseconds timeout) {
     const auto started = pool_clock::now();
-    {
-        // The job slot is held only while a worker is busy, not during the network wait.
-        auto slot = co_await take_job_slot(self);
-        auto send = [conn, statement, timeout] { return conn->send_request(*statement, timeout); };
-        auto error = co_await detail::async_call(self->workers_, std::move(send), asio::use_awaitable);
-        if (error) {
-            co_return std::move(*error);
-        }
+    if (auto error = co_await send_on(self, conn, statement, timeout)) {
+        co_return std::move(*error);
     }
-    if (!co_await wait_readable(conn->socket(), timeout)) {
+    const bool readable = co_await wait_readable(conn->socket(), timeout);
+    if (!readable) {
         // Out of time: read_reply's own time-out (1 s) sends ATTENTION and keeps the
         // connection when the server acknowledges it.
         conn->limit_reply_wait(std::chrono::milliseconds(1));
@@ -411,9 +446,7 @@ asio::awaitable<outcome<query_result>> tenant_pool::run_on(std::shared_ptr<tenan
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(timeout - (pool_clock::now() - started));
         conn->limit_reply_wait(std::max(std::chrono::milliseconds(1), left));
     }
-    auto slot = co_await take_job_slot(self);
-    auto read = [conn] { return conn->read_reply(); };
-    co_return co_await detail::async_call(self->workers_, std::move(read), asio::use_awaitable);
+    co_return co_await read_on(self, conn, readable);
 }
 
 asio::awaitable<bool> tenant_pool::wait_readable(int fd, std::chrono::milliseconds timeout) {

@@ -14,6 +14,11 @@
 // tenant's connects from piling up. If the readiness wait runs out, read_reply gets a
 // 1 s db-lib time-out, which sends ATTENTION and keeps the connection when the server
 // acknowledges it (a query time-out thus ends within about timeout + 1 s).
+// Short cuts that skip the worker hand-overs (two thread wake-ups each, the largest
+// cost of a small query in the profile): a reply already wholly in the socket buffer
+// is read on the caller's thread, since db-lib then cannot block; and after such a
+// reply a small request is sent on the caller's thread when the socket's send queue is
+// empty. Anything else takes the worker path, so a slow tenant never holds an I/O thread.
 
 #include <atomic>
 #include <chrono>
@@ -144,6 +149,12 @@ private:
     static asio::awaitable<bool> validate(std::shared_ptr<tenant_pool> self, connection* conn);
     static asio::awaitable<outcome<lease>> acquire_valid(std::shared_ptr<tenant_pool> self,
                                                          pool_clock::time_point deadline);
+    static asio::awaitable<std::optional<db_error>> send_on(std::shared_ptr<tenant_pool> self,
+                                                            connection* conn, const query* statement,
+                                                            std::chrono::milliseconds timeout);
+    static asio::awaitable<outcome<query_result>> read_on(std::shared_ptr<tenant_pool> self,
+                                                          connection* conn, bool readable);
+    static asio::awaitable<db_error> finish_failure(std::shared_ptr<tenant_pool> self, connection* conn);
     static asio::awaitable<outcome<query_result>> run_on(std::shared_ptr<tenant_pool> self,
                                                          connection* conn, const query* statement,
                                                          std::chrono::milliseconds timeout);

@@ -1,6 +1,8 @@
 // Pure tests of the value model and the sp_executesql declaration builder.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
 #include "tds_pool/connection_target.hpp"
 #include "tds_pool/row_reader.hpp"
 #include "tds_pool/rpc_binding.hpp"
@@ -48,6 +50,21 @@ TEST_CASE("dates are rebuilt from days since 1900 and 100 ns ticks", "[values]")
     CHECK(dt.to_iso8601() == "2024-03-01T13:05:09.1234567");
     const auto before = tds_pool::detail::datetime_from_parts(-1, 0);
     CHECK(before.to_iso8601() == "1899-12-31T00:00:00");
+}
+
+TEST_CASE("ISO 8601 text pads like fmt's zero-padded fields, signs and wide years too", "[values]") {
+    const tds_pool::sql_datetime samples[] = {
+        {1, 1, 1, 0, 0, 0, 0},         {9999, 12, 31, 23, 59, 59, 999'999'900},
+        {2024, 3, 1, 1, 2, 3, 100},    {12345, 10, 10, 10, 10, 10, 50},
+        {-5, 1, 2, 3, 4, 5, 0},        {-12345, 1, 1, 0, 0, 0, -700},
+        {0, 0, 0, 0, 0, 0, 999'999'999},
+    };
+    for (const auto& dt : samples) {
+        std::string expected = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", dt.year, dt.month,
+                                           dt.day, dt.hour, dt.minute, dt.second);
+        if (dt.nanosecond != 0) expected += fmt::format(".{:07}", dt.nanosecond / 100);
+        CHECK(dt.to_iso8601() == expected);
+    }
 }
 
 TEST_CASE("the pool key changes with the secret but never shows it", "[values]") {

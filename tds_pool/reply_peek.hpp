@@ -1,0 +1,23 @@
+#pragma once
+// Is a whole TDS reply already waiting in the socket's receive buffer? Then db-lib can
+// read it without ever waiting for the network, so the I/O thread may read it itself
+// instead of handing the connection to a worker thread and back.
+
+#include <cstddef>
+#include <span>
+
+namespace tds_pool::detail {
+
+/// Largest reply looked at (bytes); a longer one is read on a worker as before.
+inline constexpr std::size_t max_peeked_reply = 64 * 1024;
+
+/// True when `bytes` are exactly one server message in plain TDS framing: packets of
+/// type 0x04 with plausible lengths, the last one (and only the last) carrying the
+/// end-of-message status bit. Anything else (a partial message, TLS records of an
+/// encrypted connection, trailing bytes) is false.
+bool is_whole_tds_reply(std::span<const unsigned char> bytes) noexcept;
+
+/// Peeks (without consuming) at what socket `fd` has received: is_whole_tds_reply.
+bool whole_reply_buffered(int fd) noexcept;
+
+}  // namespace tds_pool::detail

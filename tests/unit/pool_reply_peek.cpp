@@ -1,0 +1,105 @@
+// Reading a reply on the I/O thread: only when the whole reply is already buffered in
+// plain TDS framing; a failure's clean-up stays on the blocking path.
+#include <catch2/catch.hpp>
+
+#include <poll.h>
+
+#include <thread>
+#include <vector>
+
+#include "tds_pool/connection.hpp"
+#include "tds_pool/reply_peek.hpp"
+#include "tests/unit/pool_support.hpp"
+
+using namespace std::chrono_literals;
+using tds_pool::detail::is_whole_tds_reply;
+
+namespace {
+
+/// A TDS packet header (type, status, big-endian length) followed by `payload` bytes.
+std::vector<unsigned char> packet(unsigned char type, unsigned char status, std::size_t payload) {
+    const std::size_t length = 8 + payload;
+    std::vector<unsigned char> bytes{type, status, static_cast<unsigned char>(length >> 8),
+                                     static_cast<unsigned char>(length & 0xFF), 0, 51, 1, 0};
+    bytes.resize(length, 0xD1);
+    return bytes;
+}
+
+std::vector<unsigned char> joined(std::initializer_list<std::vector<unsigned char>> parts) {
+    std::vector<unsigned char> out;
+    for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+/// Waits (bounded) until the connection's reply is wholly buffered.
+bool wait_for_whole_reply(const tds_pool::connection& conn) {
+    for (int i = 0; i < 500; ++i) {
+        if (conn.reply_buffered()) return true;
+        std::this_thread::sleep_for(2ms);
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a whole reply is one message of 0x04 packets ending in EOM", "[reply_peek]") {
+    CHECK(is_whole_tds_reply(packet(0x04, 0x01, 20)));
+    CHECK(is_whole_tds_reply(joined({packet(0x04, 0x00, 4088), packet(0x04, 0x00, 100), packet(0x04, 0x01, 3)})));
+    CHECK(is_whole_tds_reply(packet(0x04, 0x01, 0)));
+}
+
+TEST_CASE("partial, foreign or trailing bytes are not a whole reply", "[reply_peek]") {
+    CHECK_FALSE(is_whole_tds_reply({}));
+    const auto whole = packet(0x04, 0x01, 20);
+    CHECK_FALSE(is_whole_tds_reply(std::span(whole.data(), 5)));               // header cut
+    CHECK_FALSE(is_whole_tds_reply(std::span(whole.data(), whole.size() - 1)));  // payload cut
+    CHECK_FALSE(is_whole_tds_reply(packet(0x04, 0x00, 20)));                    // no EOM yet
+    CHECK_FALSE(is_whole_tds_reply(joined({packet(0x04, 0x00, 20), packet(0x04, 0x00, 20)})));
+    CHECK_FALSE(is_whole_tds_reply(packet(0x17, 0x03, 20)));  // a TLS application-data record
+    CHECK_FALSE(is_whole_tds_reply(packet(0x12, 0x01, 20)));  // not a server message type
+    CHECK_FALSE(is_whole_tds_reply(joined({whole, packet(0x04, 0x01, 2)})));  // a second message
+    auto short_length = whole;
+    short_length[3] = 4;  // shorter than its own header
+    CHECK_FALSE(is_whole_tds_reply(short_length));
+}
+
+TEST_CASE("a buffered reply is read without a worker, then sends may go inline", "[tdsd][reply_peek]") {
+    pool_test::tdsd_process server;
+    auto opened = tds_pool::connection::open(server.target(), {});
+    REQUIRE(opened);
+    auto& conn = *opened.value();
+    const tds_pool::query select{"SELECT id, name FROM items WHERE id <= @n ORDER BY id",
+                                 {{"n", tds_pool::param_type::int32, std::int64_t{40}}}, {}};
+    CHECK_FALSE(conn.can_send_without_blocking(select));  // nothing read inline yet
+    REQUIRE_FALSE(conn.send_request(select, 5s));
+    REQUIRE(wait_for_whole_reply(conn));
+    auto rows = conn.read_buffered_reply();
+    REQUIRE(rows);
+    CHECK(rows->sets.at(0).rows.size() == 40);
+    CHECK_FALSE(conn.reply_buffered());  // consumed
+
+    REQUIRE(conn.can_send_without_blocking(select));
+    tds_pool::db_error error;
+    REQUIRE(conn.send_request_nonblocking(select, 5s, error) == tds_pool::connection::step::done);
+    REQUIRE(wait_for_whole_reply(conn));
+    REQUIRE(conn.read_buffered_reply());
+
+    const tds_pool::query huge{std::string(20000, ' ') + "SELECT 1", {}, {}};
+    CHECK_FALSE(conn.can_send_without_blocking(huge));
+}
+
+TEST_CASE("a failed buffered reply is finished by the blocking clean-up", "[tdsd][reply_peek]") {
+    pool_test::tdsd_process server;
+    auto opened = tds_pool::connection::open(server.target(), {});
+    REQUIRE(opened);
+    auto& conn = *opened.value();
+    REQUIRE_FALSE(conn.send_request({"SELECT * FROM no_such_table", {}, {}}, 5s));
+    REQUIRE(wait_for_whole_reply(conn));
+    REQUIRE_FALSE(conn.read_buffered_reply());
+    const auto error = conn.finish_failed_step();
+    CHECK(error.code == tds_pool::errc::sql_error);
+    CHECK_FALSE(conn.can_send_without_blocking({"SELECT 1", {}, {}}));
+    auto next = conn.execute({"SELECT 5", {}, {}}, 5s);
+    REQUIRE(next);
+    CHECK(std::get<std::int64_t>(next.value().sets.at(0).rows.at(0).at(0)) == 5);
+}
