@@ -1,9 +1,8 @@
 #include "gateway/access_log.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
 
+#include "gateway/json_text.hpp"
 #include "gateway/log.hpp"
 #include "gateway/log_buffer.hpp"
 
@@ -13,25 +12,40 @@ std::string_view path_without_query(std::string_view target) noexcept {
     return target.substr(0, target.find_first_of("?#"));
 }
 
+namespace {
+
+/// `,"key":` then the value as a JSON string, or null.
+void append_field(std::string& out, std::string_view key, const std::optional<std::string>& value) {
+    out += ",\"";
+    out += key;
+    out += "\":";
+    if (value) {
+        append_json_string(out, *value);
+    } else {
+        out += "null";
+    }
+}
+
+}  // namespace
+
 std::string format_access(const access_entry& entry) {
     using namespace std::chrono;
     const auto elapsed = duration<double, std::milli>(steady_clock::now() - entry.started);
-    boost::json::object line;
-    line["time"] = iso_time_now();
-    line["level"] = "info";
-    line["msg"] = "access";
-    line["request_id"] = entry.request_id;
-    line["tenant"] = entry.tenant ? boost::json::value(*entry.tenant) : boost::json::value(nullptr);
-    line["route"] = entry.route ? boost::json::value(*entry.route) : boost::json::value(nullptr);
-    line["method"] = entry.method;
-    line["path"] = path_without_query(entry.path);
-    line["status"] = entry.status;
-    line["bytes"] = entry.bytes;
-    // Boost.JSON prints doubles as 1.5E0; append the duration as plain 1.500 instead.
-    std::string text = boost::json::serialize(line);
-    text.pop_back();
-    text += fmt::format(",\"duration_ms\":{:.3f}}}", elapsed.count());
-    return text;
+    // Written as text, field by field: a JSON value built per request showed up in the
+    // proxy's profile. The fields and their order are those of every other log line.
+    std::string line;
+    line.reserve(256);
+    line += "{\"time\":\"";
+    line += iso_time_now();
+    line += "\",\"level\":\"info\",\"msg\":\"access\"";
+    append_field(line, "request_id", entry.request_id);
+    append_field(line, "tenant", entry.tenant);
+    append_field(line, "route", entry.route);
+    append_field(line, "method", entry.method);
+    append_field(line, "path", std::string(path_without_query(entry.path)));
+    line += fmt::format(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}", entry.status,
+                        entry.bytes, elapsed.count());
+    return line;
 }
 
 void log_access(const access_entry& entry) { queue_line(format_access(entry)); }

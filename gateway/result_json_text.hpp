@@ -11,14 +11,10 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/json_text.hpp"
 #include "tds_pool/sql_value.hpp"
 
 namespace gateway {
-
-/// Appends `text` as a JSON string, escaped as Boost.JSON's serializer does: `"` and
-/// `\`, control characters (short forms \b \t \n \f \r, else \u00xx); every other
-/// byte, invalid UTF-8 included, is copied unchanged.
-void append_json_string(std::string& out, std::string_view text);
 
 /// Appends one cell as JSON (the mapping of result_json.hpp).
 void append_cell_json(std::string& out, const tds_pool::sql_value& value);

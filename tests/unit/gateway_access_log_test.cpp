@@ -39,6 +39,27 @@ TEST_CASE("an access line has every field, as JSON", "[gateway][access_log]") {
     CHECK(json["bytes"] == 12);
     CHECK(json["duration_ms"].is_double());
     CHECK(json["time"].as_string().ends_with("Z"));
+    CHECK(json["level"] == "info");
+    CHECK(json["msg"] == "access");
+}
+
+TEST_CASE("access-line fields from the client are escaped", "[gateway][access_log]") {
+    gateway::access_entry entry;
+    entry.request_id = "quote\"back\\slash";
+    entry.route = "/api/*";
+    entry.method = "GE\tT";
+    entry.path = std::string("/a\nb\x01\"c", 8) + "?q=1";
+    entry.status = 404;
+    entry.started = std::chrono::steady_clock::now();
+    const std::string line = gateway::format_access(entry);
+    CHECK(line.find('\n') == std::string::npos);  // one line, whatever the client sent
+    auto json = boost::json::parse(line).as_object();
+    CHECK(json["request_id"] == "quote\"back\\slash");
+    CHECK(json["route"] == "/api/*");
+    CHECK(json["tenant"].is_null());
+    CHECK(json["method"] == "GE\tT");
+    CHECK(std::string_view(json["path"].as_string()) == std::string_view("/a\nb\x01\"c", 8));
+    CHECK(json["status"] == 404);
 }
 
 TEST_CASE("errors have exactly the documented shape", "[gateway][json]") {
