@@ -12,6 +12,19 @@ access_policy read_access(const YAML::Node& value) {
                                             {"token", access_policy::token}});
 }
 
+/// The `access` and `token` keys every operator endpoint's section has; false for others.
+bool read_access_key(std::string_view key, const YAML::Node& value, access_policy& access,
+                     std::string& token) {
+    if (key == "access") {
+        access = read_access(value);
+    } else if (key == "token") {
+        token = read_string(value);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /// `access: token` without a token would lock everyone out (or, worse, match "").
 void check_token(const YAML::Node& node, access_policy access, const std::string& token,
                  std::string_view section) {
@@ -26,15 +39,9 @@ void check_token(const YAML::Node& node, access_policy access, const std::string
 admin_config parse_admin(const YAML::Node& node) {
     admin_config out;
     for_each_field(node, "admin", [&](std::string_view key, const YAML::Node& value) {
-        if (key == "enabled") {
-            out.enabled = read_bool(value);
-        } else if (key == "access") {
-            out.access = read_access(value);
-        } else if (key == "token") {
-            out.token = read_string(value);
-        } else {
-            return false;
-        }
+        if (read_access_key(key, value, out.access, out.token)) return true;
+        if (key != "enabled") return false;
+        out.enabled = read_bool(value);
         return true;
     });
     check_token(node, out.access, out.token, "admin");
@@ -44,11 +51,8 @@ admin_config parse_admin(const YAML::Node& node) {
 health_config parse_health(const YAML::Node& node) {
     health_config out;
     for_each_field(node, "health", [&](std::string_view key, const YAML::Node& value) {
-        if (key == "access") {
-            out.access = read_access(value);
-        } else if (key == "token") {
-            out.token = read_string(value);
-        } else if (key == "probe_interval") {
+        if (read_access_key(key, value, out.access, out.token)) return true;
+        if (key == "probe_interval") {
             out.probe_interval = read_duration(value);
         } else if (key == "probe_timeout") {
             out.probe_timeout = read_duration(value);
@@ -64,12 +68,9 @@ health_config parse_health(const YAML::Node& node) {
 metrics_config parse_metrics(const YAML::Node& node) {
     metrics_config out;
     for_each_field(node, "metrics", [&](std::string_view key, const YAML::Node& value) {
+        if (read_access_key(key, value, out.access, out.token)) return true;
         if (key == "enabled") {
             out.enabled = read_bool(value);
-        } else if (key == "access") {
-            out.access = read_access(value);
-        } else if (key == "token") {
-            out.token = read_string(value);
         } else if (key == "max_tenant_labels") {
             out.max_tenant_labels = read_uint<std::size_t>(value);
         } else {

@@ -22,6 +22,8 @@ import traceback
 BUILD_DIR = os.environ.get("TG_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build"))
 SOURCE_DIR = os.environ.get("TG_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
 LISTEN_RE = re.compile(r"listening on (\S+):(\d+)")
+METRIC_SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
+METRIC_LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def build_path(*parts):
@@ -237,3 +239,35 @@ def run_tests(namespace):
             pass
     print(f"{len(tests) - failures}/{len(tests)} passed", flush=True)
     sys.exit(1 if failures else 0)
+
+
+def parse_metrics(text):
+    """{(name, frozenset(label items)): value} of every sample of a Prometheus text page."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        match = METRIC_SAMPLE_RE.match(line)
+        expect(match is not None, f"unparseable sample line {line!r}")
+        labels = frozenset(METRIC_LABEL_RE.findall(match.group(3) or ""))
+        samples[(match.group(1), labels)] = float(match.group(4))
+    return samples
+
+
+def metric_value(samples, name, **labels):
+    """The value of the series of `name` whose labels include `labels` (None when there is
+    none); `samples` is parse_metrics' result or the page's text."""
+    if isinstance(samples, str):
+        samples = parse_metrics(samples)
+    wanted = set(labels.items())
+    found = [v for (n, have), v in samples.items() if n == name and wanted <= have]
+    expect(len(found) <= 1, f"{name} {labels} matches {len(found)} series")
+    return found[0] if found else None
+
+
+def scrape_metrics(port):
+    """GET /metrics, parsed."""
+    status, _, data = http_request(port, "GET", "/metrics")
+    expect(status == 200, f"/metrics status {status}")
+    return parse_metrics(data.decode())
+

@@ -441,13 +441,10 @@ def test_deactivation_and_a_new_tenant_without_restart():
 
 def registry_refreshes(d, result):
     """tenant_gateway_registry_refreshes_total{result=...} from /metrics."""
-    status, _, data = harness.http_request(d.port, "GET", "/metrics")
-    expect(status == 200, f"/metrics status {status}")
-    prefix = f'tenant_gateway_registry_refreshes_total{{result="{result}"}} '
-    for line in data.decode().splitlines():
-        if line.startswith(prefix):
-            return float(line[len(prefix):])
-    raise AssertionError(f"no {prefix.strip()} sample")
+    count = harness.metric_value(harness.scrape_metrics(d.port),
+                                 "tenant_gateway_registry_refreshes_total", result=result)
+    expect(count is not None, f"no registry_refreshes_total{{result={result}}} sample")
+    return count
 
 
 def test_registry_down_keeps_the_last_good_copy():

@@ -4,7 +4,6 @@ capped, per-tenant pool and probe series appear for tdsd-backed tenants, access 
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -14,13 +13,12 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
+import harness  # noqa: E402
 import monitoring_support as ms  # noqa: E402
 from harness import expect, expect_error, http_json, http_request, run_tests  # noqa: E402
 
 TENANTS = None
 GATEWAY = None
-SAMPLE_RE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
-LABEL_RE = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def setup():
@@ -40,19 +38,11 @@ def scrape(gateway=None, headers=None):
 
 
 def parse(text):
-    """{(name, frozenset(labels.items())): value} of every sample."""
-    samples = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        match = SAMPLE_RE.match(line)
-        expect(match is not None, f"unparseable sample line {line!r}")
-        labels = frozenset(LABEL_RE.findall(match.group(3) or ""))
-        samples[(match.group(1), labels)] = float(match.group(4))
-    return samples
+    return harness.parse_metrics(text)
 
 
 def value(samples, name, **labels):
+    """Exactly the series with these labels (0 when absent)."""
     return samples.get((name, frozenset(labels.items())), 0.0)
 
 

@@ -351,13 +351,9 @@ def test_access_log_for_proxied_requests():
 
 
 def proxied_requests_counted():
-    status, _, data = http_request(gw.port, "GET", "/metrics")
-    expect(status == 200, status)
-    wanted = ['tenant="ACME"', 'route="/app/*"', 'method="GET"', 'status_class="2xx"']
-    for line in data.decode().splitlines():
-        if line.startswith("tenant_gateway_http_requests_total{") and all(w in line for w in wanted):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
+    count = harness.metric_value(harness.scrape_metrics(gw.port), "tenant_gateway_http_requests_total",
+                                 tenant="ACME", route="/app/*", method="GET", status_class="2xx")
+    return count or 0.0
 
 
 def test_proxied_requests_counted_in_metrics():

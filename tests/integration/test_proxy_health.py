@@ -57,13 +57,10 @@ def scrape():
     return data.decode()
 
 
-def upstream_sample(text, name, upstream, port, extra=""):
+def upstream_sample(text, name, upstream, port, **labels):
     """The value of `name` for one upstream server, or None when the series is absent."""
-    wanted = [f'upstream="{upstream}"', f'server="http://127.0.0.1:{port}"'] + ([extra] if extra else [])
-    for line in text.splitlines():
-        if line.startswith(name + "{") and all(w in line for w in wanted):
-            return float(line.rsplit(" ", 1)[1])
-    return None
+    return harness.metric_value(text, name, upstream=upstream,
+                                server=f"http://127.0.0.1:{port}", **labels)
 
 
 def test_round_robin_over_healthy_servers():
@@ -117,7 +114,7 @@ def test_upstream_requests_and_errors_counted():
     errors = upstream_sample(after, "tenant_gateway_upstream_errors_total", "flaky", dead_port)
     expect(errors is not None and errors >= 1, f"dead server's errors: {errors}")
     expect(upstream_sample(after, "tenant_gateway_upstream_connections", "web", b.port,
-                           'state="idle"') is not None, "no connection gauge")
+                           state="idle") is not None, "no connection gauge")
 
 
 def test_promtool_accepts_upstream_metrics():
