@@ -1,6 +1,7 @@
 #include "gateway/listener.hpp"
 
 #include <chrono>
+#include <cstdint>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -51,6 +52,25 @@ void report_refusal_end(std::exception_ptr failure) {
     }
 }
 
+/// Logs refusals over the connection cap at most once a second, with how many there
+/// were since the last line: a flood must not also flood the log.
+class refusal_log {
+public:
+    void refused(std::size_t open, std::size_t cap) {
+        ++since_last_;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_) return;
+        log_warn("connections refused: too many open connections",
+                 {{"open", open}, {"max_client_connections", cap}, {"refused", since_last_}});
+        since_last_ = 0;
+        next_ = now + std::chrono::seconds(1);
+    }
+
+private:
+    std::uint64_t since_last_ = 0;
+    std::chrono::steady_clock::time_point next_{};
+};
+
 /// Waits a little after an accept error such as EMFILE, so the loop does not spin.
 asio::awaitable<void> back_off(asio::any_io_executor executor) {
     asio::steady_timer timer(executor, std::chrono::milliseconds(50));
@@ -62,6 +82,7 @@ asio::awaitable<void> back_off(asio::any_io_executor executor) {
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& svc,
                                   event_loops& loops) {
     auto executor = acceptor.get_executor();
+    refusal_log refusals;  // the accept loop is one coroutine: no lock needed
     for (;;) {
         auto [ec, socket] = co_await acceptor.async_accept(loops.next(), nothrow);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -72,7 +93,8 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& s
         }
         if (svc.connections.draining()) continue;  // the socket closes as it goes out of scope
         const auto cap = svc.state.get()->config().limits.max_client_connections;
-        if (svc.connections.size() >= cap) {
+        if (const auto open = svc.connections.size(); open >= cap) {
+            refusals.refused(open, cap);
             auto socket_executor = socket.get_executor();
             asio::co_spawn(socket_executor, refuse_connection(std::move(socket)),
                            report_refusal_end);

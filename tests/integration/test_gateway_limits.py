@@ -234,6 +234,8 @@ def test_connection_cap():
         raw = raw_exchange(capped.port, request_bytes())
         expect(error_of(raw) == (503, "too_many_connections"), raw[:300])
         expect(b"Retry-After: 1" in raw, raw[:300])
+        logged = capped.wait_for_line('"msg":"connections refused: too many open connections"', 5)
+        expect(logged is not None, "refusal not logged")
         held.pop().close()
         deadline = time.monotonic() + 5
         while True:
