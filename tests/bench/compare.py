@@ -550,7 +550,7 @@ def row_proxy(bench):
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import proxy_bench  # noqa: E402  (its own gateway, nginx and upstream; no tdsd)
     if bench.args.quick:
-        results = proxy_bench.measure(rounds=2, seconds=2, warmup_seconds=1)
+        results = proxy_bench.measure(rounds=2, seconds=3, warmup_seconds=1)
     else:
         results = proxy_bench.measure(rounds=4, seconds=6)
     g, n = results["gateway"], results["nginx"]
