@@ -19,7 +19,7 @@
 
 namespace gateway {
 
-/// `count` loops: `main` plus count-1 more, each run by a thread of its own.
+/// `count` loops (at least 1): `main` plus count-1 more, each run by a thread of its own.
 class event_loops {
 public:
     /// `main` is only stored here: it may be constructed after this object.
@@ -36,6 +36,9 @@ public:
 
     /// Makes run() return: every loop stops (pending work stays queued, unrun).
     void stop() noexcept;
+
+    /// Number of loops (threads): `count` as given, at least 1.
+    std::size_t size() const noexcept { return extra_.size() + 1; }
 
 private:
     using work_guard = asio::executor_work_guard<asio::io_context::executor_type>;

@@ -114,6 +114,4 @@ void queue_line(std::string_view line) { line_queue::instance().push(line); }
 
 void write_line_now(std::string_view line) { line_queue::instance().write_pending_then(line); }
 
-void flush_queued_lines() { line_queue::instance().write_pending_then({}); }
-
 }  // namespace gateway

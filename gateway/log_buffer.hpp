@@ -23,7 +23,4 @@ void queue_line(std::string_view line);
 /// Writes the queued lines and then `line` (with a newline), in that order.
 void write_line_now(std::string_view line);
 
-/// Writes every queued line now.
-void flush_queued_lines();
-
 }  // namespace gateway

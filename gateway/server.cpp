@@ -50,7 +50,7 @@ server::server(std::string config_path, std::shared_ptr<const runtime_state> ini
       state_(std::move(initial)),
       handlers_(std::move(handlers)),
       services_{state_, handlers_, connections_, monitor_},
-      loops_(io_context_, std::max(1u, state_.get()->config().listen.io_threads)),
+      loops_(io_context_, state_.get()->config().listen.io_threads),
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP) {}
@@ -81,8 +81,7 @@ int server::run() {
     handlers_.configure_all(state_.get()->config(), io_context_.get_executor());
     start_backend();
     const auto bound = acceptor_.local_endpoint();
-    const unsigned threads = std::max(1u, state_.get()->config().listen.io_threads);
-    log_info("started", {{"config", config_path_}, {"io_threads", threads}});
+    log_info("started", {{"config", config_path_}, {"io_threads", loops_.size()}});
     // Plain text on purpose: scripts and tests wait for exactly this line.
     write_line(fmt::format("tenant-gateway listening on {}:{}", bound.address().to_string(),
                            bound.port()));
