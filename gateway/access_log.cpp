@@ -14,16 +14,23 @@ std::string_view path_without_query(std::string_view target) noexcept {
 
 namespace {
 
-/// `,"key":` then the value as a JSON string, or null.
-void append_field(std::string& out, std::string_view key, const std::optional<std::string>& value) {
+/// `,"key":` then the value as a JSON string.
+void append_field(std::string& out, std::string_view key, std::string_view value) {
     out += ",\"";
     out += key;
     out += "\":";
+    append_json_string(out, value);
+}
+
+/// `,"key":` then the value as a JSON string, or null.
+void append_field(std::string& out, std::string_view key, const std::optional<std::string>& value) {
     if (value) {
-        append_json_string(out, *value);
-    } else {
-        out += "null";
+        append_field(out, key, std::string_view(*value));
+        return;
     }
+    out += ",\"";
+    out += key;
+    out += "\":null";
 }
 
 }  // namespace
@@ -38,11 +45,11 @@ std::string format_access(const access_entry& entry) {
     line += "{\"time\":\"";
     line += iso_time_now();
     line += "\",\"level\":\"info\",\"msg\":\"access\"";
-    append_field(line, "request_id", entry.request_id);
+    append_field(line, "request_id", std::string_view(entry.request_id));
     append_field(line, "tenant", entry.tenant);
     append_field(line, "route", entry.route);
-    append_field(line, "method", entry.method);
-    append_field(line, "path", std::string(path_without_query(entry.path)));
+    append_field(line, "method", std::string_view(entry.method));
+    append_field(line, "path", path_without_query(entry.path));
     line += fmt::format(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}", entry.status,
                         entry.bytes, elapsed.count());
     return line;
