@@ -145,14 +145,7 @@ def test_chunked_request_body():
 
 def test_chunked_response_streamed():
     # The upstream writes five parts 50 ms apart; each arrives as its own chunk.
-    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
-        s.sendall(b"GET /app/chunked HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        data = b""
-        while True:
-            part = s.recv(65536)
-            if not part:
-                break
-            data += part
+    data = raw_exchange(gw.port, b"GET /app/chunked HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     head, _, body = data.partition(b"\r\n\r\n")
     expect(b"transfer-encoding: chunked" in head.lower(), head)
     expect(body.endswith(b"0\r\n\r\n"), body[-20:])

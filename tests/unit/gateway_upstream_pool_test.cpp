@@ -35,13 +35,37 @@ struct loopback_server {
     }
 };
 
-gateway::upstream_pool make_pool(std::size_t max_idle) {
+conf::upstream_config one_server(std::size_t max_idle) {
     conf::upstream_config config;
     config.name = "app";
     config.servers = {"http://127.0.0.1:1"};
     config.max_idle_per_server = max_idle;
-    return gateway::upstream_pool(config);
+    return config;
 }
+
+/// A pool of one server, two event loops and the "server" its connections go to.
+struct pool_fixture {
+    explicit pool_fixture(std::size_t max_idle = 8) : pool(one_server(max_idle)) {}
+
+    /// A connection on `loop`, counted by the pool as it would be before use.
+    tcp::socket open(asio::io_context& loop) {
+        REQUIRE(pool.reserve(0));
+        return server.connect(loop);
+    }
+
+    /// Opens a connection on `loop` and parks it; returns its descriptor.
+    int park_new(asio::io_context& loop) {
+        auto socket = open(loop);
+        const int fd = socket.native_handle();
+        pool.park(0, std::move(socket));
+        return fd;
+    }
+
+    loopback_server server;
+    asio::io_context loop_a;
+    asio::io_context loop_b;
+    gateway::upstream_pool pool;
+};
 
 const asio::execution_context* loop_of(tcp::socket& socket) {
     return &asio::query(socket.get_executor(), asio::execution::context);
@@ -59,105 +83,77 @@ bool closed_by_pool(tcp::socket& server_end) {
 
 TEST_CASE("a parked connection goes back to the loop that parked it, unchanged",
           "[gateway][upstream_pool]") {
-    loopback_server server;
-    asio::io_context loop_a;
-    asio::io_context loop_b;
-    auto pool = make_pool(8);
-    REQUIRE(pool.reserve(0));
-    auto socket = server.connect(loop_a);
-    const int fd = socket.native_handle();
-    pool.park(0, std::move(socket));
+    pool_fixture f;
+    const int fd = f.park_new(f.loop_a);
 
-    auto taken = pool.take_idle(0, loop_a.get_executor());
+    auto taken = f.pool.take_idle(0, f.loop_a.get_executor());
     REQUIRE(taken);
     CHECK(taken->native_handle() == fd);  // no new registration, no new descriptor
-    CHECK(loop_of(*taken) == &loop_a);
-    CHECK_FALSE(pool.take_idle(0, loop_b.get_executor()));
+    CHECK(loop_of(*taken) == &f.loop_a);
+    CHECK_FALSE(f.pool.take_idle(0, f.loop_b.get_executor()));
 }
 
 TEST_CASE("another loop adopts a parked connection when its own has none",
           "[gateway][upstream_pool]") {
-    loopback_server server;
-    asio::io_context loop_a;
-    asio::io_context loop_b;
-    auto pool = make_pool(8);
-    REQUIRE(pool.reserve(0));
-    pool.park(0, server.connect(loop_a));
+    pool_fixture f;
+    f.park_new(f.loop_a);
 
-    auto taken = pool.take_idle(0, loop_b.get_executor());
+    auto taken = f.pool.take_idle(0, f.loop_b.get_executor());
     REQUIRE(taken);
-    CHECK(loop_of(*taken) == &loop_b);
+    CHECK(loop_of(*taken) == &f.loop_b);
     // The adopted socket works on its new loop.
     const std::string hello = "ping";
     asio::write(*taken, asio::buffer(hello));
     std::array<char, 4> got{};
-    asio::read(server.accepted.back(), asio::buffer(got));
+    asio::read(f.server.accepted.back(), asio::buffer(got));
     CHECK(std::string(got.data(), got.size()) == hello);
-    CHECK(pool.stats().front().connections == 1);
+    CHECK(f.pool.stats().front().connections == 1);
 }
 
 TEST_CASE("a loop's own parked connection is preferred over a newer one of another loop",
           "[gateway][upstream_pool]") {
-    loopback_server server;
-    asio::io_context loop_a;
-    asio::io_context loop_b;
-    auto pool = make_pool(8);
-    REQUIRE(pool.reserve(0));
-    REQUIRE(pool.reserve(0));
-    auto own = server.connect(loop_a);
-    const int own_fd = own.native_handle();
-    pool.park(0, std::move(own));
-    pool.park(0, server.connect(loop_b));  // parked later
+    pool_fixture f;
+    const int own_fd = f.park_new(f.loop_a);
+    f.park_new(f.loop_b);  // parked later
 
-    auto taken = pool.take_idle(0, loop_a.get_executor());
+    auto taken = f.pool.take_idle(0, f.loop_a.get_executor());
     REQUIRE(taken);
     CHECK(taken->native_handle() == own_fd);
-    CHECK(loop_of(*taken) == &loop_a);
+    CHECK(loop_of(*taken) == &f.loop_a);
 }
 
 TEST_CASE("a connection the server closed while parked is dropped, not handed out",
           "[gateway][upstream_pool]") {
-    loopback_server server;
-    asio::io_context loop;
-    auto pool = make_pool(8);
-    REQUIRE(pool.reserve(0));
-    pool.park(0, server.connect(loop));
-    server.accepted.back().close();
+    pool_fixture f;
+    f.park_new(f.loop_a);
+    f.server.accepted.back().close();
 
-    CHECK_FALSE(pool.take_idle(0, loop.get_executor()));
-    CHECK(pool.stats().front().connections == 0);
-    CHECK(pool.stats().front().idle == 0);
+    CHECK_FALSE(f.pool.take_idle(0, f.loop_a.get_executor()));
+    CHECK(f.pool.stats().front().connections == 0);
+    CHECK(f.pool.stats().front().idle == 0);
 }
 
 TEST_CASE("parking beyond max_idle_per_server closes the connection",
           "[gateway][upstream_pool]") {
-    loopback_server server;
-    asio::io_context loop;
-    auto pool = make_pool(1);
-    REQUIRE(pool.reserve(0));
-    REQUIRE(pool.reserve(0));
-    pool.park(0, server.connect(loop));
-    pool.park(0, server.connect(loop));
+    pool_fixture f(1);
+    f.park_new(f.loop_a);
+    f.park_new(f.loop_a);
 
-    CHECK(pool.stats().front().idle == 1);
-    CHECK(pool.stats().front().connections == 1);
-    CHECK(closed_by_pool(server.accepted.back()));
+    CHECK(f.pool.stats().front().idle == 1);
+    CHECK(f.pool.stats().front().connections == 1);
+    CHECK(closed_by_pool(f.server.accepted.back()));
 }
 
 TEST_CASE("a stopped pool closes its parked connections and parks no more",
           "[gateway][upstream_pool]") {
-    loopback_server server;
-    asio::io_context loop;
-    auto pool = make_pool(8);
-    REQUIRE(pool.reserve(0));
-    REQUIRE(pool.reserve(0));
-    pool.park(0, server.connect(loop));
-    auto busy = server.connect(loop);  // in use while the pool stops
+    pool_fixture f;
+    f.park_new(f.loop_a);
+    auto busy = f.open(f.loop_a);  // in use while the pool stops
 
-    pool.stop();
-    CHECK(closed_by_pool(server.accepted.front()));
-    pool.park(0, std::move(busy));
-    CHECK(closed_by_pool(server.accepted.back()));
-    CHECK(pool.stats().front().connections == 0);
-    CHECK(pool.stats().front().idle == 0);
+    f.pool.stop();
+    CHECK(closed_by_pool(f.server.accepted.front()));
+    f.pool.park(0, std::move(busy));
+    CHECK(closed_by_pool(f.server.accepted.back()));
+    CHECK(f.pool.stats().front().connections == 0);
+    CHECK(f.pool.stats().front().idle == 0);
 }
