@@ -22,6 +22,7 @@
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
 #include "gateway/proxy_headers.hpp"
+#include "gateway/response_headers.hpp"
 #include "gateway/proxy_relay.hpp"
 #include "gateway/proxy_tunnel.hpp"
 
@@ -88,6 +89,9 @@ private:
     void upstream_failed(std::size_t server, const beast::error_code& ec, std::string_view step);
     void drop_upstream(std::size_t server);
     bool retry_safe() const noexcept;
+    /// The request body's framing as parsed: what the upstream is told, whatever the
+    /// client's fields said.
+    body_framing request_framing() const;
     std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const;
 
     proxy_client client_;
@@ -147,16 +151,25 @@ exchange::exchange(proxy_client client, http::request_parser<http::string_body>&
     request_.body_limit(boost::none);
 }
 
+body_framing exchange::request_framing() const {
+    body_framing framing{request_.chunked(), std::nullopt};
+    if (!framing.chunked && request_.content_length()) framing.length = *request_.content_length();
+    return framing;
+}
+
 void exchange::prepare_request() {
     auto& header = request_.get();
     stripped_target_ = upstream_target(header.target(), route_.route->strip_prefix, {});
     forward_facts facts;
-    facts.client_ip = client_.client_ip;
+    facts.peer_ip = client_.origin->peer_text;
+    facts.client_ip = client_.origin->address_text;
+    facts.trusted_peer = client_.origin->via_trusted_proxy;
+    facts.proto = client_.origin->proto;
     facts.tenant = route_.tenant;
     facts.request_id = entry_.request_id;
     facts.tenant_header = route_.state->config().tenant_resolution.header;
     facts.preserve_host = true;  // per server in send_request
-    prepare_upstream_request(header, facts, request_.chunked(), upgrade_);
+    prepare_upstream_request(header, facts, request_framing(), upgrade_);
 }
 
 asio::awaitable<bool> exchange::run() {
@@ -344,7 +357,9 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
     const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ &&
                             request_.is_done() &&
                             !(client_version_ < 11 && (response_->chunked() || body_until_eof));
-    prepare_client_response(res, client_version_, chunked_out, keep_alive, entry_.request_id);
+    body_framing framing{chunked_out, std::nullopt};
+    if (!chunked_out && response_->content_length()) framing.length = *response_->content_length();
+    prepare_client_response(res, client_version_, framing, keep_alive, entry_.request_id);
     entry_.status = res.result_int();
 
     http::response_serializer<http::buffer_body> out{res};
@@ -374,7 +389,7 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
 
 asio::awaitable<bool> exchange::switch_protocols(std::size_t server) {
     auto& res = response_->get();
-    prepare_client_response(res, client_version_, false, false, entry_.request_id);
+    prepare_client_response(res, client_version_, {}, false, entry_.request_id);
     entry_.status = res.result_int();
     http::response_serializer<http::buffer_body> out{res};
     client_.stream.expires_after(limits_.write_timeout);
@@ -403,8 +418,7 @@ asio::awaitable<bool> exchange::send_error() {
     // Unread request body bytes would be taken for the next request: close then.
     const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ && request_.is_done();
     res.version(client_version_);
-    res.set(http::field::server, "tenant-gateway");
-    res.set("X-Request-Id", entry_.request_id);
+    finish_gateway_response(res, entry_.request_id, route_.state->config().tenant_resolution.header);
     res.keep_alive(keep_alive);
     entry_.status = status;
     client_.stream.expires_after(limits_.write_timeout);

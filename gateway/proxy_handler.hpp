@@ -15,6 +15,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "gateway/access_log.hpp"
+#include "gateway/client_origin.hpp"
 #include "gateway/handler.hpp"
 #include "gateway/handler_set.hpp"
 #include "gateway/upstream_registry.hpp"
@@ -44,7 +45,7 @@ struct proxy_buffers {
 struct proxy_client {
     beast::tcp_stream& stream;
     beast::flat_buffer& buffer;      ///< bytes read past the header
-    std::string_view client_ip;      ///< for X-Forwarded-For
+    const client_origin* origin = nullptr;  ///< who sent the request (X-Forwarded-For, X-Real-IP)
     bool keep_alive_allowed = true;  ///< false while draining
     health_monitor* monitor = nullptr;  ///< counts the finished request in /metrics
     proxy_buffers* buffers = nullptr;   ///< the connection's reusable buffers

@@ -61,7 +61,9 @@ def test_forwarding_headers():
                                                       "X-Request-Id": "req-abc-123"})
     h = seen["headers"]
     expect(seen["url"] == "/app/x?company=acme", seen["url"])
-    expect(h["x-forwarded-for"] == "10.1.1.1, 127.0.0.1", h)
+    # The peer is not a trusted proxy: its own X-Forwarded-For is a claim, not passed on.
+    expect(h["x-forwarded-for"] == "127.0.0.1", h)
+    expect(h["x-real-ip"] == "127.0.0.1", h)
     expect(h["x-forwarded-proto"] == "http", h)
     expect(h["x-forwarded-host"] == f"127.0.0.1:{gw.port}", h)
     expect(h["host"] == f"127.0.0.1:{gw.port}", "preserve_host keeps the client's Host")
