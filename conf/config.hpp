@@ -21,6 +21,9 @@ struct listen_config {
     std::string address = "0.0.0.0";
     std::uint16_t port = 8080;  ///< 0 picks a free port (printed at start-up)
     unsigned io_threads = 2;
+    /// CIDRs ("10.0.0.0/8", "127.0.0.1/32", "::1/128") of proxies in front of the gateway:
+    /// only from these peers are X-Forwarded-For, Forwarded and X-Forwarded-Proto believed.
+    std::vector<std::string> trusted_proxies;
 };
 
 /// `limits:` bounds on everything a client controls.
@@ -192,7 +195,7 @@ enum class access_policy { open, loopback, token };
 /// `admin:` endpoints under /admin/.
 struct admin_config {
     bool enabled = false;
-    access_policy access = access_policy::loopback;
+    access_policy access = access_policy::token;
     std::string token;  ///< bearer token when access == token
 };
 

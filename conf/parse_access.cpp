@@ -44,7 +44,8 @@ admin_config parse_admin(const YAML::Node& node) {
         out.enabled = read_bool(value);
         return true;
     });
-    check_token(node, out.access, out.token, "admin");
+    // access defaults to token: enabling /admin/ without one is an error, not an open door
+    if (out.enabled || node["access"]) check_token(node, out.access, out.token, "admin");
     return out;
 }
 

@@ -2,10 +2,49 @@
 #include <algorithm>
 #include <cctype>
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include "conf/parse_sections.hpp"
 #include "conf/yaml_reader.hpp"
 
 namespace conf {
+
+namespace {
+
+/// True when `text` is an IPv4 or IPv6 network: address, '/', prefix length in range.
+bool is_cidr(const std::string& text) {
+    const auto slash = text.find('/');
+    if (slash == std::string::npos || slash + 1 == text.size() || text.size() - slash > 4) {
+        return false;
+    }
+    const std::string address = text.substr(0, slash);
+    const std::string prefix = text.substr(slash + 1);
+    if (!std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) { return std::isdigit(c); })) {
+        return false;
+    }
+    const int bits = std::stoi(prefix);
+    unsigned char raw[16];
+    if (inet_pton(AF_INET, address.c_str(), raw) == 1) return bits <= 32;
+    if (inet_pton(AF_INET6, address.c_str(), raw) == 1) return bits <= 128;
+    return false;
+}
+
+/// A list of networks, each checked; a bare address is refused so that the width
+/// trusted is always written down.
+std::vector<std::string> read_cidrs(const YAML::Node& value) {
+    std::vector<std::string> out;
+    for (const YAML::Node& item : read_sequence(value)) {
+        std::string text = read_string(item);
+        if (!is_cidr(text)) {
+            fail(item, "\"" + text + "\" is not a network such as 10.0.0.0/8 or ::1/128");
+        }
+        out.push_back(std::move(text));
+    }
+    return out;
+}
+
+}  // namespace
 
 listen_config parse_listen(const YAML::Node& node) {
     listen_config out;
@@ -16,6 +55,8 @@ listen_config parse_listen(const YAML::Node& node) {
             out.port = read_uint<std::uint16_t>(value);
         } else if (key == "io_threads") {
             out.io_threads = static_cast<unsigned>(read_unsigned(value, 1, 256));
+        } else if (key == "trusted_proxies") {
+            out.trusted_proxies = read_cidrs(value);
         } else {
             return false;
         }

@@ -46,6 +46,7 @@ std::string format_access(const access_entry& entry) {
     line += iso_time_now();
     line += "\",\"level\":\"info\",\"msg\":\"access\"";
     append_field(line, "request_id", std::string_view(entry.request_id));
+    if (!entry.client.empty()) append_field(line, "client", std::string_view(entry.client));
     append_field(line, "tenant", entry.tenant);
     append_field(line, "route", entry.route);
     append_field(line, "method", std::string_view(entry.method));

@@ -12,6 +12,7 @@ namespace gateway {
 /// What the access log records about one request.
 struct access_entry {
     std::string request_id;
+    std::string client;                 ///< the real client's address (see client_origin)
     std::optional<std::string> tenant;  ///< resolved company code
     std::optional<std::string> route;   ///< matched route pattern
     std::string method;

@@ -31,6 +31,7 @@ router::decision decide_request(const request& req, const router::parsed_target&
 asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
                                            std::shared_ptr<const runtime_state> state,
                                            const handler_set& handlers,
-                                           asio::any_io_executor executor);
+                                           asio::any_io_executor executor,
+                                           std::string client_ip = {});
 
 }  // namespace gateway

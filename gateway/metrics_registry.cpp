@@ -10,6 +10,7 @@ namespace {
 
 constexpr std::string_view no_tenant = "_none";
 constexpr std::string_view other_tenant = "_other";
+constexpr std::string_view unknown_tenant = "_unknown";
 constexpr std::string_view no_route = "_unmatched";
 
 }  // namespace
@@ -55,6 +56,8 @@ std::string metrics_registry::tenant_label(std::string_view tenant) {
     if (tenant.empty()) return std::string(no_tenant);
     std::lock_guard lock(labels_mutex_);
     if (labelled_tenants_.find(tenant) != labelled_tenants_.end()) return std::string(tenant);
+    // A code a client made up must not take a label slot a real tenant will need.
+    if (is_registered_ && !is_registered_(tenant)) return std::string(unknown_tenant);
     if (labelled_tenants_.size() >= label_limit_.load(std::memory_order_relaxed)) {
         return std::string(other_tenant);
     }
@@ -79,8 +82,9 @@ void metrics_registry::record(const finished_request& done) {
         lock.unlock();
         uncached = tenant_label(done.tenant);
         lock.lock();
-        // Codes beyond the cap (possibly random ones from clients) are not remembered.
-        if (uncached != other_tenant) {
+        // Codes beyond the cap or unknown (possibly random ones from clients) are not
+        // remembered: a tenant registered later gets its own label then.
+        if (uncached == done.tenant) {
             label = s.tenant_labels.emplace(std::string(done.tenant), uncached).first->second;
         } else {
             label = uncached;
@@ -95,6 +99,11 @@ void metrics_registry::record(const finished_request& done) {
     }
     ++it->second.requests;
     it->second.duration.observe(seconds);
+}
+
+void metrics_registry::set_tenant_filter(std::function<bool(std::string_view)> is_registered) {
+    std::lock_guard lock(labels_mutex_);
+    is_registered_ = std::move(is_registered);
 }
 
 request_totals metrics_registry::totals() const {

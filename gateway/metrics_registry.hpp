@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -91,12 +92,16 @@ public:
     std::int64_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
 
     /// The tenant label for `tenant`: itself while fewer than `limit` tenants have a label
-    /// of their own, "_other" afterwards; "_none" for an empty code.
+    /// of their own, "_other" afterwards; "_none" for an empty code; "_unknown" for a code
+    /// the tenant filter does not know (never registered).
     std::string tenant_label(std::string_view tenant);
     /// Changes the cap (from the configuration; labels already given stay).
     void set_tenant_label_limit(std::size_t limit) noexcept {
         label_limit_.store(limit, std::memory_order_relaxed);
     }
+
+    /// Only codes this says are registered get a label of their own (or "_other").
+    void set_tenant_filter(std::function<bool(std::string_view)> is_registered);
 
     /// Every shard merged.
     request_totals totals() const;
@@ -123,6 +128,7 @@ private:
     std::atomic<std::size_t> label_limit_{1000};
     std::mutex labels_mutex_;  // taken when a tenant is first seen on a shard, not per request
     std::set<std::string, std::less<>> labelled_tenants_;
+    std::function<bool(std::string_view)> is_registered_;  ///< guarded by labels_mutex_
     std::chrono::steady_clock::time_point started_;
 };
 

@@ -57,6 +57,14 @@ beast::error_code check_framing(const http::request_header<>& header) {
     return {};
 }
 
+std::optional<std::string_view> repeated_singleton_field(const http::request_header<>& header) {
+    constexpr std::string_view singletons[] = {"Host", "Authorization", "Proxy-Authorization"};
+    for (const std::string_view name : singletons) {
+        if (header.count(name) > 1) return name;
+    }
+    return std::nullopt;
+}
+
 asio::awaitable<beast::error_code> read_request_header(
     beast::tcp_stream& stream, beast::flat_buffer& buffer,
     http::request_parser<http::string_body>& parser, std::size_t header_limit) {

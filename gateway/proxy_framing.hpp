@@ -7,6 +7,7 @@
 // every shape two HTTP implementations could read differently is refused with 400.
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include <boost/beast/core/error.hpp>
@@ -27,6 +28,11 @@ bool has_obs_fold(std::string_view head) noexcept;
 /// several Transfer-Encoding fields, any coding but a single `chunked`, or
 /// Transfer-Encoding in HTTP/1.0. Empty when the framing is unambiguous.
 beast::error_code check_framing(const http::request_header<>& header);
+
+/// The name of a field that must appear at most once and appears more often
+/// (Host, Authorization, Proxy-Authorization): two implementations would pick
+/// different copies, one checking the first and another using the last.
+std::optional<std::string_view> repeated_singleton_field(const http::request_header<>& header);
 
 /// Reads a request header into `parser` like http::async_read_header, and also refuses
 /// obs-fold (seen in the raw bytes, since the parser unfolds it) and the framings of

@@ -5,7 +5,10 @@
 namespace gateway {
 
 runtime_state::runtime_state(conf::config config)
-    : config_(std::move(config)), routes_(config_.routes), tenants_(config_.tenant_resolution) {}
+    : config_(std::move(config)),
+      routes_(config_.routes),
+      tenants_(config_.tenant_resolution),
+      proxies_(config_.listen.trusted_proxies) {}
 
 std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path) {
     return std::make_shared<const runtime_state>(conf::load_file(path));

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "conf/config.hpp"
+#include "gateway/client_origin.hpp"
 #include "router/route_table.hpp"
 #include "router/tenant_resolver.hpp"
 
@@ -26,11 +27,14 @@ public:
     const router::route_table& routes() const noexcept { return routes_; }
     /// Tenant resolution of this configuration.
     const router::tenant_resolver& tenants() const noexcept { return tenants_; }
+    /// The proxies whose forwarding fields are believed.
+    const trusted_proxies& proxies() const noexcept { return proxies_; }
 
 private:
     conf::config config_;
     router::route_table routes_;
     router::tenant_resolver tenants_;
+    trusted_proxies proxies_;
 };
 
 /// Loads and validates a file into a new state; throws conf::config_error.

@@ -112,6 +112,17 @@ asio::awaitable<void> server::watch_signals(server* self) {
     }
 }
 
+namespace {
+
+/// True for codes in the registry's snapshot (loaded, refreshed or found on demand).
+std::function<bool(std::string_view)> registered_tenants(tds_pool::tenant_registry& registry) {
+    return [&registry](std::string_view code) {
+        return registry.snapshot()->find(std::string(code)) != nullptr;
+    };
+}
+
+}  // namespace
+
 void server::start_backend() {
     // share registry and pools with the sql/login handlers: one pool per tenant
     if (db_backend* db = find_db_backend(handlers_)) {
@@ -123,6 +134,7 @@ void server::start_backend() {
     backend_->try_load_registry();  // a failure is logged; /readyz says 503 until loaded
     backend_->start();
     monitor_.metrics.set_tenant_label_limit(state_.get()->config().metrics.max_tenant_labels);
+    monitor_.metrics.set_tenant_filter(registered_tenants(backend_->registry()));
     if (const auto* proxy = find_proxy_handler(handlers_)) {
         // The handler set lives as long as the server, so the pointer outlives every scrape.
         monitor_.add_collector(

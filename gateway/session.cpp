@@ -15,6 +15,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "gateway/admin_tenants.hpp"
+#include "gateway/client_origin.hpp"
 #include "gateway/connection_tracker.hpp"
 #include "gateway/dispatcher.hpp"
 #include "gateway/flat_write.hpp"
@@ -25,6 +26,7 @@
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
 #include "gateway/request_id.hpp"
+#include "gateway/response_headers.hpp"
 #include "gateway/runtime_state.hpp"
 
 namespace gateway {
@@ -62,7 +64,6 @@ session::session(asio::ip::tcp::socket socket, services& svc)
     // last piece back until the client's delayed ACK of the previous one.
     stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
     peer_ = stream_.socket().remote_endpoint(ec).address();
-    peer_text_ = ec ? std::string("unknown") : peer_.to_string();
 }
 
 session::~session() {
@@ -133,6 +134,11 @@ asio::awaitable<bool> session::serve_one() {
     if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
+    const client_origin origin = resolve_client_origin(parser.get(), peer_, state->proxies());
+    entry.client = origin.address_text;
+    if (auto field = repeated_singleton_field(parser.get())) {
+        co_return co_await refuse_repeated(parser, *field, *state, std::move(entry));
+    }
     const in_flight_guard in_flight(svc_.monitor.metrics);
     // A proxied body is streamed to the upstream, never read whole here.
     if (auto* proxy = find_proxy_handler(svc_.handlers)) {
@@ -140,7 +146,7 @@ asio::awaitable<bool> session::serve_one() {
         if (auto route = proxy->match(parser.get(), state, svc_.handlers, entry.request_id)) {
             if (route->refusal) co_return co_await refuse_proxied(parser, std::move(*route), std::move(entry));
             const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
-            co_return co_await proxy->serve({stream_, buffer_, peer_text_, keep_alive_allowed,
+            co_return co_await proxy->serve({stream_, buffer_, &origin, keep_alive_allowed,
                                              &svc_.monitor, &proxy_buffers_},
                                             parser, std::move(*route), std::move(entry));
         }
@@ -160,7 +166,7 @@ asio::awaitable<bool> session::serve_one() {
 
     request req = parser.release();
     if (entry.request_id.empty()) entry.request_id = choose_request_id(req["X-Request-Id"]);
-    const auto& peer = peer_;
+    const auto& peer = origin.address;
     dispatch_outcome outcome;
     // /readyz, /health, /metrics and /dashboard are answered here: they need the peer
     // address (loopback access) and the monitor, which the dispatcher does not see.
@@ -174,12 +180,14 @@ asio::awaitable<bool> session::serve_one() {
     } else if (admin) {
         outcome.res = std::move(*admin);
     } else {
-        outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor());
+        outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor(),
+                                    origin.address_text);
     }
     entry.tenant = std::move(outcome.tenant);
     entry.route = std::move(outcome.route);
     const reply_options options{req.version(), req.method() == http::verb::head,
-                                req.keep_alive(), limits.write_timeout};
+                                req.keep_alive(), limits.write_timeout,
+                                state->config().tenant_resolution.header};
     co_return co_await send(std::move(outcome.res), std::move(entry), options);
 }
 
@@ -191,8 +199,23 @@ asio::awaitable<bool> session::refuse_proxied(const parser_type& parser, proxy_r
     // The body was never read: the connection can serve another request only without one.
     const reply_options options{req.version(), req.method() == http::verb::head,
                                 req.keep_alive() && parser.is_done(),
-                                route.state->config().limits.write_timeout};
+                                route.state->config().limits.write_timeout,
+                                route.state->config().tenant_resolution.header};
     co_return co_await send(std::move(*route.refusal), std::move(entry), options);
+}
+
+asio::awaitable<bool> session::refuse_repeated(const parser_type& parser, std::string_view field,
+                                               const runtime_state& state, access_entry entry) {
+    const auto& req = parser.get();
+    entry.request_id = choose_request_id(req["X-Request-Id"]);
+    auto res = error_response(400, "duplicate_header",
+                              "the request has more than one " + std::string(field) + " header",
+                              entry.request_id);
+    // The body was not read: the connection cannot carry another request.
+    co_await send(std::move(res), std::move(entry),
+                  {req.version(), false, false, state.config().limits.write_timeout,
+                   state.config().tenant_resolution.header});
+    co_return false;
 }
 
 asio::awaitable<bool> session::answer_expect(const parser_type& parser, const runtime_state& state,
@@ -206,7 +229,8 @@ asio::awaitable<bool> session::answer_expect(const parser_type& parser, const ru
         auto res = error_response(417, "expectation_failed",
                                   "only \"Expect: 100-continue\" is supported", entry.request_id);
         co_await send(std::move(res), std::move(entry),
-                      {req.version(), false, false, limits.write_timeout});
+                      {req.version(), false, false, limits.write_timeout,
+                       state.config().tenant_resolution.header});
         co_return false;
     }
     // HTTP/1.0 clients know no interim responses; nothing to say when no body follows.
@@ -246,7 +270,8 @@ asio::awaitable<bool> session::refuse(beast::error_code ec, const parser_type& p
         entry.request_id = generate_request_id();
     }
     auto res = error_response(status, code, message, entry.request_id);
-    co_await send(std::move(res), std::move(entry), {version, false, false, limits.write_timeout});
+    co_await send(std::move(res), std::move(entry),
+                  {version, false, false, limits.write_timeout, state.config().tenant_resolution.header});
     co_return false;  // the stream position is unknown after a parse error: close
 }
 
@@ -254,8 +279,7 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
     const bool keep_alive =
         options.keep_alive && !draining_ && !svc_.connections.draining();
     res.version(options.version);
-    res.set(http::field::server, "tenant-gateway");
-    res.set("X-Request-Id", entry.request_id);
+    finish_gateway_response(res, entry.request_id, options.tenant_header);
     res.keep_alive(keep_alive);
     entry.status = res.result_int();
     // Counted before the write, so a client that has its answer also finds it counted.

@@ -53,6 +53,7 @@ private:
         bool head = false;        ///< HEAD: headers only, Content-Length of the GET body
         bool keep_alive = false;  ///< what the request asked for
         std::chrono::milliseconds write_timeout{};
+        std::string_view tenant_header;  ///< named in Vary: it chose the tenant
     };
 
     static asio::awaitable<void> run(std::shared_ptr<session> self);
@@ -62,14 +63,15 @@ private:
                                         access_entry& entry);
     asio::awaitable<bool> refuse_proxied(const parser_type& parser, proxy_route route,
                                          access_entry entry);
+    asio::awaitable<bool> refuse_repeated(const parser_type& parser, std::string_view field,
+                                          const runtime_state& state, access_entry entry);
     asio::awaitable<bool> refuse(beast::error_code ec, const parser_type& parser,
                                  const runtime_state& state, access_entry entry);
     asio::awaitable<bool> send(response res, access_entry entry, reply_options options);
 
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
-    asio::ip::address peer_;  ///< the client's address, read once per connection
-    std::string peer_text_;   ///< the same, as X-Forwarded-For gets it
+    asio::ip::address peer_;  ///< the TCP peer's address, read once per connection
     std::string write_scratch_;  ///< reused by write_flat for every response
     proxy_buffers proxy_buffers_;  ///< reused by every proxied request
     services& svc_;

@@ -27,9 +27,10 @@ def free_port():
 
 
 class Nginx:
-    """Debian's nginx in the foreground on a temp prefix, serving `root` on a free port."""
+    """Debian's nginx in the foreground on a temp prefix, serving `root` on a free port
+    (or running `server_body` in its server block instead)."""
 
-    def __init__(self, root, extra_http=""):
+    def __init__(self, root, extra_http="", listen_address="127.0.0.1", server_body=None):
         self.dir = tempfile.mkdtemp(prefix="tg-nginx-")
         self.port = free_port()
         conf = os.path.join(self.dir, "nginx.conf")
@@ -53,8 +54,8 @@ http {{
   default_type application/octet-stream;
   {extra_http}
   server {{
-    listen 127.0.0.1:{self.port};
-    root {root};
+    listen {listen_address}:{self.port};
+    {server_body or f"root {root};"}
   }}
 }}
 """)
@@ -63,7 +64,8 @@ http {{
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                probe = "127.0.0.1" if listen_address == "0.0.0.0" else listen_address
+                socket.create_connection((probe, self.port), timeout=0.5).close()
                 return
             except OSError:
                 if self.proc.poll() is not None:

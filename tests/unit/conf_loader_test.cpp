@@ -35,7 +35,7 @@ TEST_CASE("an empty document gives the defaults of conf/config.hpp", "[conf][loa
         CHECK(c.registry.default_user == "fieldservice_api");
         CHECK(c.registry.hosting.azure_patterns == defaults.registry.hosting.azure_patterns);
         CHECK_FALSE(c.admin.enabled);
-        CHECK(c.admin.access == conf::access_policy::loopback);
+        CHECK(c.admin.access == conf::access_policy::token);
         CHECK(c.health.access == conf::access_policy::open);
         CHECK(c.metrics.enabled);
         CHECK(c.auth.token_ttl == 1h);

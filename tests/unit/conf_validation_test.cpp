@@ -278,6 +278,26 @@ TEST_CASE("access token needs a non-empty token", "[conf][validation]") {
     CHECK(load("metrics:\n  access: token\n  token: x\n").metrics.token == "x");
 }
 
+TEST_CASE("admin endpoints need a token unless access is chosen", "[conf][validation]") {
+    CHECK(load_error("admin:\n  enabled: true\n") ==
+          "t.yaml:2:3: admin.access token needs a non-empty admin.token");
+    CHECK(load("admin:\n  enabled: false\n").admin.access == conf::access_policy::token);
+    CHECK(load("admin:\n  enabled: true\n  token: t\n").admin.access == conf::access_policy::token);
+    CHECK(load("admin:\n  enabled: true\n  access: loopback\n").admin.access ==
+          conf::access_policy::loopback);
+}
+
+TEST_CASE("trusted proxies are networks", "[conf][validation]") {
+    const conf::config c = load("listen:\n  trusted_proxies: [127.0.0.1/32, 10.0.0.0/8, '::1/128']\n");
+    CHECK(c.listen.trusted_proxies.size() == 3);
+    CHECK(load_error("listen:\n  trusted_proxies: [127.0.0.1]\n") ==
+          "t.yaml:2:21: \"127.0.0.1\" is not a network such as 10.0.0.0/8 or ::1/128");
+    CHECK(load_error("listen:\n  trusted_proxies: [10.0.0.0/33]\n").find("is not a network") !=
+          std::string::npos);
+    CHECK(load_error("listen:\n  trusted_proxies: [nginx/8]\n").find("is not a network") !=
+          std::string::npos);
+}
+
 TEST_CASE("breaker: base_backoff <= max_backoff", "[conf][validation]") {
     CHECK(load_error("pools:\n  breaker:\n    base_backoff: 2m\n    max_backoff: 60s\n") ==
           "t.yaml:3:19: pools.breaker.base_backoff is greater than max_backoff");

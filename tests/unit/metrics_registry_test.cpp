@@ -1,6 +1,8 @@
 // Request counters: sharded counting, status classes, method labels and the tenant cap.
 #include <catch2/catch.hpp>
 
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -77,6 +79,29 @@ TEST_CASE("tenants beyond the label cap share _other", "[metrics]") {
     CHECK(count_of(totals, {"C", "/api/customers/{id}", "GET", "2xx"}) == 0);
     CHECK(registry.tenant_label("B") == "B");
     CHECK(registry.tenant_label("E") == "_other");
+}
+
+TEST_CASE("codes never registered share _unknown and take no label slot", "[metrics]") {
+    gateway::metrics_registry registry;
+    registry.set_tenant_label_limit(2);
+    std::set<std::string, std::less<>> registered = {"ACME", "BRAVO"};
+    registry.set_tenant_filter(
+        [&registered](std::string_view code) { return registered.find(code) != registered.end(); });
+    for (int i = 0; i < 50; ++i) registry.record(request_of("RANDOM" + std::to_string(i), 404));
+    registry.record(request_of("ACME", 200));
+    registry.record(request_of("BRAVO", 200));
+    const auto totals = registry.totals();
+    CHECK(count_of(totals, {"_unknown", "/api/customers/{id}", "GET", "4xx"}) == 50);
+    CHECK(count_of(totals, {"ACME", "/api/customers/{id}", "GET", "2xx"}) == 1);
+    CHECK(count_of(totals, {"BRAVO", "/api/customers/{id}", "GET", "2xx"}) == 1);
+    // a code registered after it was first seen gets its own label from then on
+    registry.set_tenant_label_limit(3);
+    registry.record(request_of("LATE", 200));
+    registered.insert("LATE");
+    registry.record(request_of("LATE", 200));
+    const auto later = registry.totals();
+    CHECK(count_of(later, {"LATE", "/api/customers/{id}", "GET", "2xx"}) == 1);
+    CHECK(count_of(later, {"_unknown", "/api/customers/{id}", "GET", "2xx"}) == 1);
 }
 
 TEST_CASE("in-flight requests go up and down", "[metrics]") {
