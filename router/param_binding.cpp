@@ -3,9 +3,6 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
-#include <map>
-#include <mutex>
-#include <regex>
 
 namespace router {
 
@@ -143,18 +140,6 @@ std::size_t utf8_length(std::string_view text) {
     return count;
 }
 
-/// Compiled patterns are shared: they are immutable and compiling one is costly.
-const std::regex& compiled_pattern(const std::string& pattern) {
-    static std::mutex mutex;
-    static std::map<std::string, std::regex> cache;
-    std::lock_guard lock(mutex);
-    auto found = cache.find(pattern);
-    if (found == cache.end()) {
-        found = cache.emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
-    }
-    return found->second;
-}
-
 std::string format_limit(double value) { return fmt::format("{}", value); }
 
 /// The constraint a converted value breaks, if any.
@@ -172,7 +157,7 @@ std::optional<std::string> check_constraints(const conf::param_config& param, co
         if (param.max_length && utf8_length(*text) > *param.max_length) {
             return fmt::format("must be at most {} characters long", *param.max_length);
         }
-        if (param.pattern && !std::regex_match(*text, compiled_pattern(*param.pattern))) {
+        if (param.pattern && !param.pattern->full_match(*text)) {
             return std::string("does not match the required pattern");
         }
     }
