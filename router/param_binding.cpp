@@ -4,6 +4,8 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "router/utf8.hpp"
+
 namespace router {
 
 namespace {
@@ -79,7 +81,8 @@ converted to_number(const input_value& in) {
     } else if (const auto* d = std::get_if<double>(&in)) {
         value = *d;
     }
-    if (!value) return std::string("expected a number");
+    // a JSON 1e999 arrives as infinity: never a value, nor comparable with min and max
+    if (!value || !std::isfinite(*value)) return std::string("expected a finite number");
     return bound_value(*value);
 }
 
@@ -118,8 +121,19 @@ converted to_binary(const input_value& in) {
     return bound_value(std::move(*bytes));
 }
 
+/// Why client text cannot be a value of any type, if it cannot: the database and every
+/// JSON answer need valid UTF-8, and NUL truncates C strings on the way.
+std::optional<std::string> text_problem(const input_value& in) {
+    const std::string* text = text_of(in);
+    if (text == nullptr) return std::nullopt;
+    if (!is_valid_utf8(*text)) return std::string("must be valid UTF-8");
+    if (text->find('\0') != std::string::npos) return std::string("must not contain NUL characters");
+    return std::nullopt;
+}
+
 converted convert(const input_value& in, conf::param_type type) {
     if (std::holds_alternative<json_composite>(in)) return std::string("expected a single value");
+    if (auto problem = text_problem(in)) return std::move(*problem);
     switch (type) {
         case conf::param_type::int32:
         case conf::param_type::int64: return to_integer(in, type);
