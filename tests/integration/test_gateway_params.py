@@ -6,6 +6,7 @@ keeps serving. The echo route answers valid UTF-8 whatever the client sent."""
 import json
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -79,10 +80,13 @@ def start():
         if gateway.proc.poll() is None:
             return
         gateway.stop()
+    # output to a file read as bytes: the access log is checked for valid UTF-8
+    log_path = harness.write_temp("", suffix=".log")
     gateway = harness.start_gateway(
         CONFIG.format(port=own.port, query_params=PARAMS.format(src="query"),
                       body_params=PARAMS.format(src="body")),
-        env={"TDSD_PASSWORD": flow.TENANT_PW})
+        env={"TDSD_PASSWORD": flow.TENANT_PW}, output_path=log_path)
+    gateway.log_path = log_path
 
 
 def problems_of(status, body):
@@ -210,6 +214,33 @@ def test_echo_answers_valid_utf8_only():
     expect(body["query"]["s"] == "\ufffd" * 3, f"surrogate: {body['query']}")
     expect(body["query"]["big"] == "\ufffd" * 1000, "1000 bad bytes, 1000 replacements")
     expect("\ufffd" in body["path"], f"path: {body['path']}")
+    expect_still_serving()
+
+
+def access_lines_for(path_prefix, timeout=5.0):
+    """The gateway's access lines whose path starts with `path_prefix`, as raw bytes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with open(gateway.log_path, "rb") as f:
+            found = [line for line in f.read().splitlines()
+                     if b'"msg":"access"' in line and b'"path":"' + path_prefix in line]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_raw_bytes_in_the_target_never_reach_the_output():
+    start()
+    raw = harness.raw_exchange(gateway.port, b"GET /api/echo/raw\xff\xfe?x=\xc3 HTTP/1.1\r\n"
+                                             b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    expect(head.startswith(b"HTTP/1.1 400 "), f"raw bytes in a target: {head[:100]!r}")
+    expect(json.loads(body.decode("utf-8"))["error"]["code"] == "bad_request", f"{body!r}")
+    lines = access_lines_for(b"/api/echo/raw")
+    expect(lines, "no access line for the request")
+    for line in lines:
+        entry = json.loads(line.decode("utf-8"))  # raises on ill-formed UTF-8
+        expect(entry["path"] == "/api/echo/raw\ufffd\ufffd", f"logged path {entry['path']!r}")
     expect_still_serving()
 
 
