@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "conf/value_pattern.hpp"
+
 namespace conf {
 
 using duration = std::chrono::milliseconds;
@@ -87,7 +89,7 @@ struct param_config {
     std::optional<double> min;
     std::optional<double> max;
     std::optional<std::size_t> max_length;
-    std::optional<std::string> pattern;  ///< ECMAScript regex the whole value must match
+    std::optional<value_pattern> pattern;  ///< RE2 pattern the whole value must match
 };
 
 /// How SQL results become the response body.

@@ -1,13 +1,14 @@
 // Parsing of `routes:` and their SQL parameters.
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <map>
 #include <optional>
 #include <set>
+#include <variant>
 
 #include "conf/parse_sections.hpp"
 #include "conf/route_path.hpp"
+#include "conf/value_pattern.hpp"
 #include "conf/yaml_reader.hpp"
 
 namespace conf {
@@ -31,15 +32,14 @@ param_source read_param_source(const YAML::Node& value) {
                                            {"claim", param_source::claim}});
 }
 
-/// An ECMAScript regex that must compile, so a bad pattern fails at start-up.
-std::string read_pattern(const YAML::Node& value) {
-    std::string pattern = read_string(value);
-    try {
-        std::regex compiled(pattern, std::regex::ECMAScript);
-    } catch (const std::regex_error&) {
-        fail(value, "invalid regular expression");
+/// An RE2 pattern, compiled here once: a bad or unsupported one fails at start-up.
+value_pattern read_pattern(const YAML::Node& value) {
+    auto compiled = value_pattern::compile(read_string(value));
+    if (auto* error = std::get_if<std::string>(&compiled)) {
+        fail(value, "invalid regular expression (RE2 syntax, no backreferences or lookaround): " +
+                        *error);
     }
-    return pattern;
+    return std::get<value_pattern>(std::move(compiled));
 }
 
 }  // namespace

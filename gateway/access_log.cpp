@@ -5,6 +5,7 @@
 #include "gateway/json_text.hpp"
 #include "gateway/log.hpp"
 #include "gateway/log_buffer.hpp"
+#include "router/utf8.hpp"
 
 namespace gateway {
 
@@ -33,6 +34,17 @@ void append_field(std::string& out, std::string_view key, const std::optional<st
     out += "\":null";
 }
 
+/// `,"key":` then client text as a JSON string: ill-formed UTF-8 (raw bytes in a target)
+/// becomes U+FFFD so that the line stays valid JSON; valid text is not copied.
+void append_client_field(std::string& out, std::string_view key, std::string_view value) {
+    if (router::is_valid_utf8(value)) {
+        append_field(out, key, value);
+        return;
+    }
+    const std::string repaired = router::to_valid_utf8(value);
+    append_field(out, key, std::string_view(repaired));
+}
+
 }  // namespace
 
 std::string format_access(const access_entry& entry) {
@@ -49,8 +61,8 @@ std::string format_access(const access_entry& entry) {
     if (!entry.client.empty()) append_field(line, "client", std::string_view(entry.client));
     append_field(line, "tenant", entry.tenant);
     append_field(line, "route", entry.route);
-    append_field(line, "method", std::string_view(entry.method));
-    append_field(line, "path", path_without_query(entry.path));
+    append_client_field(line, "method", entry.method);
+    append_client_field(line, "path", path_without_query(entry.path));
     line += fmt::format(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}", entry.status,
                         entry.bytes, elapsed.count());
     return line;

@@ -3,9 +3,8 @@
 #include <charconv>
 #include <cmath>
 #include <fmt/format.h>
-#include <map>
-#include <mutex>
-#include <regex>
+
+#include "router/utf8.hpp"
 
 namespace router {
 
@@ -82,7 +81,8 @@ converted to_number(const input_value& in) {
     } else if (const auto* d = std::get_if<double>(&in)) {
         value = *d;
     }
-    if (!value) return std::string("expected a number");
+    // a JSON 1e999 arrives as infinity: never a value, nor comparable with min and max
+    if (!value || !std::isfinite(*value)) return std::string("expected a finite number");
     return bound_value(*value);
 }
 
@@ -121,8 +121,19 @@ converted to_binary(const input_value& in) {
     return bound_value(std::move(*bytes));
 }
 
+/// Why client text cannot be a value of any type, if it cannot: the database and every
+/// JSON answer need valid UTF-8, and NUL truncates C strings on the way.
+std::optional<std::string> text_problem(const input_value& in) {
+    const std::string* text = text_of(in);
+    if (text == nullptr) return std::nullopt;
+    if (!is_valid_utf8(*text)) return std::string("must be valid UTF-8");
+    if (text->find('\0') != std::string::npos) return std::string("must not contain NUL characters");
+    return std::nullopt;
+}
+
 converted convert(const input_value& in, conf::param_type type) {
     if (std::holds_alternative<json_composite>(in)) return std::string("expected a single value");
+    if (auto problem = text_problem(in)) return std::move(*problem);
     switch (type) {
         case conf::param_type::int32:
         case conf::param_type::int64: return to_integer(in, type);
@@ -143,18 +154,6 @@ std::size_t utf8_length(std::string_view text) {
     return count;
 }
 
-/// Compiled patterns are shared: they are immutable and compiling one is costly.
-const std::regex& compiled_pattern(const std::string& pattern) {
-    static std::mutex mutex;
-    static std::map<std::string, std::regex> cache;
-    std::lock_guard lock(mutex);
-    auto found = cache.find(pattern);
-    if (found == cache.end()) {
-        found = cache.emplace(pattern, std::regex(pattern, std::regex::ECMAScript)).first;
-    }
-    return found->second;
-}
-
 std::string format_limit(double value) { return fmt::format("{}", value); }
 
 /// The constraint a converted value breaks, if any.
@@ -172,7 +171,7 @@ std::optional<std::string> check_constraints(const conf::param_config& param, co
         if (param.max_length && utf8_length(*text) > *param.max_length) {
             return fmt::format("must be at most {} characters long", *param.max_length);
         }
-        if (param.pattern && !std::regex_match(*text, compiled_pattern(*param.pattern))) {
+        if (param.pattern && !param.pattern->full_match(*text)) {
             return std::string("does not match the required pattern");
         }
     }

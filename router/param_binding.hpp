@@ -5,6 +5,10 @@
 // all problems are collected so the client learns about every bad field at once.
 // Request data only ever becomes a parameter value, never SQL text.
 //
+// Hostile values are refused, never allowed to hang or crash the process: text must be
+// valid UTF-8 without NUL, numbers must be finite (a JSON 1e999 is not), and patterns
+// are RE2 (compiled at config load, linear time in the value's length).
+//
 // Rules for absent values: a missing field, a JSON null, and an empty text value for a
 // non-string type count as absent; an absent value takes the default (parsed like text)
 // or, when required, is a problem; otherwise it is bound as a typed NULL.

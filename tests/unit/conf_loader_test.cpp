@@ -494,7 +494,17 @@ TEST_CASE("wrong types are errors at the value", "[conf][loader]") {
         {"routes:\n  - {path: /a, params: [{name: a, min: low}]}\n",
          "t.yaml:2:40: expected a number"},
         {"routes:\n  - {path: /a, params: [{name: a, pattern: '(['}]}\n",
-         "t.yaml:2:44: invalid regular expression"},
+         "t.yaml:2:44: invalid regular expression (RE2 syntax, no backreferences or lookaround): "
+         "missing ]: ["},
+        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(a)\\1'}]}\n",
+         "t.yaml:2:44: invalid regular expression (RE2 syntax, no backreferences or lookaround): "
+         "invalid escape sequence: \\1"},
+        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(?=a)a'}]}\n",
+         "t.yaml:2:44: invalid regular expression (RE2 syntax, no backreferences or lookaround): "
+         "invalid perl operator: (?="},
+        {"routes:\n  - {path: /a, params: [{name: a, pattern: '\\pL{1000}'}]}\n",
+         "t.yaml:2:44: invalid regular expression (RE2 syntax, no backreferences or lookaround): "
+         "pattern too large - compile failed"},
         {"upstreams:\n  - {name: w, servers: [http://h:1], balance: random}\n",
          "t.yaml:2:47: expected one of: round_robin, least_in_flight"},
         {"- listen\n", "t.yaml:1:1: the configuration must be a mapping of sections"},

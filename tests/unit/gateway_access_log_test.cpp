@@ -62,6 +62,21 @@ TEST_CASE("access-line fields from the client are escaped", "[gateway][access_lo
     CHECK(json["status"] == 404);
 }
 
+TEST_CASE("access lines stay valid UTF-8 whatever bytes the target held", "[gateway][access_log]") {
+    gateway::access_entry entry;
+    entry.request_id = "r1";
+    entry.method = "GET";
+    entry.path = "/a/\xff\xc3/\xc3\xbc?q=\xfe";
+    entry.status = 404;
+    entry.started = std::chrono::steady_clock::now();
+    const std::string line = gateway::format_access(entry);
+    // Boost.JSON's parser refuses ill-formed UTF-8, so parsing proves the line valid
+    boost::system::error_code ec;
+    auto json = boost::json::parse(line, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(json.as_object()["path"] == "/a/\xef\xbf\xbd\xef\xbf\xbd/\xc3\xbc");
+}
+
 TEST_CASE("errors have exactly the documented shape", "[gateway][json]") {
     auto res = gateway::error_response(413, "body_too_large", "too \"big\"", "id-9");
     CHECK(res.result_int() == 413);

@@ -129,7 +129,7 @@ TEST_CASE("min, max, max_length and pattern are enforced", "[binding]") {
     auto code = param("code", param_type::string);
     code.max_length = 3;
     auto status = param("status", param_type::string);
-    status.pattern = "open|closed";
+    status.pattern = std::get<conf::value_pattern>(conf::value_pattern::compile("open|closed"));
     auto price = param("price", param_type::number);
     price.min = 0.5;
 
