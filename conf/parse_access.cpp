@@ -45,7 +45,7 @@ admin_config parse_admin(const YAML::Node& node) {
         return true;
     });
     // access defaults to token: enabling /admin/ without one is an error, not an open door
-    if (out.enabled || node["access"]) check_token(node, out.access, out.token, "admin");
+    if (out.enabled) check_token(node, out.access, out.token, "admin");
     return out;
 }
 
