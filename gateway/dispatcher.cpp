@@ -73,7 +73,8 @@ router::decision decide_request(const request& req, const router::parsed_target&
 asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
                                            std::shared_ptr<const runtime_state> state,
                                            const handler_set& handlers,
-                                           asio::any_io_executor executor) {
+                                           asio::any_io_executor executor,
+                                           std::string client_ip) {
     dispatch_outcome out;
     auto parsed = router::parse_target(req.target());
     if (const auto* error = std::get_if<router::http_error>(&parsed)) {
@@ -102,7 +103,8 @@ asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string reque
                                  "this kind of route is not available in this build", request_id);
         co_return out;
     }
-    request_context ctx{req, target, decision, state, std::move(request_id), std::move(executor)};
+    request_context ctx{req, target, decision, state, std::move(request_id), std::move(executor),
+                        std::move(client_ip)};
     out.res = co_await run_handler(*handler, ctx);
     co_return out;
 }

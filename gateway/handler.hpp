@@ -25,6 +25,7 @@ struct request_context {
     std::shared_ptr<const runtime_state> state;  ///< the configuration of this request
     std::string request_id;                  ///< also in the X-Request-Id response header
     asio::any_io_executor executor;          ///< the connection's event loop
+    std::string client_ip;                   ///< the peer's address (login budgets)
 };
 
 /// Produces the response of a matched route of one kind.

@@ -174,7 +174,7 @@ asio::awaitable<bool> session::serve_one() {
     } else if (admin) {
         outcome.res = std::move(*admin);
     } else {
-        outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor());
+        outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor(), peer_text_);
     }
     entry.tenant = std::move(outcome.tenant);
     entry.route = std::move(outcome.route);
