@@ -160,12 +160,17 @@ response finish_login(db_backend& backend, const request_context& ctx, const std
 
 /// A user row was found: learns the tenant's hash scheme for its dummy, and reserves the
 /// row's own account key (any spelling the database matched counts against one budget).
-std::optional<login_refusal> note_user(db_backend& backend, const std::string& tenant, const user_row& user,
-                                       login_slots& slots) {
+/// True when that budget is spent.
+bool note_user(db_backend& backend, const request_context& ctx, const std::string& tenant,
+               const user_row& user, login_slots& slots) {
     if (backend.dummies().claim(tenant, user.hash)) {
         asio::post(backend.hash_workers(), make_dummy_job{&backend.dummies(), tenant, user.hash});
     }
-    return slots.add(login_user_id_key(tenant, user.id), login_limiter::clock::now());
+    const auto refusal = slots.add(login_user_id_key(tenant, user.id), login_limiter::clock::now());
+    if (refusal) {
+        log_info("login throttled", {{"request_id", ctx.request_id}, {"tenant", tenant}, {"budget", "user_id"}});
+    }
+    return refusal.has_value();
 }
 
 asio::awaitable<response> check_password(db_backend* backend, const request_context* ctx,
@@ -176,22 +181,23 @@ asio::awaitable<response> check_password(db_backend* backend, const request_cont
                                                     deadline);
     response res;
     std::optional<user_row> user;
-    std::optional<login_refusal> refusal;
+    bool row_locked = false;
     if (result) {
         user = first_user(result.value());
-        if (user) refusal = note_user(*backend, tenant, *user, attempt.slots);
+        if (user) row_locked = note_user(*backend, *ctx, tenant, *user, attempt.slots);
     }
     if (!result) {
         res = db_error_response(result.error(), tenant, ctx->request_id);
-    } else if (refusal) {
-        res = too_many(*refusal, *ctx, tenant);
     } else {
-        // an unknown user costs one hash verification too: same answer, same time
-        std::string hash = user ? user->hash : backend->dummies().for_unknown_user(tenant);
+        // an unknown user costs one hash verification too: same answer, same time. So does
+        // a row whose budget other spellings spent: its own hash is not tried, and a 429
+        // here would tell that the row exists.
+        const bool real = user && !row_locked;
+        std::string hash = real ? user->hash : backend->dummies().for_unknown_user(tenant);
         verify_job job{attempt.password, std::move(hash)};
         const bool valid = co_await tds_pool::detail::async_call(backend->hash_workers().get_executor(),
                                                                  std::move(job), asio::use_awaitable);
-        res = finish_login(*backend, *ctx, tenant, attempt.slots, std::move(user), valid);
+        res = finish_login(*backend, *ctx, tenant, attempt.slots, std::move(user), valid && real);
     }
     co_return res;
 }
