@@ -88,16 +88,17 @@ std::optional<login_refusal> login_limiter::reserve(std::span<const login_key> k
     for (const auto& key : keys) {
         if (auto refusal = refusal_for(key, now)) return refusal;
     }
-    for (const auto& key : keys) ++fresh_entry(key.text, now).pending;
+    for (const auto& key : keys) ++fresh_entry(key, now).pending;
     return std::nullopt;
 }
 
 void login_limiter::fail(std::span<const login_key> keys, clock::time_point now) {
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) {
-        entry& e = fresh_entry(key.text, now);
+        entry& e = fresh_entry(key, now);
         if (e.pending > 0) --e.pending;
         ++e.failures;
+        relist(e);
     }
 }
 
@@ -110,7 +111,11 @@ void login_limiter::succeed(std::span<const login_key> keys) {
         if (e.pending > 0) --e.pending;
         // the account proved its password; an address keeps its failures
         if (key.budget == login_budget::account) e.failures = 0;
-        if (e.failures == 0 && e.pending == 0) erase(found);
+        if (e.failures == 0 && e.pending == 0) {
+            erase(found);
+        } else {
+            relist(e);
+        }
     }
 }
 
@@ -130,35 +135,55 @@ std::size_t login_limiter::size() const {
     return entries_.size();
 }
 
-login_limiter::entry& login_limiter::fresh_entry(const std::string& text, clock::time_point now) {
-    auto found = entries_.find(text);
+login_limiter::entry& login_limiter::fresh_entry(const login_key& key, clock::time_point now) {
+    auto found = entries_.find(key.text);
     if (found == entries_.end()) {
         make_room(now);
-        oldest_.push_back(text);
-        return entries_.emplace(text, entry{0, 0, now, std::prev(oldest_.end())}).first->second;
+        open_.push_back(key.text);
+        entry created{key.budget, 0, 0, now, false, std::prev(open_.end())};
+        return entries_.emplace(key.text, created).first->second;
     }
     entry& e = found->second;
     if (now >= e.window_start + limits_.window) {
         // a new window: past failures are forgotten, attempts in flight stay counted
         e.failures = 0;
         e.window_start = now;
-        oldest_.splice(oldest_.end(), oldest_, e.age);
+        relist(e);
+        open_.splice(open_.end(), open_, e.age);  // the youngest now
     }
     return e;
 }
 
+void login_limiter::relist(entry& e) {
+    const bool locked = e.failures >= budget_of(e.budget);
+    if (locked == e.locked) return;
+    age_list& from = e.locked ? locked_ : open_;
+    age_list& to = locked ? locked_ : open_;
+    to.splice(to.end(), from, e.age);
+    e.locked = locked;
+}
+
 void login_limiter::erase(std::unordered_map<std::string, entry>::iterator found) {
-    oldest_.erase(found->second.age);
+    (found->second.locked ? locked_ : open_).erase(found->second.age);
     entries_.erase(found);
 }
 
-void login_limiter::make_room(clock::time_point now) {
-    // oldest_ is ordered by window start, so expired entries sit at its front
-    while (!oldest_.empty()) {
-        const auto found = entries_.find(oldest_.front());
-        const bool expired = now >= found->second.window_start + limits_.window;
-        if (!expired && entries_.size() < limits_.max_entries) return;
+void login_limiter::drop_expired(age_list& list, clock::time_point now) {
+    // lists are kept roughly by window start: expired keys gather at the front
+    while (!list.empty()) {
+        const auto found = entries_.find(list.front());
+        if (now < found->second.window_start + limits_.window) return;
         erase(found);
+    }
+}
+
+void login_limiter::make_room(clock::time_point now) {
+    if (entries_.size() < limits_.max_entries) return;
+    drop_expired(open_, now);
+    drop_expired(locked_, now);
+    while (entries_.size() >= limits_.max_entries) {
+        age_list& victims = open_.empty() ? locked_ : open_;
+        erase(entries_.find(victims.front()));
     }
 }
 

@@ -11,7 +11,7 @@
 // A key whose failures and pending attempts reach its budget within `window` (counted
 // from the key's first attempt) is refused with 429 until the window ends. Memory is
 // bounded: at most `max_entries` keys are kept; when full, expired keys are dropped, then
-// the oldest one.
+// the oldest key under its budget, and only when every key is locked the oldest locked.
 
 #include <chrono>
 #include <cstddef>
@@ -74,23 +74,32 @@ public:
     std::size_t size() const;
 
 private:
+    using age_list = std::list<std::string>;
+
     struct entry {
+        login_budget budget = login_budget::account;
         std::size_t failures = 0;
         std::size_t pending = 0;
         clock::time_point window_start;
-        std::list<std::string>::iterator age;  ///< position in oldest_
+        bool locked = false;     ///< in locked_ (failures reached the budget), else in open_
+        age_list::iterator age;  ///< position in its list
     };
 
     std::size_t budget_of(login_budget budget) const noexcept;
     std::optional<login_refusal> refusal_for(const login_key& key, clock::time_point now) const;
-    entry& fresh_entry(const std::string& text, clock::time_point now);
+    entry& fresh_entry(const login_key& key, clock::time_point now);
+    void relist(entry& e);
     void erase(std::unordered_map<std::string, entry>::iterator found);
+    void drop_expired(age_list& list, clock::time_point now);
     void make_room(clock::time_point now);
 
     conf::login_limit_config limits_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
-    std::list<std::string> oldest_;  ///< keys by window start, oldest first
+    // Two lists, oldest first, so that a flood of new keys evicts keys still under their
+    // budget before any locked one: unlocking a victim takes max_entries locked keys.
+    age_list open_;
+    age_list locked_;
 };
 
 /// The slots one login attempt holds; released at destruction unless settled.

@@ -184,3 +184,20 @@ TEST_CASE("an IPv6 client's budget is its /64, an IPv4-mapped one its IPv4 addre
     CHECK(login_address_key("10.0.0.1").text != login_address_key("10.0.0.2").text);
     CHECK(login_address_key("10.0.0.1").budget == login_budget::address);
 }
+
+TEST_CASE("a flood of new keys evicts keys under their budget before locked ones", "[limiter]") {
+    login_limiter limiter(limits(2, 1000000, 10));
+    const auto victim = keys("ACME", "victim", "10.0.0.1");
+    CHECK(failed_attempt(limiter, victim, t0));
+    CHECK(failed_attempt(limiter, victim, t0));
+    for (int i = 0; i < 5000; ++i) {
+        failed_attempt(limiter, keys("ACME", "flood" + std::to_string(i), "10.0.0." + std::to_string(i % 200)),
+                       t0 + 1s);
+    }
+    CHECK(limiter.size() <= 10);
+    const login_slots refused(limiter, victim, t0 + 2s);
+    REQUIRE(refused.refusal());
+    CHECK(refused.refusal()->budget == login_budget::account);
+    // once its window is over it goes like any other
+    CHECK_FALSE(login_slots(limiter, victim, t0 + 301s).refusal());
+}
