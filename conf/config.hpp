@@ -217,11 +217,25 @@ struct metrics_config {
     std::size_t max_tenant_labels = 1000;  ///< beyond: tenant="_other"
 };
 
+/// `auth.login_limit:` failed-login budgets (README, "Security").
+struct login_limit_config {
+    std::size_t max_failures = 5;                ///< per tenant and account within `window`
+    std::size_t per_address_max_failures = 50;   ///< per client address within `window`
+    duration window = 5min;                      ///< counted from a key's first attempt
+    std::size_t max_entries = 100000;            ///< keys remembered at most
+};
+
 /// `auth:` signed tokens issued by login routes and checked by `auth_required` routes.
 struct auth_config {
     std::string secret_ref;  ///< "env:NAME" or "file:/path": HMAC key
     std::string issuer = "tenant-gateway";
     duration token_ttl = 1h;
+    /// The hash checked for unknown users of a tenant none of whose stored hashes was seen
+    /// yet (afterwards: one of that tenant's own scheme and cost). Scheme "$2b$", "$y$" or
+    /// "$6$"; cost as crypt_gensalt(3) counts it, 0 for libxcrypt's default.
+    std::string dummy_hash_scheme = "$y$";
+    unsigned long dummy_hash_cost = 0;
+    login_limit_config login_limit;
 };
 
 /// The whole configuration file.

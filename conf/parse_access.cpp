@@ -34,6 +34,17 @@ void check_token(const YAML::Node& node, access_policy access, const std::string
     }
 }
 
+/// The cost ranges crypt_gensalt(3) accepts per scheme (0: its default).
+void check_dummy_cost(const YAML::Node& node, const auth_config& auth) {
+    const unsigned long cost = auth.dummy_hash_cost;
+    if (cost == 0) return;
+    const bool ok = auth.dummy_hash_scheme == "$2b$"  ? cost >= 4 && cost <= 31
+                    : auth.dummy_hash_scheme == "$y$" ? cost <= 11
+                                                      : cost >= 1000 && cost <= 999999999;
+    if (!ok) fail(at(node, "dummy_hash_cost"), "dummy_hash_cost out of range for " + auth.dummy_hash_scheme +
+                                                   " ($2b$: 4-31, $y$: 1-11, $6$: 1000-999999999)");
+}
+
 }  // namespace
 
 admin_config parse_admin(const YAML::Node& node) {
@@ -83,6 +94,26 @@ metrics_config parse_metrics(const YAML::Node& node) {
     return out;
 }
 
+login_limit_config parse_login_limit(const YAML::Node& node) {
+    login_limit_config out;
+    for_each_field(node, "auth.login_limit", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "max_failures") {
+            out.max_failures = read_uint<std::size_t>(value, 1);
+        } else if (key == "per_address_max_failures") {
+            out.per_address_max_failures = read_uint<std::size_t>(value, 1);
+        } else if (key == "window") {
+            out.window = read_duration(value);
+            if (out.window < 1s) fail(value, "window must be at least 1s");
+        } else if (key == "max_entries") {
+            out.max_entries = read_uint<std::size_t>(value, 1);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    return out;
+}
+
 auth_config parse_auth(const YAML::Node& node) {
     auth_config out;
     for_each_field(node, "auth", [&](std::string_view key, const YAML::Node& value) {
@@ -92,11 +123,19 @@ auth_config parse_auth(const YAML::Node& node) {
             out.issuer = read_string(value);
         } else if (key == "token_ttl") {
             out.token_ttl = read_duration(value);
+        } else if (key == "dummy_hash_scheme") {
+            out.dummy_hash_scheme = read_enum<std::string>(value, {{"$2b$", "$2b$"}, {"$y$", "$y$"},
+                                                                   {"$6$", "$6$"}});
+        } else if (key == "dummy_hash_cost") {
+            out.dummy_hash_cost = read_uint<unsigned long>(value);
+        } else if (key == "login_limit") {
+            out.login_limit = parse_login_limit(value);
         } else {
             return false;
         }
         return true;
     });
+    check_dummy_cost(node, out);
     return out;
 }
 

@@ -46,6 +46,8 @@ admin_config parse_admin(const YAML::Node& node);
 health_config parse_health(const YAML::Node& node);
 /// `metrics:`
 metrics_config parse_metrics(const YAML::Node& node);
+/// `auth.login_limit:`
+login_limit_config parse_login_limit(const YAML::Node& node);
 /// `auth:`
 auth_config parse_auth(const YAML::Node& node);
 /// The whole document, including the checks that span sections.

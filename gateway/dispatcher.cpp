@@ -103,7 +103,7 @@ asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string reque
                                  "this kind of route is not available in this build", request_id);
         co_return out;
     }
-    request_context ctx{req,   target, decision, state, std::move(request_id), std::move(executor),
+    request_context ctx{req, target, decision, state, std::move(request_id), std::move(executor),
                         std::move(client_ip)};
     out.res = co_await run_handler(*handler, ctx);
     co_return out;

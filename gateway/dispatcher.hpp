@@ -28,6 +28,7 @@ router::decision decide_request(const request& req, const router::parsed_target&
 
 /// Answers one request. Never throws for a bad request: every refusal is a JSON error.
 /// `req` and `handlers` must stay alive until the returned awaitable completes.
+/// `client_ip` is the peer's address as handlers see it.
 asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
                                            std::shared_ptr<const runtime_state> state,
                                            const handler_set& handlers,

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
+#include "gateway/login_dummy.hpp"
 #include "gateway/password_hash.hpp"
 #include "gateway/result_json.hpp"
 #include "gateway/sql_handler.hpp"
@@ -72,10 +74,23 @@ struct verify_job {
     bool operator()() const { return verify_password(password, hash); }
 };
 
-response too_many(std::chrono::seconds wait, const std::string& request_id) {
+/// Makes a dummy like a tenant's stored hash, on the hash workers.
+struct make_dummy_job {
+    dummy_hashes* dummies;
+    std::string tenant;
+    std::string stored_hash;
+    void operator()() const {
+        if (auto made = make_dummy_like(stored_hash)) dummies->add(tenant, std::move(*made));
+    }
+};
+
+response too_many(const login_refusal& refusal, const request_context& ctx, std::string_view tenant) {
+    const char* budget = refusal.budget == login_budget::address ? "address" : "account";
+    log_info("login throttled", {{"request_id", ctx.request_id}, {"tenant", std::string(tenant)},
+                                 {"budget", budget}});
     response res = error_response(429, "too_many_attempts", "too many failed logins, try again later",
-                                  request_id);
-    res.set(http::field::retry_after, std::to_string(wait.count()));
+                                  ctx.request_id);
+    res.set(http::field::retry_after, std::to_string(refusal.retry_after.count()));
     return res;
 }
 
@@ -90,11 +105,12 @@ std::vector<router::field_problem> credential_problems(const std::optional<std::
     return problems;
 }
 
-/// A login request that passed the checks: its credentials and the user query.
+/// A login request that passed the checks: its credentials, the user query and the
+/// limiter slots it holds until the password check is done.
 struct login_attempt {
-    std::string username;
     std::string password;
     tds_pool::query lookup;
+    login_slots slots;
 };
 
 /// Checks body, credentials, limiter and parameters; the attempt or the refusal.
@@ -111,32 +127,50 @@ std::variant<login_attempt, response> prepare_login(db_backend& backend, const r
     if (auto problems = credential_problems(username, password); !problems.empty()) {
         return validation_response(problems, ctx.request_id);
     }
-    if (auto wait = backend.limiter().blocked_for(access.code, *username, login_limiter::clock::now())) {
-        return too_many(*wait, ctx.request_id);
-    }
     const conf::route_config& route = *ctx.decision.match.route;
     const auto inputs = request_inputs(ctx, std::move(fields), std::nullopt);
     const router::binding_result bound = router::bind_params(route.params, inputs);
     if (!bound.ok()) return validation_response(bound.problems, ctx.request_id);
-    return login_attempt{*username, *password,
-                         tds_pool::query{route.sql, to_sql_params(bound.params), route.query_timeout}};
+    // both budgets take this attempt before the database or the hash is asked
+    login_slots slots(backend.limiter(),
+                      {login_account_key(access.code, *username), login_address_key(ctx.client_ip)},
+                      login_limiter::clock::now());
+    if (slots.refusal()) return too_many(*slots.refusal(), ctx, access.code);
+    return login_attempt{*password,
+                         tds_pool::query{route.sql, to_sql_params(bound.params), route.query_timeout},
+                         std::move(slots)};
 }
 
 /// The answer once the password check is done.
 response finish_login(db_backend& backend, const request_context& ctx, const std::string& tenant,
-                      const std::string& username, std::optional<user_row> user, bool valid) {
+                      login_slots& slots, std::optional<user_row> user, bool valid) {
     if (!user || !valid) {
-        backend.limiter().record_failure(tenant, username, login_limiter::clock::now());
+        slots.failed(login_limiter::clock::now());
         log_info("login refused", {{"request_id", ctx.request_id}, {"tenant", tenant}});
         return error_response(401, "invalid_credentials", "unknown user or wrong password", ctx.request_id);
     }
-    backend.limiter().record_success(tenant, username);
+    slots.succeeded();
     const issued_token issued = backend.tokens()->issue(tenant, user->id, std::chrono::system_clock::now());
     boost::json::object out{{"token", issued.token},
                             {"expiresAt", iso8601_utc(issued.expires_at)},
                             {"tenant", tenant},
                             {"user", std::move(user->fields)}};
     return json_response(http::status::ok, out);
+}
+
+/// A user row was found: learns the tenant's hash scheme for its dummy, and reserves the
+/// row's own account key (any spelling the database matched counts against one budget).
+/// True when that budget is spent.
+bool note_user(db_backend& backend, const request_context& ctx, const std::string& tenant,
+               const user_row& user, login_slots& slots) {
+    if (backend.dummies().claim(tenant, user.hash)) {
+        asio::post(backend.hash_workers(), make_dummy_job{&backend.dummies(), tenant, user.hash});
+    }
+    const auto refusal = slots.add(login_user_id_key(tenant, user.id), login_limiter::clock::now());
+    if (refusal) {
+        log_info("login throttled", {{"request_id", ctx.request_id}, {"tenant", tenant}, {"budget", "user_id"}});
+    }
+    return refusal.has_value();
 }
 
 asio::awaitable<response> check_password(db_backend* backend, const request_context* ctx,
@@ -146,17 +180,24 @@ asio::awaitable<response> check_password(db_backend* backend, const request_cont
     auto result = co_await backend->pools().execute(tenant, std::move(target), std::move(attempt.lookup),
                                                     deadline);
     response res;
+    std::optional<user_row> user;
+    bool row_locked = false;
+    if (result) {
+        user = first_user(result.value());
+        if (user) row_locked = note_user(*backend, *ctx, tenant, *user, attempt.slots);
+    }
     if (!result) {
         res = db_error_response(result.error(), tenant, ctx->request_id);
     } else {
-        std::optional<user_row> user = first_user(result.value());
-        if (user) backend->saw_hash(user->hash);
-        // an unknown user costs one hash verification too: same answer, same time
-        std::string hash = user ? user->hash : backend->dummy_hash();
+        // an unknown user costs one hash verification too: same answer, same time. So does
+        // a row whose budget other spellings spent: its own hash is not tried, and a 429
+        // here would tell that the row exists.
+        const bool real = user && !row_locked;
+        std::string hash = real ? user->hash : backend->dummies().for_unknown_user(tenant);
         verify_job job{attempt.password, std::move(hash)};
         const bool valid = co_await tds_pool::detail::async_call(backend->hash_workers().get_executor(),
                                                                  std::move(job), asio::use_awaitable);
-        res = finish_login(*backend, *ctx, tenant, attempt.username, std::move(user), valid);
+        res = finish_login(*backend, *ctx, tenant, attempt.slots, std::move(user), valid && real);
     }
     co_return res;
 }

@@ -4,8 +4,12 @@
 // `username` from the body). The query must return the columns `user_id` and
 // `password_hash` (alias them); every other column is returned in "user". The hash is a
 // crypt(3) string verified with libxcrypt. Unknown users and wrong passwords get the
-// same 401 invalid_credentials after the same work (a dummy hash is verified when the
-// user is missing); repeated failures per tenant and user name get 429.
+// same 401 invalid_credentials after the same work (a dummy hash of the tenant's own
+// scheme and cost is verified when the user is missing, gateway/login_dummy.hpp).
+// Every attempt first takes a slot of its account's and its client address's budgets
+// (gateway/login_limiter.hpp); a spent budget answers 429 with Retry-After. When the
+// row the database found has its own budget spent (by other spellings of its name), the
+// attempt is answered as a wrong password after a dummy check, its hash never tried.
 // Success: {"token", "expiresAt", "user": {...}} with an HS256 token for the tenant.
 
 #include <memory>

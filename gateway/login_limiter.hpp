@@ -1,54 +1,133 @@
 #pragma once
-// Failed-login throttling per tenant and username: after `max_failures` failures within
-// `window` (counted from the first failure), further attempts are refused with 429 until
-// the window ends. A success clears the entry. Memory is bounded: at most `max_entries`
-// entries are kept; when full, expired entries are dropped, then the oldest one.
+// Failed-login budgets. Every login attempt first reserves one slot in each of its keys'
+// budgets (all or none), before the password is checked: an attempt in flight counts as
+// a failure until it ends. A failed attempt keeps its slots as failures; a success
+// releases them and clears the account's failures; an attempt that never reached the
+// password check (database down) just releases them. Two budgets:
+//   account  per tenant and account: the normalised user name (login_account_key) and,
+//            once the database found the row, its user id (login_user_id_key), so every
+//            spelling the database resolves to the same row shares one budget;
+//   address  per client address, across tenants and user names.
+// A key whose failures and pending attempts reach its budget within `window` (counted
+// from the key's first attempt) is refused with 429 until the window ends. Memory is
+// bounded: at most `max_entries` keys are kept; when full, expired keys are dropped, then
+// the oldest key under its budget, and only when every key is locked the oldest locked.
 
 #include <chrono>
 #include <cstddef>
 #include <list>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
+
+#include "conf/config.hpp"
 
 namespace gateway {
 
-/// Counts login failures per (tenant, username); thread-safe; clock injected for tests.
+/// Which budget a key counts against.
+enum class login_budget { account, address };
+
+/// A key of the limiter: the budget it counts against and its text.
+struct login_key {
+    login_budget budget = login_budget::account;
+    std::string text;
+};
+
+/// A user name as SQL Server's `=` compares it under the default collation: trailing
+/// spaces removed, ASCII letters lower-cased (other Unicode case and width variants are
+/// caught by the user-id key once the database resolved the name).
+std::string normalise_login_name(std::string_view name);
+/// The account key of a (tenant, user name) pair, the name normalised.
+login_key login_account_key(std::string_view tenant, std::string_view name);
+/// The account key of the row the database returned for a login.
+login_key login_user_id_key(std::string_view tenant, std::string_view user_id);
+/// The key of a client address.
+login_key login_address_key(std::string_view address);
+
+/// Why an attempt is refused: the budget that is spent and when to come back.
+struct login_refusal {
+    login_budget budget = login_budget::account;
+    std::chrono::seconds retry_after{1};
+};
+
+/// Counts pending and failed logins per key; thread-safe; clock injected for tests.
 class login_limiter {
 public:
     using clock = std::chrono::steady_clock;
 
-    /// Limits: failures allowed per window, window length, entries kept at most.
-    login_limiter(std::size_t max_failures, std::chrono::seconds window, std::size_t max_entries);
+    /// Budgets, window and table size from `auth.login_limit`.
+    explicit login_limiter(const conf::login_limit_config& limits);
 
-    /// How long the caller must wait before trying again; nullopt when allowed now.
-    std::optional<std::chrono::seconds> blocked_for(std::string_view tenant, std::string_view user,
-                                                    clock::time_point now) const;
-    /// Records a failed attempt.
-    void record_failure(std::string_view tenant, std::string_view user, clock::time_point now);
-    /// Forgets the failures of a user who logged in successfully.
-    void record_success(std::string_view tenant, std::string_view user);
-    /// Entries kept now (for tests and metrics).
+    /// Takes one slot in every key's budget, or none when one of them is spent.
+    std::optional<login_refusal> reserve(std::span<const login_key> keys, clock::time_point now);
+    /// Turns the keys' reserved slots into failures.
+    void fail(std::span<const login_key> keys, clock::time_point now);
+    /// Releases the keys' slots and clears the failures of their account keys.
+    void succeed(std::span<const login_key> keys);
+    /// Releases the keys' slots without counting anything.
+    void release(std::span<const login_key> keys);
+    /// Keys kept now (for tests and metrics).
     std::size_t size() const;
 
 private:
+    using age_list = std::list<std::string>;
+
     struct entry {
+        login_budget budget = login_budget::account;
         std::size_t failures = 0;
+        std::size_t pending = 0;
         clock::time_point window_start;
-        std::list<std::string>::iterator age;  ///< position in oldest_
+        bool locked = false;     ///< in locked_ (failures reached the budget), else in open_
+        age_list::iterator age;  ///< position in its list
     };
 
-    static std::string key_of(std::string_view tenant, std::string_view user);
+    std::size_t budget_of(login_budget budget) const noexcept;
+    std::optional<login_refusal> refusal_for(const login_key& key, clock::time_point now) const;
+    entry& fresh_entry(const login_key& key, clock::time_point now);
+    void relist(entry& e);
+    void erase(std::unordered_map<std::string, entry>::iterator found);
+    void drop_expired(age_list& list, clock::time_point now);
     void make_room(clock::time_point now);
 
-    std::size_t max_failures_;
-    std::chrono::seconds window_;
-    std::size_t max_entries_;
+    conf::login_limit_config limits_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
-    std::list<std::string> oldest_;  ///< keys by first failure, oldest first
+    // Two lists, oldest first, so that a flood of new keys evicts keys still under their
+    // budget before any locked one: unlocking a victim takes max_entries locked keys.
+    age_list open_;
+    age_list locked_;
+};
+
+/// The slots one login attempt holds; released at destruction unless settled.
+class login_slots {
+public:
+    /// Reserves `keys` in `limiter`; check refusal() before going on.
+    login_slots(login_limiter& limiter, std::vector<login_key> keys, login_limiter::clock::time_point now);
+    ~login_slots();
+    login_slots(login_slots&& other) noexcept;
+    login_slots& operator=(login_slots&&) = delete;
+    login_slots(const login_slots&) = delete;
+    login_slots& operator=(const login_slots&) = delete;
+
+    /// Why the slots could not be taken; nullopt when they are held.
+    const std::optional<login_refusal>& refusal() const noexcept { return refusal_; }
+    /// Reserves one more key (the user id once known); on refusal the held slots stay
+    /// held until this object settles or dies.
+    std::optional<login_refusal> add(login_key key, login_limiter::clock::time_point now);
+    /// The attempt failed: the slots become failures.
+    void failed(login_limiter::clock::time_point now);
+    /// The attempt succeeded: slots released, account failures cleared.
+    void succeeded();
+
+private:
+    login_limiter* limiter_;
+    std::vector<login_key> keys_;  ///< the keys whose slots are held
+    std::optional<login_refusal> refusal_;
+    bool settled_ = false;
 };
 
 }  // namespace gateway

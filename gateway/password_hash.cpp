@@ -41,16 +41,33 @@ bool verify_password(std::string_view password, std::string_view stored_hash) {
     return CRYPTO_memcmp(out, stored_hash.data(), length) == 0;
 }
 
-std::string hash_password(std::string_view password, const char* prefix) {
+std::string hash_password(std::string_view password, const char* prefix, unsigned long cost) {
     std::array<char, CRYPT_GENSALT_OUTPUT_SIZE> salt{};
-    if (crypt_gensalt_rn(prefix, 0, nullptr, 0, salt.data(), static_cast<int>(salt.size())) == nullptr) {
+    if (crypt_gensalt_rn(prefix, cost, nullptr, 0, salt.data(), static_cast<int>(salt.size())) == nullptr) {
         return {};
     }
+    return hash_with_setting_of(password, salt.data());
+}
+
+std::string hash_with_setting_of(std::string_view password, std::string_view stored_hash) {
+    if (password.find('\0') != std::string_view::npos) return {};
     const std::string phrase(password);
+    const std::string setting(stored_hash);
     auto data = fresh_crypt_data();
-    const char* out = crypt_rn(phrase.c_str(), salt.data(), data.get(), sizeof(crypt_data));
+    const char* out = crypt_rn(phrase.c_str(), setting.c_str(), data.get(), sizeof(crypt_data));
     if (out == nullptr || out[0] == '*') return {};
     return out;
+}
+
+std::string hash_scheme_and_cost(std::string_view stored_hash) {
+    if (!is_supported_hash(stored_hash)) return {};
+    if (stored_hash.starts_with("$2")) return std::string(stored_hash.substr(0, 7));  // $2b$NN$
+    // "$y$PARAMS$salt$hash", "$6$rounds=N$salt$hash": up to the third '$'
+    const bool has_params = stored_hash.starts_with("$y$") || stored_hash.starts_with("$6$rounds=");
+    if (!has_params) return "$6$";
+    const auto third = stored_hash.find('$', stored_hash.find('$', 1) + 1);
+    if (third == std::string_view::npos) return {};
+    return std::string(stored_hash.substr(0, third + 1));
 }
 
 }  // namespace gateway

@@ -16,11 +16,6 @@ namespace gateway {
 
 namespace {
 
-/// Failed logins allowed per tenant and user name within the window.
-constexpr std::size_t login_failure_limit = 5;
-constexpr std::chrono::seconds login_failure_window{300};
-constexpr std::size_t login_limiter_entries = 100000;
-
 /// Owns the backend inside the io_context: shut down before the io_context's scheduler.
 class db_backend_service final : public asio::execution_context::service {
 public:
@@ -64,12 +59,21 @@ std::unique_ptr<token_authority> make_tokens(const conf::config& config,
     }
 }
 
+/// The dummy for tenants none of whose stored hashes was seen yet.
+made_dummy fallback_dummy(const conf::auth_config& auth) {
+    const std::string seed = hash_password("no such user", auth.dummy_hash_scheme.c_str(), auth.dummy_hash_cost);
+    if (auto made = make_dummy_like(seed)) return std::move(*made);
+    log_error("auth.dummy_hash_scheme/cost unusable, using $y$ at its default cost", {});
+    return make_dummy_like(hash_password("no such user", "$y$")).value_or(made_dummy{});
+}
+
 }  // namespace
 
 db_backend::db_backend(const conf::config& config, asio::io_context& ioc)
     : config_(config),
       secrets_(std::make_shared<tds_pool::credential_store>()),
-      limiter_(login_failure_limit, login_failure_window, login_limiter_entries) {
+      limiter_(config.auth.login_limit),
+      dummies_(std::make_unique<dummy_hashes>(fallback_dummy(config.auth))) {
     registry_ = std::make_unique<tds_pool::tenant_registry>(
         config.registry, tds_pool::make_registry_source(config, secrets_));
     registry_->load_initial();
@@ -80,7 +84,6 @@ db_backend::db_backend(const conf::config& config, asio::io_context& ioc)
     });
     registry_->start(ioc.get_executor());
     tokens_ = make_tokens(config, *secrets_);
-    dummy_hash_ = hash_password("no such user", "$2b$");
     log_info("tenant registry loaded", {{"source", registry_->status().source},
                                         {"tenants", registry_->status().tenants}});
 }
@@ -88,17 +91,6 @@ db_backend::db_backend(const conf::config& config, asio::io_context& ioc)
 db_backend::~db_backend() {
     registry_->stop();
     hash_workers_.join();
-}
-
-std::string db_backend::dummy_hash() const {
-    std::lock_guard lock(dummy_mutex_);
-    return dummy_hash_;
-}
-
-void db_backend::saw_hash(const std::string& hash) {
-    if (!is_supported_hash(hash)) return;
-    std::lock_guard lock(dummy_mutex_);
-    dummy_hash_ = hash;
 }
 
 void db_backend_slot::configure(const conf::config& config, asio::any_io_executor executor) {

@@ -17,6 +17,7 @@
 #include "conf/config.hpp"
 #include "gateway/auth_token.hpp"
 #include "gateway/http_types.hpp"
+#include "gateway/login_dummy.hpp"
 #include "gateway/login_limiter.hpp"
 #include "tds_pool/credentials.hpp"
 #include "tds_pool/pool_manager.hpp"
@@ -46,11 +47,8 @@ public:
     /// The settings the backend was built with.
     const conf::config& config() const noexcept { return config_; }
 
-    /// A hash to verify against when the user does not exist, so that the answer takes
-    /// as long as for a wrong password: the last real hash seen (same scheme and cost).
-    std::string dummy_hash() const;
-    /// Remembers a real stored hash as the next dummy.
-    void saw_hash(const std::string& hash);
+    /// The hashes verified for unknown users, per tenant and hash scheme.
+    dummy_hashes& dummies() noexcept { return *dummies_; }
 
 private:
     conf::config config_;
@@ -59,9 +57,8 @@ private:
     std::unique_ptr<tds_pool::pool_manager> pools_;
     std::unique_ptr<token_authority> tokens_;
     login_limiter limiter_;
+    std::unique_ptr<dummy_hashes> dummies_;
     asio::thread_pool hash_workers_{2};
-    mutable std::mutex dummy_mutex_;
-    std::string dummy_hash_;
 };
 
 /// The backend shared by the sql and login handlers, created by the first configure()

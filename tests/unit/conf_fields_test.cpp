@@ -61,6 +61,7 @@ const std::map<std::string, std::string>& placements() {
         {"admin_config", "admin:\n  KEY: x\n"},
         {"health_config", "health:\n  KEY: x\n"},
         {"metrics_config", "metrics:\n  KEY: x\n"},
+        {"login_limit_config", "auth:\n  login_limit:\n    KEY: x\n"},
         {"auth_config", "auth:\n  KEY: x\n"},
         {"config", "KEY: x\n"},
     };

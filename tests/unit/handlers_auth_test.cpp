@@ -1,10 +1,9 @@
-// Password hashes (bcrypt, yescrypt, SHA-512 crypt), tokens, and the login limiter.
+// Password hashes (bcrypt, yescrypt, SHA-512 crypt) and tokens.
 #include <catch2/catch.hpp>
 
 #include <variant>
 
 #include "gateway/auth_token.hpp"
-#include "gateway/login_limiter.hpp"
 #include "gateway/password_hash.hpp"
 #include "gateway/result_json.hpp"  // encode_base64 for hand-built tokens
 
@@ -101,34 +100,3 @@ TEST_CASE("bearer tokens are taken from the Authorization header", "[token]") {
     CHECK(gateway::iso8601_utc(0) == "1970-01-01T00:00:00Z");
 }
 
-TEST_CASE("the login limiter blocks after repeated failures within the window", "[limiter]") {
-    gateway::login_limiter limiter(3, 300s, 100);
-    const auto t0 = gateway::login_limiter::clock::time_point{} + 1000s;
-    for (int i = 0; i < 3; ++i) {
-        CHECK_FALSE(limiter.blocked_for("ACME", "john", t0));
-        limiter.record_failure("ACME", "John", t0);
-    }
-    REQUIRE(limiter.blocked_for("ACME", "john", t0 + 100s));
-    CHECK(*limiter.blocked_for("ACME", "john", t0 + 100s) == 200s);
-    CHECK_FALSE(limiter.blocked_for("DEMO", "john", t0));  // per tenant
-    CHECK_FALSE(limiter.blocked_for("ACME", "mary", t0));  // per user
-    CHECK_FALSE(limiter.blocked_for("ACME", "john", t0 + 300s));  // window over
-
-    limiter.record_failure("ACME", "mary", t0);
-    limiter.record_success("ACME", "mary");
-    CHECK(limiter.size() == 1);
-}
-
-TEST_CASE("the login limiter keeps bounded memory", "[limiter]") {
-    gateway::login_limiter limiter(2, 60s, 10);
-    const auto t0 = gateway::login_limiter::clock::time_point{} + 1000s;
-    limiter.record_failure("ACME", "victim", t0);
-    limiter.record_failure("ACME", "victim", t0);
-    for (int i = 0; i < 5; ++i) limiter.record_failure("ACME", "user" + std::to_string(i), t0 + 1s);
-    CHECK(limiter.blocked_for("ACME", "victim", t0 + 2s));
-    for (int i = 0; i < 1000; ++i) limiter.record_failure("ACME", "flood" + std::to_string(i), t0 + 2s);
-    CHECK(limiter.size() == 10);
-    // expired entries go first once the window has passed
-    limiter.record_failure("ACME", "late", t0 + 120s);
-    CHECK(limiter.size() <= 10);
-}
