@@ -133,8 +133,6 @@ void apply_lookup(db_backend& backend, const request_context& ctx, const tds_poo
         return;
     }
     out.target = std::move(std::get<tds_pool::connection_target>(target));
-    // the registry's MaxConnections caps the tenant's pool (from its next creation on)
-    backend.pools().set_max_connections(out.code, found.record->max_connections);
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // key(): changing the server, port, database, user or the secret itself (through its
 // fingerprint) yields a new key, so the old pool drains and a new one starts.
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace tds_pool {
@@ -15,6 +17,9 @@ struct connection_target {
     std::string database;
     std::string user;
     std::string password;  ///< never logged, never part of key() in clear text
+    /// The tenant's own connection cap (registry MaxConnections, YAML max_connections);
+    /// none: pools.max_size. Not part of key(): a changed cap resizes the pool live.
+    std::optional<std::size_t> max_connections;
 
     /// "server:port/database;user;fingerprint": identity of the pool serving this target.
     std::string key() const;

@@ -22,7 +22,6 @@ struct pool_registry {
     std::map<std::string, std::shared_ptr<tenant_pool>> active;
     std::vector<std::shared_ptr<tenant_pool>> draining;
     std::shared_ptr<asio::steady_timer> sweep_timer;
-    std::map<std::string, std::size_t> max_connections;  ///< tenants' own caps
     bool closed = false;
 
     /// Moves `tenant`'s pool to the draining list (caller holds the mutex).
@@ -98,18 +97,21 @@ std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
     if (registry_->closed) {
         return nullptr;
     }
+    const std::size_t cap = target.max_connections ? std::max<std::size_t>(1, *target.max_connections)
+                                                   : std::max<std::size_t>(1, config_.max_size);
     auto it = registry_->active.find(tenant);
     if (it != registry_->active.end()) {
         if (it->second->key() == target.key()) {
+            // The cap is part of the target: a registry row's change applies live.
+            if (it->second->max_size() != cap) it->second->resize(cap);
             return it->second;
         }
         // Server, database, user or secret changed: new pool, the old one drains.
         registry_->retire(it, "connection target changed");
     }
     auto settings = tenant_pool_settings::from_config(config_);
-    if (const auto own = registry_->max_connections.find(tenant); own != registry_->max_connections.end()) {
-        settings.limits.max_size = std::max<std::size_t>(1, own->second);
-    }
+    settings.limits.max_size = cap;
+    settings.limits.min_size = std::min(settings.limits.min_size, cap);
     auto pool = std::make_shared<tenant_pool>(ioc_.get_executor(), workers_, budget_, tenant,
                                               target, settings);
     pool->start();
@@ -157,15 +159,6 @@ void pool_manager::close_tenant(const std::string& tenant) {
     std::lock_guard lock(registry_->mutex);
     if (auto it = registry_->active.find(tenant); it != registry_->active.end()) {
         registry_->retire(it, "closed by request");
-    }
-}
-
-void pool_manager::set_max_connections(const std::string& tenant, std::optional<std::size_t> max) {
-    std::lock_guard lock(registry_->mutex);
-    if (max) {
-        registry_->max_connections[tenant] = *max;
-    } else {
-        registry_->max_connections.erase(tenant);
     }
 }
 

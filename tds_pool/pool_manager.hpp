@@ -72,9 +72,6 @@ public:
     std::size_t active_pools() const;
     /// Drains and forgets the tenant's pool (e.g. tenant deactivated); no-op if none.
     void close_tenant(const std::string& tenant);
-    /// The tenant's own cap (tenants[].max_connections) instead of pools.max_size, applied
-    /// when its pool is next created (std::nullopt: back to pools.max_size).
-    void set_max_connections(const std::string& tenant, std::optional<std::size_t> max);
     /// Drains every pool; later calls to execute fail with pool_closed.
     void shutdown();
 

@@ -13,6 +13,7 @@ std::string_view close_reason_name(close_reason reason) noexcept {
     case close_reason::validation_failed: return "validation_failed";
     case close_reason::draining: return "draining";
     case close_reason::reclaimed: return "reclaimed";
+    case close_reason::over_cap: return "over_cap";
     case close_reason::open_failed: return "open_failed";
     }
     return "unknown";
@@ -136,6 +137,10 @@ void pool_state::open_succeeded(slot_id id, std::unique_ptr<pooled_resource> res
         close(it, close_reason::draining);
         return;
     }
+    if (total() > limits_.max_size) {
+        close(it, close_reason::over_cap);
+        return;
+    }
     change_state(it, slot_state::idle);
 }
 
@@ -150,6 +155,8 @@ void pool_state::release(slot_id id, bool broken) {
         close(it, close_reason::draining);
     } else if (expired(*it, now)) {
         close(it, close_reason::max_lifetime);
+    } else if (total() > limits_.max_size) {
+        close(it, close_reason::over_cap);
     } else {
         it->last_used = now;
         change_state(it, slot_state::idle);
@@ -176,6 +183,15 @@ void pool_state::shed_idle() {
     auto& idle = list(slot_state::idle);
     while (!idle.empty() && total() > limits_.min_size) {
         close(idle.begin(), close_reason::reclaimed);
+    }
+}
+
+void pool_state::set_max_size(std::size_t max_size) {
+    limits_.max_size = std::max<std::size_t>(1, max_size);
+    limits_.min_size = std::min(limits_.min_size, limits_.max_size);
+    auto& idle = list(slot_state::idle);
+    while (!idle.empty() && total() > limits_.max_size) {
+        close(idle.begin(), close_reason::over_cap);
     }
 }
 

@@ -38,6 +38,7 @@ enum class close_reason {
     validation_failed,  ///< SELECT 1 failed after a long idle period
     draining,           ///< the pool is draining (target change, unused, shutdown)
     reclaimed,          ///< idle, given back because another tenant hit a global cap
+    over_cap,           ///< above the tenant's connection cap after it was lowered
     open_failed,        ///< never opened: not counted as a close
 };
 
@@ -113,6 +114,8 @@ public:
     void run_janitor();
     /// Closes idle connections down to min_size (global caps are reached elsewhere).
     void shed_idle();
+    /// Changes the cap: idle connections above it close now, busy ones when released.
+    void set_max_size(std::size_t max_size);
     /// Stops reuse: idle connections close now, busy ones when released.
     void start_drain();
     /// True once draining and every connection has left.

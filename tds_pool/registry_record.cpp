@@ -41,6 +41,7 @@ std::variant<connection_target, credential_problem> resolve_target(
     target.database = tenant.database;
     target.user = tenant.user.empty() ? config.default_user : tenant.user;
     target.password = std::move(std::get<std::string>(secret));
+    target.max_connections = tenant.max_connections;
     return target;
 }
 

@@ -76,6 +76,7 @@ tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_
       target_(std::move(target)),
       key_(target_.key()),
       settings_(settings),
+      max_size_(settings.limits.max_size),
       state_(settings.limits, [] { return pool_clock::now(); }),
       breaker_(settings.breaker, std::hash<std::string>{}(key_)),
       last_used_ns_(ticks(pool_clock::now())) {}
@@ -324,6 +325,17 @@ void tenant_pool::dispose_closed() {
     }
 }
 
+void tenant_pool::resize(std::size_t max_size) {
+    asio::post(strand_, [self = shared_from_this(), max_size] {
+        self->state_.set_max_size(max_size);
+        self->max_size_.store(self->state_.limits().max_size);
+        self->dispose_closed();
+        self->serve_waiters();
+        self->kick_opens();
+        self->publish();
+    });
+}
+
 void tenant_pool::drain() {
     asio::post(strand_, [self = shared_from_this()] {
         self->state_.start_drain();
@@ -357,7 +369,7 @@ pool_snapshot tenant_pool::snapshot() const {
     s.server = target_.server;
     s.port = target_.port;
     s.database = target_.database;
-    s.max_size = settings_.limits.max_size;
+    s.max_size = max_size_.load();
     stats_.fill(s);
     return s;
 }

@@ -118,6 +118,12 @@ public:
     static asio::awaitable<outcome<std::chrono::microseconds>> probe(
         std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout);
 
+    /// Changes the tenant's connection cap live (a registry row's MaxConnections changed):
+    /// idle connections above it close now, busy ones when their query finishes.
+    void resize(std::size_t max_size);
+    /// The cap in force.
+    std::size_t max_size() const { return max_size_.load(); }
+
     /// Stops reuse: waiters fail with pool_closed, idle connections close now, busy ones
     /// when their query finishes.
     void drain();
@@ -181,6 +187,7 @@ private:
     const connection_target target_;
     const std::string key_;
     const tenant_pool_settings settings_;
+    std::atomic<std::size_t> max_size_;  ///< the state's cap, readable off the strand
 
     // Strand-only state.
     pool_state state_;

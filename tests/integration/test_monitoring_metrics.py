@@ -186,9 +186,15 @@ scrape_configs:
 
 
 def test_tenant_label_cap():
-    config = ms.gateway_config(None, metrics="  max_tenant_labels: 2\n")
+    # registered tenants (never connected to: port 1) share _other beyond the cap;
+    # a code that was never registered is _unknown and takes no slot
+    registered = "tenants:\n" + "".join(
+        f"  - {{code: {c}, server: 127.0.0.1, port: 1, database: D{c}}}\n"
+        for c in ("AAA", "BBB", "CCC", "DDD"))
+    config = ms.gateway_config(None, metrics="  max_tenant_labels: 2\n", extra=registered,
+                               probe_interval="1h")
     with ms.start_gateway(config) as gateway:
-        sent = {"AAA": 3, "BBB": 2, "CCC": 4, "DDD": 1}
+        sent = {"ZZZ": 2, "AAA": 3, "BBB": 2, "CCC": 4, "DDD": 1}
         for code, n in sent.items():
             for _ in range(n):
                 status, _, _ = http_request(gateway.port, "GET", f"/api/echo?company={code}")
@@ -200,7 +206,8 @@ def test_tenant_label_cap():
             by_tenant[tenant] = by_tenant.get(tenant, 0) + v
         expect(by_tenant.get("AAA") == 3 and by_tenant.get("BBB") == 2, by_tenant)
         expect(by_tenant.get("_other") == 5, by_tenant)
-        expect("CCC" not in by_tenant and "DDD" not in by_tenant, by_tenant)
+        expect(by_tenant.get("_unknown") == 2, by_tenant)
+        expect("CCC" not in by_tenant and "DDD" not in by_tenant and "ZZZ" not in by_tenant, by_tenant)
 
 
 def test_metrics_access_policies():

@@ -75,10 +75,32 @@ def read_response(sock, method):
     return response.status, data
 
 
+class _SharedReader:
+    """A socket stand-in whose makefile() is one buffered reader, so that responses
+    read one after another share the bytes read ahead (pipelined responses)."""
+
+    class _Unclosable:
+        def __init__(self, file):
+            self._file = file
+
+        def __getattr__(self, name):
+            return getattr(self._file, name)
+
+        def close(self):
+            pass  # the next response is read from the same buffer
+
+    def __init__(self, sock):
+        self._file = self._Unclosable(sock.makefile("rb"))
+
+    def makefile(self, *args, **kwargs):
+        return self._file
+
+
 def exchange(payload, method, responses=1):
     with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as sock:
         sock.sendall(payload)
-        return [read_response(sock, method) for _ in range(responses)]
+        reader = _SharedReader(sock)
+        return [read_response(reader, method) for _ in range(responses)]
 
 
 def shapes():

@@ -44,8 +44,9 @@ std::optional<bool> switch_of(const std::string& text) {
 
 std::string stats_line(server& srv) {
   auto& s = srv.stats();
-  return fmt::format("ok connections={} logins={} queries={} failed_logins={} accepted={}", s.connections.load(),
-                     s.logins.load(), s.queries.load(), s.failed_logins.load(), s.accepted.load());
+  return fmt::format("ok connections={} logins={} queries={} failed_logins={} accepted={} peak_connections={}",
+                     s.connections.load(), s.logins.load(), s.queries.load(), s.failed_logins.load(),
+                     s.accepted.load(), s.peak_connections.load());
 }
 
 std::string database_command(server& srv, const std::vector<std::string>& w) {
@@ -108,6 +109,7 @@ std::string run_control_command(server& srv, std::string_view line) {
   if (cmd == "stats") return stats_line(srv);
   if (cmd == "reset") {
     srv.faults().reset();
+    srv.stats().peak_connections.store(srv.stats().connections.load());
     return "ok";
   }
   if (cmd == "kill_connections") {

@@ -108,7 +108,9 @@ void server::stop() {
 void server::register_session(const std::shared_ptr<client_session>& session) {
   std::lock_guard lock(sessions_mutex_);
   sessions_[session->id()] = session;
-  stats_.connections++;
+  const auto open_now = ++stats_.connections;
+  // under sessions_mutex_: the peak cannot miss a concurrent registration
+  if (open_now > stats_.peak_connections.load()) stats_.peak_connections.store(open_now);
 }
 
 std::pair<std::uint64_t, std::uint16_t> server::allocate_identity() {

@@ -24,6 +24,7 @@ class client_session;
 /// Counters reported by the control command `stats`.
 struct server_stats {
   std::atomic<std::uint64_t> connections{0};  // open right now
+  std::atomic<std::uint64_t> peak_connections{0};  // most open at once since start or reset
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> logins{0};
   std::atomic<std::uint64_t> failed_logins{0};

@@ -403,20 +403,26 @@ TEST_CASE("a tenant whose server stalls logins trips its breaker; others carry o
     CHECK(refused.error().code == errc::tenant_db_unavailable);
 }
 
-TEST_CASE("a tenant's own max_connections overrides pools.max_size", "[tdsd][pool]") {
+TEST_CASE("a tenant's own max_connections overrides pools.max_size, live", "[tdsd][pool]") {
     pool_test::tdsd_process server;
     REQUIRE(server.control("latency db1 5 0") == "ok");
     harness h(small_config());
-    h.pools.set_max_connections("ACME", 1);
     auto target = server.target();
-    std::vector<std::future<tds_pool::query_outcome>> running;
-    for (int i = 0; i < 10; ++i) {
-        running.push_back(h.start("ACME", target, "SELECT @@SPID", 30s));
-    }
-    std::set<std::int64_t> spids;
-    for (auto& f : running) {
-        spids.insert(spid_of(f.get()));
-    }
-    CHECK(spids.size() == 1);
+    // distinct sessions seen by `n` concurrent queries under the target's cap
+    auto sessions_under = [&](std::optional<std::size_t> cap, int n) {
+        target.max_connections = cap;
+        std::vector<std::future<tds_pool::query_outcome>> running;
+        for (int i = 0; i < n; ++i) running.push_back(h.start("ACME", target, "SELECT @@SPID", 30s));
+        std::set<std::int64_t> spids;
+        for (auto& f : running) spids.insert(spid_of(f.get()));
+        return spids.size();
+    };
+    CHECK(sessions_under(1, 10) == 1);
     CHECK(h.pool_of("ACME")->max_size == 1);
+    // raised, then lowered: the same pool follows the registry row
+    CHECK(sessions_under(3, 12) <= 3);
+    CHECK(h.pool_of("ACME")->max_size == 3);
+    sessions_under(2, 1);
+    CHECK(h.pool_of("ACME")->max_size == 2);
+    CHECK(sessions_under(2, 12) <= 2);
 }
