@@ -166,7 +166,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::size_t head = feed(parser, bytes, ec);
     if (ec || !parser.is_header_done()) return 0;
     if (gateway::has_obs_fold(bytes.substr(0, head)) || gateway::check_framing(parser.get())) return 0;
+    // as gateway::session: the limit is set after the header, so Content-Length is checked here
     parser.body_limit(limits.max_body_bytes);
+    if (const auto length = parser.content_length(); length && *length > limits.max_body_bytes) return 0;
     parser.eager(true);
     if (!parser.is_done()) feed(parser, bytes.substr(head), ec);
     if (ec || !parser.is_done()) return 0;
