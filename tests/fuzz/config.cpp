@@ -6,6 +6,7 @@
 
 #include "conf/loader.hpp"
 
+/// libFuzzer entry point: one input per call.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     // Parameter `pattern:` values are compiled with std::regex, whose recursion overflows

@@ -155,6 +155,7 @@ void decide(const gateway::request& req) {
 
 }  // namespace
 
+/// libFuzzer entry point: one input per call.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     const auto& limits = fuzz_config().limits;

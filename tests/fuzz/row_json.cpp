@@ -16,6 +16,7 @@
 
 namespace {
 
+/// Any calendar fields (the writer must not depend on their ranges); nanoseconds as DATETIME2 has them.
 tds_pool::sql_datetime make_datetime(FuzzedDataProvider& in) {
     tds_pool::sql_datetime t;
     t.year = in.ConsumeIntegral<int>();
@@ -28,6 +29,7 @@ tds_pool::sql_datetime make_datetime(FuzzedDataProvider& in) {
     return t;
 }
 
+/// One cell of any of the seven value kinds.
 tds_pool::sql_value make_cell(FuzzedDataProvider& in) {
     switch (in.ConsumeIntegralInRange<int>(0, 6)) {
         case 0: return std::monostate{};
@@ -40,6 +42,7 @@ tds_pool::sql_value make_cell(FuzzedDataProvider& in) {
     }
 }
 
+/// A result set of up to 8 columns and 8 rows.
 tds_pool::row_set make_set(FuzzedDataProvider& in) {
     tds_pool::row_set set;
     const auto columns = in.ConsumeIntegralInRange<std::size_t>(0, 8);
@@ -63,6 +66,7 @@ tds_pool::row_set make_set(FuzzedDataProvider& in) {
 
 }  // namespace
 
+/// libFuzzer entry point: one input per call.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     FuzzedDataProvider in(data, size);
     tds_pool::query_result result;

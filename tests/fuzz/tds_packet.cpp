@@ -64,6 +64,7 @@ void parse(const tdsd::message& msg) {
 
 }  // namespace
 
+/// libFuzzer entry point: one input per call.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     std::span<const std::uint8_t> bytes(data, size);
     try {

@@ -38,6 +38,7 @@ std::string signed_token(std::string_view header, std::string_view payload) {
 
 }  // namespace
 
+/// libFuzzer entry point: one input per call.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     static const gateway::token_authority authority(key, "tenant-gateway", "tenant",
                                                     std::chrono::seconds(3600));

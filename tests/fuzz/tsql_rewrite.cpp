@@ -8,6 +8,7 @@
 
 #include "tests/tdsd/tsql_rewrite.hpp"
 
+/// libFuzzer entry point: one input per call.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     (void)tdsd::rewrite_tsql(text);
