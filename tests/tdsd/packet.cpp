@@ -30,36 +30,43 @@ bool is_client_type(std::uint8_t t) {
 
 }  // namespace
 
+packet_header check_packet_header(std::span<const std::uint8_t, 8> header, const message& msg,
+                                  bool first) {
+  if (first && header[0] == tls_handshake_record) {
+    throw protocol_error("TLS ClientHello received; tdsd does not support encryption");
+  }
+  if (!is_client_type(header[0])) {
+    throw protocol_error(fmt::format("unknown packet type 0x{:02x}", header[0]));
+  }
+  if (!first && header[0] != static_cast<std::uint8_t>(msg.type)) {
+    throw protocol_error("packet type changed inside a message");
+  }
+  const std::size_t length = (static_cast<std::size_t>(header[2]) << 8) | header[3];
+  if (length < 8) throw protocol_error(fmt::format("packet length {} below header size", length));
+  if (msg.payload.size() + length - 8 > max_message_size) {
+    throw protocol_error("message larger than 64 MiB");
+  }
+  return packet_header{static_cast<packet_type>(header[0]), (header[1] & status_end_of_message) != 0,
+                       (header[1] & status_reset_connection) != 0, length - 8};
+}
+
 asio::awaitable<message> read_message(asio::ip::tcp::socket& socket) {
   message msg;
   bool first = true;
   for (;;) {
     std::uint8_t header[8];
     co_await asio::async_read(socket, asio::buffer(header), asio::use_awaitable);
-    if (first && header[0] == tls_handshake_record) {
-      throw protocol_error("TLS ClientHello received; tdsd does not support encryption");
-    }
-    if (!is_client_type(header[0])) {
-      throw protocol_error(fmt::format("unknown packet type 0x{:02x}", header[0]));
-    }
-    if (!first && header[0] != static_cast<std::uint8_t>(msg.type)) {
-      throw protocol_error("packet type changed inside a message");
-    }
-    const std::size_t length = (static_cast<std::size_t>(header[2]) << 8) | header[3];
-    if (length < 8) throw protocol_error(fmt::format("packet length {} below header size", length));
-    if (msg.payload.size() + length - 8 > max_message_size) {
-      throw protocol_error("message larger than 64 MiB");
-    }
-    msg.type = static_cast<packet_type>(header[0]);
-    if (first && (header[1] & status_reset_connection)) msg.reset_connection = true;
+    const packet_header checked = check_packet_header(header, msg, first);
+    msg.type = checked.type;
+    if (first && checked.reset_connection) msg.reset_connection = true;
     const std::size_t old = msg.payload.size();
-    msg.payload.resize(old + length - 8);
-    if (length > 8) {
-      co_await asio::async_read(socket, asio::buffer(msg.payload.data() + old, length - 8),
+    msg.payload.resize(old + checked.payload_size);
+    if (checked.payload_size > 0) {
+      co_await asio::async_read(socket, asio::buffer(msg.payload.data() + old, checked.payload_size),
                                 asio::use_awaitable);
     }
     first = false;
-    if (header[1] & status_end_of_message) co_return msg;
+    if (checked.end_of_message) co_return msg;
   }
 }
 

@@ -33,6 +33,20 @@ inline constexpr std::size_t reply_packet_size = 4096;
 /// Client messages larger than this are a protocol error (protects memory).
 inline constexpr std::size_t max_message_size = 64u << 20;
 
+/// The 8-byte header of one client packet, checked.
+struct packet_header {
+  packet_type type = packet_type::sql_batch;
+  bool end_of_message = false;
+  bool reset_connection = false;  // status 0x08
+  std::size_t payload_size = 0;   // bytes after the header
+};
+
+/// Checks the header of the next packet of `msg` (`first`: its first packet); throws
+/// protocol_error on TLS, unknown types, a type change, a length below 8 or a message
+/// that would grow past max_message_size.
+packet_header check_packet_header(std::span<const std::uint8_t, 8> header, const message& msg,
+                                  bool first);
+
 /// Reads one client message; throws protocol_error on TLS, unknown types or bad framing.
 asio::awaitable<message> read_message(asio::ip::tcp::socket& socket);
 

@@ -128,6 +128,20 @@ std::size_t fixed_length(std::uint8_t type) {
   }
 }
 
+// The lengths a non-NULL value of a nullable fixed-size type may have (INTN, BITN, FLTN,
+// MONEYN, DATETIMN, GUID); any other would be misread (an INTN of 9 bytes shifts past 64 bits).
+void check_value_length(std::uint8_t type, std::uint8_t len) {
+  bool ok = false;
+  switch (type) {
+    case 0x26: ok = len == 1 || len == 2 || len == 4 || len == 8; break;
+    case 0x68: ok = len == 1; break;
+    case 0x6D: case 0x6E: case 0x6F: ok = len == 4 || len == 8; break;
+    case 0x24: ok = len == 16; break;
+    default: ok = true; break;
+  }
+  if (!ok) throw protocol_error(fmt::format("value length {} is invalid for type 0x{:02X}", len, type));
+}
+
 // Converts the bytes of a fixed or byte-length value by its (nullable) type family.
 sql_value scalar_of(std::uint8_t type, unsigned precision_scale, std::span<const std::uint8_t> b) {
   switch (type) {
@@ -190,7 +204,9 @@ sql_value read_param_value(byte_reader& r) {
     case 0x26: case 0x68: case 0x6D: case 0x6E: case 0x6F: case 0x24: {
       r.u8();  // max length
       const std::uint8_t len = r.u8();
-      return len == 0 ? sql_value{} : scalar_of(type, 0, r.take(len));
+      if (len == 0) return {};
+      check_value_length(type, len);
+      return scalar_of(type, 0, r.take(len));
     }
     case 0x6A: case 0x6C: {
       r.u8();  // max length

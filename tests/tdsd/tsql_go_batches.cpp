@@ -2,6 +2,8 @@
 // separator only where it stands outside any string, delimited identifier or comment.
 #include <cctype>
 #include <charconv>
+#include <stdexcept>
+#include <string>
 
 #include "tests/tdsd/tsql_rewrite.hpp"
 
@@ -15,6 +17,9 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// More repeats than any script needs; each one is a copy of the batch in memory.
+constexpr int max_go_count = 1000;
+
 // 0 when the line is no separator; otherwise how many times the batch runs (`GO 3`).
 int go_count(std::string_view line) {
   line = trim(line.substr(0, line.find("--")));
@@ -27,6 +32,9 @@ int go_count(std::string_view line) {
   if (!std::isspace(static_cast<unsigned char>(line[2]))) return 0;
   int count = 0;
   const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), count);
+  if (ec == std::errc::result_out_of_range || (ec == std::errc{} && count > max_go_count)) {
+    throw std::runtime_error("GO " + std::string(rest) + ": at most GO " + std::to_string(max_go_count));
+  }
   return ec == std::errc{} && end == rest.data() + rest.size() && count > 0 ? count : 0;
 }
 

@@ -59,6 +59,7 @@ rewrite_result rewrite_tsql(std::string_view tsql);
 
 /// Splits an init script into batches at lines holding only `GO` (optionally `GO n`,
 /// which repeats the batch n times); lines inside literals and comments never split.
+/// Throws std::runtime_error for `GO n` with n above 1000 (each repeat is a copy).
 std::vector<std::string> split_go_batches(std::string_view script);
 
 }  // namespace tdsd

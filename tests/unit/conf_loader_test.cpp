@@ -423,6 +423,13 @@ TEST_CASE("a file holds exactly one YAML document", "[conf][loader]") {
     CHECK(load("---\nlisten: {port: 3}\n...\n").listen.port == 3);
 }
 
+TEST_CASE("a stray top-level token is a syntax error, not a hang", "[conf][loader]") {
+    // Found by tests/fuzz/config: yaml-cpp 0.7's LoadAll loops forever on these.
+    CHECK(load_error(",") == "t.yaml:1:1: YAML syntax error: unexpected character");
+    CHECK(load_error("!a,") == "t.yaml:1:3: YAML syntax error: unexpected character");
+    CHECK_THAT(load_error("listen:\n  port: 1\n,\n"), Catch::StartsWith("t.yaml:"));
+}
+
 TEST_CASE("unknown keys are errors at the key", "[conf][loader]") {
     CHECK(load_error("lisen:\n  port: 1\n") ==
           "t.yaml:1:1: unknown key 'lisen' in the configuration");

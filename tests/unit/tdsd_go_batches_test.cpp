@@ -26,3 +26,10 @@ TEST_CASE("GO inside literals, comments or words does not split", "[tdsd][go]") 
   CHECK(tdsd::split_go_batches("GOTO x\nGOLD\n").size() == 1);
   CHECK(tdsd::split_go_batches("SELECT 1 -- it's\nGO\nSELECT 2\n").size() == 2);
 }
+
+TEST_CASE("GO n repeats a batch at most 1000 times", "[tdsd][go]") {
+  // `GO 100000000` made 10^8 copies of the batch (out of memory, seen with fuzz_tsql_rewrite)
+  CHECK(tdsd::split_go_batches("SELECT 1\nGO 1000\n").size() == 1000);
+  CHECK_THROWS_AS(tdsd::split_go_batches("SELECT 1\nGO 1001\n"), std::runtime_error);
+  CHECK_THROWS_AS(tdsd::split_go_batches("SELECT 1\nGO 100000000000\n"), std::runtime_error);
+}

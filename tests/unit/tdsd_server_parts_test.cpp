@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -121,6 +122,20 @@ TEST_CASE("RPC parameter values decode", "[tdsd][rpc]") {
   const auto truncated = bytes({0x26, 4, 4, 1});
   tdsd::byte_reader short_reader(truncated);
   CHECK_THROWS_AS(tdsd::read_param_value(short_reader), tdsd::protocol_error);
+}
+
+TEST_CASE("nullable fixed-size values of a length their type cannot have are refused", "[tdsd][rpc]") {
+  // Found by tests/fuzz/tds_packet: an INTN of 9+ bytes shifted a 64-bit value by 64.
+  for (const auto& data : {bytes({0x26, 8, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9}), bytes({0x26, 4, 3, 1, 2, 3}),
+                           bytes({0x68, 1, 2, 1, 1}), bytes({0x6D, 8, 5, 0, 0, 0, 0, 0}),
+                           bytes({0x6E, 8, 2, 0, 0}), bytes({0x6F, 8, 6, 0, 0, 0, 0, 0, 0}),
+                           bytes({0x24, 16, 4, 0, 0, 0, 0})}) {
+    tdsd::byte_reader r(data);
+    CHECK_THROWS_AS(tdsd::read_param_value(r), tdsd::protocol_error);
+  }
+  CHECK(read_param(bytes({0x26, 8, 1, 0xFF})).integer == 255);
+  CHECK(read_param(bytes({0x26, 8, 2, 0xFF, 0xFF})).integer == -1);
+  CHECK(read_param(bytes({0x26, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0x80})).integer == INT64_MIN);
 }
 
 TEST_CASE("LOGIN7 fields and the scrambled password decode", "[tdsd][login]") {
