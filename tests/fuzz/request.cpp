@@ -2,8 +2,7 @@
 // through Beast's request parser with the gateway's limits and framing checks
 // (has_obs_fold, check_framing), then the router: target parsing, tenant resolution
 // from every source, route matching and, for SQL routes, parameter binding from the
-// path, the query, a JSON body and token claims. Routes declare no `pattern:` (std::regex
-// is being replaced by RE2).
+// path, the query, a JSON body and token claims, `pattern:` constraints (RE2) included.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -33,7 +32,8 @@ routes:
     kind: sql
     sql: SELECT * FROM Customers WHERE Name LIKE @search AND CreatedAt > @since
     params:
-      - {name: search, type: string, max_length: 100, default: "%"}
+      - {name: search, type: string, max_length: 100, default: "%", pattern: "[%A-Za-z0-9 ]*"}
+      - {name: code, type: string, pattern: "(a|aa)+b|[0-9]{2,8}-\\p{L}+"}
       - {name: since, type: datetime}
       - {name: active, type: bool, default: "true"}
       - {name: top, type: int, min: 1, max: 500, default: "50"}
