@@ -238,6 +238,15 @@ struct auth_config {
     login_limit_config login_limit;
 };
 
+/// Severity of a log line; lines below `log.level` are not written.
+enum class log_level { debug, info, warn, error };
+
+/// `log:` what the gateway writes to stdout (JSON lines).
+struct log_config {
+    log_level level = log_level::info;
+    bool access = true;  ///< one access line per answered request
+};
+
 /// The whole configuration file.
 struct config {
     std::string source_path;  ///< file it was loaded from
@@ -253,6 +262,7 @@ struct config {
     health_config health;
     metrics_config metrics;
     auth_config auth;
+    log_config log;
 };
 
 }  // namespace conf

@@ -139,4 +139,22 @@ auth_config parse_auth(const YAML::Node& node) {
     return out;
 }
 
+log_config parse_log(const YAML::Node& node) {
+    log_config out;
+    for_each_field(node, "log", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "level") {
+            out.level = read_enum<log_level>(value, {{"debug", log_level::debug},
+                                                     {"info", log_level::info},
+                                                     {"warn", log_level::warn},
+                                                     {"error", log_level::error}});
+        } else if (key == "access") {
+            out.access = read_bool(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    return out;
+}
+
 }  // namespace conf

@@ -52,6 +52,8 @@ bool read_section(config& out, std::string_view key, const YAML::Node& value) {
         out.metrics = parse_metrics(value);
     } else if (key == "auth") {
         out.auth = parse_auth(value);
+    } else if (key == "log") {
+        out.log = parse_log(value);
     } else {
         return false;
     }

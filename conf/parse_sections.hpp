@@ -50,6 +50,7 @@ metrics_config parse_metrics(const YAML::Node& node);
 login_limit_config parse_login_limit(const YAML::Node& node);
 /// `auth:`
 auth_config parse_auth(const YAML::Node& node);
+log_config parse_log(const YAML::Node& node);
 /// The whole document, including the checks that span sections.
 config parse_config(const YAML::Node& root);
 

@@ -68,6 +68,8 @@ std::string format_access(const access_entry& entry) {
     return line;
 }
 
-void log_access(const access_entry& entry) { queue_line(format_access(entry)); }
+void log_access(const access_entry& entry) {
+    if (access_log_enabled()) queue_line(format_access(entry));
+}
 
 }  // namespace gateway

@@ -8,6 +8,7 @@
 #include "conf/loader.hpp"
 #include "gateway/handler_set.hpp"
 #include "gateway/log.hpp"
+#include "tds_pool/pool_log.hpp"
 #include "gateway/runtime_state.hpp"
 #include "gateway/server.hpp"
 
@@ -26,9 +27,20 @@ int check_config(const std::string& path) {
     }
 }
 
+namespace {
+
+/// The pool's and the registry's lines go to the same JSON-lines stream as the rest.
+void pool_log_to_stdout(tds_pool::log_severity severity, std::string_view line) {
+    static constexpr std::string_view names[] = {"debug", "info", "warn", "error"};
+    log_event(names[static_cast<int>(severity)], line, {{"component", "tds_pool"}});
+}
+
+}  // namespace
+
 int serve(const std::string& path) {
     // A client or log reader that went away must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
+    tds_pool::set_log_sink(pool_log_to_stdout);
     std::shared_ptr<const runtime_state> state;
     try {
         state = load_runtime_state(path);
@@ -37,6 +49,7 @@ int serve(const std::string& path) {
         log_error("cannot start: bad configuration", {{"error", e.what()}});
         return 1;
     }
+    set_log_options(state->config().log);
     server srv(path, std::move(state), make_default_handlers());
     return srv.run();
 }

@@ -1,5 +1,6 @@
 #include "gateway/log.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <ctime>
 
@@ -40,7 +41,30 @@ std::string iso_time_now() {
     return out;
 }
 
+namespace {
+
+std::atomic<int> lowest_level{static_cast<int>(conf::log_level::info)};
+std::atomic<bool> access_on{true};
+
+/// The level of a line by its name; unknown names are written (as errors are).
+conf::log_level level_of(std::string_view name) noexcept {
+    if (name == "debug") return conf::log_level::debug;
+    if (name == "info") return conf::log_level::info;
+    if (name == "warn") return conf::log_level::warn;
+    return conf::log_level::error;
+}
+
+}  // namespace
+
+void set_log_options(const conf::log_config& options) {
+    lowest_level.store(static_cast<int>(options.level));
+    access_on.store(options.access);
+}
+
+bool access_log_enabled() noexcept { return access_on.load(std::memory_order_relaxed); }
+
 void log_event(std::string_view level, std::string_view msg, boost::json::object fields) {
+    if (static_cast<int>(level_of(level)) < lowest_level.load(std::memory_order_relaxed)) return;
     boost::json::object line;
     line["time"] = iso_time_now();
     line["level"] = level;

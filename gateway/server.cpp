@@ -83,8 +83,9 @@ int server::run() {
     const auto bound = acceptor_.local_endpoint();
     log_info("started", {{"config", config_path_}, {"io_threads", loops_.size()}});
     // Plain text on purpose: scripts and tests wait for exactly this line.
-    write_line(fmt::format("tenant-gateway listening on {}:{}", bound.address().to_string(),
-                           bound.port()));
+    // The readiness announcement is written whatever log.level says; scripts wait for it.
+    write_line(fmt::format(R"({{"time":"{}","level":"info","msg":"tenant-gateway listening on {}:{}"}})",
+                           iso_time_now(), bound.address().to_string(), bound.port()));
 
     asio::co_spawn(control_, accept_loop(acceptor_, services_, loops_), report_task_end);
     asio::co_spawn(control_, watch_signals(this), report_task_end);
@@ -185,6 +186,7 @@ void server::reload() {
     handlers_.configure_all(next->config(), io_context_.get_executor());
     if (backend_) backend_->reconfigure(next->config());
     monitor_.metrics.set_tenant_label_limit(next->config().metrics.max_tenant_labels);
+    set_log_options(next->config().log);
     state_.set(std::move(next));
     log_info("config reloaded", {{"config", config_path_}});
 }

@@ -9,7 +9,7 @@ namespace {
 std::mutex sink_mutex;
 
 log_sink& current_sink() {
-    static log_sink sink = [](std::string_view line) {
+    static log_sink sink = [](log_severity, std::string_view line) {
         std::fprintf(stderr, "tds_pool: %.*s\n", static_cast<int>(line.size()), line.data());
     };
     return sink;
@@ -22,10 +22,10 @@ void set_log_sink(log_sink sink) {
     current_sink() = std::move(sink);
 }
 
-void log_line(std::string_view line) {
+void log_line(log_severity severity, std::string_view line) {
     std::lock_guard lock(sink_mutex);
     if (current_sink()) {
-        current_sink()(line);
+        current_sink()(severity, line);
     }
 }
 

@@ -86,7 +86,7 @@ void pool_manager::start_sweeper() {
     asio::co_spawn(ioc_, sweep_loop(registry_, registry_->sweep_timer, config_.unused_pool_timeout),
                    [](std::exception_ptr e) {
                        if (e) {
-                           log_line("pool sweeper stopped by an exception");
+                           log_line(log_severity::error, "pool sweeper stopped by an exception");
                        }
                    });
 }

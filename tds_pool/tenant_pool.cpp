@@ -28,9 +28,9 @@ void log_if_failed(std::exception_ptr error, const char* what) {
     try {
         std::rethrow_exception(error);
     } catch (const std::exception& e) {
-        log_line(fmt::format("{} failed: {}", what, e.what()));
+        log_line(log_severity::error, fmt::format("{} failed: {}", what, e.what()));
     } catch (...) {
-        log_line(fmt::format("{} failed", what));
+        log_line(log_severity::error, fmt::format("{} failed", what));
     }
 }
 
@@ -279,10 +279,10 @@ void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>
         const breaker_state before = breaker_.state();
         breaker_.on_failure(pool_clock::now());
         stats_.note_error(result.error());
-        log_line(fmt::format("tenant {}: open failed: {}", tenant_, result.error().message));
+        log_line(log_severity::warn, fmt::format("tenant {}: open failed: {}", tenant_, result.error().message));
         if (breaker_.state() == breaker_state::open) {
             if (before != breaker_state::open) {
-                log_line(fmt::format("tenant {}: circuit opened, retry after {} ms", tenant_,
+                log_line(log_severity::warn, fmt::format("tenant {}: circuit opened, retry after {} ms", tenant_,
                                      breaker_.retry_after(pool_clock::now()).count()));
             }
             fail_all_waiters(breaker_error());

@@ -63,6 +63,7 @@ const std::map<std::string, std::string>& placements() {
         {"metrics_config", "metrics:\n  KEY: x\n"},
         {"login_limit_config", "auth:\n  login_limit:\n    KEY: x\n"},
         {"auth_config", "auth:\n  KEY: x\n"},
+        {"log_config", "log:\n  KEY: x\n"},
         {"config", "KEY: x\n"},
     };
     return table;
