@@ -11,7 +11,7 @@ namespace {
 /// A pool snapshot summed over every pool that shares one tenant label (a live and a
 /// draining pool of one tenant, or every tenant beyond the label cap).
 struct pool_totals {
-    std::size_t idle = 0, busy = 0, opening = 0, waiters = 0, max_size = 0;
+    std::size_t idle = 0, busy = 0, opening = 0, resetting = 0, waiters = 0, max_size = 0;
     std::uint64_t opens = 0, open_failures = 0, acquire_timeouts = 0, query_timeouts = 0;
     std::uint64_t resets = 0;
     std::map<std::string, std::uint64_t> closes, errors, discards;
@@ -35,6 +35,7 @@ void add_pool(pool_totals& t, const tds_pool::pool_snapshot& p) {
     t.idle += p.idle;
     t.busy += p.busy;
     t.opening += p.opening;
+    t.resetting += p.resetting;
     t.waiters += p.waiters;
     if (!p.draining) t.max_size += p.max_size;
     t.opens += p.opens;
@@ -97,6 +98,8 @@ void write_pool_gauges(metrics_writer& w, const std::map<std::string, pool_total
                  static_cast<double>(t.busy));
         w.sample("tenant_gateway_pool_connections", {{"tenant", tenant}, {"state", "opening"}},
                  static_cast<double>(t.opening));
+        w.sample("tenant_gateway_pool_connections", {{"tenant", tenant}, {"state", "resetting"}},
+                 static_cast<double>(t.resetting));
     }
     w.family("tenant_gateway_pool_max_connections", "Upper bound of a tenant's pool.", "gauge");
     for (const auto& [tenant, t] : pools) {

@@ -102,6 +102,7 @@ void pool_stats::fill(pool_snapshot& out) const {
     out.idle = gauges_.idle;
     out.busy = gauges_.busy;
     out.opening = gauges_.opening;
+    out.resetting = gauges_.resetting;
     out.waiters = gauges_.waiters;
     out.draining = gauges_.draining;
     out.breaker_state = gauges_.breaker_state;

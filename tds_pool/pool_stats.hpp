@@ -52,6 +52,7 @@ struct pool_snapshot {
     std::size_t idle = 0;
     std::size_t busy = 0;
     std::size_t opening = 0;
+    std::size_t resetting = 0;  ///< returned, session being reset before reuse
     std::size_t waiters = 0;
     std::uint64_t opens = 0;
     std::uint64_t open_failures = 0;
@@ -80,7 +81,7 @@ class pool_stats {
 public:
     /// Gauges published from the tenant's strand after each change.
     struct gauges {
-        std::size_t idle = 0, busy = 0, opening = 0, waiters = 0;
+        std::size_t idle = 0, busy = 0, opening = 0, resetting = 0, waiters = 0;
         bool draining = false;
         std::string breaker_state = "closed";
         std::chrono::milliseconds retry_after{0};

@@ -361,7 +361,8 @@ void tenant_pool::drain() {
 void tenant_pool::publish() {
     pool_stats::gauges g;
     g.idle = state_.idle_count();
-    g.busy = state_.busy_count() + state_.resetting_count();  // not available either
+    g.busy = state_.busy_count();
+    g.resetting = state_.resetting_count();
     g.opening = state_.opening_count();
     g.waiters = state_.waiter_count();
     g.draining = state_.draining();

@@ -49,7 +49,7 @@ struct one_connection_pool {
     bool settled() {
         return pool_test::eventually([&] {
             const auto s = snapshot();
-            return s.busy == 0 && s.idle + s.opening <= 1;
+            return s.busy == 0 && s.resetting == 0 && s.idle + s.opening <= 1;
         });
     }
 
