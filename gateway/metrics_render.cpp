@@ -11,9 +11,10 @@ namespace {
 /// A pool snapshot summed over every pool that shares one tenant label (a live and a
 /// draining pool of one tenant, or every tenant beyond the label cap).
 struct pool_totals {
-    std::size_t idle = 0, busy = 0, opening = 0, waiters = 0, max_size = 0;
+    std::size_t idle = 0, busy = 0, opening = 0, resetting = 0, waiters = 0, max_size = 0;
     std::uint64_t opens = 0, open_failures = 0, acquire_timeouts = 0, query_timeouts = 0;
-    std::map<std::string, std::uint64_t> closes, errors;
+    std::uint64_t resets = 0;
+    std::map<std::string, std::uint64_t> closes, errors, discards;
     tds_pool::histogram_snapshot acquire_wait, query_time;
 };
 
@@ -34,6 +35,7 @@ void add_pool(pool_totals& t, const tds_pool::pool_snapshot& p) {
     t.idle += p.idle;
     t.busy += p.busy;
     t.opening += p.opening;
+    t.resetting += p.resetting;
     t.waiters += p.waiters;
     if (!p.draining) t.max_size += p.max_size;
     t.opens += p.opens;
@@ -41,6 +43,8 @@ void add_pool(pool_totals& t, const tds_pool::pool_snapshot& p) {
     t.acquire_timeouts += p.acquire_timeouts;
     t.query_timeouts += p.query_timeouts;
     for (const auto& [reason, n] : p.closes_by_reason) t.closes[reason] += n;
+    t.resets += p.session_resets;
+    for (const auto& [reason, n] : p.discards_by_reason) t.discards[reason] += n;
     for (const auto& [code, n] : p.errors_by_code) t.errors[code] += n;
     add_histogram(t.acquire_wait, p.acquire_wait);
     add_histogram(t.query_time, p.query_time);
@@ -94,6 +98,8 @@ void write_pool_gauges(metrics_writer& w, const std::map<std::string, pool_total
                  static_cast<double>(t.busy));
         w.sample("tenant_gateway_pool_connections", {{"tenant", tenant}, {"state", "opening"}},
                  static_cast<double>(t.opening));
+        w.sample("tenant_gateway_pool_connections", {{"tenant", tenant}, {"state", "resetting"}},
+                 static_cast<double>(t.resetting));
     }
     w.family("tenant_gateway_pool_max_connections", "Upper bound of a tenant's pool.", "gauge");
     for (const auto& [tenant, t] : pools) {
@@ -151,6 +157,23 @@ void write_pool_counters(metrics_writer& w, const std::map<std::string, pool_tot
     }
 }
 
+void write_pool_session_counters(metrics_writer& w, const std::map<std::string, pool_totals>& pools) {
+    w.family("tenant_gateway_pool_connection_resets_total",
+             "Leased connections whose session was reset and reused.", "counter");
+    for (const auto& [tenant, t] : pools) {
+        w.sample("tenant_gateway_pool_connection_resets_total", {{"tenant", tenant}},
+                 static_cast<double>(t.resets));
+    }
+    w.family("tenant_gateway_pool_connections_discarded_total",
+             "Leased connections closed instead of reused, by reason.", "counter");
+    for (const auto& [tenant, t] : pools) {
+        for (const auto& [reason, n] : t.discards) {
+            w.sample("tenant_gateway_pool_connections_discarded_total",
+                     {{"tenant", tenant}, {"reason", reason}}, static_cast<double>(n));
+        }
+    }
+}
+
 void write_pool_histograms(metrics_writer& w, const std::map<std::string, pool_totals>& pools) {
     w.family("tenant_gateway_pool_acquire_duration_seconds",
              "Time spent waiting for a pooled connection.", "histogram");
@@ -176,6 +199,7 @@ void write_pools(metrics_writer& w, const tenant_metrics_inputs& in, metrics_reg
     for (const auto& p : in.pools) add_pool(pools[labels.tenant_label(p.tenant)], p);
     write_pool_gauges(w, pools);
     write_pool_counters(w, pools);
+    write_pool_session_counters(w, pools);
     write_pool_histograms(w, pools);
     // Breaker state as a state set: 1 for the current state. Tenants beyond the label
     // cap are not shown one by one (their sum would mean nothing).

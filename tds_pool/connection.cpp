@@ -120,19 +120,35 @@ void connection::set_timeout(std::chrono::milliseconds timeout) {
 }
 
 bool connection::send(const query& q, db_error& error) {
-    if (q.params.empty()) {
-        return dbcmd(proc_, q.sql.c_str()) == SUCCEED && dbsqlsend(proc_) == SUCCEED;
-    }
     auto declaration = parameter_declaration(q.params);
     if (!declaration) {
         error = declaration.error();
         return false;
     }
-    return detail::send_rpc(proc_, q, declaration.value());
+    switch (detail::send_rpc(proc_, q, declaration.value())) {
+    case detail::rpc_send::sent: return true;
+    case detail::rpc_send::not_built:
+        dbfreebuf(proc_);
+        error = db_error{errc::sql_error,
+                         fmt::format("the request could not be built: {}",
+                                     diag_->last_db_message.empty() ? "a parameter was refused"
+                                                                    : diag_->last_db_message)};
+        return false;
+    case detail::rpc_send::send_failed: break;
+    }
+    unsafe_ = close_reason::request_failed;
+    return false;
 }
 
 outcome<query_result> connection::fail(const char* what) {
     const bool dead = is_dead();
+    if (diag_->timeouts > 0) {
+        unsafe_ = close_reason::query_timeout;
+    } else if (dead) {
+        unsafe_ = close_reason::broken;
+    } else if (!diag_->server_error) {
+        unsafe_ = close_reason::request_failed;  // db-lib gave up, not the server
+    }
     if (!dead) {
         // Skip whatever the failed command left unread so the next one starts clean.
         dbcancel(proc_);
@@ -248,9 +264,61 @@ std::optional<query_result> connection::read_buffered_reply() {
 db_error connection::finish_failed_step() { return fail(failed_step_).error(); }
 
 bool connection::validate(std::chrono::milliseconds timeout) {
-    query probe{"SELECT 1", {}, std::nullopt};
+    query probe{"SELECT @probe AS probe", {{"probe", param_type::int32, std::int64_t{1}}}, std::nullopt};
     auto result = execute(probe, timeout);
-    return result.has_value() && !is_dead();
+    if (!result || unsafe_reason() || result.value().sets.empty() || result.value().sets[0].rows.empty()) {
+        return false;
+    }
+    const auto& value = result.value().sets[0].rows[0].at(0);
+    const auto* one = std::get_if<std::int64_t>(&value);
+    return one != nullptr && *one == 1;
+}
+
+std::optional<close_reason> connection::unsafe_reason() const {
+    if (is_dead()) {
+        return close_reason::broken;
+    }
+    return unsafe_;
+}
+
+std::optional<std::int64_t> connection::trancount_batch(const char* sql, std::chrono::milliseconds timeout) {
+    idle_plain_ = false;
+    diag_->reset();
+    set_timeout(timeout);
+    if (dbcmd(proc_, sql) != SUCCEED || dbsqlsend(proc_) != SUCCEED) {
+        dbfreebuf(proc_);
+        unsafe_ = unsafe_.value_or(close_reason::reset_failed);
+        return std::nullopt;
+    }
+    auto result = read_reply();
+    if (!result || result.value().sets.empty() || result.value().sets.back().rows.empty()) {
+        return std::nullopt;
+    }
+    const auto& value = result.value().sets.back().rows[0].at(0);
+    const auto* count = std::get_if<std::int64_t>(&value);
+    return count ? std::optional<std::int64_t>(*count) : std::nullopt;
+}
+
+std::optional<close_reason> connection::reset_session(std::chrono::milliseconds timeout) {
+    if (auto reason = unsafe_reason()) {
+        return reason;
+    }
+    // No public db-lib call sets the TDS RESETCONNECTION bit, so the reset is explicit.
+    // SET options, #temp tables and USE already ended with the request's sp_executesql.
+    auto count = trancount_batch("SET CONTEXT_INFO 0x; SELECT @@TRANCOUNT", timeout);
+    if (count && *count == 0) {
+        return std::nullopt;
+    }
+    if (count) {
+        count = trancount_batch("ROLLBACK TRANSACTION; SELECT @@TRANCOUNT", timeout);
+        if (count && *count == 0) {
+            return std::nullopt;
+        }
+    }
+    if (auto reason = unsafe_reason()) {
+        return reason;
+    }
+    return count ? close_reason::open_transaction : close_reason::reset_failed;
 }
 
 }  // namespace tds_pool

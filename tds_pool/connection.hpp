@@ -10,6 +10,7 @@
 #include "tds_pool/connection_target.hpp"
 #include "tds_pool/freetds_runtime.hpp"
 #include "tds_pool/outcome.hpp"
+#include "tds_pool/pool_state.hpp"
 #include "tds_pool/pooled_resource.hpp"
 #include "tds_pool/sql_value.hpp"
 
@@ -34,9 +35,10 @@ public:
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
 
-    /// Runs the statement (sp_executesql when it has parameters, a plain batch when it
-    /// has none) and reads every result set; query_timeout leaves the connection usable
-    /// unless the server ignored the cancel too.
+    /// Runs the statement as sp_executesql (with or without parameters, so SQL Server
+    /// scopes its SET options and #temp tables to it) and reads every result set;
+    /// query_timeout leaves the connection usable unless the server ignored the cancel too,
+    /// but marks it unsafe (see unsafe_reason).
     outcome<query_result> execute(const query& q, std::chrono::milliseconds timeout);
 
     /// First half of execute: sends the request without waiting for the reply; an error
@@ -71,8 +73,17 @@ public:
     /// readiness wait already used up the query time-out.
     void limit_reply_wait(std::chrono::milliseconds timeout);
 
-    /// Runs SELECT 1 under `timeout`; false when the connection must be discarded.
+    /// Runs an RPC with one int parameter (what requests use) under `timeout`; false when
+    /// the connection must be discarded.
     bool validate(std::chrono::milliseconds timeout);
+
+    /// Why the session can no longer be proven clean (a time-out, a client-side failure
+    /// while building, sending or reading a request, a dead socket); nullopt while it can.
+    std::optional<close_reason> unsafe_reason() const;
+    /// Brings the session back to its state after login between two leases: clears
+    /// CONTEXT_INFO and rolls back a transaction left open, then checks @@TRANCOUNT is 0.
+    /// nullopt when clean; otherwise why the connection must be discarded.
+    std::optional<close_reason> reset_session(std::chrono::milliseconds timeout);
 
     /// True once the socket is gone (DBDEAD) or the session is otherwise unusable.
     bool is_dead() const;
@@ -81,6 +92,8 @@ private:
     explicit connection(tds_dblib_dbprocess* proc, std::unique_ptr<detail::diagnostics> diag);
     void set_timeout(std::chrono::milliseconds timeout);
     bool send(const query& q, db_error& error);
+    /// Runs a plain batch whose last result set's first value is @@TRANCOUNT.
+    std::optional<std::int64_t> trancount_batch(const char* sql, std::chrono::milliseconds timeout);
     /// Reads the reply without any clean-up on failure; `failed_step_` says where.
     std::optional<query_result> read_reply_tokens();
     outcome<query_result> fail(const char* what);
@@ -91,6 +104,7 @@ private:
     int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
     const char* failed_step_ = "reading results";  ///< for the error message of a failure
     bool idle_plain_ = false;  ///< the last reply was read completely from plain TDS framing
+    std::optional<close_reason> unsafe_;  ///< set once, never cleared: the connection is closed
 };
 
 }  // namespace tds_pool

@@ -10,16 +10,14 @@ lease::lease(std::shared_ptr<tenant_pool> pool, checkout c) : pool_(std::move(po
 lease::lease(lease&& other) noexcept
     : pool_(std::move(other.pool_)),
       checkout_(other.checkout_),
-      broken_(other.broken_),
-      invalid_(other.invalid_) {}
+      discard_(other.discard_) {}
 
 lease& lease::operator=(lease&& other) noexcept {
     if (this != &other) {
         give_back();
         pool_ = std::move(other.pool_);
         checkout_ = other.checkout_;
-        broken_ = other.broken_;
-        invalid_ = other.invalid_;
+        discard_ = other.discard_;
     }
     return *this;
 }
@@ -33,10 +31,10 @@ void lease::give_back() noexcept {
     auto pool = std::move(pool_);
     pool_.reset();
     const slot_id id = checkout_.slot;
-    const bool broken = broken_;
-    const bool invalid = invalid_;
+    pooled_resource* resource = checkout_.resource;
+    const auto discard = discard_;
     // The bookkeeping belongs to the strand; the caller may be on any thread.
-    asio::post(pool->strand_, [pool, id, broken, invalid] { pool->on_release(id, broken, invalid); });
+    asio::post(pool->strand_, [pool, id, resource, discard] { pool->on_release(id, resource, discard); });
 }
 
 }  // namespace tds_pool

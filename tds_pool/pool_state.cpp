@@ -15,8 +15,24 @@ std::string_view close_reason_name(close_reason reason) noexcept {
     case close_reason::reclaimed: return "reclaimed";
     case close_reason::over_cap: return "over_cap";
     case close_reason::open_failed: return "open_failed";
+    case close_reason::query_timeout: return "query_timeout";
+    case close_reason::request_failed: return "request_failed";
+    case close_reason::open_transaction: return "open_transaction";
+    case close_reason::reset_failed: return "reset_failed";
     }
     return "unknown";
+}
+
+bool is_discard_reason(close_reason reason) noexcept {
+    switch (reason) {
+    case close_reason::broken:
+    case close_reason::validation_failed:
+    case close_reason::query_timeout:
+    case close_reason::request_failed:
+    case close_reason::open_transaction:
+    case close_reason::reset_failed: return true;
+    default: return false;
+    }
 }
 
 pool_state::pool_state(pool_limits limits, std::function<pool_clock::time_point()> clock)
@@ -111,7 +127,8 @@ std::size_t pool_state::wanted_opens() const {
         return 0;
     }
     const std::size_t opening = opening_count();
-    const std::size_t uncovered = waiters_.size() > opening ? waiters_.size() - opening : 0;
+    const std::size_t coming = opening + resetting_count();
+    const std::size_t uncovered = waiters_.size() > coming ? waiters_.size() - coming : 0;
     const std::size_t below_min = limits_.min_size > total() ? limits_.min_size - total() : 0;
     const std::size_t room = limits_.max_size > total() ? limits_.max_size - total() : 0;
     const std::size_t open_room =
@@ -146,8 +163,20 @@ void pool_state::open_succeeded(slot_id id, std::unique_ptr<pooled_resource> res
 
 void pool_state::open_failed(slot_id id) { close(find(id, slot_state::opening), close_reason::open_failed); }
 
-void pool_state::release(slot_id id, bool broken) {
-    auto it = find(id, slot_state::busy);
+void pool_state::release(slot_id id, bool broken) { back_to_idle(find(id, slot_state::busy), broken); }
+
+void pool_state::begin_reset(slot_id id) { change_state(find(id, slot_state::busy), slot_state::resetting); }
+
+void pool_state::finish_reset(slot_id id, std::optional<close_reason> failure) {
+    auto it = find(id, slot_state::resetting);
+    if (failure) {
+        close(it, *failure);
+    } else {
+        back_to_idle(it, false);
+    }
+}
+
+void pool_state::back_to_idle(slot_list::iterator it, bool broken) {
     const auto now = clock_();
     if (broken) {
         close(it, close_reason::broken);

@@ -1,6 +1,6 @@
 #pragma once
 // The I/O-free state machine of one tenant's pool. A connection's state is the list it
-// is in (opening, idle, busy, closed) and change_state is the one function that moves it
+// is in (opening, idle, busy, resetting, closed) and change_state is the one function that moves it
 // between lists, as PgBouncer's change_server_state does. Time comes from an injected
 // clock, so every rule (LIFO reuse, idle time-out, lifetime, validation, min size, waiter
 // cap, draining) is unit-tested deterministically. The owner drains the closed list and
@@ -27,8 +27,9 @@ using pool_clock = std::chrono::steady_clock;
 using slot_id = std::uint64_t;
 using waiter_id = std::uint64_t;
 
-/// The list a slot is in.
-enum class slot_state { opening, idle, busy, closed };
+/// The list a slot is in; `resetting`: its lease ended and its session is being reset
+/// (PgBouncer's server_reset_query) before it may be leased again.
+enum class slot_state { opening, idle, busy, resetting, closed };
 
 /// Why a connection was closed (logged and counted).
 enum class close_reason {
@@ -40,7 +41,15 @@ enum class close_reason {
     reclaimed,          ///< idle, given back because another tenant hit a global cap
     over_cap,           ///< above the tenant's connection cap after it was lowered
     open_failed,        ///< never opened: not counted as a close
+    // Discarded after a request because its session could not be proven clean:
+    query_timeout,      ///< the request ran past its time-out (ATTENTION was sent)
+    request_failed,     ///< building, sending or reading the request failed client-side
+    open_transaction,   ///< a transaction stayed open after ROLLBACK
+    reset_failed,       ///< the session reset itself failed
 };
+
+/// True for the reasons that discard a leased connection instead of reusing it.
+bool is_discard_reason(close_reason reason) noexcept;
 
 /// Stable lower-case name of a close reason.
 std::string_view close_reason_name(close_reason reason) noexcept;
@@ -95,8 +104,8 @@ public:
     /// Gives the newest idle connection to the oldest waiter, if both exist.
     std::optional<grant> serve_next_waiter();
 
-    /// How many connections to start opening now: waiters not covered by openings in
-    /// progress, plus the shortfall below min_size, within max_size and max_opening.
+    /// How many connections to start opening now: waiters not covered by openings or
+    /// resets in progress, plus the shortfall below min_size, within max_size and max_opening.
     std::size_t wanted_opens() const;
     /// Creates a slot in the opening list.
     slot_id begin_open();
@@ -107,8 +116,13 @@ public:
 
     /// A lease came back; `broken` connections, expired ones and all when draining close.
     void release(slot_id id, bool broken);
-    /// Closes a leased connection (validation failed).
+    /// Closes a leased connection whose session cannot be reused (`reason`).
     void discard(slot_id id, close_reason reason);
+    /// A lease came back and its session must be reset before reuse.
+    void begin_reset(slot_id id);
+    /// The reset ended: clean (`failure` empty) connections become idle as in release;
+    /// otherwise the connection closes with `failure`.
+    void finish_reset(slot_id id, std::optional<close_reason> failure);
 
     /// Closes idle connections past idle_timeout (down to min_size) or max_lifetime.
     void run_janitor();
@@ -128,9 +142,10 @@ public:
     std::size_t idle_count() const { return list(slot_state::idle).size(); }
     std::size_t busy_count() const { return list(slot_state::busy).size(); }
     std::size_t opening_count() const { return list(slot_state::opening).size(); }
+    std::size_t resetting_count() const { return list(slot_state::resetting).size(); }
     std::size_t waiter_count() const { return waiters_.size(); }
-    /// Connections that count against max_size: opening + idle + busy.
-    std::size_t total() const { return opening_count() + idle_count() + busy_count(); }
+    /// Connections that count against max_size: opening + idle + busy + resetting.
+    std::size_t total() const { return opening_count() + idle_count() + busy_count() + resetting_count(); }
     const pool_limits& limits() const { return limits_; }
 
 private:
@@ -146,6 +161,8 @@ private:
 
     void change_state(slot_list::iterator it, slot_state to);
     void close(slot_list::iterator it, close_reason reason);
+    /// A returned connection: idle, or closed when broken, draining or expired.
+    void back_to_idle(slot_list::iterator it, bool broken);
     slot_list::iterator find(slot_id id, slot_state expected);
     bool expired(const slot& s, pool_clock::time_point now) const;
     slot_list& list(slot_state s) { return lists_[static_cast<std::size_t>(s)]; }
@@ -153,7 +170,7 @@ private:
 
     pool_limits limits_;
     std::function<pool_clock::time_point()> clock_;
-    std::array<slot_list, 4> lists_;
+    std::array<slot_list, 5> lists_;
     std::unordered_map<slot_id, slot_list::iterator> index_;
     std::deque<waiter_id> waiters_;
     slot_id next_slot_ = 1;

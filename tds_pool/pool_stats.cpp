@@ -50,6 +50,16 @@ void pool_stats::record_close(std::string_view reason) {
     ++closes_[std::string(reason)];
 }
 
+void pool_stats::record_reset() {
+    std::lock_guard lock(mutex_);
+    ++resets_;
+}
+
+void pool_stats::record_discard(std::string_view reason) {
+    std::lock_guard lock(mutex_);
+    ++discards_[std::string(reason)];
+}
+
 void pool_stats::record_acquire_wait(std::chrono::nanoseconds elapsed) {
     std::lock_guard lock(mutex_);
     acquire_wait_.observe(elapsed);
@@ -92,6 +102,7 @@ void pool_stats::fill(pool_snapshot& out) const {
     out.idle = gauges_.idle;
     out.busy = gauges_.busy;
     out.opening = gauges_.opening;
+    out.resetting = gauges_.resetting;
     out.waiters = gauges_.waiters;
     out.draining = gauges_.draining;
     out.breaker_state = gauges_.breaker_state;
@@ -99,6 +110,8 @@ void pool_stats::fill(pool_snapshot& out) const {
     out.opens = opens_;
     out.open_failures = open_failures_;
     out.closes_by_reason = closes_;
+    out.session_resets = resets_;
+    out.discards_by_reason = discards_;
     out.acquire_wait = acquire_wait_.snapshot();
     out.query_time = query_time_.snapshot();
     out.query_timeouts = query_timeouts_;

@@ -52,10 +52,13 @@ struct pool_snapshot {
     std::size_t idle = 0;
     std::size_t busy = 0;
     std::size_t opening = 0;
+    std::size_t resetting = 0;  ///< returned, session being reset before reuse
     std::size_t waiters = 0;
     std::uint64_t opens = 0;
     std::uint64_t open_failures = 0;
     std::map<std::string, std::uint64_t> closes_by_reason;
+    std::uint64_t session_resets = 0;  ///< leases whose session was reset and reused
+    std::map<std::string, std::uint64_t> discards_by_reason;  ///< leased connections not reused
     histogram_snapshot acquire_wait;
     histogram_snapshot query_time;
     std::uint64_t query_timeouts = 0;
@@ -78,7 +81,7 @@ class pool_stats {
 public:
     /// Gauges published from the tenant's strand after each change.
     struct gauges {
-        std::size_t idle = 0, busy = 0, opening = 0, waiters = 0;
+        std::size_t idle = 0, busy = 0, opening = 0, resetting = 0, waiters = 0;
         bool draining = false;
         std::string breaker_state = "closed";
         std::chrono::milliseconds retry_after{0};
@@ -87,6 +90,10 @@ public:
     void set_gauges(gauges g);
     void record_open(bool ok);
     void record_close(std::string_view reason);
+    /// A lease's session was reset: the connection goes back to the idle list.
+    void record_reset();
+    /// A leased connection is closed instead of reused, for `reason`.
+    void record_discard(std::string_view reason);
     void record_acquire_wait(std::chrono::nanoseconds elapsed);
     void record_query_time(std::chrono::nanoseconds elapsed);
     /// Counts the error by code and remembers it as the last error.
@@ -103,7 +110,8 @@ private:
     mutable std::mutex mutex_;
     gauges gauges_;
     std::uint64_t opens_ = 0, open_failures_ = 0, query_timeouts_ = 0, acquire_timeouts_ = 0;
-    std::map<std::string, std::uint64_t> closes_, errors_;
+    std::uint64_t resets_ = 0;
+    std::map<std::string, std::uint64_t> closes_, errors_, discards_;
     latency_histogram acquire_wait_, query_time_;
     std::string last_error_;
     std::optional<std::chrono::system_clock::time_point> last_error_at_;

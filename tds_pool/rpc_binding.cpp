@@ -187,16 +187,15 @@ outcome<std::string> parameter_declaration(const std::vector<sql_param>& params)
 
 namespace detail {
 
-bool send_rpc(DBPROCESS* proc, const query& q, const std::string& declaration) {
-    std::vector<bound_value> values(q.params.size());
-    for (std::size_t i = 0; i < q.params.size(); ++i) {
-        values[i].name = "@" + q.params[i].name;
-        if (!encode(q.params[i], values[i])) {
-            return false;
-        }
+namespace {
+
+// Adds statement, declaration and values to an RPC begun with dbrpcinit.
+bool add_params(DBPROCESS* proc, const query& q, const std::string& declaration,
+                std::vector<bound_value>& values) {
+    if (!add_text(proc, "@stmt", q.sql)) {
+        return false;
     }
-    if (dbrpcinit(proc, "sp_executesql", 0) != SUCCEED || !add_text(proc, "@stmt", q.sql) ||
-        !add_text(proc, "@params", declaration)) {
+    if (!declaration.empty() && !add_text(proc, "@params", declaration)) {
         return false;
     }
     for (bound_value& value : values) {
@@ -204,8 +203,35 @@ bool send_rpc(DBPROCESS* proc, const query& q, const std::string& declaration) {
             return false;
         }
     }
+    return true;
+}
+
+}  // namespace
+
+rpc_send send_rpc(DBPROCESS* proc, const query& q, const std::string& declaration) {
+    std::vector<bound_value> values(q.params.size());
+    for (std::size_t i = 0; i < q.params.size(); ++i) {
+        values[i].name = "@" + q.params[i].name;
+        if (!encode(q.params[i], values[i])) {
+            return rpc_send::not_built;
+        }
+    }
+    if (dbrpcinit(proc, "sp_executesql", 0) != SUCCEED) {
+        dbrpcinit(proc, "", DBRPCRESET);
+        return rpc_send::not_built;
+    }
+    if (!add_params(proc, q, declaration, values)) {
+        // db-lib keeps a half-built RPC on the DBPROCESS and would send it ahead of the
+        // next one: drop it, nothing has gone out yet.
+        dbrpcinit(proc, "", DBRPCRESET);
+        return rpc_send::not_built;
+    }
     // The values are copied into the request here, while `values` is still alive.
-    return dbrpcsend(proc) == SUCCEED;
+    if (dbrpcsend(proc) != SUCCEED) {
+        dbrpcinit(proc, "", DBRPCRESET);
+        return rpc_send::send_failed;
+    }
+    return rpc_send::sent;
 }
 
 }  // namespace detail

@@ -23,9 +23,15 @@ bool valid_param_name(std::string_view name) noexcept;
 outcome<std::string> parameter_declaration(const std::vector<sql_param>& params);
 
 namespace detail {
-/// Starts an sp_executesql RPC on `proc` with statement, declaration and values and sends
-/// it; false when db-lib refused (the diagnostics say why).
-bool send_rpc(tds_dblib_dbprocess* proc, const query& q, const std::string& declaration);
+/// How send_rpc ended.
+enum class rpc_send {
+    sent,         ///< the whole request went out
+    not_built,    ///< refused before dbrpcsend; the half-built RPC was discarded, nothing sent
+    send_failed,  ///< dbrpcsend failed: part of it may be buffered or sent, the session is unknown
+};
+/// Builds an sp_executesql RPC on `proc` with statement, declaration (omitted when empty)
+/// and values, and sends it (the diagnostics say why it failed).
+rpc_send send_rpc(tds_dblib_dbprocess* proc, const query& q, const std::string& declaration);
 }  // namespace detail
 
 }  // namespace tds_pool

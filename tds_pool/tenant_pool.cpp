@@ -298,16 +298,41 @@ void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>
 
 // ---- release, closing --------------------------------------------------------
 
-void tenant_pool::on_release(slot_id id, bool broken, bool invalid) {
-    if (invalid) {
-        state_.discard(id, close_reason::validation_failed);
+void tenant_pool::on_release(slot_id id, pooled_resource* resource, std::optional<close_reason> discard) {
+    if (discard) {
+        stats_.record_discard(close_reason_name(*discard));
+        state_.discard(id, *discard);
     } else {
-        state_.release(id, broken);
+        // Idle again only once its session is reset; a waiter counts on it meanwhile.
+        state_.begin_reset(id);
+        asio::co_spawn(strand_, reset_session(shared_from_this(), id, static_cast<connection*>(resource)),
+                       [](std::exception_ptr e) { log_if_failed(e, "session reset"); });
     }
     dispose_closed();
     serve_waiters();
     kick_opens();
     publish();
+}
+
+asio::awaitable<void> tenant_pool::reset_session(std::shared_ptr<tenant_pool> self, slot_id id,
+                                                 connection* conn) {
+    std::optional<close_reason> failure;
+    {
+        auto slot = co_await take_job_slot(self);
+        const auto timeout = self->settings_.validate_timeout;
+        auto job = [conn, timeout] { return conn->reset_session(timeout); };
+        failure = co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
+    }
+    if (failure) {
+        self->stats_.record_discard(close_reason_name(*failure));
+    } else {
+        self->stats_.record_reset();
+    }
+    self->state_.finish_reset(id, failure);
+    self->dispose_closed();
+    self->serve_waiters();
+    self->kick_opens();
+    self->publish();
 }
 
 void tenant_pool::dispose_closed() {
@@ -349,6 +374,7 @@ void tenant_pool::publish() {
     pool_stats::gauges g;
     g.idle = state_.idle_count();
     g.busy = state_.busy_count();
+    g.resetting = state_.resetting_count();
     g.opening = state_.opening_count();
     g.waiters = state_.waiter_count();
     g.draining = state_.draining();
@@ -385,7 +411,7 @@ asio::awaitable<bool> tenant_pool::validate(std::shared_ptr<tenant_pool> self, c
 
 asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenant_pool> self,
                                                            pool_clock::time_point deadline) {
-    // A stale connection that fails SELECT 1 is replaced; a few rounds at most.
+    // A stale connection that fails validation is replaced; a few rounds at most.
     for (int round = 0; round < 4; ++round) {
         auto got = co_await acquire(self, deadline);
         if (!got || !got.value().needs_validation()) {
@@ -394,7 +420,7 @@ asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenan
         if (co_await validate(self, &got.value().conn())) {
             co_return got;
         }
-        got.value().mark_invalid();
+        got.value().discard(close_reason::validation_failed);
         if (pool_clock::now() >= deadline) {
             break;
         }
@@ -505,11 +531,11 @@ asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tena
     const auto query_started = pool_clock::now();
     auto result = co_await run_on(self, &held.conn(), &q, timeout);
     self->stats_.record_query_time(pool_clock::now() - query_started);
-    if (held.conn().is_dead()) {
-        held.mark_broken();
-    }
     if (!result) {
         self->stats_.record_error(result.error());
+    }
+    if (auto reason = held.conn().unsafe_reason()) {
+        held.discard(*reason);
     }
     co_return result;
 }
@@ -517,9 +543,10 @@ asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tena
 asio::awaitable<outcome<std::chrono::microseconds>> tenant_pool::probe(
     std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout) {
     const auto started = pool_clock::now();
-    // A named query, not a temporary: g++ 12 destroys temporaries in a co_await twice.
-    query select_one{"SELECT 1", {}, timeout};
-    auto result = co_await execute(self, std::move(select_one), started + timeout);
+    // An RPC with a parameter, as requests send, not only a batch. A named query, not a
+    // temporary: g++ 12 destroys temporaries in a co_await twice.
+    query probe_query{"SELECT @probe AS probe", {{"probe", param_type::int32, std::int64_t{1}}}, timeout};
+    auto result = co_await execute(self, std::move(probe_query), started + timeout);
     if (!result) {
         self->stats_.record_probe(std::nullopt);
         co_return result.error();

@@ -62,8 +62,8 @@ struct tenant_pool_settings {
 
 class tenant_pool;
 
-/// Exclusive use of one pooled connection; returns it (or destroys it if broken) when
-/// it goes out of scope.
+/// Exclusive use of one pooled connection; when it goes out of scope the connection's
+/// session is reset and it becomes idle again, or it is destroyed if discarded.
 class [[nodiscard]] lease {
 public:
     lease() = default;
@@ -79,10 +79,8 @@ public:
     connection& conn() const { return *static_cast<connection*>(checkout_.resource); }
     /// True when the connection sat idle past validate_after.
     bool needs_validation() const { return checkout_.needs_validation; }
-    /// The connection must not be reused.
-    void mark_broken() { broken_ = true; }
-    /// The connection failed validation: close it with that reason.
-    void mark_invalid() { invalid_ = true; }
+    /// The connection must not be reused: it is closed with `reason` when given back.
+    void discard(close_reason reason) { discard_ = reason; }
     explicit operator bool() const { return pool_ != nullptr; }
 
 private:
@@ -90,8 +88,7 @@ private:
 
     std::shared_ptr<tenant_pool> pool_;
     checkout checkout_;
-    bool broken_ = false;
-    bool invalid_ = false;
+    std::optional<close_reason> discard_;
 };
 
 /// A tenant's pool; always owned by a std::shared_ptr (coroutines keep it alive).
@@ -165,8 +162,10 @@ private:
                                                          connection* conn, const query* statement,
                                                          std::chrono::milliseconds timeout);
     static asio::awaitable<job_slot> take_job_slot(std::shared_ptr<tenant_pool> self);
+    static asio::awaitable<void> reset_session(std::shared_ptr<tenant_pool> self, slot_id id,
+                                               connection* conn);
 
-    void on_release(slot_id id, bool broken, bool invalid);
+    void on_release(slot_id id, pooled_resource* resource, std::optional<close_reason> discard);
     void on_open_result(slot_id id, outcome<std::unique_ptr<connection>> result);
     void release_job_slot();
     void kick_opens();

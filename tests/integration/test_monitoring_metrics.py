@@ -102,7 +102,7 @@ def test_tenant_pool_and_probe_series():
            "hosting")
     expect(value(samples, "tenant_gateway_pool_max_connections", tenant="ACME") == 4, "pool max")
     open_now = sum(value(samples, "tenant_gateway_pool_connections", tenant="ACME", state=s)
-                   for s in ("idle", "busy", "opening"))
+                   for s in ("idle", "busy", "opening", "resetting"))
     expect(open_now >= 1, "ACME has a pooled connection")
     expect(value(samples, "tenant_gateway_pool_connections_opened_total", tenant="ACME") >= 1,
            "opens")

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cctype>
 #include <memory>
 #include <optional>
@@ -101,7 +102,8 @@ std::string column_name(sqlite3_stmt* s, int i) {
   return quoted ? name : std::string();
 }
 
-statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel) {
+// `max_rows` is SET ROWCOUNT (0 = no cap).
+statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, std::int64_t max_rows) {
   statement_result out;
   const int columns = sqlite3_column_count(s);
   out.has_columns = columns > 0;
@@ -118,6 +120,7 @@ statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel) {
     const int rc = sqlite3_step(s);
     if (rc == SQLITE_DONE) return out;
     if (rc == SQLITE_ROW) {
+      if (max_rows > 0 && static_cast<std::int64_t>(out.rows.size()) >= max_rows) return out;
       auto& row = out.rows.emplace_back();
       for (int i = 0; i < columns; ++i) row.push_back(column_value(s, i));
       continue;
@@ -274,7 +277,9 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
     return false;
   }
   const bool was_open = sqlite3_get_autocommit(db) == 0;
-  const auto result = step_all(db, s, cancel);
+  const bool set_option = std::string_view(sqlite3_sql(s)).starts_with(set_rowcount_call);
+  const std::int64_t max_rows = req.session && !set_option ? req.session->rowcount : 0;
+  const auto result = step_all(db, s, cancel, max_rows);
   if (result.cancelled) {
     out.cancelled = true;
     return false;
@@ -285,6 +290,10 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
     // As in SQL Server, a constraint violation ends only its statement; other errors end the batch.
     const int n = result.error->number;
     return n == 2627 || n == 547 || n == 515;
+  }
+  if (set_option && !result.error) {
+    reply.statement_done({});  // a SET sends no result set
+    return true;
   }
   if (result.has_columns) return reply.result_set(result);
   const auto keyword = first_keyword(sqlite3_sql(s));
@@ -297,16 +306,40 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
   return true;
 }
 
-}  // namespace
-
-exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req) {
-  exec_outcome out;
-  if (req.reset_connection) {
-    // A pooled client reuses the session: like sp_reset_connection, drop its transaction.
-    if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    if (req.transactions) req.transactions->current = 0;
-    write_envchange_bytes(out.tokens, 18, {}, {});
+// The session's #temp tables (SQLite temp schema tables named "#...").
+std::vector<std::string> temp_tables(sqlite3* db) {
+  std::vector<std::string> names;
+  sqlite3_stmt* raw = nullptr;
+  const char* sql = "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE '#%'";
+  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return names;
+  stmt_ptr stmt(raw);
+  while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+    names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
   }
+  return names;
+}
+
+// Drops the #temp tables that are not in `keep`.
+void drop_temp_tables(sqlite3* db, const std::vector<std::string>& keep) {
+  for (const auto& name : temp_tables(db)) {
+    if (std::find(keep.begin(), keep.end(), name) != keep.end()) continue;
+    const std::string sql = "DROP TABLE temp.\"" + name + "\"";
+    sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+  }
+}
+
+// sp_reset_connection: roll back, SET options back to the login's, no #temp tables.
+void reset_session(sqlite3* db, const exec_request& req, exec_outcome& out) {
+  if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (req.transactions) req.transactions->current = 0;
+  if (req.session) req.session->rowcount = 0;
+  drop_temp_tables(db, {});
+  write_envchange_bytes(out.tokens, 18, {}, {});
+}
+
+exec_outcome execute_statements(sqlite3* db, cancel_token& cancel, const exec_request& req) {
+  exec_outcome out;
+  if (req.reset_connection) reset_session(db, req, out);
   reply_builder reply(out, req);
   const auto rewritten = rewrite_tsql(req.tsql);
   if (rewritten.error) {
@@ -336,6 +369,20 @@ exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req)
   }
   if (out.cancelled || out.drop) return out;
   reply.finish();
+  return out;
+}
+
+}  // namespace
+
+exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req) {
+  if (!req.in_proc) return execute_statements(db, cancel, req);
+  // sp_executesql is a scope of its own: its SET options and #temp tables end with it.
+  auto kept_tables = temp_tables(db);
+  if (req.reset_connection) kept_tables.clear();
+  const std::int64_t rowcount = req.session && !req.reset_connection ? req.session->rowcount : 0;
+  auto out = execute_statements(db, cancel, req);
+  if (req.session) req.session->rowcount = rowcount;
+  drop_temp_tables(db, kept_tables);
   return out;
 }
 

@@ -7,6 +7,7 @@
 
 #include "tests/tdsd/cancel_token.hpp"
 #include "tests/tdsd/rpc_request.hpp"
+#include "tests/tdsd/sqlite_connection.hpp"
 #include "tests/tdsd/wire.hpp"
 
 struct sqlite3;
@@ -27,6 +28,7 @@ struct exec_request {
   std::uint64_t drop_after_rows = 0;   // fault: stop after this many rows of a result (0 = off)
   bool reset_connection = false;       // roll back an open transaction, acknowledge with ENVCHANGE 18
   transaction_ids* transactions = nullptr;  // the session's; BEGIN/COMMIT/ROLLBACK in SQL update it
+  connection_identity* session = nullptr;   // the session's SET options (ROWCOUNT)
 };
 
 /// The encoded reply, or why there is none.
@@ -37,7 +39,9 @@ struct exec_outcome {
   bool failed = false;     // a statement raised an error
 };
 
-/// Executes `req` on `db`, one DONE (or DONEINPROC) per statement.
+/// Executes `req` on `db`, one DONE (or DONEINPROC) per statement. As in SQL Server, SET
+/// options changed and #temp tables created inside sp_executesql (`in_proc`) end with it;
+/// `reset_connection` first rolls back, clears SET options and drops every #temp table.
 exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req);
 
 }  // namespace tdsd

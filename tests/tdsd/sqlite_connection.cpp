@@ -24,6 +24,18 @@ void sleep_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int(ctx, 0);
 }
 
+// @@TRANCOUNT: SQLite has no nesting, so an open transaction counts 1.
+void trancount_function(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_int(ctx, sqlite3_get_autocommit(sqlite3_context_db_handle(ctx)) == 0 ? 1 : 0);
+}
+
+// SET ROWCOUNT n: remembered for the session; the executor caps result sets with it.
+void set_rowcount_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
+  identity->rowcount = std::max<sqlite3_int64>(0, sqlite3_value_int64(argv[0]));
+  sqlite3_result_null(ctx);
+}
+
 // Polled by SQLite during long statements: a non-zero return aborts with SQLITE_INTERRUPT.
 // Unlike sqlite3_interrupt alone, this cannot miss a cancel that lands between two steps.
 int progress_function(void* user) {
@@ -46,6 +58,9 @@ sqlite_connection::sqlite_connection(const std::string& path, connection_identit
   sqlite3_create_function(db_, "tdsd_spid", 0, SQLITE_UTF8, identity, spid_function, nullptr, nullptr);
   sqlite3_progress_handler(db_, 1000, progress_function, identity);
   sqlite3_create_function(db_, "tdsd_sleep", 1, SQLITE_UTF8, identity, sleep_function, nullptr, nullptr);
+  sqlite3_create_function(db_, "tdsd_trancount", 0, SQLITE_UTF8, identity, trancount_function, nullptr, nullptr);
+  sqlite3_create_function(db_, "tdsd_set_rowcount", 1, SQLITE_UTF8, identity, set_rowcount_function, nullptr,
+                          nullptr);
 }
 
 sqlite_connection::~sqlite_connection() { sqlite3_close_v2(db_); }

@@ -1,5 +1,7 @@
 #pragma once
-// A client's own SQLite connection: WAL, busy timeout, foreign keys, tdsd_spid/tdsd_sleep.
+// A client's own SQLite connection: WAL, busy timeout, foreign keys, tdsd_spid/tdsd_sleep,
+// tdsd_trancount (@@TRANCOUNT) and tdsd_set_rowcount (SET ROWCOUNT).
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -13,6 +15,7 @@ namespace tdsd {
 struct connection_identity {
   int spid = 0;
   cancel_token* cancel = nullptr;
+  std::int64_t rowcount = 0;  ///< SET ROWCOUNT: rows a result set may hold (0 = all)
 };
 
 /// Owns an open sqlite3 handle; closed on destruction.

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <utility>
 
+#include "tests/tdsd/tsql_rewrite.hpp"
 #include "tests/tdsd/tsql_rewrite_steps.hpp"
 
 namespace tdsd {
@@ -34,10 +35,17 @@ bool is_tran_word(const tsql_statement& s, std::size_t i) {
   return word_at(s, i, "TRAN") || word_at(s, i, "TRANSACTION") || word_at(s, i, "WORK");
 }
 
-// Session options (SET NOCOUNT ON, tedious's login batch of `set textsize ...`) have no
-// SQLite meaning: the statement is dropped. Assigning a variable is a different thing.
+// SET ROWCOUNT n is a session option tdsd honours (it caps result sets): it becomes a call
+// of tdsd_set_rowcount, whose result the executor does not send. Other session options
+// (SET NOCOUNT ON, tedious's login batch of `set textsize ...`) have no SQLite meaning:
+// the statement is dropped. Assigning a variable is a different thing.
 control_outcome rewrite_set(const tsql_statement& s) {
   if (s.size() > 1 && s[1].kind == tsql_token_kind::variable) return rejected("SET @variable");
+  if (word_at(s, 1, "ROWCOUNT")) {
+    const bool literal = s.size() == 3 && s[2].kind == tsql_token_kind::number;
+    if (!literal) return rejected("SET ROWCOUNT without a number");
+    return replaced(std::string(set_rowcount_call) + "(" + s[2].text + ")");
+  }
   return dropped();
 }
 

@@ -39,6 +39,8 @@ construct_error rewrite_system_variable(tsql_statement& s, std::size_t i) {
     rename(s, i, "tdsd_spid()");
   } else if (name == "@@IDENTITY") {
     rename(s, i, "last_insert_rowid()");
+  } else if (name == "@@TRANCOUNT") {
+    rename(s, i, "tdsd_trancount()");
   } else if (name == "@@ROWCOUNT") {
     rename(s, i, "changes()");
   } else if (name == "@@VERSION") {
@@ -213,7 +215,11 @@ construct_error rewrite_expressions(tsql_statement& s) {
     if (is_dbo_prefix(s, i)) drop_dbo_prefix(s, i);
     switch (s[i].kind) {
       case tsql_token_kind::temp_name:
-        return "#temp tables";
+        // A local #temp table lives in the client's own SQLite temp schema; ##global ones
+        // would need a shared one.
+        if (s[i].text.size() > 1 && s[i].text[1] == '#') return "##global temp tables";
+        s[i] = raw_token("temp.\"" + s[i].text + "\"", s[i].space_before);
+        break;
       case tsql_token_kind::system_variable:
         if (auto error = rewrite_system_variable(s, i)) return error;
         break;

@@ -14,7 +14,8 @@
 //   CONVERT(type, x) -> CAST(x AS type); CAST(x AS DATE) -> date(x);
 //   CAST(x AS DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
 //     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)
-// Statements: SET <option> ... is dropped (an empty result is a no-op batch);
+// Statements: SET ROWCOUNT n -> SELECT tdsd_set_rowcount(n) (the executor runs it without
+//   a result set); any other SET <option> ... is dropped (an empty result is a no-op batch);
 //   EXEC sp_executesql N'stmt', N'@a int', @a = 1 in a batch -> stmt with @a bound to the
 //   literal 1 (literal values only; RPC sp_executesql is bound by the server);
 //   BEGIN TRAN / COMMIT / ROLLBACK [TRAN[SACTION]] -> BEGIN / COMMIT / ROLLBACK;
@@ -27,13 +28,14 @@
 // Expressions: GETDATE(), GETUTCDATE(), SYSDATETIME(), SYSUTCDATETIME() -> UTC
 //   strftime('%Y-%m-%d %H:%M:%f','now'); ISNULL -> IFNULL; LEN(x) -> length(rtrim(x));
 //   SUBSTRING -> substr; SCOPE_IDENTITY(), @@IDENTITY -> last_insert_rowid();
-//   @@ROWCOUNT -> changes(); @@SPID -> tdsd_spid(); [name] -> "name"; N'..' -> '..';
+//   @@ROWCOUNT -> changes(); @@SPID -> tdsd_spid(); @@TRANCOUNT -> tdsd_trancount();
+//   #name (a local temp table) -> temp."#name" (the client's own SQLite temp schema); [name] -> "name"; N'..' -> '..';
 //   0x1F -> X'1F'; the dbo. schema prefix is dropped; '+' beside a string literal -> ||;
 //   CONCAT(a, b) -> IFNULL(a, '') || IFNULL(b, ''); NEWID() -> a random v4 GUID text;
 //   DATEADD(year|month|day|hour|minute|second, n, d) -> strftime(..., d, n || ' days');
 //   DATEDIFF(same parts, a, b) -> the count of part boundaries between a and b.
 // Refused: USE, CREATE/DROP DATABASE, procedures, functions, triggers, EXEC (other than
-//   sp_executesql), MERGE, cursors, DECLARE, table variables, #temp tables, CROSS/OUTER
+//   sp_executesql), MERGE, cursors, DECLARE, table variables, ##global temp tables, CROSS/OUTER
 //   APPLY, PIVOT, TRY...CATCH, BEGIN...END, IF (other than the DROP TABLE idiom), WHILE,
 //   SELECT INTO, FOR JSON/XML, TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE,
 //   OUTPUT ... INTO, other @@variables.
@@ -53,6 +55,9 @@ struct rewrite_result {
   std::string sql;                   // statements joined with ";\n"; empty: nothing to run
   std::optional<std::string> error;  // "unsupported T-SQL construct: X"
 };
+
+/// The function SET ROWCOUNT becomes; a statement calling it sends no result set.
+inline constexpr std::string_view set_rowcount_call = "SELECT tdsd_set_rowcount";
 
 /// Rewrites T-SQL statement(s) into SQLite SQL.
 rewrite_result rewrite_tsql(std::string_view tsql);

@@ -72,6 +72,44 @@ TEST_CASE("a connection idle past validate_after is flagged for validation", "[p
     CHECK(f.state.total() == 0);
 }
 
+TEST_CASE("a returned lease is resetting until its reset ends; a waiter counts on it", "[pool_state]") {
+    fixture f(limits(0, 4));
+    f.open_one();
+    auto lease = f.state.take_idle();
+    REQUIRE(lease);
+    f.state.begin_reset(lease->slot);
+    CHECK(f.state.resetting_count() == 1);
+    CHECK(f.state.total() == 1);
+    CHECK_FALSE(f.state.take_idle());
+    REQUIRE(f.state.add_waiter());
+    CHECK(f.state.wanted_opens() == 0);  // the connection being reset will serve it
+    f.state.finish_reset(lease->slot, std::nullopt);
+    auto grant = f.state.serve_next_waiter();
+    REQUIRE(grant);
+    CHECK(grant->lease.slot == lease->slot);
+    f.state.begin_reset(lease->slot);
+    f.state.finish_reset(lease->slot, close_reason::open_transaction);
+    auto closed = f.state.take_closed();
+    REQUIRE(closed.size() == 1);
+    CHECK(closed[0].reason == close_reason::open_transaction);
+    CHECK(f.state.total() == 0);
+}
+
+TEST_CASE("a connection being reset when draining starts closes when the reset ends", "[pool_state]") {
+    fixture f(limits(0, 4));
+    f.open_one();
+    auto lease = f.state.take_idle();
+    REQUIRE(lease);
+    f.state.begin_reset(lease->slot);
+    f.state.start_drain();
+    CHECK_FALSE(f.state.drained());
+    f.state.finish_reset(lease->slot, std::nullopt);
+    auto closed = f.state.take_closed();
+    REQUIRE(closed.size() == 1);
+    CHECK(closed[0].reason == close_reason::draining);
+    CHECK(f.state.drained());
+}
+
 TEST_CASE("waiters beyond max_waiters are refused and served in order", "[pool_state]") {
     fixture f(limits(0, 1));
     const auto w1 = f.state.add_waiter();

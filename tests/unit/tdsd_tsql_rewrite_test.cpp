@@ -278,3 +278,10 @@ TEST_CASE("EXEC sp_executesql in a batch binds its literal parameters", "[tdsd][
                     "@i = -7, @f = 2.5, @s = N'Grüße 東京', @b = 0x00FF, @n = NULL, @d = '2024-05-01 10:20:30'") ==
         rows{{"-7", "2.5", "Grüße 東京!", std::string("\0\xFF", 2), "NULL", "2024-05-01 10:20:30"}});
 }
+
+TEST_CASE("session state: #temp tables, SET ROWCOUNT, @@TRANCOUNT", "[tdsd][rewrite]") {
+  CHECK(rewritten("SELECT a FROM #work") == "SELECT a FROM temp.\"#work\"");
+  CHECK(rewritten("SET ROWCOUNT 5") == "SELECT tdsd_set_rowcount(5)");
+  CHECK(rewritten("SELECT @@TRANCOUNT") == "SELECT tdsd_trancount()");
+  CHECK(tdsd::rewrite_tsql("SET ROWCOUNT @n").error.has_value());
+}
