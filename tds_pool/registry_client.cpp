@@ -230,7 +230,10 @@ asio::awaitable<refresh_result> tenant_registry::refresh() {
     if (reply.error) {
         record_failure(*reply.error);
         out.error = *reply.error;
-        registry_log("-", "refresh failed, keeping the last good copy: " + *reply.error);
+        const bool loaded = snapshot()->loaded_at != std::chrono::system_clock::time_point{};
+        registry_log("-", std::string(loaded ? "refresh failed, keeping the last good copy: "
+                                             : "load failed, no snapshot to serve yet: ") +
+                              *reply.error);
         co_return out;
     }
     out.ok = true;
