@@ -389,13 +389,16 @@ asio::awaitable<void> refresh_loop(tenant_registry* registry, asio::any_io_execu
 }
 
 std::optional<tenant_registry::clock::duration> tenant_registry::next_wait() {
-    std::lock_guard lock(mutex_);
-    if (served_from_ == kind_ && !stale_) {
-        if (config_.refresh_interval.count() <= 0) return std::nullopt;
-        return config_.refresh_interval;
+    std::chrono::milliseconds wait;
+    {
+        std::lock_guard lock(mutex_);
+        if (served_from_ == kind_ && !stale_) {
+            if (config_.refresh_interval.count() <= 0) return std::nullopt;
+            return config_.refresh_interval;
+        }
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        wait = backoff_.next(unit(jitter_));
     }
-    std::uniform_real_distribution<double> unit(0.0, 1.0);
-    const auto wait = backoff_.next(unit(jitter_));
     registry_log("-", fmt::format("registry not loaded from its source or stale: next attempt in {}ms",
                                   wait.count()));
     return wait;
