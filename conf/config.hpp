@@ -186,6 +186,17 @@ struct registry_config {
     duration refresh_interval = 30s;
     duration negative_cache_ttl = 30s;
     std::size_t negative_cache_max = 10000;
+    /// On-demand look-ups of codes missing from the snapshot, across all codes: a token
+    /// bucket refilled at this rate (0: never ask, unknown codes are not found).
+    std::size_t max_lookups_per_second = 10;
+    std::size_t lookup_burst = 20;  ///< tokens the bucket holds at most
+    // while no load from the source succeeded (or the last refresh failed): retry with
+    // jittered exponential backoff from retry_base up to retry_max
+    duration retry_base = 1s;
+    duration retry_max = 30s;
+    /// Last-known-good copy of the tenants (no secrets), written after each successful
+    /// load, read when the first load fails; empty: off.
+    std::string snapshot_file;
     // service account used for tenants that name none
     std::string default_user = "fieldservice_api";
     std::string default_credential_ref;

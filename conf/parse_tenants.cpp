@@ -101,6 +101,20 @@ hosting_config parse_hosting(const YAML::Node& node) {
     return out;
 }
 
+namespace {
+
+/// retry_base > 0 and retry_max >= retry_base.
+void check_retry(const YAML::Node& node, const registry_config& out) {
+    if (out.retry_base.count() <= 0) {
+        fail(at(node, "retry_base"), "registry.retry_base must be positive");
+    }
+    if (out.retry_max < out.retry_base) {
+        fail(at(node, "retry_max"), "registry.retry_max must not be below registry.retry_base");
+    }
+}
+
+}  // namespace
+
 registry_config parse_registry(const YAML::Node& node) {
     registry_config out;
     for_each_field(node, "registry", [&](std::string_view key, const YAML::Node& value) {
@@ -123,6 +137,16 @@ registry_config parse_registry(const YAML::Node& node) {
             out.negative_cache_ttl = read_duration(value);
         } else if (key == "negative_cache_max") {
             out.negative_cache_max = read_uint<std::size_t>(value);
+        } else if (key == "max_lookups_per_second") {
+            out.max_lookups_per_second = read_uint<std::size_t>(value);
+        } else if (key == "lookup_burst") {
+            out.lookup_burst = read_uint<std::size_t>(value, 1);
+        } else if (key == "retry_base") {
+            out.retry_base = read_duration(value);
+        } else if (key == "retry_max") {
+            out.retry_max = read_duration(value);
+        } else if (key == "snapshot_file") {
+            out.snapshot_file = read_string(value);
         } else if (key == "default_user") {
             out.default_user = read_string(value);
         } else if (key == "default_credential_ref") {
@@ -134,6 +158,7 @@ registry_config parse_registry(const YAML::Node& node) {
         }
         return true;
     });
+    check_retry(node, out);
     if (out.source == registry_source::tds) {
         const YAML::Node where = at(node, "source");
         if (out.server.empty()) {

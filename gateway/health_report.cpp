@@ -79,6 +79,7 @@ boost::json::object tenant_json(const tds_pool::tenant_record& tenant, const hea
 boost::json::object registry_json(const health_inputs& in) {
     boost::json::object out;
     out["source"] = in.registry_status.source;
+    out["servedFrom"] = in.registry_status.served_from;
     out["tenants"] = in.registry_status.tenants;
     const bool loaded =
         in.registry && in.registry->loaded_at != std::chrono::system_clock::time_point{};
@@ -91,6 +92,8 @@ boost::json::object registry_json(const health_inputs& in) {
         out["ageSeconds"] = nullptr;
     }
     out["stale"] = in.registry_status.stale;
+    out["lookups"] = in.registry_status.lookups;
+    out["lookupsRateLimited"] = in.registry_status.lookups_limited;
     if (in.registry_status.last_error.empty()) {
         out["lastError"] = nullptr;
     } else {

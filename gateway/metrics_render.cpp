@@ -271,6 +271,13 @@ void write_registry(metrics_writer& w, const tenant_metrics_inputs& in) {
     w.family("tenant_gateway_registry_loaded", "1 once the tenant registry has been loaded.",
              "gauge");
     w.sample("tenant_gateway_registry_loaded", {{"source", status.source}}, loaded ? 1 : 0);
+    w.family("tenant_gateway_registry_snapshot_source",
+             "1 for where the served registry snapshot came from (none, yaml, tds, disk).",
+             "gauge");
+    for (const char* from : {"none", "yaml", "tds", "disk"}) {
+        w.sample("tenant_gateway_registry_snapshot_source", {{"source", from}},
+                 status.served_from == from ? 1 : 0);
+    }
     w.family("tenant_gateway_registry_tenants", "Tenants in the registry snapshot.", "gauge");
     w.sample("tenant_gateway_registry_tenants", {}, static_cast<double>(status.tenants));
     w.family("tenant_gateway_registry_stale",
@@ -292,6 +299,13 @@ void write_registry(metrics_writer& w, const tenant_metrics_inputs& in) {
              static_cast<double>(status.loads_ok));
     w.sample("tenant_gateway_registry_refreshes_total", {{"result", "failure"}},
              static_cast<double>(status.loads_failed));
+    w.family("tenant_gateway_registry_lookups_total",
+             "On-demand look-ups of codes missing from the snapshot, by outcome: sent to the "
+             "registry, or answered not found by the rate limit.", "counter");
+    w.sample("tenant_gateway_registry_lookups_total", {{"result", "queried"}},
+             static_cast<double>(status.lookups));
+    w.sample("tenant_gateway_registry_lookups_total", {{"result", "rate_limited"}},
+             static_cast<double>(status.lookups_limited));
     w.family("tenant_gateway_registry_negative_cached",
              "Unknown company codes remembered as misses.", "gauge");
     w.sample("tenant_gateway_registry_negative_cached", {},

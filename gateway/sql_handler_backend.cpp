@@ -1,7 +1,5 @@
 #include "gateway/sql_handler_backend.hpp"
 
-#include <cstdio>
-#include <cstdlib>
 #include <variant>
 
 #include <boost/asio/co_spawn.hpp>
@@ -76,7 +74,7 @@ db_backend::db_backend(const conf::config& config, asio::io_context& ioc)
       dummies_(std::make_unique<dummy_hashes>(fallback_dummy(config.auth))) {
     registry_ = std::make_unique<tds_pool::tenant_registry>(
         config.registry, tds_pool::make_registry_source(config, secrets_));
-    registry_->load_initial();
+    const bool loaded = registry_->load_at_start();
     pools_ = std::make_unique<tds_pool::pool_manager>(ioc, config.pools);
     tds_pool::pool_manager* pools = pools_.get();
     registry_->on_retarget([pools](const std::vector<std::string>& codes) {
@@ -84,8 +82,16 @@ db_backend::db_backend(const conf::config& config, asio::io_context& ioc)
     });
     registry_->start(ioc.get_executor());
     tokens_ = make_tokens(config, *secrets_);
-    log_info("tenant registry loaded", {{"source", registry_->status().source},
-                                        {"tenants", registry_->status().tenants}});
+    const auto status = registry_->status();
+    if (loaded) {
+        log_info("tenant registry loaded", {{"source", status.source},
+                                            {"served_from", status.served_from},
+                                            {"tenants", status.tenants}});
+    } else {
+        // Not fatal: /readyz answers 503 until the background retry loads it.
+        log_error("tenant registry not loaded, retrying in the background",
+                  {{"source", status.source}, {"error", status.last_error}});
+    }
 }
 
 db_backend::~db_backend() {
@@ -108,13 +114,7 @@ void db_backend_slot::configure(const conf::config& config, asio::any_io_executo
     // the executor is the server's io_context: the pools' strands and timers live there
     auto& context = asio::query(executor, asio::execution::context);
     auto& ioc = static_cast<asio::io_context&>(context);
-    try {
-        backend_ = asio::use_service<db_backend_service>(ioc).create(config, ioc);
-    } catch (const std::exception& e) {
-        log_error("cannot start: tenant registry unavailable", {{"error", e.what()}});
-        std::fprintf(stderr, "cannot start: %s\n", e.what());
-        std::exit(1);
-    }
+    backend_ = asio::use_service<db_backend_service>(ioc).create(config, ioc);
 }
 
 }  // namespace gateway

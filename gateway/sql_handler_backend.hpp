@@ -28,8 +28,9 @@ namespace gateway {
 /// Shared state of the database-backed handlers; thread-safe.
 class db_backend {
 public:
-    /// Loads the registry (throws std::runtime_error with a clear message when the first
-    /// load fails) and prepares pools on `ioc`; starts the registry refresh.
+    /// Loads the registry (from its source, else from the snapshot file; a failure is
+    /// logged, never fatal) and prepares pools on `ioc`; starts the registry refresh,
+    /// which retries with backoff until a load succeeds.
     db_backend(const conf::config& config, asio::io_context& ioc);
     ~db_backend();
     db_backend(const db_backend&) = delete;
@@ -67,9 +68,9 @@ private:
 /// still exist, whatever the order the server destroys its members in.
 class db_backend_slot {
 public:
-    /// First call: builds the backend (a failing first registry load ends the process
-    /// with a clear start-up error). Later calls (config reload, SIGHUP): refresh the
-    /// registry in the background.
+    /// First call: builds the backend (an unreachable registry is retried in the
+    /// background; /readyz answers 503 until a snapshot is loaded). Later calls (config
+    /// reload, SIGHUP): refresh the registry in the background.
     void configure(const conf::config& config, asio::any_io_executor executor);
     /// The backend; null only before the first configure().
     db_backend* get() const noexcept { return backend_; }

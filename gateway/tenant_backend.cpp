@@ -1,7 +1,5 @@
 #include "gateway/tenant_backend.hpp"
 
-#include <exception>
-
 #include "gateway/log.hpp"
 
 namespace gateway {
@@ -56,14 +54,11 @@ bool tenant_backend::registry_loaded() const {
 bool tenant_backend::try_load_registry() {
     if (registry_loaded()) return true;
     if (!owned_) return false;  // the owner loads a borrowed registry
-    try {
-        owned_->registry.load_initial();
-    } catch (const std::exception& e) {
-        // Not fatal: /readyz says 503 until a refresh (tds source) loads it.
-        log_error("tenant registry not loaded", {{"error", e.what()}});
-        return false;
-    }
-    return true;
+    // Not fatal: the snapshot file may serve, and /readyz says 503 until a snapshot is
+    // loaded (the refresh loop of a tds source retries with backoff).
+    if (owned_->registry.load_at_start()) return true;
+    log_error("tenant registry not loaded", {{"error", owned_->registry.status().last_error}});
+    return false;
 }
 
 void tenant_backend::start() {

@@ -32,15 +32,15 @@ public:
     tenant_backend(const tenant_backend&) = delete;
     tenant_backend& operator=(const tenant_backend&) = delete;
 
-    /// Loads the registry once (blocking); false, logged, when the source failed. Until a
-    /// load succeeded /readyz answers 503.
+    /// Loads the registry once (blocking), from its source or else the snapshot file;
+    /// false, logged, when neither could. Until a snapshot is loaded /readyz answers 503.
     bool try_load_registry();
     /// Starts health probes (and refreshes of an owned registry) on the io_context.
     void start();
     /// Applies the reloadable settings of a new configuration (probe timing).
     void reconfigure(const conf::config& config);
 
-    /// True once the registry has been loaded successfully (here or by a refresh).
+    /// True once a registry snapshot is loaded (from the source, a refresh or the file).
     bool registry_loaded() const;
 
     tds_pool::pool_manager& pools() noexcept { return *pools_; }

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "tds_pool/pool_log.hpp"
+#include "tds_pool/registry_snapshot_file.hpp"
 
 namespace tds_pool {
 
@@ -98,6 +99,7 @@ struct tenant_registry::flight {
 /// A caller's place in an on-demand lookup: a cached miss, the leader, or a waiter.
 struct tenant_registry::joined_flight {
     bool missed = false;
+    lookup_status miss = lookup_status::not_found;  ///< the answer when missed
     std::shared_ptr<flight> lead;
     std::shared_ptr<lookup_channel> wait;
 };
@@ -106,7 +108,10 @@ tenant_registry::tenant_registry(conf::registry_config config, std::unique_ptr<r
     : config_(std::move(config)),
       source_(std::move(source)),
       kind_(source_->kind()),
-      snapshot_(std::make_shared<registry_snapshot>()) {}
+      snapshot_(std::make_shared<registry_snapshot>()),
+      limiter_(config_.max_lookups_per_second, config_.lookup_burst, clock::now()),
+      backoff_(config_.retry_base, config_.retry_max),
+      jitter_(std::random_device{}()) {}
 
 tenant_registry::~tenant_registry() {
     stop();
@@ -120,6 +125,58 @@ void tenant_registry::load_initial() {
                                  "): " + loaded.error().message);
     }
     publish(std::move(loaded.value()));
+}
+
+bool tenant_registry::load_at_start() {
+    std::string error;
+    try {
+        auto loaded = source_->load_all();
+        if (loaded) {
+            publish(std::move(loaded.value()));
+            return true;
+        }
+        error = loaded.error().message;
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    record_failure(error);
+    registry_log("-", "first load failed (" + kind_ + "), retrying in the background: " + error);
+    return load_from_snapshot_file();
+}
+
+bool tenant_registry::load_from_snapshot_file() {
+    if (config_.snapshot_file.empty()) return false;
+    snapshot_file_read read = load_snapshot_file(config_.snapshot_file);
+    if (!read.snapshot) {
+        registry_log("-", "snapshot file not used: " + read.error);
+        return false;
+    }
+    auto next = std::make_shared<registry_snapshot>(std::move(*read.snapshot));
+    const auto saved_ago = std::max(std::chrono::system_clock::now() - next->loaded_at,
+                                    std::chrono::system_clock::duration::zero());
+    const auto tenants = next->tenants.size();
+    install(std::move(next), "disk", clock::now() - std::chrono::duration_cast<clock::duration>(saved_ago));
+    registry_log("-", fmt::format("serving {} tenants from the snapshot file {} saved {}s ago", tenants,
+                                  config_.snapshot_file,
+                                  std::chrono::duration_cast<std::chrono::seconds>(saved_ago).count()));
+    return true;
+}
+
+void tenant_registry::save_snapshot_later(snapshot_ptr snapshot) {
+    if (config_.snapshot_file.empty()) return;
+    // on the worker: file I/O and fsync stay off the HTTP threads, saves stay in order
+    asio::post(worker_, [path = config_.snapshot_file, snapshot = std::move(snapshot)] {
+        if (auto error = save_snapshot_file(path, *snapshot)) {
+            registry_log("-", "snapshot file not written: " + *error);
+        }
+    });
+}
+
+void tenant_registry::record_failure(const std::string& error) {
+    std::lock_guard lock(mutex_);
+    stale_ = true;
+    ++loads_failed_;
+    last_error_ = error;
 }
 
 void tenant_registry::on_retarget(retarget_callback callback) {
@@ -136,6 +193,13 @@ void tenant_registry::publish(std::vector<tenant_record> records) {
     auto next = std::make_shared<registry_snapshot>();
     for (auto& record : records) next->tenants[record.code] = std::move(record);
     next->loaded_at = std::chrono::system_clock::now();
+    save_snapshot_later(next);
+    install(std::move(next), kind_, clock::now());
+}
+
+void tenant_registry::install(std::shared_ptr<registry_snapshot> next, std::string served_from,
+                              clock::time_point loaded) {
+    const bool from_source = served_from == kind_;
     std::vector<std::string> changed;
     retarget_callback notify;
     {
@@ -143,10 +207,14 @@ void tenant_registry::publish(std::vector<tenant_record> records) {
         changed = retargeted(*snapshot_, *next);
         for (const auto& [code, record] : next->tenants) misses_.erase(code);
         snapshot_ = std::move(next);
-        last_success_ = clock::now();
-        ++loads_ok_;
-        stale_ = false;
-        last_error_.clear();
+        served_from_ = std::move(served_from);
+        last_success_ = loaded;
+        stale_ = !from_source;  // a disk copy is stale until the source answers
+        if (from_source) {
+            ++loads_ok_;
+            last_error_.clear();
+            backoff_.reset();
+        }
         notify = retarget_;
     }
     for (const auto& code : changed) {
@@ -160,12 +228,12 @@ asio::awaitable<refresh_result> tenant_registry::refresh() {
                                                asio::use_awaitable);
     refresh_result out;
     if (reply.error) {
-        std::lock_guard lock(mutex_);
-        stale_ = true;
-        ++loads_failed_;
-        last_error_ = *reply.error;
+        record_failure(*reply.error);
         out.error = *reply.error;
-        registry_log("-", "refresh failed, keeping the last good copy: " + *reply.error);
+        const bool loaded = snapshot()->loaded_at != std::chrono::system_clock::time_point{};
+        registry_log("-", std::string(loaded ? "refresh failed, keeping the last good copy: "
+                                             : "load failed, no snapshot to serve yet: ") +
+                              *reply.error);
         co_return out;
     }
     out.ok = true;
@@ -203,14 +271,23 @@ tenant_registry::joined_flight tenant_registry::join_flight(const std::string& c
         out.missed = true;
         return out;
     }
-    auto& slot = flights_[code];
-    if (!slot) {
-        slot = std::make_shared<flight>();
-        out.lead = slot;
-    } else {
+    if (const auto found = flights_.find(code); found != flights_.end()) {
         out.wait = std::make_shared<lookup_channel>(executor, 1);
-        slot->waiters.push_back(out.wait);
+        found->second->waiters.push_back(out.wait);
+        return out;
     }
+    // a new look-up costs the registry a query: beyond the rate the snapshot answers
+    if (!limiter_.try_take(clock::now())) {
+        ++lookups_limited_;
+        out.missed = true;
+        // with no snapshot at all there is nothing to say "not found" from
+        const bool none = snapshot_->loaded_at == std::chrono::system_clock::time_point{};
+        if (none) out.miss = lookup_status::unavailable;
+        return out;
+    }
+    ++lookups_;
+    out.lead = std::make_shared<flight>();
+    flights_[code] = out.lead;
     return out;
 }
 
@@ -235,7 +312,7 @@ asio::awaitable<lookup_result> tenant_registry::find(std::string code) {
     joined_flight joined = join_flight(code, worker_.get_executor());
     if (joined.lead) return lead_lookup(std::move(code), std::move(joined.lead));
     if (joined.wait) return wait_for_flight(std::move(joined.wait));
-    return ready(lookup_result{});
+    return ready(lookup_result{joined.miss, std::nullopt});
 }
 
 asio::awaitable<lookup_result> tenant_registry::lead_lookup(std::string code, std::shared_ptr<flight> f) {
@@ -281,6 +358,9 @@ registry_status tenant_registry::status() const {
     std::lock_guard lock(mutex_);
     registry_status out;
     out.source = kind_;
+    out.served_from = served_from_;
+    out.lookups = lookups_;
+    out.lookups_limited = lookups_limited_;
     out.tenants = snapshot_->tenants.size();
     out.stale = stale_;
     out.age = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - last_success_);
@@ -299,15 +379,33 @@ asio::awaitable<void> refresh_loop(tenant_registry* registry, asio::any_io_execu
     }
     asio::steady_timer timer(executor);
     for (;;) {
-        timer.expires_after(registry->config_.refresh_interval);
+        const auto wait = registry->next_wait();
+        if (!wait) co_return;
+        timer.expires_after(*wait);
         auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
         if (ec || !running->load()) co_return;
         co_await registry->refresh();
     }
 }
 
+std::optional<tenant_registry::clock::duration> tenant_registry::next_wait() {
+    std::chrono::milliseconds wait;
+    {
+        std::lock_guard lock(mutex_);
+        if (served_from_ == kind_ && !stale_) {
+            if (config_.refresh_interval.count() <= 0) return std::nullopt;
+            return config_.refresh_interval;
+        }
+        std::uniform_real_distribution<double> unit(0.0, 1.0);
+        wait = backoff_.next(unit(jitter_));
+    }
+    registry_log("-", fmt::format("registry not loaded from its source or stale: next attempt in {}ms",
+                                  wait.count()));
+    return wait;
+}
+
 void tenant_registry::start(asio::any_io_executor executor) {
-    if (kind_ != "tds" || config_.refresh_interval.count() <= 0) return;
+    if (kind_ != "tds") return;
     {
         std::lock_guard lock(mutex_);
         if (running_) return;

@@ -2,14 +2,19 @@
 // The tenant registry the gateway asks "where does tenant X live?".
 //
 // It keeps an immutable snapshot of all tenants (shared_ptr<const registry_snapshot>),
-// loaded at start-up (a failing first load is a start-up error) and rebuilt by
-// refresh(): on an interval, on SIGHUP and on POST /admin/registry/reload. When a
-// refresh fails the last good snapshot keeps serving and status() reports it stale.
+// loaded at start-up and rebuilt by refresh(): on an interval, on SIGHUP and on POST
+// /admin/registry/reload. When a refresh fails the last good snapshot keeps serving and
+// status() reports it stale. A failing first load is not fatal: load_at_start() falls
+// back to the last-known-good snapshot file (registry.snapshot_file) when there is one,
+// and the refresh loop retries with jittered exponential backoff (retry_base..retry_max)
+// until a load from the source succeeds. Each successful load rewrites the file.
 //
 // A code missing from the snapshot triggers one on-demand lookup of that code; callers
 // asking for the same code meanwhile wait for that lookup (single flight). Misses are
-// remembered for negative_cache_ttl in a cache of at most negative_cache_max codes, so
-// random codes cannot flood the registry database.
+// remembered for negative_cache_ttl in a cache of at most negative_cache_max codes, and
+// new lookups across all codes are rate-limited (max_lookups_per_second, lookup_burst):
+// beyond the limit an unknown code is not found without asking, so a spray of random
+// codes costs the registry database a bounded number of queries a second.
 //
 // Sources block (FreeTDS), so they run on the registry's own worker thread.
 
@@ -21,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -32,6 +38,7 @@
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/registry_record.hpp"
 #include "tds_pool/registry_source.hpp"
+#include "tds_pool/registry_throttle.hpp"
 
 namespace tds_pool {
 
@@ -53,6 +60,7 @@ struct lookup_result {
 /// Freshness of the registry, for /health and /metrics.
 struct registry_status {
     std::string source;             ///< "yaml" or "tds"
+    std::string served_from;        ///< where the snapshot came from: "none", "yaml", "tds" or "disk"
     std::size_t tenants = 0;        ///< tenants in the snapshot, inactive included
     bool stale = false;             ///< the last refresh failed
     std::chrono::seconds age{0};    ///< since the snapshot was last loaded successfully
@@ -60,6 +68,8 @@ struct registry_status {
     std::size_t negative_cached = 0;
     std::uint64_t loads_ok = 0;      ///< successful loads and refreshes since start
     std::uint64_t loads_failed = 0;  ///< failed refreshes since start
+    std::uint64_t lookups = 0;          ///< on-demand look-ups sent to the source
+    std::uint64_t lookups_limited = 0;  ///< unknown codes answered not found by the rate limit
 };
 
 /// Result of a refresh: tenant count, or the error.
@@ -77,7 +87,7 @@ public:
     /// deactivated or removed: their pools should drain.
     using retarget_callback = std::function<void(const std::vector<std::string>&)>;
 
-    /// Does no I/O; call load_initial() before serving.
+    /// Does no I/O; call load_at_start() (or load_initial()) before serving.
     tenant_registry(conf::registry_config config, std::unique_ptr<registry_source> source);
     /// Stops the refresh loop and joins the worker thread.
     ~tenant_registry();
@@ -86,8 +96,13 @@ public:
 
     /// Blocking first load; throws std::runtime_error naming the source on failure.
     void load_initial();
+    /// Blocking first load that never throws: on failure it is logged and counted, and
+    /// the snapshot file (when configured and valid) serves instead. True when a snapshot
+    /// is loaded from either; start() then keeps retrying the source.
+    bool load_at_start();
 
-    /// Starts refreshing every refresh_interval (tds source only) on `executor`.
+    /// Starts refreshing every refresh_interval (tds source only) on `executor`; while no
+    /// load from the source succeeded, or after a failed refresh, retries with backoff.
     void start(asio::any_io_executor executor);
     /// Stops the refresh loop (idempotent).
     void stop();
@@ -122,6 +137,13 @@ private:
     joined_flight join_flight(const std::string& code, const asio::any_io_executor& executor);
 
     void publish(std::vector<tenant_record> records);
+    void install(std::shared_ptr<registry_snapshot> next, std::string served_from,
+                 clock::time_point loaded);
+    void record_failure(const std::string& error);
+    bool load_from_snapshot_file();
+    void save_snapshot_later(snapshot_ptr snapshot);
+    /// How long the refresh loop sleeps next; nullopt ends it.
+    std::optional<clock::duration> next_wait();
     void remember_miss(const std::string& code, clock::duration ttl);
     bool recently_missed(const std::string& code);
     asio::awaitable<lookup_result> lead_lookup(std::string code, std::shared_ptr<flight> f);
@@ -131,7 +153,7 @@ private:
                                               asio::any_io_executor executor);
 
     conf::registry_config config_;
-    std::unique_ptr<registry_source> source_;  ///< used on worker_ only (after load_initial)
+    std::unique_ptr<registry_source> source_;  ///< used on worker_ only (after the first load)
     const std::string kind_;                   ///< source_->kind(), readable anywhere
     asio::thread_pool worker_{1};  // one thread: sources are single-caller
 
@@ -144,6 +166,12 @@ private:
     std::string last_error_;
     std::map<std::string, clock::time_point> misses_;  ///< code -> until when
     std::map<std::string, std::shared_ptr<flight>> flights_;
+    std::string served_from_ = "none";
+    lookup_limiter limiter_;
+    std::uint64_t lookups_ = 0;
+    std::uint64_t lookups_limited_ = 0;
+    retry_backoff backoff_;
+    std::minstd_rand jitter_;
     retarget_callback retarget_;
     std::shared_ptr<std::atomic<bool>> running_;  ///< the refresh loop runs while *running_
 };

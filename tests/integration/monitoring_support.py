@@ -217,9 +217,10 @@ HEALTH_SCHEMA = {
         "lastError": OneOf(str, NULL),
         "lastCheck": OneOf(ISO_RE, NULL),
     }],
-    "registry": {"source": str, "tenants": int, "loaded": bool,
+    "registry": {"source": str, "servedFrom": str, "tenants": int, "loaded": bool,
                  "lastRefresh": OneOf(ISO_RE, NULL), "stale": bool,
-                 "ageSeconds": OneOf(int, NULL), "lastError": OneOf(str, NULL)},
+                 "ageSeconds": OneOf(int, NULL), "lastError": OneOf(str, NULL),
+                 "lookups": int, "lookupsRateLimited": int},
 }
 
 

@@ -2,7 +2,8 @@
 probes against real tdsd servers (up, refused, stalled, down and back), answers that stay
 fast while a tenant's database hangs, the ?tenant= filter, access policies and readiness.
 (/readyz refusing while the listener or the registry is not up is covered by
-tests/unit/metrics_endpoints_test.cpp: the gateway does not start without a registry.)"""
+tests/unit/metrics_endpoints_test.cpp and, with a tds registry that is down at start-up,
+by test_registry_resilience.py.)"""
 
 import os
 import sys

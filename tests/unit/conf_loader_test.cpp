@@ -184,6 +184,11 @@ registry:
   refresh_interval: 15s
   negative_cache_ttl: 5s
   negative_cache_max: 12
+  max_lookups_per_second: 3
+  lookup_burst: 4
+  retry_base: 250ms
+  retry_max: 10s
+  snapshot_file: /var/lib/tg/registry.json
   default_user: api
   default_credential_ref: env:API_PW
   hosting:
@@ -321,6 +326,11 @@ auth: {secret_ref: env:AUTH_KEY, issuer: me, token_ttl: 2h}
     CHECK(c.registry.refresh_interval == 15s);
     CHECK(c.registry.negative_cache_ttl == 5s);
     CHECK(c.registry.negative_cache_max == 12);
+    CHECK(c.registry.max_lookups_per_second == 3);
+    CHECK(c.registry.lookup_burst == 4);
+    CHECK(c.registry.retry_base == 250ms);
+    CHECK(c.registry.retry_max == 10s);
+    CHECK(c.registry.snapshot_file == "/var/lib/tg/registry.json");
     CHECK(c.registry.default_user == "api");
     CHECK(c.registry.default_credential_ref == "env:API_PW");
     CHECK(c.registry.hosting.own_server_patterns == std::vector<std::string>{"*ours*"});

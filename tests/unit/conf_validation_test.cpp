@@ -354,3 +354,13 @@ TEST_CASE("sources in the order need their names", "[conf][validation]") {
     CHECK(load_error("tenant_resolution:\n  order: [token]\n  token_claim: ''\n") ==
           "t.yaml:3:16: tenant_resolution.token_claim must not be empty");
 }
+
+TEST_CASE("registry: retry_base > 0, retry_max >= retry_base, lookup_burst >= 1",
+          "[conf][validation]") {
+    CHECK(load_error("registry:\n  retry_base: 0s\n") ==
+          "t.yaml:2:15: registry.retry_base must be positive");
+    CHECK(load_error("registry:\n  retry_base: 5s\n  retry_max: 1s\n") ==
+          "t.yaml:3:14: registry.retry_max must not be below registry.retry_base");
+    CHECK(load_error("registry:\n  lookup_burst: 0\n") != "");
+    CHECK(load_error("registry:\n  max_lookups_per_second: 0\n  retry_base: 2s\n  retry_max: 2s\n") == "");
+}

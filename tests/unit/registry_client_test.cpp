@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cstdlib>
 #include <thread>
+
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -84,7 +87,7 @@ asio::awaitable<tds_pool::lookup_result> counted_find(tds_pool::tenant_registry*
 
 }  // namespace
 
-TEST_CASE("a failing first load is a start-up error", "[registry]") {
+TEST_CASE("load_initial throws when the first load fails", "[registry]") {
     auto source = std::make_unique<scripted_source>();
     source->failing = true;
     tds_pool::tenant_registry registry(small_config(), std::move(source));
@@ -195,4 +198,89 @@ TEST_CASE("a replaced source is read by the next refresh and by lookups", "[regi
     CHECK(run(ioc, registry.find("ACME")).status == lookup_status::not_found);
     CHECK(run(ioc, registry.find("DEMO")).status == lookup_status::found);
     CHECK(registry.status().source == "yaml");
+}
+
+namespace {
+
+std::string snapshot_path() {
+    char pattern[] = "/tmp/tg-registry-XXXXXX";
+    const char* dir = ::mkdtemp(pattern);
+    REQUIRE(dir != nullptr);
+    return std::string(dir) + "/snapshot.json";
+}
+
+/// Waits (bounded) for the worker to write the snapshot file.
+bool file_appears(const std::string& path) {
+    for (int i = 0; i < 200; ++i) {
+        if (::access(path.c_str(), F_OK) == 0) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+}
+
+}  // namespace
+
+TEST_CASE("a failing first load is not fatal: the snapshot file serves, stale", "[registry]") {
+    auto config = small_config();
+    config.snapshot_file = snapshot_path();
+    {
+        auto owned = std::make_unique<scripted_source>();
+        owned->rows = {tenant("ACME", "acme-sql"), tenant("OLD", "old-sql", false)};
+        tds_pool::tenant_registry registry(config, std::move(owned));
+        REQUIRE(registry.load_at_start());
+        CHECK(registry.status().served_from == "tds");
+        REQUIRE(file_appears(config.snapshot_file));
+    }
+    auto owned = std::make_unique<scripted_source>();
+    auto* source = owned.get();
+    source->failing = true;
+    tds_pool::tenant_registry registry(config, std::move(owned));
+    REQUIRE(registry.load_at_start());
+    auto status = registry.status();
+    CHECK(status.served_from == "disk");
+    CHECK(status.stale);
+    CHECK(status.loads_failed == 1);
+    CHECK(status.last_error == "registry down");
+    CHECK(registry.snapshot()->tenants.size() == 2);
+    CHECK(registry.snapshot()->find("OLD")->active == false);
+
+    // the source returns: the next refresh serves from it again
+    source->failing = false;
+    source->rows = {tenant("ACME", "acme-sql-2")};
+    asio::io_context ioc;
+    CHECK(run(ioc, registry.refresh()).ok);
+    status = registry.status();
+    CHECK(status.served_from == "tds");
+    CHECK_FALSE(status.stale);
+    CHECK(registry.snapshot()->find("ACME")->server == "acme-sql-2");
+}
+
+TEST_CASE("without a snapshot file a failing first load leaves the registry empty", "[registry]") {
+    auto owned = std::make_unique<scripted_source>();
+    owned->failing = true;
+    auto config = small_config();
+    config.snapshot_file = snapshot_path();  // configured, but never written
+    tds_pool::tenant_registry registry(config, std::move(owned));
+    CHECK_FALSE(registry.load_at_start());
+    CHECK(registry.status().served_from == "none");
+    CHECK(registry.snapshot()->loaded_at == std::chrono::system_clock::time_point{});
+}
+
+TEST_CASE("on-demand look-ups of unknown codes are rate-limited across codes", "[registry]") {
+    auto owned = std::make_unique<scripted_source>();
+    auto* source = owned.get();
+    auto config = small_config();
+    config.negative_cache_max = 100000;
+    config.max_lookups_per_second = 1;
+    config.lookup_burst = 3;
+    tds_pool::tenant_registry registry(config, std::move(owned));
+    registry.load_initial();
+    asio::io_context ioc;
+    for (int i = 0; i < 1000; ++i) {
+        CHECK(run(ioc, registry.find("RANDOM" + std::to_string(i))).status == lookup_status::not_found);
+    }
+    CHECK(source->load_one_calls.load() <= 4);  // the burst, plus a token refilled meanwhile
+    const auto status = registry.status();
+    CHECK(status.lookups == static_cast<std::uint64_t>(source->load_one_calls.load()));
+    CHECK(status.lookups_limited == 1000 - status.lookups);
 }
