@@ -19,6 +19,7 @@ std::string_view close_reason_name(close_reason reason) noexcept {
     case close_reason::request_failed: return "request_failed";
     case close_reason::open_transaction: return "open_transaction";
     case close_reason::reset_failed: return "reset_failed";
+    case close_reason::session_unprovable: return "session_unprovable";
     }
     return "unknown";
 }
@@ -30,7 +31,8 @@ bool is_discard_reason(close_reason reason) noexcept {
     case close_reason::query_timeout:
     case close_reason::request_failed:
     case close_reason::open_transaction:
-    case close_reason::reset_failed: return true;
+    case close_reason::reset_failed:
+    case close_reason::session_unprovable: return true;
     default: return false;
     }
 }

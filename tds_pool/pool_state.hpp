@@ -46,6 +46,7 @@ enum class close_reason {
     request_failed,     ///< building, sending or reading the request failed client-side
     open_transaction,   ///< a transaction stayed open after ROLLBACK
     reset_failed,       ///< the session reset itself failed
+    session_unprovable, ///< the statement may leave state no reset clears (session_state.hpp)
 };
 
 /// True for the reasons that discard a leased connection instead of reusing it.

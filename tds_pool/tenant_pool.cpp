@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "tds_pool/pool_log.hpp"
+#include "tds_pool/session_state.hpp"
 #include "tds_pool/worker_call.hpp"
 
 namespace tds_pool {
@@ -536,6 +537,8 @@ asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tena
     }
     if (auto reason = held.conn().unsafe_reason()) {
         held.discard(*reason);
+    } else if (may_leave_session_state(q.sql)) {
+        held.discard(close_reason::session_unprovable);
     }
     co_return result;
 }

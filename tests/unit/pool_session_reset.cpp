@@ -150,3 +150,18 @@ TEST_CASE("a poisoned parameter then 50 good requests through a one-connection p
     auto probe = p.rt.run(p.pools.probe("ACME", p.server.target(), 2s));
     CHECK(probe);
 }
+
+TEST_CASE("a statement that may leave unresettable state closes its connection", "[tdsd][pool][reset]") {
+    one_connection_pool p;
+    const auto first = p.single_int("SELECT @@SPID");
+    REQUIRE(p.settled());
+    CHECK(p.single_int("SELECT @@SPID") == first);  // plain statements keep the connection
+    REQUIRE(p.settled());
+    // a procedure call (tdsd refuses it; a real server could set session context or
+    // take an application lock): not provable, so never reused, even when it failed
+    (void)p.run("EXEC sp_set_session_context N'user', N'alice'");
+    REQUIRE(p.settled());
+    CHECK(p.snapshot().discards_by_reason["session_unprovable"] == 1);
+    const auto after = p.single_int("SELECT @@SPID");
+    CHECK(after != first);
+}
