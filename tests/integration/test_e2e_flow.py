@@ -83,6 +83,9 @@ def demo_config(text, webapp_port):
     """conf/demo.yaml with its web app upstream on `webapp_port` and the /portal/* route."""
     expect("http://127.0.0.1:5173" in text and "\nupstreams:\n" in text, "conf/demo.yaml changed shape")
     text = text.replace("http://127.0.0.1:5173", f"http://127.0.0.1:{webapp_port}")
+    # every test logs in from 127.0.0.1: the per-address budget must outlast the whole file
+    expect("  token_ttl: 1h\n" in text, "conf/demo.yaml changed shape")
+    text = text.replace("  token_ttl: 1h\n", "  token_ttl: 1h\n  login_limit: {per_address_max_failures: 100000}\n", 1)
     return text.replace("\nupstreams:\n", PORTAL_ROUTE, 1)
 
 
@@ -473,8 +476,12 @@ def test_missing_secret_makes_only_that_tenant_unavailable():
     d = demo()
     d.registry_sql("UPDATE Tenants SET CredentialRef = N'env:NO_SUCH_SECRET_E2E' WHERE CompanyCode = N'ACME'")
     try:
+        # polled with throwaway accounts: until the change is seen these are failed logins,
+        # and john@acme.com's own budget must stay whole for the check at the end
+        probes = iter(range(10**6))
         wait_for(lambda: d.call("POST", "/api/auth/login?company=ACME",
-                                {"username": "john@acme.com", "password": "x"})[0] == 503, 15, "ACME unavailable")
+                                {"username": f"probe{next(probes)}@acme.com", "password": "x"})[0] == 503,
+                 15, "ACME unavailable")
         status, headers, body = d.call("POST", "/api/auth/login?company=ACME",
                                        {"username": "john@acme.com", "password": "x"})
         expect_error(status, body, 503, "tenant_credentials_unavailable")

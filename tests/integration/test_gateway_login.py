@@ -191,6 +191,11 @@ def medians(port, first, second, rounds=40):
 
 
 def test_unknown_users_take_as_long_as_wrong_passwords_on_every_tenant():
+    if os.environ.get("TG_SANITIZED"):
+        # instrumented code runs several times slower and unevenly: this test runs (and
+        # must pass) in the plain build of scripts/test
+        print("  timing not measured under sanitizers")
+        return
     port = servers()["open"].port
     for order in (("CHEAP", "DEAR"), ("DEAR", "CHEAP")):
         # measured again (up to 4 times) only when off: ctest runs other tests beside this
