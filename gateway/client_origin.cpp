@@ -9,14 +9,6 @@ namespace gateway {
 
 namespace {
 
-/// `address` with an IPv4-mapped IPv6 address turned into its IPv4 form.
-asio::ip::address unmapped(const asio::ip::address& address) {
-    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
-        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
-    }
-    return address;
-}
-
 std::string_view trim(std::string_view value) noexcept {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
@@ -93,6 +85,13 @@ std::string trusted_proto(const http::request_header<>& header) {
 
 }  // namespace
 
+asio::ip::address unmapped(const asio::ip::address& address) {
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+        return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    return address;
+}
+
 trusted_proxies::trusted_proxies(const std::vector<std::string>& cidrs) {
     for (const auto& cidr : cidrs) {
         if (cidr.find(':') != std::string::npos) {
@@ -105,27 +104,26 @@ trusted_proxies::trusted_proxies(const std::vector<std::string>& cidrs) {
 
 bool trusted_proxies::contains(const asio::ip::address& address) const noexcept {
     const auto plain = unmapped(address);
+    // `net` is canonical: the address belongs to it when cut to the same prefix it equals it
     if (plain.is_v4()) {
-        const auto v4 = plain.to_v4();
         for (const auto& net : v4_) {
-            if ((v4.to_uint() & net.netmask().to_uint()) == net.network().to_uint()) return true;
+            if (asio::ip::network_v4(plain.to_v4(), net.prefix_length()).canonical() == net) return true;
         }
         return false;
     }
-    const auto v6 = plain.to_v6();
     for (const auto& net : v6_) {
-        const asio::ip::network_v6 single(v6, 128);
-        if (single.is_subnet_of(net) || single.canonical() == net.canonical()) return true;
+        if (asio::ip::network_v6(plain.to_v6(), net.prefix_length()).canonical() == net) return true;
     }
     return false;
 }
 
 client_origin resolve_client_origin(const http::request_header<>& header,
-                                    const asio::ip::address& peer, const trusted_proxies& trusted) {
+                                    const asio::ip::address& peer, std::string_view peer_text,
+                                    const trusted_proxies& trusted) {
     client_origin origin;
     origin.peer = peer;
     origin.address = unmapped(peer);
-    origin.peer_text = origin.address.to_string();
+    origin.peer_text = peer_text;
     if (!trusted.contains(peer)) {
         origin.address_text = origin.peer_text;
         return origin;

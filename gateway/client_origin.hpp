@@ -43,10 +43,15 @@ struct client_origin {
     std::string proto = "http";    ///< the scheme the client used (a trusted X-Forwarded-Proto)
 };
 
+/// `address` with an IPv4-mapped IPv6 address turned into its IPv4 form.
+asio::ip::address unmapped(const asio::ip::address& address);
+
 /// The origin of a request from `peer`: the peer itself unless it is trusted, else the
 /// rightmost address of X-Forwarded-For (or Forwarded `for=`) that is not a trusted
 /// proxy, as nginx's real_ip_recursive reads it.
+/// `peer_text` is `peer` as text, formatted once per connection by the caller.
 client_origin resolve_client_origin(const http::request_header<>& header,
-                                    const asio::ip::address& peer, const trusted_proxies& trusted);
+                                    const asio::ip::address& peer, std::string_view peer_text,
+                                    const trusted_proxies& trusted);
 
 }  // namespace gateway

@@ -418,7 +418,7 @@ asio::awaitable<bool> exchange::send_error() {
     // Unread request body bytes would be taken for the next request: close then.
     const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ && request_.is_done();
     res.version(client_version_);
-    finish_gateway_response(res, entry_.request_id, route_.state->config().tenant_resolution.header);
+    finish_gateway_response(res, entry_.request_id, route_.state->vary());
     res.keep_alive(keep_alive);
     entry_.status = status;
     client_.stream.expires_after(limits_.write_timeout);

@@ -86,10 +86,11 @@ void remove_hop_by_hop(http::fields& fields, bool keep_upgrade) {
 }
 
 void remove_gateway_owned(http::fields& fields, std::string_view tenant_header) {
+    const std::string folded_tenant_header = folded_name(tenant_header);
     std::vector<std::string> names;
     for (const auto& field : fields) {
         const std::string folded = folded_name(field.name_string());
-        if (is_gateway_owned(folded) || folded == folded_name(tenant_header)) {
+        if (is_gateway_owned(folded) || folded == folded_tenant_header) {
             names.emplace_back(field.name_string());
         }
     }

@@ -34,17 +34,12 @@ std::string_view http_date_now() {
 }
 
 void finish_gateway_response(http::response_header<>& header, std::string_view request_id,
-                             std::string_view tenant_header) {
+                             std::string_view vary) {
     header.set(http::field::server, "tenant-gateway");
     header.set("X-Request-Id", request_id);
     header.set(http::field::date, http_date_now());
     if (header.count(http::field::cache_control) == 0) {
         header.set(http::field::cache_control, "no-store");
-    }
-    std::string vary = "Authorization";
-    if (!tenant_header.empty()) {
-        vary += ", ";
-        vary += tenant_header;
     }
     header.set(http::field::vary, vary);
 }

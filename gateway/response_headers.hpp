@@ -16,9 +16,9 @@ namespace gateway {
 std::string_view http_date_now();
 
 /// Sets Server, X-Request-Id and Date; Cache-Control `no-store` unless the response
-/// chose its own; Vary on Authorization and `tenant_header`.
+/// chose its own; Vary `vary` (runtime_state::vary()).
 void finish_gateway_response(http::response_header<>& header, std::string_view request_id,
-                             std::string_view tenant_header);
+                             std::string_view vary);
 
 /// Adds a Date to a relayed response that has none (a proxy with a clock must).
 void ensure_date(http::response_header<>& header);

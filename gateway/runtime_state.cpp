@@ -4,11 +4,21 @@
 
 namespace gateway {
 
+namespace {
+
+/// The fields that choose the user and the tenant of an answer.
+std::string vary_value(const std::string& tenant_header) {
+    return tenant_header.empty() ? std::string("Authorization") : "Authorization, " + tenant_header;
+}
+
+}  // namespace
+
 runtime_state::runtime_state(conf::config config)
     : config_(std::move(config)),
       routes_(config_.routes),
       tenants_(config_.tenant_resolution),
-      proxies_(config_.listen.trusted_proxies) {}
+      proxies_(config_.listen.trusted_proxies),
+      vary_(vary_value(config_.tenant_resolution.header)) {}
 
 std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path) {
     return std::make_shared<const runtime_state>(conf::load_file(path));

@@ -29,12 +29,15 @@ public:
     const router::tenant_resolver& tenants() const noexcept { return tenants_; }
     /// The proxies whose forwarding fields are believed.
     const trusted_proxies& proxies() const noexcept { return proxies_; }
+    /// The Vary value of the gateway's own responses: Authorization and the tenant header.
+    const std::string& vary() const noexcept { return vary_; }
 
 private:
     conf::config config_;
     router::route_table routes_;
     router::tenant_resolver tenants_;
     trusted_proxies proxies_;
+    std::string vary_;
 };
 
 /// Loads and validates a file into a new state; throws conf::config_error.

@@ -64,6 +64,8 @@ session::session(asio::ip::tcp::socket socket, services& svc)
     // last piece back until the client's delayed ACK of the previous one.
     stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
     peer_ = stream_.socket().remote_endpoint(ec).address();
+    // IPv4-mapped peers are written as IPv4, as client_origin reads them
+    peer_text_ = ec ? std::string("unknown") : unmapped(peer_).to_string();
 }
 
 session::~session() {
@@ -134,7 +136,7 @@ asio::awaitable<bool> session::serve_one() {
     if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
-    const client_origin origin = resolve_client_origin(parser.get(), peer_, state->proxies());
+    const client_origin origin = resolve_client_origin(parser.get(), peer_, peer_text_, state->proxies());
     entry.client = origin.address_text;
     if (auto field = repeated_singleton_field(parser.get())) {
         co_return co_await refuse_repeated(parser, *field, *state, std::move(entry));
@@ -187,7 +189,7 @@ asio::awaitable<bool> session::serve_one() {
     entry.route = std::move(outcome.route);
     const reply_options options{req.version(), req.method() == http::verb::head,
                                 req.keep_alive(), limits.write_timeout,
-                                state->config().tenant_resolution.header};
+                                state->vary()};
     co_return co_await send(std::move(outcome.res), std::move(entry), options);
 }
 
@@ -200,7 +202,7 @@ asio::awaitable<bool> session::refuse_proxied(const parser_type& parser, proxy_r
     const reply_options options{req.version(), req.method() == http::verb::head,
                                 req.keep_alive() && parser.is_done(),
                                 route.state->config().limits.write_timeout,
-                                route.state->config().tenant_resolution.header};
+                                route.state->vary()};
     co_return co_await send(std::move(*route.refusal), std::move(entry), options);
 }
 
@@ -214,7 +216,7 @@ asio::awaitable<bool> session::refuse_repeated(const parser_type& parser, std::s
     // The body was not read: the connection cannot carry another request.
     co_await send(std::move(res), std::move(entry),
                   {req.version(), false, false, state.config().limits.write_timeout,
-                   state.config().tenant_resolution.header});
+                   state.vary()});
     co_return false;
 }
 
@@ -230,7 +232,7 @@ asio::awaitable<bool> session::answer_expect(const parser_type& parser, const ru
                                   "only \"Expect: 100-continue\" is supported", entry.request_id);
         co_await send(std::move(res), std::move(entry),
                       {req.version(), false, false, limits.write_timeout,
-                       state.config().tenant_resolution.header});
+                       state.vary()});
         co_return false;
     }
     // HTTP/1.0 clients know no interim responses; nothing to say when no body follows.
@@ -271,7 +273,7 @@ asio::awaitable<bool> session::refuse(beast::error_code ec, const parser_type& p
     }
     auto res = error_response(status, code, message, entry.request_id);
     co_await send(std::move(res), std::move(entry),
-                  {version, false, false, limits.write_timeout, state.config().tenant_resolution.header});
+                  {version, false, false, limits.write_timeout, state.vary()});
     co_return false;  // the stream position is unknown after a parse error: close
 }
 
@@ -279,7 +281,7 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
     const bool keep_alive =
         options.keep_alive && !draining_ && !svc_.connections.draining();
     res.version(options.version);
-    finish_gateway_response(res, entry.request_id, options.tenant_header);
+    finish_gateway_response(res, entry.request_id, options.vary);
     res.keep_alive(keep_alive);
     entry.status = res.result_int();
     // Counted before the write, so a client that has its answer also finds it counted.

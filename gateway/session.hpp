@@ -53,7 +53,7 @@ private:
         bool head = false;        ///< HEAD: headers only, Content-Length of the GET body
         bool keep_alive = false;  ///< what the request asked for
         std::chrono::milliseconds write_timeout{};
-        std::string_view tenant_header;  ///< named in Vary: it chose the tenant
+        std::string_view vary;  ///< runtime_state::vary() of the request's configuration
     };
 
     static asio::awaitable<void> run(std::shared_ptr<session> self);
@@ -72,6 +72,7 @@ private:
     beast::tcp_stream stream_;
     beast::flat_buffer buffer_;
     asio::ip::address peer_;  ///< the TCP peer's address, read once per connection
+    std::string peer_text_;   ///< the same as text (IPv4-mapped as IPv4), formatted once
     std::string write_scratch_;  ///< reused by write_flat for every response
     proxy_buffers proxy_buffers_;  ///< reused by every proxied request
     services& svc_;

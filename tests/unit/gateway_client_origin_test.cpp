@@ -21,7 +21,8 @@ http::request_header<> header_with(std::initializer_list<std::pair<const char*, 
 
 gateway::client_origin origin_of(const http::request_header<>& header, const char* peer,
                                  std::vector<std::string> trusted) {
-    return gateway::resolve_client_origin(header, asio::ip::make_address(peer),
+    const auto address = asio::ip::make_address(peer);
+    return gateway::resolve_client_origin(header, address, gateway::unmapped(address).to_string(),
                                           gateway::trusted_proxies(trusted));
 }
 
