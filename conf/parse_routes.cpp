@@ -185,6 +185,10 @@ void check_route_params(const YAML::Node& node, const route_config& route,
 /// The rules that depend on the route's kind.
 void check_route_kind(const YAML::Node& node, const route_config& route) {
     const YAML::Node where = at(node, "kind");
+    // No default: a route that forgot its kind would otherwise answer as something else.
+    if (where.is(node)) {
+        fail(node, "a route needs kind: sql, login, proxy or echo");
+    }
     if ((route.kind == route_kind::sql || route.kind == route_kind::login) && route.sql.empty()) {
         fail(where, "a " + std::string(route.kind == route_kind::sql ? "sql" : "login") +
                         " route needs sql");

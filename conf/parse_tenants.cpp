@@ -56,6 +56,11 @@ tenant_config parse_tenant(const YAML::Node& node) {
             out.credential_ref = read_secret_ref(value);
         } else if (key == "encrypt") {
             out.encrypt = read_bool(value);
+            // Accepting it and connecting in clear would betray the tenant that asked.
+            if (out.encrypt) {
+                fail(value, "encrypt: true is not supported yet: connections to tenant "
+                            "databases are not encrypted, so this tenant would be served in clear");
+            }
         } else if (key == "active") {
             out.active = read_bool(value);
         } else if (key == "max_connections") {

@@ -1,8 +1,11 @@
 // Typed reads from yaml-cpp nodes with precise error locations.
 #include "conf/yaml_reader.hpp"
 
+#include <unistd.h>
+
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 #include <variant>
 
@@ -137,6 +140,18 @@ std::string read_secret_ref(const YAML::Node& node) {
     const bool file = ref.rfind("file:", 0) == 0 && ref.size() > 5;
     if (!ref.empty() && !env && !file) {
         fail(node, "a secret reference must look like env:NAME or file:/path");
+    }
+    // A reference that cannot be resolved now would fail every connection or token
+    // later; say so at --check-config and at start instead. Only whether the secret
+    // exists is checked: its value is never read here.
+    if (env) {
+        const std::string name = ref.substr(4);
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr || *value == '\0') {
+            fail(node, "environment variable " + name + " is not set or empty");
+        }
+    } else if (file && ::access(ref.c_str() + 5, R_OK) != 0) {
+        fail(node, "secret file " + ref.substr(5) + " cannot be read");
     }
     return ref;
 }

@@ -3,6 +3,7 @@ changed by rewriting the file and sending SIGHUP; a tenant whose secret is missi
 unavailable while the others keep working."""
 
 import os
+import re
 import signal
 import sys
 import time
@@ -52,12 +53,21 @@ def write_config(path, tenants):
         f.write(CONFIG.format(tenants="\n".join(tenants)))
 
 
+def wait_for_line(gateway, text, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(text in line for line in gateway.output()):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def test_yaml_tenants_follow_the_config_file():
     own = flow.start_own_server()
     env = {"TDSD_PASSWORD": flow.TENANT_PW, "TG_AUTH_SECRET": flow.AUTH_SECRET}
     path = harness.write_temp("")
     write_config(path, [tenant("DCPSP", "FieldServiceDB", own.port),
-                        tenant("DEMO", "FieldServiceDB_Demo", own.port, "env:NO_SUCH_SECRET_YAML")])
+                        tenant("DEMO", "FieldServiceDB_Demo", own.port)])
     gateway = harness.Server([harness.build_path("gateway", "tenant-gateway"), "--config", path],
                              env=env, name="tenant-gateway")
     try:
@@ -66,10 +76,20 @@ def test_yaml_tenants_follow_the_config_file():
 
         status, _, body = customer("DCPSP")
         expect(status == 200 and body["id"] == 1, f"{status} {body}")
-        status, _, body = customer("DEMO")
-        expect_error(status, body, 503, "tenant_credentials_unavailable")
+        expect(customer("DEMO")[0] == 200, "DEMO's secret comes from the default")
         status, _, body = customer("ACME")
         expect_error(status, body, 404, "tenant_not_found")
+
+        # A tenant whose secret cannot be resolved makes the whole file unusable: the
+        # reload is refused with the place, and the running configuration keeps serving.
+        write_config(path, [tenant("DEMO", "FieldServiceDB_Demo", own.port, "env:NO_SUCH_SECRET_YAML"),
+                            tenant("ACME", "FieldServiceDB_Demo", own.port)])
+        gateway.signal(signal.SIGHUP)
+        expect(wait_for_line(gateway, "config reload refused"), "a reload with an unset secret is refused")
+        refused = [line for line in gateway.output() if "config reload refused" in line][-1]
+        located = re.search(re.escape(path) + r":\d+:\d+: ", refused)
+        expect(located and "NO_SUCH_SECRET_YAML is not set" in refused, refused)
+        expect(customer("ACME")[0] == 404 and customer("DCPSP")[0] == 200, "the old tenants still serve")
 
         write_config(path, [tenant("DEMO", "FieldServiceDB_Demo", own.port),
                             tenant("ACME", "FieldServiceDB_Demo", own.port)])
@@ -78,7 +98,7 @@ def test_yaml_tenants_follow_the_config_file():
         while time.monotonic() < deadline and customer("ACME")[0] != 200:
             time.sleep(0.2)
         expect(customer("ACME")[0] == 200, "a tenant added to the file is served after SIGHUP")
-        expect(customer("DEMO")[0] == 200, "DEMO's secret now comes from the default")
+        expect(customer("DEMO")[0] == 200, "DEMO's secret still comes from the default")
         status, _, body = customer("DCPSP")
         expect_error(status, body, 404, "tenant_not_found")
         expect(gateway.stop() == 0, "exit code after SIGTERM")

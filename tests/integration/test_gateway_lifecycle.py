@@ -36,8 +36,9 @@ def config(path="/api/echo", drain="5s"):
     return CONFIG % {"path": path, "drain": drain}
 
 
-def run_cli(*args):
-    return subprocess.run([GATEWAY, *args], capture_output=True, text=True, timeout=30)
+def run_cli(*args, env=None):
+    full_env = dict(os.environ, **(env or {}))
+    return subprocess.run([GATEWAY, *args], capture_output=True, text=True, timeout=30, env=full_env)
 
 
 def refused(port):
@@ -71,9 +72,33 @@ def test_check_config_ok():
         expect(result.stdout.strip() == f"config OK: {path}", result.stdout)
 
 
+EXAMPLE_SECRETS = ["FIELDSERVICE_DB_PASSWORD", "DCPSP_DB_PASSWORD", "DEMO_DB_PASSWORD", "ACME_DB_PASSWORD",
+                   "TECHSTART_DB_PASSWORD", "GLOBALSEC_DB_PASSWORD", "TG_AUTH_SECRET"]
+
+
 def test_check_config_example_file():
-    result = run_cli("--check-config", source_path("conf", "gateway.example.yaml"))
+    example = source_path("conf", "gateway.example.yaml")
+    result = run_cli("--check-config", example, env={name: "stand-in" for name in EXAMPLE_SECRETS})
     expect(result.returncode == 0, result)
+    # every reference must resolve: one unset variable is an error at its place
+    result = run_cli("--check-config", example, env={name: "stand-in" for name in EXAMPLE_SECRETS[:-1]})
+    expect(result.returncode == 1, result)
+    expect(re.match(re.escape(example) + r":\d+:\d+: environment variable TG_AUTH_SECRET is not set",
+                    result.stderr), result.stderr)
+
+
+def test_check_config_refuses_what_it_cannot_apply():
+    cases = [
+        ("routes:\n  - {path: /x}\n", ":2:5: a route needs kind"),
+        ("tenants:\n  - {code: A, server: s, database: d, encrypt: true}\n", ":2:"),
+        ("auth:\n  secret_ref: env:TG_LIFECYCLE_UNSET_SECRET\n", ":2:15: environment variable"),
+        ("auth:\n  secret_ref: file:/nonexistent/tg-key\n", ":2:15: secret file"),
+    ]
+    for text, where in cases:
+        path = write_temp(text)
+        for args in [("--check-config", path), ("--config", path)]:
+            result = run_cli(*args)
+            expect(result.returncode == 1 and result.stderr.startswith(path + where), (args, result.stderr))
 
 
 def test_check_config_errors():

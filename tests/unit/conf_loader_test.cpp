@@ -52,6 +52,7 @@ tenants:
     database: FieldServiceDB_ACME
 routes:
   - path: /api/customers
+    kind: echo
 )");
     CHECK(c.listen.port == 0);
     CHECK(c.listen.address == "0.0.0.0");
@@ -75,6 +76,8 @@ routes:
 }
 
 TEST_CASE("every section and field is read into its struct", "[conf][loader]") {
+    conf_test::set_secret_env({"REGISTRY_PW", "API_PW", "AUTH_KEY"});
+    REQUIRE(conf_test::secret_file() == "/tmp/tg-conf-test-secret");
     const conf::config c = load(R"(
 listen: {address: 127.0.0.1, port: 9000, io_threads: 4}
 limits:
@@ -101,8 +104,8 @@ tenants:
     port: 14330
     database: FieldServiceDB
     user: fs
-    credential_ref: file:/run/secrets/techstart
-    encrypt: true
+    credential_ref: file:/tmp/tg-conf-test-secret
+    encrypt: false
     active: false
     max_connections: 3
 routes:
@@ -232,8 +235,8 @@ auth: {secret_ref: env:AUTH_KEY, issuer: me, token_ttl: 2h}
     CHECK(t.port == 14330);
     CHECK(t.database == "FieldServiceDB");
     CHECK(t.user == "fs");
-    CHECK(t.credential_ref == "file:/run/secrets/techstart");
-    CHECK(t.encrypt);
+    CHECK(t.credential_ref == "file:/tmp/tg-conf-test-secret");
+    CHECK_FALSE(t.encrypt);
     CHECK_FALSE(t.active);
     CHECK(t.max_connections == std::optional<std::size_t>(3));
 
@@ -361,6 +364,9 @@ TEST_CASE("conf/gateway.example.yaml loads and describes the seed's tenants", "[
                                  ? std::string(source_dir)
                                  : this_file.substr(0, this_file.rfind("/tests/unit/"));
     const std::string path = root + "/conf/gateway.example.yaml";
+    conf_test::set_secret_env({"FIELDSERVICE_DB_PASSWORD", "DCPSP_DB_PASSWORD", "DEMO_DB_PASSWORD",
+                               "ACME_DB_PASSWORD", "TECHSTART_DB_PASSWORD", "GLOBALSEC_DB_PASSWORD",
+                               "TG_AUTH_SECRET"});
     const conf::config c = conf::load_file(path);
     CHECK(c.source_path == path);
     CHECK(c.listen.address == "127.0.0.1");
@@ -502,21 +508,21 @@ TEST_CASE("wrong types are errors at the value", "[conf][loader]") {
         {"registry:\n  source: sqlite\n", "t.yaml:2:11: expected one of: yaml, tds"},
         {"routes:\n  - {path: /a, kind: rest}\n",
          "t.yaml:2:22: expected one of: echo, sql, login, proxy"},
-        {"routes:\n  - {path: /a, auth: maybe}\n", "t.yaml:2:22: expected one of: required, none"},
-        {"routes:\n  - {path: /a, result: all}\n", "t.yaml:2:24: expected one of: many, one, exec"},
-        {"routes:\n  - {path: /a, params: [{name: a, type: text}]}\n",
+        {"routes:\n  - {path: /a, auth: maybe, kind: echo}\n", "t.yaml:2:22: expected one of: required, none"},
+        {"routes:\n  - {path: /a, result: all, kind: echo}\n", "t.yaml:2:24: expected one of: many, one, exec"},
+        {"routes:\n  - {path: /a, params: [{name: a, type: text}], kind: echo}\n",
          "t.yaml:2:41: expected one of: int, bigint, number, bool, string, datetime, binary"},
-        {"routes:\n  - {path: /a, params: [{name: a, from: cookie}]}\n",
+        {"routes:\n  - {path: /a, params: [{name: a, from: cookie}], kind: echo}\n",
          "t.yaml:2:41: expected one of: path, query, body, claim"},
-        {"routes:\n  - {path: /a, params: [{name: a, min: low}]}\n",
+        {"routes:\n  - {path: /a, params: [{name: a, min: low}], kind: echo}\n",
          "t.yaml:2:40: expected a number"},
-        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(['}]}\n",
+        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(['}], kind: echo}\n",
          "t.yaml:2:44: invalid regular expression (RE2 syntax, no backreferences or lookaround): "
          "missing ]: ["},
-        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(a)\\1'}]}\n",
+        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(a)\\1'}], kind: echo}\n",
          "t.yaml:2:44: invalid regular expression (RE2 syntax, no backreferences or lookaround): "
          "invalid escape sequence: \\1"},
-        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(?=a)a'}]}\n",
+        {"routes:\n  - {path: /a, params: [{name: a, pattern: '(?=a)a'}], kind: echo}\n",
          "t.yaml:2:44: invalid regular expression (RE2 syntax, no backreferences or lookaround): "
          "invalid perl operator: (?="},
         {"routes:\n  - {path: /a, params: [{name: a, pattern: '\\pL{1000}'}]}\n",
@@ -545,4 +551,36 @@ tenants:
           "t.yaml:2:15: a secret reference must look like env:NAME or file:/path");
     CHECK(load_error("registry:\n  default_credential_ref: 'env:'\n") ==
           "t.yaml:2:27: a secret reference must look like env:NAME or file:/path");
+}
+
+TEST_CASE("a secret reference that cannot be resolved is an error at its place", "[conf][loader]") {
+    ::unsetenv("TG_CONF_TEST_UNSET");
+    CHECK(load_error("auth:\n  secret_ref: env:TG_CONF_TEST_UNSET\n") ==
+          "t.yaml:2:15: environment variable TG_CONF_TEST_UNSET is not set or empty");
+    ::setenv("TG_CONF_TEST_EMPTY", "", 1);
+    CHECK(load_error("registry:\n  default_credential_ref: env:TG_CONF_TEST_EMPTY\n") ==
+          "t.yaml:2:27: environment variable TG_CONF_TEST_EMPTY is not set or empty");
+    CHECK(load_error(R"(
+tenants:
+  - code: A
+    server: s
+    database: d
+    credential_ref: file:/nonexistent/tg-secret
+)") == "t.yaml:5:21: secret file /nonexistent/tg-secret cannot be read");
+    ::setenv("TG_CONF_TEST_SET", "x", 1);
+    CHECK(load_error("auth:\n  secret_ref: env:TG_CONF_TEST_SET\n").empty());
+    CHECK(load_error("auth:\n  secret_ref: file:" + conf_test::secret_file() + "\n").empty());
+}
+
+TEST_CASE("a tenant asking for encryption is refused until connections are encrypted",
+          "[conf][loader]") {
+    CHECK(load_error(R"(
+tenants:
+  - {code: A, server: s, database: d, encrypt: true}
+)") == "t.yaml:2:48: encrypt: true is not supported yet: connections to tenant databases are "
+       "not encrypted, so this tenant would be served in clear");
+    CHECK(load_error(R"(
+tenants:
+  - {code: A, server: s, database: d, encrypt: false}
+)").empty());
 }

@@ -1,6 +1,9 @@
 #pragma once
 // Helpers shared by the conf unit tests.
 
+#include <cstdlib>
+#include <fstream>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -25,6 +28,19 @@ inline std::string load_error(std::string_view text) {
         return e.what();
     }
     return "";
+}
+
+/// Sets each named environment variable to a stand-in secret: a configuration's
+/// env: references must resolve for it to load.
+inline void set_secret_env(std::initializer_list<const char*> names) {
+    for (const char* name : names) ::setenv(name, "test-secret", 1);
+}
+
+/// A readable file holding a stand-in secret, for file: references; its path.
+inline std::string secret_file() {
+    const std::string path = "/tmp/tg-conf-test-secret";
+    std::ofstream(path) << "test-secret\n";
+    return path;
 }
 
 /// Loads `text` as "t.yaml"; a config_error escapes and fails the test.

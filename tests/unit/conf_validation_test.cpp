@@ -109,7 +109,8 @@ TEST_CASE("route paths: leading '/', '*' only as final '/*', valid unique {param
     };
     for (const path_case& c : cases) {
         INFO("path: " << c.path);
-        const std::string error = load_error(std::string("routes:\n  - path: '") + c.path + "'\n");
+        const std::string error =
+            load_error(std::string("routes:\n  - path: '") + c.path + "'\n    kind: echo\n");
         if (c.reason == nullptr) {
             CHECK(error.empty());
         } else {
@@ -121,56 +122,64 @@ TEST_CASE("route paths: leading '/', '*' only as final '/*', valid unique {param
 
 TEST_CASE("methods: list or single, upper-cased, not both, not empty", "[conf][validation]") {
     const conf::config c =
-        load("routes:\n  - {method: post, path: /a}\n  - {methods: [get, delete], path: /b}\n");
+        load("routes:\n  - {method: post, path: /a, kind: echo}\n  - {methods: [get, delete], path: /b, kind: echo}\n");
     CHECK(c.routes[0].methods == std::vector<std::string>{"POST"});
     CHECK(c.routes[1].methods == std::vector<std::string>{"GET", "DELETE"});
-    CHECK(load_error("routes:\n  - {method: GET, methods: [POST], path: /a}\n") ==
+    CHECK(load_error("routes:\n  - {method: GET, methods: [POST], path: /a, kind: echo}\n") ==
           "t.yaml:2:14: give either method or methods, not both");
-    CHECK(load_error("routes:\n  - {methods: [], path: /a}\n") ==
+    CHECK(load_error("routes:\n  - {methods: [], path: /a, kind: echo}\n") ==
           "t.yaml:2:15: a route needs at least one method");
-    CHECK(load_error("routes:\n  - {methods: [GET, get], path: /a}\n") ==
+    CHECK(load_error("routes:\n  - {methods: [GET, get], path: /a, kind: echo}\n") ==
           "t.yaml:2:21: method GET listed twice");
-    CHECK(load_error("routes:\n  - {method: 'GE T', path: /a}\n") ==
+    CHECK(load_error("routes:\n  - {method: 'GE T', path: /a, kind: echo}\n") ==
           "t.yaml:2:14: an HTTP method is a word such as GET or POST, or *");
-    CHECK(load("routes:\n  - {method: '*', path: /a}\n").routes[0].methods ==
+    CHECK(load("routes:\n  - {method: '*', path: /a, kind: echo}\n").routes[0].methods ==
           std::vector<std::string>{"*"});
 }
 
 TEST_CASE("the same method and path may not be served twice", "[conf][validation]") {
     CHECK(load_error(R"(
 routes:
-  - {method: GET, path: /api/customers}
-  - {method: POST, path: /api/customers}
-  - {methods: [PUT, GET], path: /api/customers}
+  - {method: GET, path: /api/customers, kind: echo}
+  - {method: POST, path: /api/customers, kind: echo}
+  - {methods: [PUT, GET], path: /api/customers, kind: echo}
 )") == "t.yaml:4:33: another route already serves GET /api/customers");
     CHECK(load_error(R"(
 routes:
-  - {method: GET, path: "/api/customers/{id}"}
-  - {method: GET, path: "/api/customers/{customer}"}
+  - {method: GET, path: "/api/customers/{id}", kind: echo}
+  - {method: GET, path: "/api/customers/{customer}", kind: echo}
 )") == "t.yaml:3:25: another route already serves GET /api/customers/{customer}");
     CHECK(load_error(R"(
 routes:
-  - {path: /app/*}
-  - {path: /app/*, tenant_required: false}
+  - {path: /app/*, kind: echo}
+  - {path: /app/*, tenant_required: false, kind: echo}
 )") == "t.yaml:3:12: another route already serves GET /app/*");
     CHECK(load_error(R"(
 routes:
-  - {method: POST, path: /a}
-  - {method: '*', path: /a}
+  - {method: POST, path: /a, kind: echo}
+  - {method: '*', path: /a, kind: echo}
 )") == "t.yaml:3:25: another route already serves POST /a");
     CHECK(load_error(R"(
 routes:
-  - {methods: ['*'], path: /a}
-  - {method: DELETE, path: /a}
+  - {methods: ['*'], path: /a, kind: echo}
+  - {method: DELETE, path: /a, kind: echo}
 )") == "t.yaml:3:28: another route already serves DELETE /a");
     // A prefix and a literal path with the same text are different patterns.
     CHECK(load_error(R"(
 routes:
-  - {path: /app/*}
-  - {path: /app}
-  - {path: "/app/{page}"}
+  - {path: /app/*, kind: echo}
+  - {path: /app, kind: echo}
+  - {path: "/app/{page}", kind: echo}
 )")
               .empty());
+}
+
+TEST_CASE("a route names its kind: none is a default", "[conf][validation]") {
+    CHECK(load_error("routes:\n  - {path: /a}\n") ==
+          "t.yaml:2:5: a route needs kind: sql, login, proxy or echo");
+    CHECK(load_error("routes:\n  - method: GET\n    path: /a\n") ==
+          "t.yaml:2:5: a route needs kind: sql, login, proxy or echo");
+    CHECK(load_error("routes:\n  - {path: /a, kind: echo}\n").empty());
 }
 
 TEST_CASE("route kinds need their fields", "[conf][validation]") {
@@ -219,13 +228,14 @@ routes:
     params:
       - {name: n, type: int, min: 10, max: 1}
 )") == "t.yaml:4:44: parameter n: min is greater than max");
-    CHECK(load_error("routes:\n  - {path: /a, params: [{type: int}]}\n") ==
+    CHECK(load_error("routes:\n  - {path: /a, params: [{type: int}], kind: echo}\n") ==
           "t.yaml:2:25: a route parameter needs a name made of A-Z, a-z, 0-9 and '_'");
-    CHECK(load_error("routes:\n  - {path: /a, params: [{name: 'bad name'}]}\n") ==
+    CHECK(load_error("routes:\n  - {path: /a, params: [{name: 'bad name'}], kind: echo}\n") ==
           "t.yaml:2:32: a route parameter needs a name made of A-Z, a-z, 0-9 and '_'");
     const conf::config ok = load(R"(
 routes:
   - path: /api/customers/{cid}
+    kind: echo
     params:
       - {name: id, from: path, key: cid, min: 1, max: 1}
 )");
