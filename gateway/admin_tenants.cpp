@@ -20,6 +20,12 @@ std::string_view path_of(std::string_view target) {
     return target.substr(0, target.find('?'));
 }
 
+/// Why the tenant's row is not served, or null.
+boost::json::value problem_json(const tds_pool::tenant_record& tenant) {
+    if (tenant.problem.empty()) return nullptr;
+    return boost::json::string(tenant.problem);
+}
+
 /// GET /admin/tenants.
 response tenants_table(db_backend& backend) {
     const auto snapshot = backend.registry().snapshot();
@@ -33,11 +39,13 @@ response tenants_table(db_backend& backend) {
                                               {"port", tenant.port},
                                               {"database", tenant.database},
                                               {"hosting", tds_pool::hosting_label(tenant.server, hosting)},
-                                              {"active", tenant.active}});
+                                              {"active", tenant.active},
+                                              {"problem", problem_json(tenant)}});
     }
     boost::json::object registry{{"source", status.source},
                                  {"stale", status.stale},
-                                 {"ageSeconds", status.age.count()}};
+                                 {"ageSeconds", status.age.count()},
+                                 {"invalidRows", snapshot->invalid_rows()}};
     return json_response(http::status::ok,
                          boost::json::object{{"tenants", std::move(tenants)}, {"registry", std::move(registry)}});
 }

@@ -43,9 +43,18 @@ boost::json::object tenant_json(const tds_pool::tenant_record& tenant, const hea
     out["server"] = tenant.server;
     out["database"] = tenant.database;
     out["hosting"] = tds_pool::hosting_label(tenant.server, in.hosting);
-    const bool connected = probe != nullptr && probe->ok;
+    const bool connected = probe != nullptr && probe->ok && tenant.problem.empty();
     out["connected"] = connected;
-    out["status"] = probe == nullptr ? "unknown" : (connected ? "up" : "down");
+    if (!tenant.problem.empty()) {
+        out["status"] = "misconfigured";
+    } else {
+        out["status"] = probe == nullptr ? "unknown" : (connected ? "up" : "down");
+    }
+    if (tenant.problem.empty()) {
+        out["problem"] = nullptr;
+    } else {
+        out["problem"] = tenant.problem;
+    }
     if (connected && probe->latency) {
         out["latency"] = latency_text(*probe->latency);
         out["latencyMs"] = static_cast<double>(probe->latency->count()) / 1000.0;
@@ -81,6 +90,7 @@ boost::json::object registry_json(const health_inputs& in) {
     out["source"] = in.registry_status.source;
     out["servedFrom"] = in.registry_status.served_from;
     out["tenants"] = in.registry_status.tenants;
+    out["invalidRows"] = in.registry ? in.registry->invalid_rows() : 0;
     const bool loaded =
         in.registry && in.registry->loaded_at != std::chrono::system_clock::time_point{};
     out["loaded"] = loaded;

@@ -218,13 +218,17 @@ void write_pools(metrics_writer& w, const tenant_metrics_inputs& in, metrics_reg
 
 void write_tenants(metrics_writer& w, const tenant_metrics_inputs& in, metrics_registry& labels) {
     std::map<std::string, std::size_t> by_hosting;
-    std::size_t up = 0, down = 0, unknown = 0;
+    std::size_t up = 0, down = 0, unknown = 0, misconfigured = 0;
     w.family("tenant_gateway_tenant_up",
              "1 when the last health probe of the tenant's database succeeded, else 0.", "gauge");
     std::vector<std::pair<std::string, const probe_result*>> probed;
     if (in.registry) {
         for (const auto& [code, tenant] : in.registry->tenants) {
             if (!tenant.active) continue;
+            if (!tenant.problem.empty()) {
+                ++misconfigured;
+                continue;
+            }
             ++by_hosting[std::string(tds_pool::hosting_label(tenant.server, in.hosting))];
             const auto it = in.probes.find(code);
             if (it == in.probes.end()) {
@@ -256,6 +260,7 @@ void write_tenants(metrics_writer& w, const tenant_metrics_inputs& in, metrics_r
     w.sample("tenant_gateway_tenants", {{"state", "up"}}, static_cast<double>(up));
     w.sample("tenant_gateway_tenants", {{"state", "down"}}, static_cast<double>(down));
     w.sample("tenant_gateway_tenants", {{"state", "unknown"}}, static_cast<double>(unknown));
+    w.sample("tenant_gateway_tenants", {{"state", "misconfigured"}}, static_cast<double>(misconfigured));
     w.family("tenant_gateway_tenants_by_hosting", "Active tenants by hosting location.",
              "gauge");
     for (const auto& [hosting, n] : by_hosting) {
@@ -280,6 +285,11 @@ void write_registry(metrics_writer& w, const tenant_metrics_inputs& in) {
     }
     w.family("tenant_gateway_registry_tenants", "Tenants in the registry snapshot.", "gauge");
     w.sample("tenant_gateway_registry_tenants", {}, static_cast<double>(status.tenants));
+    w.family("tenant_gateway_registry_invalid_rows",
+             "Registry rows not served because a column is invalid (logged with the reason).",
+             "gauge");
+    w.sample("tenant_gateway_registry_invalid_rows", {},
+             in.registry ? static_cast<double>(in.registry->invalid_rows()) : 0.0);
     w.family("tenant_gateway_registry_stale",
              "1 when the last registry refresh failed and an older snapshot serves.", "gauge");
     w.sample("tenant_gateway_registry_stale", {}, status.stale ? 1 : 0);

@@ -116,7 +116,7 @@ asio::awaitable<void> probe_scheduler::run_round(asio::any_io_executor executor)
     std::set<std::string> current;
     if (snapshot) {
         for (const auto& [code, tenant] : snapshot->tenants) {
-            if (!tenant.active) continue;
+            if (!tenant.active || !tenant.problem.empty()) continue;  // not served: nothing to probe
             r->todo.push_back(tenant);
             current.insert(code);
         }

@@ -123,6 +123,13 @@ void apply_lookup(db_backend& backend, const request_context& ctx, const tds_poo
         out.refusal = refused(404, "tenant_not_found", "unknown company code", ctx.request_id);
         return;
     }
+    if (!found.record->problem.empty()) {
+        // The row names the reason; it holds no secret (references are not echoed).
+        out.refusal = unavailable("tenant_misconfigured",
+                                  "the tenant's registry entry cannot be served: " + found.record->problem,
+                                  std::chrono::seconds(30), ctx.request_id);
+        return;
+    }
     auto target = tds_pool::resolve_target(*found.record, backend.registry().config(), backend.secrets());
     if (auto* problem = std::get_if<tds_pool::credential_problem>(&target)) {
         log_error("tenant credentials unavailable",

@@ -26,6 +26,12 @@ void registry_log(std::string_view code, std::string_view message) {
     log_line(fmt::format("registry tenant={} {}", code, message));
 }
 
+/// Once per load of a row: the operator sees why a tenant is refused before a request does.
+void log_row_problem(const tenant_record& record) {
+    if (record.problem.empty()) return;
+    registry_log(record.code.empty() ? "-" : record.code, "row not served: " + record.problem);
+}
+
 /// How long a lookup that failed because the registry was unreachable is remembered:
 /// short, so a recovered registry is asked again soon.
 constexpr tenant_registry::clock::duration unavailable_ttl = std::chrono::seconds(2);
@@ -73,12 +79,17 @@ asio::awaitable<one_reply> load_one_on_worker(const std::unique_ptr<registry_sou
     co_return reply;
 }
 
+/// True when a tenant served before must no longer be: deactivated or its row now invalid.
+bool withdrawn(const tenant_record& before, const tenant_record& now) {
+    return (before.active && !now.active) || (before.problem.empty() && !now.problem.empty());
+}
+
 /// Codes whose pools must drain when `next` replaces `previous`.
 std::vector<std::string> retargeted(const registry_snapshot& previous, const registry_snapshot& next) {
     std::vector<std::string> out;
     for (const auto& [code, old] : previous.tenants) {
         const tenant_record* now = next.find(code);
-        if (now == nullptr || !now->same_target(old) || (old.active && !now->active)) {
+        if (now == nullptr || !now->same_target(old) || withdrawn(old, *now)) {
             out.push_back(code);
         }
     }
@@ -191,7 +202,14 @@ snapshot_ptr tenant_registry::snapshot() const {
 
 void tenant_registry::publish(std::vector<tenant_record> records) {
     auto next = std::make_shared<registry_snapshot>();
-    for (auto& record : records) next->tenants[record.code] = std::move(record);
+    for (auto& record : records) {
+        log_row_problem(record);
+        if (record.code.empty()) {
+            ++next->rows_without_code;
+            continue;
+        }
+        next->tenants[record.code] = std::move(record);
+    }
     next->loaded_at = std::chrono::system_clock::now();
     save_snapshot_later(next);
     install(std::move(next), kind_, clock::now());
@@ -318,22 +336,29 @@ asio::awaitable<lookup_result> tenant_registry::find(std::string code) {
 asio::awaitable<lookup_result> tenant_registry::lead_lookup(std::string code, std::shared_ptr<flight> f) {
     one_reply reply = co_await asio::co_spawn(worker_, load_one_on_worker(&source_, code),
                                               asio::use_awaitable);
+    const lookup_result result = settle_lookup(code, std::move(reply.error), std::move(reply.record));
+    finish_flight(code, f, result);
+    co_return result;
+}
+
+lookup_result tenant_registry::settle_lookup(const std::string& code, std::optional<std::string> error,
+                                             std::optional<tenant_record> record) {
     lookup_result result;
-    if (reply.error) {
+    if (error) {
         result.status = lookup_status::unavailable;
         remember_miss(code, std::min<clock::duration>(unavailable_ttl, config_.negative_cache_ttl));
-        registry_log(code, "on-demand lookup failed: " + *reply.error);
-    } else if (reply.record) {
-        result = lookup_result{lookup_status::found, reply.record};
+        registry_log(code, "on-demand lookup failed: " + *error);
+    } else if (record) {
+        log_row_problem(*record);
+        result = lookup_result{lookup_status::found, record};
         std::lock_guard lock(mutex_);
         auto next = std::make_shared<registry_snapshot>(*snapshot_);
-        next->tenants[code] = *reply.record;
+        next->tenants[code] = std::move(*record);
         snapshot_ = std::move(next);
     } else {
         remember_miss(code, config_.negative_cache_ttl);
     }
-    finish_flight(code, f, result);
-    co_return result;
+    return result;
 }
 
 void tenant_registry::finish_flight(const std::string& code, const std::shared_ptr<flight>& f,

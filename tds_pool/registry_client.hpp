@@ -147,6 +147,9 @@ private:
     void remember_miss(const std::string& code, clock::duration ttl);
     bool recently_missed(const std::string& code);
     asio::awaitable<lookup_result> lead_lookup(std::string code, std::shared_ptr<flight> f);
+    /// Records the source's answer for `code` (snapshot, miss cache, log) as a result.
+    lookup_result settle_lookup(const std::string& code, std::optional<std::string> error,
+                                std::optional<tenant_record> record);
     void finish_flight(const std::string& code, const std::shared_ptr<flight>& f,
                        const lookup_result& result);
     friend asio::awaitable<void> refresh_loop(tenant_registry* registry,

@@ -12,6 +12,12 @@ const tenant_record* registry_snapshot::find(const std::string& code) const {
     return found == tenants.end() ? nullptr : &found->second;
 }
 
+std::size_t registry_snapshot::invalid_rows() const {
+    std::size_t out = rows_without_code;
+    for (const auto& [code, tenant] : tenants) out += tenant.problem.empty() ? 0 : 1;
+    return out;
+}
+
 tenant_record record_from_config(const conf::tenant_config& tenant) {
     tenant_record out;
     out.code = tenant.code;

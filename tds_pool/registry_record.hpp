@@ -30,6 +30,9 @@ struct tenant_record {
     bool encrypt = false;
     bool active = true;
     std::optional<std::size_t> max_connections;
+    /// Why this tenant cannot be served as its row stands (a bad port, an empty
+    /// database, encryption asked for...); empty for a valid row.
+    std::string problem;
 
     /// True when a pool built for `other` cannot serve this record (server, port,
     /// database, user or credential reference differ).
@@ -39,8 +42,12 @@ struct tenant_record {
 
 /// All tenants at one moment; never modified once published.
 struct registry_snapshot {
-    std::map<std::string, tenant_record> tenants;  ///< by code, inactive ones included
+    std::map<std::string, tenant_record> tenants;  ///< by code, inactive and invalid ones included
     std::chrono::system_clock::time_point loaded_at{};
+    std::size_t rows_without_code = 0;  ///< rows skipped: no usable CompanyCode to file them under
+
+    /// Tenants whose row has a problem, plus the rows without a code.
+    std::size_t invalid_rows() const;
 
     /// The tenant with this (upper-case) code, active or not; nullptr when unknown.
     const tenant_record* find(const std::string& code) const;

@@ -33,6 +33,7 @@ json::object record_json(const tenant_record& r) {
     out["credentialRef"] = r.credential_ref;
     out["encrypt"] = r.encrypt;
     out["active"] = r.active;
+    out["problem"] = r.problem;
     if (r.max_connections) {
         out["maxConnections"] = *r.max_connections;
     } else {
@@ -137,6 +138,7 @@ tenant_record record_from_json(const json::value& value) {
     r.port = static_cast<std::uint16_t>(port);
     r.encrypt = o.at("encrypt").as_bool();
     r.active = o.at("active").as_bool();
+    r.problem = text_member(o, "problem", false);
     if (const auto* max = o.if_contains("maxConnections"); max != nullptr && !max->is_null()) {
         const auto n = json::value_to<std::int64_t>(*max);
         if (n < 1) throw std::runtime_error("maxConnections below 1 for " + r.code);

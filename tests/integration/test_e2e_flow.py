@@ -506,7 +506,8 @@ def test_admin_tenants_table_and_reload():
     expect(rows["TECHSTART"]["hosting"] == "Customer Hosted (On-Prem)", rows["TECHSTART"])
     expect(rows["GLOBALSEC"]["hosting"] == "Customer Hosted (AWS)", rows["GLOBALSEC"])
     expect(rows["DCPSP"]["hosting"] == "Your Server" and rows["DCPSP"]["active"] is True, rows["DCPSP"])
-    expect(set(rows["ACME"]) == {"companyCode", "companyName", "server", "port", "database", "hosting", "active"},
+    expect(set(rows["ACME"]) == {"companyCode", "companyName", "server", "port", "database", "hosting", "active",
+                                  "problem"},
            rows["ACME"])
     text = json.dumps(body)
     expect("TENANT_DB_PASSWORD" not in text and "fieldservice_api" not in text and TENANT_PW not in text, text)
