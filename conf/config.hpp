@@ -238,9 +238,15 @@ struct login_limit_config {
 
 /// `auth:` signed tokens issued by login routes and checked by `auth_required` routes.
 struct auth_config {
-    std::string secret_ref;  ///< "env:NAME" or "file:/path": HMAC key
+    std::string secret_ref;  ///< "env:NAME" or "file:/path": HMAC key that signs (and verifies)
+    /// Keys that only verify: during a routine rotation, the keys that signed before. A key
+    /// named in neither list is refused from the reload that drops it on.
+    std::vector<std::string> previous_secret_refs;
     std::string issuer = "tenant-gateway";
     duration token_ttl = 1h;
+    /// How far in the future a token's nbf and iat may lie (other issuers' clock skew);
+    /// exp gets no allowance.
+    duration clock_leeway = 30s;
     /// The hash checked for unknown users of a tenant none of whose stored hashes was seen
     /// yet (afterwards: one of that tenant's own scheme and cost). Scheme "$2b$", "$y$" or
     /// "$6$"; cost as crypt_gensalt(3) counts it, 0 for libxcrypt's default.

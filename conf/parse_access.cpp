@@ -1,4 +1,6 @@
 // Parsing of the operator-facing sections: admin, health, metrics, auth.
+#include <algorithm>
+
 #include "conf/parse_sections.hpp"
 #include "conf/yaml_reader.hpp"
 
@@ -44,6 +46,32 @@ void check_dummy_cost(const YAML::Node& node, const auth_config& auth) {
     if (!ok) fail(at(node, "dummy_hash_cost"), "dummy_hash_cost out of range for " + auth.dummy_hash_scheme +
                                                    " ($2b$: 4-31, $y$: 1-11, $6$: 1000-999999999)");
 }
+
+/// The verify-only key references: each a non-empty ref, none listed twice.
+std::vector<std::string> read_previous_refs(const YAML::Node& value) {
+    std::vector<std::string> out;
+    for (const YAML::Node& item : read_sequence(value)) {
+        std::string ref = read_secret_ref(item);
+        if (ref.empty()) fail(item, "an empty secret reference");
+        if (std::find(out.begin(), out.end(), ref) != out.end()) fail(item, "listed twice");
+        out.push_back(std::move(ref));
+    }
+    return out;
+}
+
+/// Previous keys verify tokens the current key's predecessors signed: without a current
+/// key there is nothing to rotate, and the current key listed again is a slip.
+void check_previous_refs(const YAML::Node& node, const auth_config& auth) {
+    if (auth.previous_secret_refs.empty()) return;
+    const YAML::Node list = at(node, "previous_secret_refs");
+    if (auth.secret_ref.empty()) fail(list, "auth.previous_secret_refs needs auth.secret_ref");
+    for (std::size_t i = 0; i < auth.previous_secret_refs.size(); ++i) {
+        if (auth.previous_secret_refs[i] == auth.secret_ref) fail(list[i], "this is auth.secret_ref already");
+    }
+}
+
+/// The leeway absorbs clock skew; minutes of it would let early tokens through.
+constexpr duration max_clock_leeway = 5min;
 
 }  // namespace
 
@@ -119,6 +147,11 @@ auth_config parse_auth(const YAML::Node& node) {
     for_each_field(node, "auth", [&](std::string_view key, const YAML::Node& value) {
         if (key == "secret_ref") {
             out.secret_ref = read_secret_ref(value);
+        } else if (key == "previous_secret_refs") {
+            out.previous_secret_refs = read_previous_refs(value);
+        } else if (key == "clock_leeway") {
+            out.clock_leeway = read_duration(value);
+            if (out.clock_leeway > max_clock_leeway) fail(value, "clock_leeway must be at most 5m");
         } else if (key == "issuer") {
             out.issuer = read_string(value);
         } else if (key == "token_ttl") {
@@ -136,6 +169,7 @@ auth_config parse_auth(const YAML::Node& node) {
         return true;
     });
     check_dummy_cost(node, out);
+    check_previous_refs(node, out);
     return out;
 }
 

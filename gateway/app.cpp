@@ -43,7 +43,7 @@ int serve(const std::string& path) {
     tds_pool::set_log_sink(pool_log_to_stdout);
     std::shared_ptr<const runtime_state> state;
     try {
-        state = load_runtime_state(path);
+        state = load_serving_state(path, unreadable_keys::serve_without_tokens);
     } catch (const std::exception& e) {
         fmt::print(stderr, "{}\n", e.what());
         log_error("cannot start: bad configuration", {{"error", e.what()}});

@@ -2,10 +2,13 @@
 // Signed bearer tokens: JWT with HS256 (libjwt), carrying the tenant code (claim name
 // from tenant_resolution.token_claim), the user id (`sub`), `iat`, `exp` and `iss`.
 // Verification pins the algorithm to HS256 (a token declaring `none` or any other
-// algorithm is refused), checks the signature, the issuer and the expiry, and requires
-// the tenant and subject claims.
+// algorithm is refused), checks the signature against the signing key and then each
+// previous key (a routine key rotation), the issuer, the expiry (exact), `nbf` and
+// `iat` (when present, no later than now plus the clock leeway, as RFC 7519 readers
+// allow for clock skew), and requires the tenant and subject claims.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,13 +37,27 @@ struct issued_token {
     std::int64_t expires_at = 0;  ///< seconds since the epoch
 };
 
-/// Issues and verifies tokens with one HMAC key; immutable, safe to share.
+/// The keys and rules of a token_authority.
+struct token_settings {
+    std::string signing_key;                 ///< signs new tokens, verifies too
+    std::vector<std::string> previous_keys;  ///< verify only
+    std::string issuer = "tenant-gateway";
+    std::string tenant_claim = "tenant";
+    std::chrono::seconds ttl{3600};
+    std::chrono::seconds clock_leeway{30};   ///< for nbf and iat, never for exp
+};
+
+/// Issues tokens with one HMAC key and verifies them with it or a previous key;
+/// immutable, safe to share.
 class token_authority {
 public:
     /// Minimum key length: HS256 wants a key at least as long as its 256-bit output.
     static constexpr std::size_t min_key_bytes = 32;
 
-    /// Throws std::invalid_argument when the key is shorter than min_key_bytes.
+    /// Throws std::invalid_argument when a key is shorter than min_key_bytes.
+    explicit token_authority(token_settings settings);
+
+    /// One key and the default clock leeway; throws as above.
     token_authority(std::string key, std::string issuer, std::string tenant_claim,
                     std::chrono::seconds ttl);
 
@@ -56,10 +73,11 @@ public:
     const std::string& tenant_claim() const noexcept { return tenant_claim_; }
 
 private:
-    std::string key_;
+    std::vector<std::string> keys_;  ///< the signing key first, then the previous keys
     std::string issuer_;
     std::string tenant_claim_;
     std::chrono::seconds ttl_;
+    std::chrono::seconds clock_leeway_;
 };
 
 /// Seconds since the epoch, the unit of iat and exp.

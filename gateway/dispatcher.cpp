@@ -51,8 +51,7 @@ asio::awaitable<response> run_handler(route_handler& handler, request_context& c
 /// The router's decision; a request that names no tenant itself may be served for its
 /// verified token's tenant (when "token" is in tenant_resolution.order).
 router::decision decide_request(const request& req, const router::parsed_target& target,
-                                const runtime_state& state, const handler_set& handlers,
-                                std::string_view method) {
+                                const runtime_state& state, std::string_view method) {
     auto facts = collect_facts(req, target, state.config());
     auto decision = router::decide(state.routes(), state.tenants(), method, facts);
     const bool required_but_missing = decision.error && decision.error->code == "tenant_required";
@@ -61,7 +60,7 @@ router::decision decide_request(const request& req, const router::parsed_target&
     const bool optional_and_missing = !decision.error && decision.match.route && !decision.tenant.code;
     if (!required_but_missing && !optional_and_missing) return decision;
     // Verified only now: the signature check is the costly part of resolving a tenant.
-    facts.token_tenant = verified_token_tenant(req, handlers);
+    facts.token_tenant = verified_token_tenant(req, state);
     if (facts.token_tenant) {
         decision = router::decide(state.routes(), state.tenants(), method, facts);
     } else if (required_but_missing && decision.match.route && decision.match.route->auth_required) {
@@ -89,7 +88,7 @@ asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string reque
         co_return out;
     }
 
-    const auto decision = decide_request(req, target, *state, handlers, method);
+    const auto decision = decide_request(req, target, *state, method);
     if (decision.tenant.code) out.tenant = *decision.tenant.code;
     if (decision.match.route) out.route = decision.match.route->path;
     if (decision.error) {

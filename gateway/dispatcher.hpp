@@ -23,8 +23,7 @@ struct dispatch_outcome {
 /// tenant itself may be served for its verified token's tenant (when "token" is in
 /// tenant_resolution.order). Used for every request, proxied ones included.
 router::decision decide_request(const request& req, const router::parsed_target& target,
-                                const runtime_state& state, const handler_set& handlers,
-                                std::string_view method);
+                                const runtime_state& state, std::string_view method);
 
 /// Answers one request. Never throws for a bad request: every refusal is a JSON error.
 /// `req` and `handlers` must stay alive until the returned awaitable completes.

@@ -116,7 +116,7 @@ struct login_attempt {
 /// Checks body, credentials, limiter and parameters; the attempt or the refusal.
 std::variant<login_attempt, response> prepare_login(db_backend& backend, const request_context& ctx,
                                                     const tenant_access& access) {
-    if (backend.tokens() == nullptr) {
+    if (ctx.state->tokens() == nullptr) {
         return error_response(503, "auth_unavailable", "token signing is not configured", ctx.request_id);
     }
     auto body = body_fields(ctx.req, ctx.request_id);
@@ -142,7 +142,7 @@ std::variant<login_attempt, response> prepare_login(db_backend& backend, const r
 }
 
 /// The answer once the password check is done.
-response finish_login(db_backend& backend, const request_context& ctx, const std::string& tenant,
+response finish_login(const request_context& ctx, const std::string& tenant,
                       login_slots& slots, std::optional<user_row> user, bool valid) {
     if (!user || !valid) {
         slots.failed(login_limiter::clock::now());
@@ -150,7 +150,8 @@ response finish_login(db_backend& backend, const request_context& ctx, const std
         return error_response(401, "invalid_credentials", "unknown user or wrong password", ctx.request_id);
     }
     slots.succeeded();
-    const issued_token issued = backend.tokens()->issue(tenant, user->id, std::chrono::system_clock::now());
+    // the keys, issuer and ttl of the configuration this request started under
+    const issued_token issued = ctx.state->tokens()->issue(tenant, user->id, std::chrono::system_clock::now());
     boost::json::object out{{"token", issued.token},
                             {"expiresAt", iso8601_utc(issued.expires_at)},
                             {"tenant", tenant},
@@ -197,7 +198,7 @@ asio::awaitable<response> check_password(db_backend* backend, const request_cont
         verify_job job{attempt.password, std::move(hash)};
         const bool valid = co_await tds_pool::detail::async_call(backend->hash_workers().get_executor(),
                                                                  std::move(job), asio::use_awaitable);
-        res = finish_login(*backend, *ctx, tenant, attempt.slots, std::move(user), valid && real);
+        res = finish_login(*ctx, tenant, attempt.slots, std::move(user), valid && real);
     }
     co_return res;
 }

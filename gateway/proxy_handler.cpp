@@ -18,16 +18,15 @@ namespace {
 /// Why an `auth: required` proxy route refuses a request, the way SQL routes do: no or
 /// an invalid token is 401, a token of another tenant than the one named is 403.
 std::optional<response> auth_refusal(const request& header, const router::decision& decision,
-                                     const handler_set& handlers, std::string_view request_id) {
+                                     const runtime_state& state, std::string_view request_id) {
     if (bearer_token(header[http::field::authorization]).empty()) {
         return error_response(401, "unauthorized", "a bearer token is required", request_id);
     }
-    const db_backend* backend = find_db_backend(handlers);
-    if (backend == nullptr || backend->tokens() == nullptr) {
+    if (state.tokens() == nullptr) {
         return error_response(503, "auth_unavailable", "token verification is not configured",
                               request_id);
     }
-    const auto token_tenant = verified_token_tenant(header, handlers);
+    const auto token_tenant = verified_token_tenant(header, state);
     if (!token_tenant) {
         return error_response(401, "unauthorized", "the bearer token is invalid or expired",
                               request_id);
@@ -47,14 +46,13 @@ void proxy_handler::configure(const conf::config& config, asio::any_io_executor 
 
 std::optional<proxy_route> proxy_handler::match(const request& header,
                                                 std::shared_ptr<const runtime_state> state,
-                                                const handler_set& handlers,
                                                 std::string_view request_id) const {
     auto parsed = router::parse_target(header.target());
     const auto* target = std::get_if<router::parsed_target>(&parsed);
     if (target == nullptr) return std::nullopt;
     const std::string_view method = header.method_string();
     if (builtin_response(method, target->path, *state, {})) return std::nullopt;
-    const auto decision = decide_request(header, *target, *state, handlers, method);
+    const auto decision = decide_request(header, *target, *state, method);
     if (decision.error || decision.match.route == nullptr ||
         decision.match.route->kind != conf::route_kind::proxy) {
         return std::nullopt;
@@ -62,7 +60,7 @@ std::optional<proxy_route> proxy_handler::match(const request& header,
     proxy_route out;
     out.route = decision.match.route;
     if (decision.tenant.code) out.tenant = *decision.tenant.code;
-    if (out.route->auth_required) out.refusal = auth_refusal(header, decision, handlers, request_id);
+    if (out.route->auth_required) out.refusal = auth_refusal(header, decision, *state, request_id);
     out.state = std::move(state);
     return out;
 }

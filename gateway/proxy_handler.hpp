@@ -64,7 +64,6 @@ public:
     /// route with `auth: required` admits only a valid token of the tenant it serves.
     std::optional<proxy_route> match(const request& header,
                                      std::shared_ptr<const runtime_state> state,
-                                     const handler_set& handlers,
                                      std::string_view request_id) const;
 
     /// Relays the request (its body still unread) and the upstream's answer; writes the

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "conf/config.hpp"
+#include "gateway/auth_token.hpp"
 #include "gateway/client_origin.hpp"
 #include "router/route_table.hpp"
 #include "router/tenant_resolver.hpp"
@@ -16,8 +17,9 @@ namespace gateway {
 /// One loaded configuration with the router objects built from it, immutable.
 class runtime_state {
 public:
-    /// Builds the route table and tenant resolver once for this configuration.
-    explicit runtime_state(conf::config config);
+    /// Builds the route table and tenant resolver once for this configuration; `tokens`
+    /// are built from its auth keys (null: login and auth routes answer 503).
+    explicit runtime_state(conf::config config, std::shared_ptr<const token_authority> tokens = nullptr);
     runtime_state(const runtime_state&) = delete;
     runtime_state& operator=(const runtime_state&) = delete;
 
@@ -31,6 +33,8 @@ public:
     const trusted_proxies& proxies() const noexcept { return proxies_; }
     /// The Vary value of the gateway's own responses: Authorization and the tenant header.
     const std::string& vary() const noexcept { return vary_; }
+    /// The token keys, issuer, ttl and leeway of this configuration; null when none.
+    const token_authority* tokens() const noexcept { return tokens_.get(); }
 
 private:
     conf::config config_;
@@ -38,10 +42,22 @@ private:
     router::tenant_resolver tenants_;
     trusted_proxies proxies_;
     std::string vary_;
+    std::shared_ptr<const token_authority> tokens_;
 };
 
-/// Loads and validates a file into a new state; throws conf::config_error.
+/// Loads and validates a file into a new state, its token keys left unread
+/// (--check-config); throws conf::config_error.
 std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path);
+
+/// What load_serving_state does when a token key the file names cannot be read.
+enum class unreadable_keys {
+    serve_without_tokens,  ///< start-up: logged, login and auth routes answer 503
+    refuse,                ///< reload: throws, so the running state keeps serving
+};
+
+/// Loads a file and reads its token keys; throws conf::config_error, and
+/// std::runtime_error for an unreadable key when `keys` says refuse.
+std::shared_ptr<const runtime_state> load_serving_state(const std::string& path, unreadable_keys keys);
 
 /// The state new requests use; swapped whole on reload.
 class state_holder {

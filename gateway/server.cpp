@@ -173,7 +173,8 @@ asio::awaitable<void> server::drain(server* self) {
 void server::reload() {
     std::shared_ptr<const runtime_state> next;
     try {
-        next = load_runtime_state(config_path_);
+        // a key that cannot be read refuses the reload: the keys in use stay in use
+        next = load_serving_state(config_path_, unreadable_keys::refuse);
     } catch (const std::exception& e) {
         // The old configuration keeps serving; the operator sees why in the log.
         log_error("config reload refused", {{"config", config_path_}, {"error", e.what()}});

@@ -145,7 +145,7 @@ asio::awaitable<bool> session::serve_one() {
     // A proxied body is streamed to the upstream, never read whole here.
     if (auto* proxy = find_proxy_handler(svc_.handlers)) {
         entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
-        if (auto route = proxy->match(parser.get(), state, svc_.handlers, entry.request_id)) {
+        if (auto route = proxy->match(parser.get(), state, entry.request_id)) {
             if (route->refusal) co_return co_await refuse_proxied(parser, std::move(*route), std::move(entry));
             const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
             co_return co_await proxy->serve({stream_, buffer_, &origin, keep_alive_allowed,

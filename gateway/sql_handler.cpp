@@ -117,9 +117,8 @@ void install_db_handlers(handler_set& handlers) {
     handlers.set(conf::route_kind::login, std::make_unique<login_handler>(slot));
 }
 
-std::optional<std::string> verified_token_tenant(const request& req, const handler_set& handlers) {
-    const db_backend* backend = find_db_backend(handlers);
-    const token_authority* tokens = backend != nullptr ? backend->tokens() : nullptr;
+std::optional<std::string> verified_token_tenant(const request& req, const runtime_state& state) {
+    const token_authority* tokens = state.tokens();
     const std::string_view bearer = bearer_token(req[http::field::authorization]);
     if (tokens == nullptr || bearer.empty()) return std::nullopt;
     auto verified = tokens->verify(bearer, std::chrono::system_clock::now());

@@ -1,7 +1,5 @@
 #include "gateway/sql_handler_backend.hpp"
 
-#include <variant>
-
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/execution/context.hpp>
@@ -38,25 +36,6 @@ asio::awaitable<void> refresh_registry(tds_pool::tenant_registry* registry) {
     co_await registry->refresh();
 }
 
-std::unique_ptr<token_authority> make_tokens(const conf::config& config,
-                                             tds_pool::credential_store& secrets) {
-    if (config.auth.secret_ref.empty()) return nullptr;
-    auto key = secrets.resolve(config.auth.secret_ref);
-    if (auto* problem = std::get_if<tds_pool::credential_problem>(&key)) {
-        log_error("token signing key unavailable: login and auth routes answer 503",
-                  {{"error", problem->message}});
-        return nullptr;
-    }
-    try {
-        return std::make_unique<token_authority>(
-            std::get<std::string>(key), config.auth.issuer, config.tenant_resolution.token_claim,
-            std::chrono::duration_cast<std::chrono::seconds>(config.auth.token_ttl));
-    } catch (const std::exception& e) {
-        log_error("token signing key unusable: login and auth routes answer 503", {{"error", e.what()}});
-        return nullptr;
-    }
-}
-
 /// The dummy for tenants none of whose stored hashes was seen yet.
 made_dummy fallback_dummy(const conf::auth_config& auth) {
     const std::string seed = hash_password("no such user", auth.dummy_hash_scheme.c_str(), auth.dummy_hash_cost);
@@ -81,7 +60,6 @@ db_backend::db_backend(const conf::config& config, asio::io_context& ioc)
         for (const auto& code : codes) pools->close_tenant(code);
     });
     registry_->start(ioc.get_executor());
-    tokens_ = make_tokens(config, *secrets_);
     const auto status = registry_->status();
     if (loaded) {
         log_info("tenant registry loaded", {{"source", status.source},

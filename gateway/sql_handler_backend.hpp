@@ -1,9 +1,10 @@
 #pragma once
 // The long-lived objects behind SQL and login routes: the tenant registry, the
-// per-tenant pools, credential references, the token authority, the login limiter and
-// the threads that verify password hashes (deliberately slow, so never on HTTP threads).
-// Built once from the first configuration; registry, pools and auth settings apply at
-// start-up (a reload re-reads the registry but keeps these objects).
+// per-tenant pools, credential references, the login limiter and the threads that
+// verify password hashes (deliberately slow, so never on HTTP threads). Built once from
+// the first configuration; registry, pools and the login limiter apply at start-up (a
+// reload re-reads the registry but keeps these objects). The token keys are not here:
+// they belong to each loaded configuration (runtime_state::tokens), so a reload swaps them.
 
 #include <memory>
 #include <mutex>
@@ -15,7 +16,6 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include "conf/config.hpp"
-#include "gateway/auth_token.hpp"
 #include "gateway/http_types.hpp"
 #include "gateway/login_dummy.hpp"
 #include "gateway/login_limiter.hpp"
@@ -42,9 +42,6 @@ public:
     login_limiter& limiter() noexcept { return limiter_; }
     /// Threads that run password hashing.
     asio::thread_pool& hash_workers() noexcept { return hash_workers_; }
-    /// The token authority, or nullptr when auth.secret_ref gives no usable key
-    /// (then login and auth_required routes answer 503 auth_unavailable).
-    const token_authority* tokens() const noexcept { return tokens_.get(); }
     /// The settings the backend was built with.
     const conf::config& config() const noexcept { return config_; }
 
@@ -56,7 +53,6 @@ private:
     std::shared_ptr<tds_pool::credential_store> secrets_;
     std::unique_ptr<tds_pool::tenant_registry> registry_;
     std::unique_ptr<tds_pool::pool_manager> pools_;
-    std::unique_ptr<token_authority> tokens_;
     login_limiter limiter_;
     std::unique_ptr<dummy_hashes> dummies_;
     asio::thread_pool hash_workers_{2};

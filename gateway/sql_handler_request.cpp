@@ -18,15 +18,14 @@ response refused(unsigned status, std::string_view code, std::string_view messag
 }
 
 /// The verified token of the request, or why it is refused; nullopt when absent.
-std::variant<std::monostate, verified_token, response> check_token(db_backend& backend,
-                                                                   const request_context& ctx,
+std::variant<std::monostate, verified_token, response> check_token(const request_context& ctx,
                                                                    bool required) {
     const std::string_view bearer = bearer_token(ctx.req[http::field::authorization]);
     if (bearer.empty()) {
         if (!required) return std::monostate{};
         return refused(401, "unauthorized", "a bearer token is required", ctx.request_id);
     }
-    const token_authority* tokens = backend.tokens();
+    const token_authority* tokens = ctx.state->tokens();
     if (tokens == nullptr) {
         return refused(503, "auth_unavailable", "token verification is not configured", ctx.request_id);
     }
@@ -90,10 +89,10 @@ response unavailable(std::string_view code, std::string_view message, std::chron
 namespace {
 
 /// The synchronous first half of open_tenant: token and tenant code.
-tenant_access check_request(db_backend& backend, const request_context& ctx) {
+tenant_access check_request(const request_context& ctx) {
     tenant_access out;
     const conf::route_config& route = *ctx.decision.match.route;
-    auto token = check_token(backend, ctx, route.auth_required);
+    auto token = check_token(ctx, route.auth_required);
     if (auto* refusal = std::get_if<response>(&token)) {
         out.refusal = std::move(*refusal);
         return out;
@@ -145,7 +144,7 @@ void apply_lookup(db_backend& backend, const request_context& ctx, const tds_poo
 }  // namespace
 
 asio::awaitable<tenant_access> open_tenant(db_backend* backend, const request_context* ctx) {
-    tenant_access out = check_request(*backend, *ctx);
+    tenant_access out = check_request(*ctx);
     if (!out.refusal) {
         const tds_pool::lookup_result found = co_await backend->registry().find(out.code);
         apply_lookup(*backend, *ctx, found, out);
