@@ -44,7 +44,12 @@ bool json_result_sink::accept_cell(std::size_t bytes) {
 bool json_result_sink::row(std::vector<tds_pool::sql_value>& cells) {
     cells_in_row_ = 0;
     if (!writing()) return true;
-    if (rows_written_ > 0) body_ += ',';
+    if (rows_written_ > 0) {
+        // The body outgrows its first allocation: take the whole expected size at once,
+        // instead of regrowth whose copies would each hold the old and the new body.
+        if (body_.capacity() - body_.size() < first_row_bytes_) body_.reserve(reserve_bytes_);
+        body_ += ',';
+    }
     writer_->append(body_, cells);
     ++rows_written_;
     // One byte stays free for the closing bracket of `many`.
@@ -62,9 +67,10 @@ bool json_result_sink::reserve_after_first_row() {
     const std::size_t rows = std::min(row_limit(), bounds_.max_response_bytes / per_row + 1);
     const std::size_t expected = std::min(per_row * rows, bounds_.max_response_bytes);
     if (!share_.cover(expected)) return false;
-    // One string reservation instead of regrowth, whose copy would hold the old and the
-    // new body at once. Reserved pages nobody writes cost no resident memory.
-    body_.reserve(std::min(expected + expected / 4, bounds_.max_response_bytes + 1));
+    // Reserved only if a second row comes (most results are small); pages nobody writes
+    // cost no resident memory.
+    first_row_bytes_ = per_row;
+    reserve_bytes_ = std::min(expected + expected / 4, bounds_.max_response_bytes + 1);
     return true;
 }
 

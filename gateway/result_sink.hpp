@@ -79,6 +79,8 @@ private:
     std::size_t sets_ = 0;
     std::size_t cells_in_row_ = 0;
     std::size_t rows_written_ = 0;
+    std::size_t first_row_bytes_ = 0;  ///< the first row's JSON, a comma included
+    std::size_t reserve_bytes_ = 0;    ///< the body's capacity once a second row comes
     std::uint64_t rows_read_ = 0;
     std::int64_t rows_affected_ = 0;
 };

@@ -149,7 +149,12 @@ def test_peak_rss_of_eight_concurrent_maximal_results_stays_under_the_budget_bou
         # (db-lib's copy and the converted value, 200 kB each per request), the
         # reservation of a body's last step and allocator rounding: 1.25 x budget.
         bound_mib = 1.25 * BUDGET / MIB
-        expect(growth_mib <= bound_mib, f"peak RSS grew {growth_mib:.1f} MiB, bound {bound_mib:.0f} MiB")
+        if os.environ.get("TG_SANITIZED"):
+            # the sanitizers' own allocator keeps freed memory in quarantine: the bound
+            # holds (and is checked) in the plain build of scripts/test
+            print("  peak RSS not bounded under sanitizers")
+        else:
+            expect(growth_mib <= bound_mib, f"peak RSS grew {growth_mib:.1f} MiB, bound {bound_mib:.0f} MiB")
         small_request_works(gateway)
 
 
@@ -180,7 +185,8 @@ def test_max_response_bytes_answers_result_too_large_and_the_connection_stays():
         expect_error(status, body, 502, "result_too_large")
         growth_mib = (memory_kib(pid, "VmHWM") - baseline) / 1024
         print(f"100 MB result behind max_response_bytes 16 MiB: peak RSS growth {growth_mib:.1f} MiB")
-        expect(growth_mib < 2 * MAX_RESPONSE / MIB, f"grew {growth_mib:.1f} MiB")
+        expect(os.environ.get("TG_SANITIZED") or growth_mib < 2 * MAX_RESPONSE / MIB,
+               f"grew {growth_mib:.1f} MiB")
         small_request_works(gateway)
         # A route's own max_response_bytes lets more through: 100 rows, about 20 MB.
         status, length, _ = fetch(gateway.port, "/api/all-wide?company=BIG")
