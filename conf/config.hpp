@@ -39,6 +39,11 @@ struct limits_config {
     std::size_t max_client_connections = 10000;     ///< beyond: accepted and closed at once
     std::size_t max_pipelined_requests = 16;        ///< queued responses per connection
     duration drain_timeout = 30s;                   ///< SIGTERM: how long in-flight may finish
+    // SQL results: a route may override the first two.
+    std::size_t max_response_bytes = 16 * 1024 * 1024;  ///< a SQL route's body; beyond: 502 result_too_large
+    std::size_t max_cell_bytes = 4 * 1024 * 1024;       ///< one value of a row; beyond: 502 result_too_large
+    /// Bodies of SQL responses being built or sent, all requests together; beyond: 503.
+    std::size_t max_inflight_response_bytes = 256 * 1024 * 1024;
 };
 
 /// Where a company code may come from.
@@ -108,6 +113,8 @@ struct route_config {
     result_mode result = result_mode::many;
     std::size_t max_rows = 1000;
     std::optional<duration> query_timeout;  ///< overrides pools.query_timeout
+    std::optional<std::size_t> max_response_bytes;  ///< overrides limits.max_response_bytes
+    std::optional<std::size_t> max_cell_bytes;      ///< overrides limits.max_cell_bytes
     // kind == proxy
     std::string upstream;
     std::string strip_prefix;

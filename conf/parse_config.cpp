@@ -26,6 +26,26 @@ void check_route_upstreams(const YAML::Node& root, const config& out) {
     }
 }
 
+/// A response may not need more than the budget of all responses: it could never be sent.
+void check_response_limits(const YAML::Node& root, const config& out) {
+    const std::size_t budget = out.limits.max_inflight_response_bytes;
+    const auto too_large = [budget](std::size_t bytes) {
+        return "max_response_bytes " + std::to_string(bytes) +
+               " exceeds limits.max_inflight_response_bytes " + std::to_string(budget);
+    };
+    const YAML::Node limits = at(root, "limits");
+    if (out.limits.max_response_bytes > budget) {
+        fail(at(limits, "max_response_bytes"), too_large(out.limits.max_response_bytes));
+    }
+    const YAML::Node routes = at(root, "routes");
+    for (std::size_t i = 0; i < out.routes.size(); ++i) {
+        const auto& own = out.routes[i].max_response_bytes;
+        if (own && *own > budget) {
+            fail(at(routes[i], "max_response_bytes"), too_large(*own));
+        }
+    }
+}
+
 /// Fills one top-level section; false for an unknown key.
 bool read_section(config& out, std::string_view key, const YAML::Node& value) {
     if (key == "listen") {
@@ -71,6 +91,7 @@ config parse_config(const YAML::Node& root) {
         return read_section(out, key, value);
     });
     check_route_upstreams(root, out);
+    check_response_limits(root, out);
     return out;
 }
 

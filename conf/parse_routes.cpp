@@ -151,6 +151,10 @@ bool read_route_field(route_config& out, std::string_view key, const YAML::Node&
         out.max_rows = read_uint<std::size_t>(value, 1);
     } else if (key == "query_timeout") {
         out.query_timeout = read_duration(value);
+    } else if (key == "max_response_bytes") {
+        out.max_response_bytes = read_uint<std::size_t>(value, 1);
+    } else if (key == "max_cell_bytes") {
+        out.max_cell_bytes = read_uint<std::size_t>(value, 1);
     } else if (key == "upstream") {
         out.upstream = read_string(value);
     } else if (key == "strip_prefix") {

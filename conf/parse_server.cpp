@@ -96,6 +96,12 @@ limits_config parse_limits(const YAML::Node& node) {
             out.max_pipelined_requests = read_limit(value);
         } else if (key == "drain_timeout") {
             out.drain_timeout = read_duration(value);
+        } else if (key == "max_response_bytes") {
+            out.max_response_bytes = read_limit(value);
+        } else if (key == "max_cell_bytes") {
+            out.max_cell_bytes = read_limit(value);
+        } else if (key == "max_inflight_response_bytes") {
+            out.max_inflight_response_bytes = read_limit(value);
         } else {
             return false;
         }

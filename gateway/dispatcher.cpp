@@ -105,6 +105,7 @@ asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string reque
     request_context ctx{req, target, decision, state, std::move(request_id), std::move(executor),
                         std::move(client_ip)};
     out.res = co_await run_handler(*handler, ctx);
+    out.keep_until_sent = std::move(ctx.keep_until_sent);
     co_return out;
 }
 

@@ -17,6 +17,7 @@ struct dispatch_outcome {
     response res;
     std::optional<std::string> tenant;  ///< resolved company code, if any
     std::optional<std::string> route;   ///< matched route pattern, if any
+    std::shared_ptr<void> keep_until_sent;  ///< the handler's, released after the write
 };
 
 /// The router's decision for a request: tenant and route. A request that names no

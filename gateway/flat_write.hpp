@@ -7,12 +7,14 @@
 // reused buffer is cheaper, and the piece leaves in one send call with one iovec.
 
 #include <string>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
+#include <boost/beast/core/buffers_range.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/serializer.hpp>
@@ -20,6 +22,10 @@
 #include "gateway/http_types.hpp"
 
 namespace gateway {
+
+/// Pieces up to this size are copied into the scratch buffer and sent in one call;
+/// larger ones (a big response body) are sent in place.
+inline constexpr std::size_t max_flat_piece = 64 * 1024;
 
 /// Writes what `out` has ready: the whole message, or (header_only) just its header, or
 /// up to where a buffer_body needs its next piece (not an error here). `scratch` is
@@ -35,13 +41,29 @@ asio::awaitable<beast::error_code> write_flat(beast::tcp_stream& stream,
     while (!out.is_done() && !(header_only && out.is_header_done())) {
         beast::error_code ec;
         bool visited = false;
-        out.next(ec, [&scratch, &visited](beast::error_code&, const auto& buffers) {
+        std::vector<asio::const_buffer> large;
+        out.next(ec, [&scratch, &visited, &large](beast::error_code&, const auto& buffers) {
             visited = true;
-            scratch.resize(beast::buffer_bytes(buffers));
+            const std::size_t size = beast::buffer_bytes(buffers);
+            if (size > max_flat_piece) {
+                // A large body goes out from where it lies: a copy would double its memory.
+                scratch.clear();
+                for (const auto b : beast::buffers_range_ref(buffers)) large.emplace_back(b);
+                return;
+            }
+            scratch.resize(size);
             asio::buffer_copy(asio::buffer(scratch), buffers);
         });
         if (ec == http::error::need_buffer) co_return beast::error_code{};
         if (ec) co_return ec;
+        if (!large.empty()) {
+            constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+            auto [write_ec, written] = co_await asio::async_write(stream, large, nothrow);
+            if (write_ec) co_return write_ec;
+            out.consume(written);
+            steps_without_data = 0;
+            continue;
+        }
         // Never send what an earlier piece left in `scratch`.
         if (!visited || scratch.empty()) {
             if (visited) out.consume(0);

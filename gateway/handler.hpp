@@ -26,6 +26,9 @@ struct request_context {
     std::string request_id;                  ///< also in the X-Request-Id response header
     asio::any_io_executor executor;          ///< the connection's event loop
     std::string client_ip = {};              ///< the real client (see client_origin)
+    /// Kept by the session until the response is written (e.g. its body's share of the
+    /// response budget): a handler's resources that must outlive handle().
+    std::shared_ptr<void> keep_until_sent = {};
 };
 
 /// Produces the response of a matched route of one kind.

@@ -136,6 +136,11 @@ void server::start_backend() {
     backend_->start();
     monitor_.metrics.set_tenant_label_limit(state_.get()->config().metrics.max_tenant_labels);
     monitor_.metrics.set_tenant_filter(registered_tenants(backend_->registry()));
+    if (const db_backend* db = find_db_backend(handlers_)) {
+        monitor_.add_collector([budget = db->responses()](metrics_writer& writer) {
+            write_response_budget_metrics(writer, *budget);
+        });
+    }
     if (const auto* proxy = find_proxy_handler(handlers_)) {
         // The handler set lives as long as the server, so the pointer outlives every scrape.
         monitor_.add_collector(

@@ -4,7 +4,9 @@
 #include "gateway/json_response.hpp"
 #include "gateway/login_handler.hpp"
 #include "gateway/result_json.hpp"
+#include "gateway/log.hpp"
 #include "gateway/result_json_text.hpp"
+#include "gateway/result_sink.hpp"
 #include "gateway/sql_handler_request.hpp"
 
 namespace gateway {
@@ -20,28 +22,70 @@ response json_text_response(std::string body) {
     return res;
 }
 
-/// The response body for a successful statement, by result mode. Rows are written
-/// straight into the body text: no per-row JSON objects on the way.
-response result_response(const conf::route_config& route, const tds_pool::query_result& result,
+/// 503 response_budget_exhausted: the responses in flight hold the whole budget.
+response budget_refusal(const std::string& request_id) {
+    response res = error_response(503, "response_budget_exhausted",
+                                  "the gateway holds too many large responses; retry shortly", request_id);
+    res.set(http::field::retry_after, "1");
+    return res;
+}
+
+/// 502 result_too_large: the database answered more than the route may send. 502, as a
+/// gateway answers an upstream reply it will not relay (nginx: an upstream header too
+/// big); the request itself was valid, so no 4xx.
+response too_large_response(result_end end, const result_bounds& bounds, const std::string& request_id) {
+    const std::string message =
+        end == result_end::cell_too_large
+            ? "a value of the result exceeds " + std::to_string(bounds.max_cell_bytes) + " bytes"
+            : "the result exceeds " + std::to_string(bounds.max_response_bytes) + " bytes";
+    return error_response(502, "result_too_large", message, request_id);
+}
+
+/// The response for a read the sink ended, by result mode.
+response result_response(const conf::route_config& route, json_result_sink& sink,
                          const std::string& request_id) {
     switch (route.result) {
         case conf::result_mode::one: {
-            auto row = one_to_json_text(result);
-            if (!row) return error_response(404, "not_found", "no such row", request_id);
-            return json_text_response(std::move(*row));
+            if (sink.rows_written() == 0) return error_response(404, "not_found", "no such row", request_id);
+            return json_text_response(sink.take_body());
         }
         case conf::result_mode::exec:
-            return json_response(http::status::ok, exec_to_json(result));
+            return json_response(http::status::ok, boost::json::object{{"rowsAffected", sink.rows_affected()}});
         case conf::result_mode::many:
             break;
     }
-    rows_text rows = many_to_json_text(result, route.max_rows);
-    response res = json_text_response(std::move(rows.body));
-    if (rows.truncated) {
+    const bool truncated = sink.end() == result_end::truncated;
+    response res = json_text_response(sink.take_body());
+    if (truncated) {
         res.set("X-Result-Truncated", "true");
         res.set("X-Result-Max-Rows", std::to_string(route.max_rows));
     }
     return res;
+}
+
+/// The response once the statement ran: rows, a database error or a bound that was hit.
+response finished_response(const conf::route_config& route, const result_bounds& bounds,
+                           const std::optional<tds_pool::db_error>& error, json_result_sink& sink,
+                           const tenant_access& access, const std::string& request_id,
+                           response_budget& budget) {
+    if (error) return db_error_response(*error, access.code, request_id);
+    switch (sink.end()) {
+        case result_end::complete:
+        case result_end::truncated:
+            return result_response(route, sink, request_id);
+        case result_end::budget_exhausted:
+            budget.count_refusal();
+            return budget_refusal(request_id);
+        case result_end::body_too_large:
+        case result_end::cell_too_large:
+            break;
+    }
+    budget.count_too_large();
+    log_warn("result too large", {{"request_id", request_id},
+                                  {"tenant", access.code},
+                                  {"route", route.path},
+                                  {"rows_written", sink.rows_written()}});
+    return too_large_response(sink.end(), bounds, request_id);
 }
 
 /// The statement of the route with its parameters bound, or the 400 refusing the request.
@@ -56,14 +100,24 @@ std::variant<tds_pool::query, response> prepare_statement(const request_context&
     return tds_pool::query{route.sql, to_sql_params(bound.params), route.query_timeout};
 }
 
-asio::awaitable<response> run_statement(db_backend* backend, const request_context* ctx,
+// The rows become JSON text as they are read; the pooled connection is back in its pool
+// before the response is written, so a slow client never holds it. The body's bytes are
+// held against the response budget until the session has written it (keep_until_sent).
+asio::awaitable<response> run_statement(db_backend* backend, request_context* ctx,
                                         tenant_access access, tds_pool::query statement) {
     const conf::route_config& route = *ctx->decision.match.route;
-    const auto deadline = db_deadline(ctx->state->config(), route);
-    auto result = co_await backend->pools().execute(access.code, std::move(access.target),
-                                                    std::move(statement), deadline);
-    response res = result ? result_response(route, result.value(), ctx->request_id)
-                          : db_error_response(result.error(), access.code, ctx->request_id);
+    const conf::config& config = ctx->state->config();
+    const auto deadline = db_deadline(config, route);
+    const result_bounds bounds = result_bounds::of(route, config.limits);
+    auto share = std::make_shared<budget_share>(backend->responses());
+    json_result_sink sink(bounds, *share);
+    auto error = co_await backend->pools().execute_into(access.code, access.target, std::move(statement),
+                                                        deadline, &sink);
+    backend->responses()->count_rows_read(sink.rows_read());
+    response res = finished_response(route, bounds, error, sink, access, ctx->request_id,
+                                     *backend->responses());
+    share->shrink_to(res.body().size());
+    ctx->keep_until_sent = std::move(share);
     co_return res;
 }
 
@@ -77,6 +131,9 @@ asio::awaitable<response> run_sql_route(db_backend* backend, request_context* ct
         auto prepared = prepare_statement(*ctx, access);
         if (auto* refusal = std::get_if<response>(&prepared)) {
             res = std::move(*refusal);
+        } else if (!backend->responses()->has_room()) {
+            backend->responses()->count_refusal();
+            res = budget_refusal(ctx->request_id);
         } else {
             auto statement = std::get<tds_pool::query>(std::move(prepared));
             res = co_await run_statement(backend, ctx, std::move(access), std::move(statement));

@@ -82,6 +82,7 @@ void db_backend_slot::configure(const conf::config& config, asio::any_io_executo
     if (configured_ == &config) return;  // both handlers share the slot: once per config
     configured_ = &config;
     if (backend_) {
+        backend_->responses()->set_limit(config.limits.max_inflight_response_bytes);
         auto& registry = backend_->registry();
         if (config.registry.source == conf::registry_source::yaml && registry.status().source == "yaml") {
             registry.replace_source(tds_pool::make_yaml_source(config.tenants));  // the new tenants: list
@@ -93,6 +94,7 @@ void db_backend_slot::configure(const conf::config& config, asio::any_io_executo
     auto& context = asio::query(executor, asio::execution::context);
     auto& ioc = static_cast<asio::io_context&>(context);
     backend_ = asio::use_service<db_backend_service>(ioc).create(config, ioc);
+    backend_->responses()->set_limit(config.limits.max_inflight_response_bytes);
 }
 
 }  // namespace gateway

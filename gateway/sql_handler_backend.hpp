@@ -19,6 +19,7 @@
 #include "gateway/http_types.hpp"
 #include "gateway/login_dummy.hpp"
 #include "gateway/login_limiter.hpp"
+#include "gateway/response_budget.hpp"
 #include "tds_pool/credentials.hpp"
 #include "tds_pool/pool_manager.hpp"
 #include "tds_pool/registry_client.hpp"
@@ -48,6 +49,9 @@ public:
     /// The hashes verified for unknown users, per tenant and hash scheme.
     dummy_hashes& dummies() noexcept { return *dummies_; }
 
+    /// Bytes held by SQL response bodies, process-wide (limits.max_inflight_response_bytes).
+    const std::shared_ptr<response_budget>& responses() const noexcept { return responses_; }
+
 private:
     conf::config config_;
     std::shared_ptr<tds_pool::credential_store> secrets_;
@@ -55,6 +59,7 @@ private:
     std::unique_ptr<tds_pool::pool_manager> pools_;
     login_limiter limiter_;
     std::unique_ptr<dummy_hashes> dummies_;
+    std::shared_ptr<response_budget> responses_ = std::make_shared<response_budget>();
     asio::thread_pool hash_workers_{2};
 };
 

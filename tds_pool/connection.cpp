@@ -207,25 +207,39 @@ int connection::socket() const { return dbiordesc(proc_); }
 
 void connection::limit_reply_wait(std::chrono::milliseconds timeout) { set_timeout(timeout); }
 
-std::optional<query_result> connection::read_reply_tokens() {
+bool connection::read_reply_tokens(row_sink& sink, bool& stopped) {
+    stopped = false;
     if (dbsqlok(proc_) != SUCCEED) {
         failed_step_ = "waiting for the reply";
-        return std::nullopt;
+        return false;
     }
-    query_result result;
-    if (!detail::read_results(proc_, result) || diag_->server_error) {
+    const auto end = detail::read_results(proc_, sink);
+    if (end == detail::read_end::failed || diag_->server_error) {
         failed_step_ = "reading results";
-        return std::nullopt;
+        return false;
     }
-    return result;
+    stopped = end == detail::read_end::stopped;
+    return true;
+}
+
+std::optional<db_error> connection::read_reply_into(row_sink& sink) {
+    bool stopped = false;
+    if (!read_reply_tokens(sink, stopped)) {
+        return finish_failed_step();
+    }
+    if (stopped && dbcancel(proc_) != SUCCEED) {
+        // The server did not acknowledge the cancel: the session's state is unknown.
+        unsafe_ = close_reason::request_failed;
+    }
+    return std::nullopt;
 }
 
 outcome<query_result> connection::read_reply() {
-    auto result = read_reply_tokens();
-    if (!result) {
-        return finish_failed_step();
+    result_collector rows;
+    if (auto error = read_reply_into(rows)) {
+        return std::move(*error);
     }
-    return std::move(*result);
+    return std::move(rows.result);
 }
 
 bool connection::can_send_without_blocking(const query& q) const {
@@ -256,9 +270,26 @@ bool connection::reply_buffered() const {
 }
 
 std::optional<query_result> connection::read_buffered_reply() {
-    auto result = read_reply_tokens();
-    idle_plain_ = result.has_value();
-    return result;
+    result_collector rows;
+    if (!read_buffered_reply_into(rows)) {
+        return std::nullopt;
+    }
+    return std::move(rows.result);
+}
+
+bool connection::read_buffered_reply_into(row_sink& sink) {
+    bool stopped = false;
+    idle_plain_ = read_reply_tokens(sink, stopped);
+    if (idle_plain_ && stopped) {
+        detail::skip_buffered_rest(proc_);
+        if (is_dead() || diag_->server_error) {
+            // What was skipped failed: the rows were complete, but not the session's proof.
+            unsafe_ = unsafe_.value_or(close_reason::request_failed);
+            idle_plain_ = false;
+        }
+        return true;
+    }
+    return idle_plain_;
 }
 
 db_error connection::finish_failed_step() { return fail(failed_step_).error(); }

@@ -12,6 +12,7 @@
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/pool_state.hpp"
 #include "tds_pool/pooled_resource.hpp"
+#include "tds_pool/row_sink.hpp"
 #include "tds_pool/sql_value.hpp"
 
 struct tds_dblib_dbprocess;
@@ -46,6 +47,9 @@ public:
     std::optional<db_error> send_request(const query& q, std::chrono::milliseconds timeout);
     /// Second half of execute: reads the whole reply (blocks until it has arrived).
     outcome<query_result> read_reply();
+    /// read_reply handing each row to `sink` as it arrives. When the sink stops the read,
+    /// the rest of the reply is cancelled (ATTENTION) and the connection stays usable.
+    std::optional<db_error> read_reply_into(row_sink& sink);
 
     /// True when send_request cannot block, so an I/O thread may call it: the last reply
     /// was read from plain TDS framing and completely (db-lib is idle, nothing to read
@@ -65,6 +69,10 @@ public:
     /// read_reply for a reply that reply_buffered() found complete; nullopt on failure,
     /// when finish_failed_step() is due on a worker.
     std::optional<query_result> read_buffered_reply();
+    /// read_reply_into for a reply that reply_buffered() found complete; false on failure,
+    /// when finish_failed_step() is due on a worker. A stopped read skips the buffered
+    /// rest instead of cancelling, which would wait for the server.
+    bool read_buffered_reply_into(row_sink& sink);
     /// After a failed step: skips what is left unread and says what went wrong.
     db_error finish_failed_step();
     /// The socket FreeTDS reads from, for readiness waits; never close it.
@@ -94,8 +102,9 @@ private:
     bool send(const query& q, db_error& error);
     /// Runs a plain batch whose last result set's first value is @@TRANCOUNT.
     std::optional<std::int64_t> trancount_batch(const char* sql, std::chrono::milliseconds timeout);
-    /// Reads the reply without any clean-up on failure; `failed_step_` says where.
-    std::optional<query_result> read_reply_tokens();
+    /// Reads the reply into `sink` without any clean-up on failure (`failed_step_` says
+    /// where) or after the sink stopped it (`stopped` is set).
+    bool read_reply_tokens(row_sink& sink, bool& stopped);
     outcome<query_result> fail(const char* what);
     void enable_keepalive();
 

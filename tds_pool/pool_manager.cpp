@@ -129,6 +129,18 @@ asio::awaitable<query_outcome> pool_manager::execute(std::string tenant, connect
     co_return co_await tenant_pool::execute(std::move(pool), std::move(q), deadline);
 }
 
+asio::awaitable<std::optional<db_error>> pool_manager::execute_into(
+    std::string tenant, connection_target target, query q,
+    std::chrono::steady_clock::time_point deadline, row_sink* sink) {
+    std::optional<db_error> error;
+    if (auto pool = pool_for(tenant, target)) {
+        error = co_await tenant_pool::execute_into(std::move(pool), std::move(q), deadline, sink);
+    } else {
+        error = db_error{errc::pool_closed, "the pool manager is shut down"};
+    }
+    co_return error;
+}
+
 asio::awaitable<outcome<std::chrono::microseconds>> pool_manager::probe(
     std::string tenant, connection_target target, std::chrono::milliseconds timeout) {
     auto pool = pool_for(tenant, target);

@@ -30,6 +30,7 @@
 #include "tds_pool/connection_target.hpp"
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/pool_stats.hpp"
+#include "tds_pool/row_sink.hpp"
 #include "tds_pool/sql_value.hpp"
 
 namespace tds_pool {
@@ -59,6 +60,13 @@ public:
     /// pools.query_timeout and the time left).
     asio::awaitable<query_outcome> execute(std::string tenant, connection_target target, query q,
                                            std::chrono::steady_clock::time_point deadline);
+
+    /// execute handing rows to `sink` as they are read instead of keeping them all (see
+    /// tenant_pool::execute_into); the connection is back in the pool when this completes.
+    asio::awaitable<std::optional<db_error>> execute_into(std::string tenant, connection_target target,
+                                                          query q,
+                                                          std::chrono::steady_clock::time_point deadline,
+                                                          row_sink* sink);
 
     /// Health check: SELECT 1 on a pooled connection of the tenant within `timeout`;
     /// the latency, or the error. Recorded in the snapshot (last probe latency and time).

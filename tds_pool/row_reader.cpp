@@ -3,6 +3,7 @@
 #include <sybfront.h>
 #include <sybdb.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -67,33 +68,47 @@ sql_value read_value(DBPROCESS* proc, int column, int type) {
     }
 }
 
-row_set read_columns(DBPROCESS* proc) {
-    row_set set;
+std::vector<column_info> read_columns(DBPROCESS* proc) {
+    std::vector<column_info> columns;
     const int count = dbnumcols(proc);
-    set.columns.reserve(static_cast<std::size_t>(count));
+    columns.reserve(static_cast<std::size_t>(count));
     for (int c = 1; c <= count; ++c) {
         const char* name = dbcolname(proc, c);
         const int type = dbcoltype(proc, c);
-        set.columns.push_back({name != nullptr ? name : "", classify_column(type), type});
+        columns.push_back({name != nullptr ? name : "", classify_column(type), type});
     }
-    return set;
+    return columns;
 }
 
-bool read_rows(DBPROCESS* proc, row_set& set) {
+/// The current row's cells; false when the sink refused one of them before it was copied.
+bool read_row(DBPROCESS* proc, const std::vector<column_info>& columns, row_sink& sink,
+              std::vector<sql_value>& cells) {
+    cells.clear();
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        const int column = static_cast<int>(c + 1);
+        // db-lib already holds the cell; refusing it here saves the copies after it.
+        if (!sink.accept_cell(static_cast<std::size_t>(std::max<DBINT>(0, dbdatlen(proc, column))))) {
+            return false;
+        }
+        cells.push_back(read_value(proc, column, columns[c].server_type));
+    }
+    return true;
+}
+
+read_end read_rows(DBPROCESS* proc, const std::vector<column_info>& columns, row_sink& sink) {
+    std::vector<sql_value> cells;
+    cells.reserve(columns.size());
     for (;;) {
         const STATUS status = dbnextrow(proc);
         if (status == NO_MORE_ROWS) {
-            return true;
+            return read_end::complete;
         }
         if (status != REG_ROW) {
-            return false;  // FAIL: connection lost mid-result, time-out, or compute rows
+            return read_end::failed;  // FAIL: connection lost mid-result, time-out, or compute rows
         }
-        std::vector<sql_value> row;
-        row.reserve(set.columns.size());
-        for (std::size_t c = 0; c < set.columns.size(); ++c) {
-            row.push_back(read_value(proc, static_cast<int>(c + 1), set.columns[c].server_type));
+        if (!read_row(proc, columns, sink, cells) || !sink.row(cells)) {
+            return read_end::stopped;
         }
-        set.rows.push_back(std::move(row));
     }
 }
 
@@ -137,24 +152,32 @@ sql_datetime datetime_from_parts(std::int64_t days, std::uint64_t ticks_100ns) {
     return dt;
 }
 
-bool read_results(DBPROCESS* proc, query_result& out) {
+read_end read_results(DBPROCESS* proc, row_sink& sink) {
     for (;;) {
         const RETCODE rc = dbresults(proc);
         if (rc == NO_MORE_RESULTS) {
-            return true;
+            return read_end::complete;
         }
         if (rc != SUCCEED) {
-            return false;
+            return read_end::failed;
         }
         if (dbnumcols(proc) > 0) {
-            row_set set = read_columns(proc);
-            if (!read_rows(proc, set)) {
-                return false;
+            const std::vector<column_info> columns = read_columns(proc);
+            sink.begin_set(columns);
+            if (const read_end end = read_rows(proc, columns, sink); end != read_end::complete) {
+                return end;
             }
-            out.sets.push_back(std::move(set));
         } else if (const DBINT count = DBCOUNT(proc); count >= 0) {
-            out.rows_affected.push_back(count);
+            sink.rows_affected(count);
         }
+    }
+}
+
+void skip_buffered_rest(DBPROCESS* proc) {
+    // dbcanquery drops the current set's rows; later sets (and their DONE tokens) follow.
+    dbcanquery(proc);
+    while (dbresults(proc) == SUCCEED) {
+        dbcanquery(proc);
     }
 }
 

@@ -449,17 +449,18 @@ asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<te
     co_return co_await detail::async_call(self->workers_, std::move(send), asio::use_awaitable);
 }
 
-asio::awaitable<outcome<query_result>> tenant_pool::read_on(std::shared_ptr<tenant_pool> self,
-                                                            connection* conn, bool readable) {
+asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<tenant_pool> self,
+                                                              connection* conn, bool readable,
+                                                              row_sink* sink) {
     if (readable && conn->reply_buffered()) {
         // The whole reply is in the socket buffer: db-lib cannot block, so no worker.
-        if (auto result = conn->read_buffered_reply()) {
-            co_return std::move(*result);
+        if (conn->read_buffered_reply_into(*sink)) {
+            co_return std::nullopt;
         }
         co_return co_await finish_failure(self, conn);
     }
     auto slot = co_await take_job_slot(self);
-    auto read = [conn] { return conn->read_reply(); };
+    auto read = [conn, sink] { return conn->read_reply_into(*sink); };
     co_return co_await detail::async_call(self->workers_, std::move(read), asio::use_awaitable);
 }
 
@@ -469,9 +470,10 @@ asio::awaitable<db_error> tenant_pool::finish_failure(std::shared_ptr<tenant_poo
     co_return co_await detail::async_call(self->workers_, std::move(finish), asio::use_awaitable);
 }
 
-asio::awaitable<outcome<query_result>> tenant_pool::run_on(std::shared_ptr<tenant_pool> self,
-                                                           connection* conn, const query* statement,
-                                                           std::chrono::milliseconds timeout) {
+asio::awaitable<std::optional<db_error>> tenant_pool::run_on(std::shared_ptr<tenant_pool> self,
+                                                             connection* conn, const query* statement,
+                                                             std::chrono::milliseconds timeout,
+                                                             row_sink* sink) {
     const auto started = pool_clock::now();
     if (auto error = co_await send_on(self, conn, statement, timeout)) {
         co_return std::move(*error);
@@ -485,7 +487,7 @@ asio::awaitable<outcome<query_result>> tenant_pool::run_on(std::shared_ptr<tenan
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(timeout - (pool_clock::now() - started));
         conn->limit_reply_wait(std::max(std::chrono::milliseconds(1), left));
     }
-    co_return co_await read_on(self, conn, readable);
+    co_return co_await read_on(self, conn, readable, sink);
 }
 
 asio::awaitable<bool> tenant_pool::wait_readable(int fd, std::chrono::milliseconds timeout) {
@@ -515,6 +517,20 @@ asio::awaitable<bool> tenant_pool::wait_readable(int fd, std::chrono::millisecon
 asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tenant_pool> self,
                                                             query q,
                                                             pool_clock::time_point deadline) {
+    result_collector rows;
+    outcome<query_result> out = db_error{};
+    if (auto error = co_await execute_into(std::move(self), std::move(q), deadline, &rows)) {
+        out = std::move(*error);
+    } else {
+        out = std::move(rows.result);
+    }
+    co_return out;
+}
+
+asio::awaitable<std::optional<db_error>> tenant_pool::execute_into(std::shared_ptr<tenant_pool> self,
+                                                                   query q,
+                                                                   pool_clock::time_point deadline,
+                                                                   row_sink* sink) {
     self->touch();
     const auto started = pool_clock::now();
     // Waiting for a connection is bounded by acquire_timeout as well as the deadline.
@@ -530,17 +546,17 @@ asio::awaitable<outcome<query_result>> tenant_pool::execute(std::shared_ptr<tena
     const auto timeout = std::max(std::chrono::milliseconds(1),
                                   std::min(q.timeout.value_or(self->settings_.query_timeout), left));
     const auto query_started = pool_clock::now();
-    auto result = co_await run_on(self, &held.conn(), &q, timeout);
+    auto error = co_await run_on(self, &held.conn(), &q, timeout, sink);
     self->stats_.record_query_time(pool_clock::now() - query_started);
-    if (!result) {
-        self->stats_.record_error(result.error());
+    if (error) {
+        self->stats_.record_error(*error);
     }
     if (auto reason = held.conn().unsafe_reason()) {
         held.discard(*reason);
     } else if (may_leave_session_state(q.sql)) {
         held.discard(close_reason::session_unprovable);
     }
-    co_return result;
+    co_return error;
 }
 
 asio::awaitable<outcome<std::chrono::microseconds>> tenant_pool::probe(

@@ -107,6 +107,14 @@ public:
                                                           query q,
                                                           pool_clock::time_point deadline);
 
+    /// execute handing the rows to `sink` as they are read (the caller keeps `sink` alive
+    /// until this completes); the connection returns to the pool before this completes,
+    /// so what the caller does with the rows afterwards never holds it.
+    static asio::awaitable<std::optional<db_error>> execute_into(std::shared_ptr<tenant_pool> self,
+                                                                 query q,
+                                                                 pool_clock::time_point deadline,
+                                                                 row_sink* sink);
+
     /// A connection within `deadline`: from the idle list, a new one, or after waiting.
     static asio::awaitable<outcome<lease>> acquire(std::shared_ptr<tenant_pool> self,
                                                    pool_clock::time_point deadline);
@@ -155,12 +163,14 @@ private:
     static asio::awaitable<std::optional<db_error>> send_on(std::shared_ptr<tenant_pool> self,
                                                             connection* conn, const query* statement,
                                                             std::chrono::milliseconds timeout);
-    static asio::awaitable<outcome<query_result>> read_on(std::shared_ptr<tenant_pool> self,
-                                                          connection* conn, bool readable);
+    static asio::awaitable<std::optional<db_error>> read_on(std::shared_ptr<tenant_pool> self,
+                                                            connection* conn, bool readable,
+                                                            row_sink* sink);
     static asio::awaitable<db_error> finish_failure(std::shared_ptr<tenant_pool> self, connection* conn);
-    static asio::awaitable<outcome<query_result>> run_on(std::shared_ptr<tenant_pool> self,
-                                                         connection* conn, const query* statement,
-                                                         std::chrono::milliseconds timeout);
+    static asio::awaitable<std::optional<db_error>> run_on(std::shared_ptr<tenant_pool> self,
+                                                           connection* conn, const query* statement,
+                                                           std::chrono::milliseconds timeout,
+                                                           row_sink* sink);
     static asio::awaitable<job_slot> take_job_slot(std::shared_ptr<tenant_pool> self);
     static asio::awaitable<void> reset_session(std::shared_ptr<tenant_pool> self, slot_id id,
                                                connection* conn);
