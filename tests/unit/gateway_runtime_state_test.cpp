@@ -100,13 +100,12 @@ TEST_CASE("a serving state reads its token keys: the signing key and the previou
     CHECK(gateway::load_runtime_state(file.path)->tokens() == nullptr);
 }
 
-TEST_CASE("an unreadable token key refuses a reload and leaves start-up without tokens",
+TEST_CASE("a token key too short refuses a reload and leaves start-up without tokens",
           "[gateway][state][auth]") {
     temp_file a(key_a);
     temp_file short_key("tiny-secret-text");
-    const std::string missing = "file:" + a.path + ".gone";
-    for (const auto& text : {auth_config(missing), auth_config("file:" + a.path, missing),
-                             auth_config("file:" + short_key.path)}) {
+    for (const auto& text :
+         {auth_config("file:" + short_key.path), auth_config("file:" + a.path, "file:" + short_key.path)}) {
         temp_file file(text);
         INFO(text);
         try {
@@ -118,6 +117,24 @@ TEST_CASE("an unreadable token key refuses a reload and leaves start-up without 
         }
         const auto state = gateway::load_serving_state(file.path, gateway::unreadable_keys::serve_without_tokens);
         CHECK(state->tokens() == nullptr);
+    }
+}
+
+TEST_CASE("a token key file that does not exist is a configuration error at its place",
+          "[gateway][state][auth]") {
+    temp_file a(key_a);
+    const std::string missing = "file:" + a.path + ".gone";
+    for (const auto& text : {auth_config(missing), auth_config("file:" + a.path, missing)}) {
+        temp_file file(text);
+        INFO(text);
+        for (auto mode : {gateway::unreadable_keys::refuse, gateway::unreadable_keys::serve_without_tokens}) {
+            try {
+                (void)gateway::load_serving_state(file.path, mode);
+                FAIL("no exception");
+            } catch (const conf::config_error& e) {
+                CHECK_THAT(e.what(), Catch::StartsWith(file.path + ":") && Catch::Contains("cannot be read"));
+            }
+        }
     }
 }
 

@@ -226,6 +226,12 @@ TEST_CASE("a changed target drains the old pool after its in-flight query", "[td
     pool_test::tdsd_process server;
     harness h(small_config());
     REQUIRE(h.query("ACME", server.target("db1"), "SELECT 1"));
+    // The first lease is returned and its session reset after the answer: wait until
+    // the connection is idle again, so that busy == 1 below means the WAITFOR holds it.
+    REQUIRE(pool_test::eventually([&] {
+        const auto pool = h.pool_of("ACME");
+        return pool->busy == 0 && pool->resetting == 0 && pool->idle == 1;
+    }));
     auto in_flight = h.start("ACME", server.target("db1"), "WAITFOR DELAY '00:00:01'");
     REQUIRE(pool_test::eventually([&] { return h.pool_of("ACME")->busy == 1; }));
     REQUIRE(h.query("ACME", server.target("db2"), "SELECT 1"));
