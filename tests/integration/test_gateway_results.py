@@ -12,6 +12,7 @@ login" proves the connection that was cancelled is the one that served it."""
 import concurrent.futures
 import os
 import re
+import signal
 import socket
 import sys
 import time
@@ -55,7 +56,7 @@ databases:
 """, env={"TDSD_TEST_PASSWORD": DB_PASSWORD})
 
 
-def config(pool_size=1, wide_cell_route=True):
+def config(pool_size=1, wide_cell_route=True, max_cell=MAX_CELL):
     # /api/cell-allowed raises the largest cell cap to 16 MiB, and with it the text size.
     wide_cell = f"""
   - {{methods: [GET], path: /api/cell-allowed, kind: sql, max_cell_bytes: {MAX_RESPONSE},
@@ -65,7 +66,7 @@ listen: {{address: 127.0.0.1, port: 0, io_threads: 2}}
 limits:
   write_timeout: 30s
   max_response_bytes: {MAX_RESPONSE}
-  max_cell_bytes: {MAX_CELL}
+  max_cell_bytes: {max_cell}
   max_inflight_response_bytes: {BUDGET}
 registry:
   source: yaml
@@ -86,7 +87,9 @@ routes:
   - {{methods: [GET], path: /api/cell-at-cap, kind: sql,
       sql: "SELECT 1 AS Id, printf('%.*c', {MAX_CELL}, 'y') AS Body"}}
   - {{methods: [GET], path: /api/cell-over-cap, kind: sql,
-      sql: "SELECT 1 AS Id, printf('%.*c', {MAX_CELL + 1}, 'y') AS Body"}}{wide_cell}
+      sql: "SELECT 1 AS Id, printf('%.*c', {MAX_CELL + 1}, 'y') AS Body"}}
+  - {{methods: [GET], path: /api/cell-1500k, kind: sql,
+      sql: "SELECT 1 AS Id, printf('%.*c', 1500000, 'y') AS Body"}}{wide_cell}
   - {{methods: [GET], path: /api/small, kind: sql, result: one, sql: "SELECT Id FROM Big WHERE Id = 7"}}
 tenants:
   - {{code: BIG, server: 127.0.0.1, port: {tdsd.port}, database: BigDB}}
@@ -255,6 +258,25 @@ def test_a_huge_cell_is_cut_by_the_database_so_memory_stays_bounded():
         # Each read holds at most the cut value (2 MiB + 4 of UTF-16) and its UTF-8 copy.
         expect(os.environ.get("TG_SANITIZED") or growth_mib < 64, f"grew {growth_mib:.1f} MiB")
         small_request_works(gateway)
+
+
+def test_a_reload_that_raises_the_cell_cap_raises_the_connections_text_size():
+    with start_gateway(wide_cell_route=False) as gateway:
+        small_request_works(gateway)
+        logins = tdsd.stats()["logins"]
+        status, _, body = http_json(gateway.port, "GET", "/api/cell-1500k?company=BIG", timeout=30)
+        expect_error(status, body, 502, "result_too_large")
+        with open(gateway.config_path, "w") as f:
+            f.write(config(wide_cell_route=False, max_cell=2 * MIB))
+        mark = len(gateway.output())
+        gateway.signal(signal.SIGHUP)
+        expect(gateway.wait_for_line('"msg":"config reloaded"', timeout=10, start=mark), gateway.output()[mark:])
+        # Under the old text size (2 MiB + 4) the value would come back cut to 1 MiB + 2
+        # characters, within the new cap: it must come back whole.
+        status, _, body = http_json(gateway.port, "GET", "/api/cell-1500k?company=BIG", timeout=30)
+        expect(status == 200 and len(body[0]["Body"]) == 1_500_000,
+               f"{status} {len(body[0]['Body']) if status == 200 else body}")
+        expect(tdsd.stats()["logins"] == logins, "the connection was replaced, not re-set")
 
 
 def test_the_response_budget_answers_503_while_slow_clients_hold_it():
