@@ -10,6 +10,7 @@
 #include "gateway/log.hpp"
 #include "gateway/login_dummy.hpp"
 #include "gateway/password_hash.hpp"
+#include "gateway/query_text_size.hpp"
 #include "gateway/result_json.hpp"
 #include "gateway/sql_handler.hpp"
 #include "gateway/sql_handler_request.hpp"
@@ -136,9 +137,9 @@ std::variant<login_attempt, response> prepare_login(db_backend& backend, const r
                       {login_account_key(access.code, *username), login_address_key(ctx.client_ip)},
                       login_limiter::clock::now());
     if (slots.refusal()) return too_many(*slots.refusal(), ctx, access.code);
-    return login_attempt{*password,
-                         tds_pool::query{route.sql, to_sql_params(bound.params), route.query_timeout},
-                         std::move(slots)};
+    tds_pool::query lookup{route.sql, to_sql_params(bound.params), route.query_timeout};
+    lookup.text_size = query_text_size(ctx.state->config());  // its rows are kept whole: same bound
+    return login_attempt{*password, std::move(lookup), std::move(slots)};
 }
 
 /// The answer once the password check is done.

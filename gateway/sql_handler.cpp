@@ -5,6 +5,7 @@
 #include "gateway/login_handler.hpp"
 #include "gateway/result_json.hpp"
 #include "gateway/log.hpp"
+#include "gateway/query_text_size.hpp"
 #include "gateway/result_json_text.hpp"
 #include "gateway/result_sink.hpp"
 #include "gateway/sql_handler_request.hpp"
@@ -97,7 +98,11 @@ std::variant<tds_pool::query, response> prepare_statement(const request_context&
     const auto inputs = request_inputs(ctx, std::get<router::input_fields>(std::move(body)), access.token);
     const router::binding_result bound = router::bind_params(route.params, inputs);
     if (!bound.ok()) return validation_response(bound.problems, ctx.request_id);
-    return tds_pool::query{route.sql, to_sql_params(bound.params), route.query_timeout};
+    tds_pool::query statement{route.sql, to_sql_params(bound.params), route.query_timeout};
+    // From the request's own configuration, like its bounds: after a reload that raised a
+    // cap, no connection still cuts values at the old one.
+    statement.text_size = query_text_size(ctx.state->config());
+    return statement;
 }
 
 // The rows become JSON text as they are read; the pooled connection is back in its pool

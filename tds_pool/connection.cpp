@@ -193,7 +193,33 @@ connection::step connection::send_request_nonblocking(const query& q, std::chron
     return step::done;
 }
 
+std::optional<db_error> connection::apply_text_size(const query& q, std::chrono::milliseconds timeout) {
+    if (!q.text_size || q.text_size == text_size_) {
+        return std::nullopt;
+    }
+    idle_plain_ = false;
+    diag_->reset();
+    set_timeout(timeout);
+    // A batch of its own, not part of the request: inside sp_executesql the setting would
+    // end with it, and one round trip per change (at first use, after a reload) is cheap.
+    const std::string sql = fmt::format("SET TEXTSIZE {}", *q.text_size);
+    if (dbcmd(proc_, sql.c_str()) != SUCCEED || dbsqlsend(proc_) != SUCCEED) {
+        dbfreebuf(proc_);
+        failed_step_ = "setting the text size";
+        return finish_failed_step();
+    }
+    result_collector nothing;  // SET sends no rows
+    if (auto error = read_reply_into(nothing)) {
+        return error;
+    }
+    text_size_ = q.text_size;
+    return std::nullopt;
+}
+
 std::optional<db_error> connection::send_request(const query& q, std::chrono::milliseconds timeout) {
+    if (auto error = apply_text_size(q, timeout)) {
+        return error;
+    }
     db_error error;
     switch (send_request_nonblocking(q, timeout, error)) {
     case step::done: return std::nullopt;
@@ -244,7 +270,7 @@ outcome<query_result> connection::read_reply() {
 
 bool connection::can_send_without_blocking(const query& q) const {
     const int fd = socket();
-    if (!idle_plain_ || fd < 0) {
+    if (!idle_plain_ || fd < 0 || (q.text_size && q.text_size != text_size_)) {
         return false;
     }
     int queued = 0;

@@ -44,6 +44,8 @@ public:
 
     /// First half of execute: sends the request without waiting for the reply; an error
     /// when it could not be sent. The caller then waits for socket() to become readable.
+    /// A query asking for another text size than the session has sets it first (a
+    /// round trip of its own).
     std::optional<db_error> send_request(const query& q, std::chrono::milliseconds timeout);
     /// Second half of execute: reads the whole reply (blocks until it has arrived).
     outcome<query_result> read_reply();
@@ -54,7 +56,7 @@ public:
     /// True when send_request cannot block, so an I/O thread may call it: the last reply
     /// was read from plain TDS framing and completely (db-lib is idle, nothing to read
     /// first), nothing is left in the socket's send queue and the request is far
-    /// smaller than the send buffer.
+    /// smaller than the send buffer, and the query needs no SET TEXTSIZE first.
     bool can_send_without_blocking(const query& q) const;
     /// True when the whole reply is already in the socket buffer, in plain TDS framing:
     /// read_buffered_reply then cannot block.
@@ -100,6 +102,10 @@ private:
     explicit connection(tds_dblib_dbprocess* proc, std::unique_ptr<detail::diagnostics> diag);
     void set_timeout(std::chrono::milliseconds timeout);
     bool send(const query& q, db_error& error);
+    /// Sets the session's TEXTSIZE to what `q` asks when it differs; the error when the
+    /// batch failed (unsafe, as for a request, unless the server itself refused it). The
+    /// round trip has the query's time-out of its own.
+    std::optional<db_error> apply_text_size(const query& q, std::chrono::milliseconds timeout);
     /// Runs a plain batch whose last result set's first value is @@TRANCOUNT.
     std::optional<std::int64_t> trancount_batch(const char* sql, std::chrono::milliseconds timeout);
     /// Reads the reply into `sink` without any clean-up on failure (`failed_step_` says
@@ -113,6 +119,10 @@ private:
     int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
     const char* failed_step_ = "reading results";  ///< for the error message of a failure
     bool idle_plain_ = false;  ///< the last reply was read completely from plain TDS framing
+    /// The SET TEXTSIZE this session had sent (nullopt: the login's). Only a SET outside
+    /// sp_executesql changes it, and the pool sends none other; SQL Server restores a SET
+    /// run inside a request's sp_executesql when it returns.
+    std::optional<std::int32_t> text_size_;
     std::optional<close_reason> unsafe_;  ///< set once, never cleared: the connection is closed
 };
 

@@ -83,6 +83,9 @@ struct query {
     std::string sql;
     std::vector<sql_param> params;
     std::optional<std::chrono::milliseconds> timeout;  ///< overrides pools.query_timeout
+    /// The session's SET TEXTSIZE while it runs (set first if the connection has another);
+    /// nullopt: whatever the session has.
+    std::optional<std::int32_t> text_size{};
 };
 
 /// The server's report of a failed statement (an ERROR token).

@@ -2,7 +2,9 @@
 reply is cancelled), max_response_bytes and max_cell_bytes answer 502 result_too_large
 with the pooled connection left usable, and the process-wide response budget answers
 503 response_budget_exhausted. The peak RSS of 8 concurrent maximal results, some read
-slowly, stays under a bound derived from the budget.
+slowly, stays under a bound derived from the budget. A 50 MB cell never reaches the
+gateway's memory: the database cuts it at the connection's TEXTSIZE (twice the largest
+cell cap plus 4), and the cut value is refused like any value over its cap.
 
 The tenant's pool has one connection, so "the next request works and tdsd saw no new
 login" proves the connection that was cancelled is the one that served it."""
@@ -10,6 +12,7 @@ login" proves the connection that was cancelled is the one that served it."""
 import concurrent.futures
 import os
 import re
+import signal
 import socket
 import sys
 import time
@@ -29,6 +32,7 @@ BUDGET = 64 * MIB         # limits.max_inflight_response_bytes
 MAX_RESPONSE = 16 * MIB   # limits.max_response_bytes
 MAX_CELL = 1 * MIB        # limits.max_cell_bytes
 MAXIMAL_ROWS = 60         # /api/big: 60 rows of 200 kB, about 12 MB of JSON
+HUGE_CELL = 50_000_000    # /api/cell: one value of 50 MB
 
 SCHEMA = f"""
 CREATE TABLE Big (Id INT PRIMARY KEY, Body NVARCHAR(MAX))
@@ -52,13 +56,17 @@ databases:
 """, env={"TDSD_TEST_PASSWORD": DB_PASSWORD})
 
 
-def config(pool_size=1):
+def config(pool_size=1, wide_cell_route=True, max_cell=MAX_CELL):
+    # /api/cell-allowed raises the largest cell cap to 16 MiB, and with it the text size.
+    wide_cell = f"""
+  - {{methods: [GET], path: /api/cell-allowed, kind: sql, max_cell_bytes: {MAX_RESPONSE},
+      sql: "SELECT 1 AS Id, printf('%.*c', 2000000, 'y') AS Body"}}""" if wide_cell_route else ""
     return f"""
 listen: {{address: 127.0.0.1, port: 0, io_threads: 2}}
 limits:
   write_timeout: 30s
   max_response_bytes: {MAX_RESPONSE}
-  max_cell_bytes: {MAX_CELL}
+  max_cell_bytes: {max_cell}
   max_inflight_response_bytes: {BUDGET}
 registry:
   source: yaml
@@ -75,17 +83,21 @@ routes:
       sql: "SELECT Id, Body FROM Big WHERE Id <= 100 ORDER BY Id"}}
   - {{methods: [GET], path: /api/many, kind: sql, max_rows: 10, sql: "SELECT Id FROM Many ORDER BY Id"}}
   - {{methods: [GET], path: /api/cell, kind: sql,
-      sql: "SELECT 1 AS Id, printf('%.*c', 50000000, 'y') AS Body"}}
-  - {{methods: [GET], path: /api/cell-allowed, kind: sql, max_cell_bytes: {MAX_RESPONSE},
-      sql: "SELECT 1 AS Id, printf('%.*c', 2000000, 'y') AS Body"}}
+      sql: "SELECT 1 AS Id, printf('%.*c', {HUGE_CELL}, 'y') AS Body"}}
+  - {{methods: [GET], path: /api/cell-at-cap, kind: sql,
+      sql: "SELECT 1 AS Id, printf('%.*c', {MAX_CELL}, 'y') AS Body"}}
+  - {{methods: [GET], path: /api/cell-over-cap, kind: sql,
+      sql: "SELECT 1 AS Id, printf('%.*c', {MAX_CELL + 1}, 'y') AS Body"}}
+  - {{methods: [GET], path: /api/cell-1500k, kind: sql,
+      sql: "SELECT 1 AS Id, printf('%.*c', 1500000, 'y') AS Body"}}{wide_cell}
   - {{methods: [GET], path: /api/small, kind: sql, result: one, sql: "SELECT Id FROM Big WHERE Id = 7"}}
 tenants:
   - {{code: BIG, server: 127.0.0.1, port: {tdsd.port}, database: BigDB}}
 """
 
 
-def start_gateway(pool_size=1):
-    return harness.start_gateway(config(pool_size), env={"TG_TEST_DB_PASSWORD": DB_PASSWORD})
+def start_gateway(pool_size=1, wide_cell_route=True):
+    return harness.start_gateway(config(pool_size, wide_cell_route), env={"TG_TEST_DB_PASSWORD": DB_PASSWORD})
 
 
 def memory_kib(pid, field):
@@ -208,6 +220,63 @@ def test_max_cell_bytes_answers_result_too_large_and_the_connection_stays():
         expect(status == 200 and len(body[0]["Body"]) == 2_000_000, status)
         small_request_works(gateway)
         expect(tdsd.stats()["logins"] == logins, "the cancelled connection was replaced")
+
+
+def test_a_huge_cell_is_cut_by_the_database_so_memory_stays_bounded():
+    with start_gateway(pool_size=8, wide_cell_route=False) as gateway:
+        pid = gateway.proc.pid
+        small_request_works(gateway)
+        logins = tdsd.stats()["logins"]
+        baseline = memory_kib(pid, "VmRSS")
+        status, _, body = http_json(gateway.port, "GET", "/api/cell?company=BIG", timeout=60)
+        growth_mib = (memory_kib(pid, "VmHWM") - baseline) / 1024
+        print(f"{HUGE_CELL / 1e6:.0f} MB cell behind max_cell_bytes {MAX_CELL // MIB} MiB: "
+              f"peak RSS growth {growth_mib:.1f} MiB")
+        expect_error(status, body, 502, "result_too_large")
+        expect(str(MAX_CELL) in body["error"]["message"], body)
+        expect(os.environ.get("TG_SANITIZED") or growth_mib < 16, f"grew {growth_mib:.1f} MiB")
+        small_request_works(gateway)
+        # A value exactly at the cap is served whole; one byte more is refused.
+        status, _, body = http_json(gateway.port, "GET", "/api/cell-at-cap?company=BIG", timeout=30)
+        expect(status == 200 and body[0]["Body"] == "y" * MAX_CELL,
+               f"{status} {len(body[0]['Body']) if status == 200 else body}")
+        status, _, body = http_json(gateway.port, "GET", "/api/cell-over-cap?company=BIG", timeout=30)
+        expect_error(status, body, 502, "result_too_large")
+        small_request_works(gateway)
+        expect(tdsd.stats()["logins"] == logins, "the cancelled connection was replaced")
+
+        baseline = memory_kib(pid, "VmRSS")
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(http_json, gateway.port, "GET", "/api/cell?company=BIG", timeout=120)
+                       for _ in range(8)]
+            results = [f.result() for f in futures]
+        growth_mib = (memory_kib(pid, "VmHWM") - baseline) / 1024
+        statuses = [r[0] for r in results]
+        print(f"8 concurrent {HUGE_CELL / 1e6:.0f} MB cells: statuses {statuses}, "
+              f"peak RSS growth {growth_mib:.1f} MiB")
+        expect(statuses == [502] * 8, statuses)
+        # Each read holds at most the cut value (2 MiB + 4 of UTF-16) and its UTF-8 copy.
+        expect(os.environ.get("TG_SANITIZED") or growth_mib < 64, f"grew {growth_mib:.1f} MiB")
+        small_request_works(gateway)
+
+
+def test_a_reload_that_raises_the_cell_cap_raises_the_connections_text_size():
+    with start_gateway(wide_cell_route=False) as gateway:
+        small_request_works(gateway)
+        logins = tdsd.stats()["logins"]
+        status, _, body = http_json(gateway.port, "GET", "/api/cell-1500k?company=BIG", timeout=30)
+        expect_error(status, body, 502, "result_too_large")
+        with open(gateway.config_path, "w") as f:
+            f.write(config(wide_cell_route=False, max_cell=2 * MIB))
+        mark = len(gateway.output())
+        gateway.signal(signal.SIGHUP)
+        expect(gateway.wait_for_line('"msg":"config reloaded"', timeout=10, start=mark), gateway.output()[mark:])
+        # Under the old text size (2 MiB + 4) the value would come back cut to 1 MiB + 2
+        # characters, within the new cap: it must come back whole.
+        status, _, body = http_json(gateway.port, "GET", "/api/cell-1500k?company=BIG", timeout=30)
+        expect(status == 200 and len(body[0]["Body"]) == 1_500_000,
+               f"{status} {len(body[0]['Body']) if status == 200 else body}")
+        expect(tdsd.stats()["logins"] == logins, "the connection was replaced, not re-set")
 
 
 def test_the_response_budget_answers_503_while_slow_clients_hold_it():

@@ -55,6 +55,8 @@ asio::awaitable<bool> client_session::handshake() {
 
 asio::awaitable<bool> client_session::login(const login_request& request) {
   user_ = request.user;
+  identity_.login_textsize = login_textsize(request.odbc);
+  identity_.textsize = identity_.login_textsize;
   const auto failed = fmt::format("Login failed for user '{}'.", request.user);
   // Arguments of co_await calls are named locals: g++ 12 can destroy temporaries there twice.
   std::string why;

@@ -149,7 +149,7 @@ bool encodes_as_null(const column_type& t, const sql_value& v) {
   return false;
 }
 
-void write_value(byte_writer& w, const column_type& t, const sql_value& v) {
+void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size) {
   switch (t.type) {
     case wire_type::intn:
       w.u8(static_cast<std::uint8_t>(t.length));
@@ -164,7 +164,9 @@ void write_value(byte_writer& w, const column_type& t, const sql_value& v) {
       w.u8(v.as_integer() != 0 ? 1 : 0);
       break;
     case wire_type::nvarchar: {
-      const std::string u = utf8_to_utf16le(v.as_text());
+      const std::string text = v.as_text();
+      // Cut before converting: a 50 MB value need not become 100 MB of UTF-16 first.
+      const std::string u = utf8_to_utf16le(t.is_max() ? utf16_prefix(text, text_size) : text);
       if (t.is_max()) {
         write_plp(w, u);
       } else {
@@ -177,7 +179,7 @@ void write_value(byte_writer& w, const column_type& t, const sql_value& v) {
     {
       const std::string b = v.as_text();
       if (t.is_max()) {
-        write_plp(w, b);
+        write_plp(w, std::string_view(b).substr(0, std::min<std::uint64_t>(b.size(), text_size)));
       } else {
         w.u16(static_cast<std::uint16_t>(b.size()));
         w.bytes(b);

@@ -46,7 +46,12 @@ void write_type_info(byte_writer& w, const column_type& t);
 /// True when `v` must go out as NULL in a column of type `t` (NULL, or an unparsable date).
 bool encodes_as_null(const column_type& t, const sql_value& v);
 
-/// Writes a non-NULL value as ROW/NBCROW carry it.
-void write_value(byte_writer& w, const column_type& t, const sql_value& v);
+/// SET TEXTSIZE never issued, or -1: (MAX) values go out whole.
+inline constexpr std::uint64_t unlimited_text_size = UINT64_MAX;
+
+/// Writes a non-NULL value as ROW/NBCROW carry it. As SET TEXTSIZE does in SQL Server,
+/// an NVARCHAR(MAX) or VARBINARY(MAX) value is cut to `text_size` bytes on the wire
+/// (UTF-16 bytes for text, whole characters only); other types are never cut.
+void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size);
 
 }  // namespace tdsd

@@ -242,8 +242,14 @@ class reply_builder {
     w.u8(any_null ? token::nbc_row : token::row);
     if (any_null) w.bytes(std::span<const std::uint8_t>(nulls));
     for (std::size_t i = 0; i < types.size(); ++i) {
-      if (!encodes_as_null(types[i], row[i])) write_value(w, types[i], row[i]);
+      if (!encodes_as_null(types[i], row[i])) write_value(w, types[i], row[i], text_size());
     }
+  }
+
+  // SET TEXTSIZE as it stands now: a SET earlier in the batch counts.
+  std::uint64_t text_size() const {
+    if (!req_.session || req_.session->textsize < 0) return unlimited_text_size;
+    return static_cast<std::uint64_t>(req_.session->textsize);
   }
 
   exec_outcome& out_;
@@ -277,7 +283,7 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
     return false;
   }
   const bool was_open = sqlite3_get_autocommit(db) == 0;
-  const bool set_option = std::string_view(sqlite3_sql(s)).starts_with(set_rowcount_call);
+  const bool set_option = is_set_option(sqlite3_sql(s));
   const std::int64_t max_rows = req.session && !set_option ? req.session->rowcount : 0;
   const auto result = step_all(db, s, cancel, max_rows);
   if (result.cancelled) {
@@ -332,7 +338,10 @@ void drop_temp_tables(sqlite3* db, const std::vector<std::string>& keep) {
 void reset_session(sqlite3* db, const exec_request& req, exec_outcome& out) {
   if (sqlite3_get_autocommit(db) == 0) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   if (req.transactions) req.transactions->current = 0;
-  if (req.session) req.session->rowcount = 0;
+  if (req.session) {
+    req.session->rowcount = 0;
+    req.session->textsize = req.session->login_textsize;
+  }
   drop_temp_tables(db, {});
   write_envchange_bytes(out.tokens, 18, {}, {});
 }
@@ -379,9 +388,16 @@ exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req)
   // sp_executesql is a scope of its own: its SET options and #temp tables end with it.
   auto kept_tables = temp_tables(db);
   if (req.reset_connection) kept_tables.clear();
-  const std::int64_t rowcount = req.session && !req.reset_connection ? req.session->rowcount : 0;
+  connection_identity before = req.session ? *req.session : connection_identity{};
+  if (req.reset_connection) {
+    before.rowcount = 0;
+    before.textsize = before.login_textsize;
+  }
   auto out = execute_statements(db, cancel, req);
-  if (req.session) req.session->rowcount = rowcount;
+  if (req.session) {
+    req.session->rowcount = before.rowcount;
+    req.session->textsize = before.textsize;
+  }
   drop_temp_tables(db, kept_tables);
   return out;
 }

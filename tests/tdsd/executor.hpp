@@ -28,7 +28,7 @@ struct exec_request {
   std::uint64_t drop_after_rows = 0;   // fault: stop after this many rows of a result (0 = off)
   bool reset_connection = false;       // roll back an open transaction, acknowledge with ENVCHANGE 18
   transaction_ids* transactions = nullptr;  // the session's; BEGIN/COMMIT/ROLLBACK in SQL update it
-  connection_identity* session = nullptr;   // the session's SET options (ROWCOUNT)
+  connection_identity* session = nullptr;   // the session's SET options (ROWCOUNT, TEXTSIZE)
 };
 
 /// The encoded reply, or why there is none.

@@ -43,6 +43,7 @@ login_request parse_login7(std::span<const std::uint8_t> payload) {
   if (length > payload.size()) throw protocol_error("LOGIN7 length exceeds the message");
   login_request login;
   login.tds_version = r.u32();
+  login.odbc = (payload[25] & 0x02) != 0;  // OptionFlags2, after five DWORDs and OptionFlags1
   login.host = text_field(payload, 36);
   login.user = text_field(payload, 40);
   login.password = decode_password(field(payload, 44));

@@ -14,6 +14,9 @@ struct login_request {
   std::string password;
   std::string app;
   std::string database;
+  /// OptionFlags2 fODBC: SQL Server then starts the session with TEXTSIZE unlimited
+  /// (and ANSI defaults); FreeTDS and pytds set it, tedious does not.
+  bool odbc = false;
 };
 
 /// Parses a LOGIN7 payload and decodes the password; throws protocol_error when malformed.

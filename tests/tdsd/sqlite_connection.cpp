@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace tdsd {
@@ -36,6 +37,19 @@ void set_rowcount_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_null(ctx);
 }
 
+// SET TEXTSIZE n: remembered for the session; the executor cuts (MAX) values with it.
+void set_textsize_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
+  identity->textsize = textsize_setting(sqlite3_value_int64(argv[0]));
+  sqlite3_result_null(ctx);
+}
+
+// @@TEXTSIZE: SQL Server shows an unlimited setting as -1.
+void textsize_function(sqlite3_context* ctx, int, sqlite3_value**) {
+  const auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
+  sqlite3_result_int64(ctx, identity->textsize);
+}
+
 // Polled by SQLite during long statements: a non-zero return aborts with SQLITE_INTERRUPT.
 // Unlike sqlite3_interrupt alone, this cannot miss a cancel that lands between two steps.
 int progress_function(void* user) {
@@ -44,6 +58,14 @@ int progress_function(void* user) {
 }
 
 }  // namespace
+
+std::int64_t login_textsize(bool odbc) { return odbc ? -1 : 4096; }
+
+std::int64_t textsize_setting(std::int64_t n) {
+  if (n == 0) return 4096;
+  if (n < 0) return -1;
+  return std::min<std::int64_t>(n, 2147483647);
+}
 
 sqlite_connection::sqlite_connection(const std::string& path, connection_identity* identity) {
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -61,6 +83,9 @@ sqlite_connection::sqlite_connection(const std::string& path, connection_identit
   sqlite3_create_function(db_, "tdsd_trancount", 0, SQLITE_UTF8, identity, trancount_function, nullptr, nullptr);
   sqlite3_create_function(db_, "tdsd_set_rowcount", 1, SQLITE_UTF8, identity, set_rowcount_function, nullptr,
                           nullptr);
+  sqlite3_create_function(db_, "tdsd_set_textsize", 1, SQLITE_UTF8, identity, set_textsize_function, nullptr,
+                          nullptr);
+  sqlite3_create_function(db_, "tdsd_textsize", 0, SQLITE_UTF8, identity, textsize_function, nullptr, nullptr);
 }
 
 sqlite_connection::~sqlite_connection() { sqlite3_close_v2(db_); }

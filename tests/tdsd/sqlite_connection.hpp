@@ -1,6 +1,7 @@
 #pragma once
 // A client's own SQLite connection: WAL, busy timeout, foreign keys, tdsd_spid/tdsd_sleep,
-// tdsd_trancount (@@TRANCOUNT) and tdsd_set_rowcount (SET ROWCOUNT).
+// tdsd_trancount (@@TRANCOUNT), tdsd_set_rowcount (SET ROWCOUNT), tdsd_set_textsize
+// (SET TEXTSIZE) and tdsd_textsize (@@TEXTSIZE).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -16,7 +17,19 @@ struct connection_identity {
   int spid = 0;
   cancel_token* cancel = nullptr;
   std::int64_t rowcount = 0;  ///< SET ROWCOUNT: rows a result set may hold (0 = all)
+  /// SET TEXTSIZE: bytes of a (MAX) value sent; -1 = whole values.
+  std::int64_t textsize = -1;
+  /// What the login left (login_textsize) and a connection reset restores.
+  std::int64_t login_textsize = -1;
 };
+
+/// The TEXTSIZE a session starts with, as in SQL Server: unlimited after a LOGIN7 with
+/// fODBC (TDS 7.3 and later), else the documented default of 4096 bytes.
+std::int64_t login_textsize(bool odbc);
+
+/// What SET TEXTSIZE n leaves in the session: 0 is the default of 4096 bytes, -1 (any
+/// negative) unlimited, at most 2147483647.
+std::int64_t textsize_setting(std::int64_t n);
 
 /// Owns an open sqlite3 handle; closed on destruction.
 class sqlite_connection {

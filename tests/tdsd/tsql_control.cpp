@@ -2,6 +2,8 @@
 // IF OBJECT_ID(...) DROP TABLE, TRUNCATE, and the constructs SQLite has no answer to.
 #include <array>
 #include <charconv>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "tests/tdsd/tsql_rewrite.hpp"
@@ -35,16 +37,29 @@ bool is_tran_word(const tsql_statement& s, std::size_t i) {
   return word_at(s, i, "TRAN") || word_at(s, i, "TRANSACTION") || word_at(s, i, "WORK");
 }
 
-// SET ROWCOUNT n is a session option tdsd honours (it caps result sets): it becomes a call
-// of tdsd_set_rowcount, whose result the executor does not send. Other session options
-// (SET NOCOUNT ON, tedious's login batch of `set textsize ...`) have no SQLite meaning:
-// the statement is dropped. Assigning a variable is a different thing.
+// `SET <option> n` or `SET <option> -n` as a call of `function`; nullopt without a whole number.
+std::optional<control_outcome> session_number(const tsql_statement& s, std::string_view function) {
+  const bool negative = s.size() == 4 && is_symbol(s[2], "-");
+  const std::size_t at = negative ? 3 : 2;
+  if (s.size() != at + 1 || s[at].kind != tsql_token_kind::number) return std::nullopt;
+  if (s[at].text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return replaced(std::string(function) + "(" + (negative ? "-" : "") + s[at].text + ")");
+}
+
+// SET ROWCOUNT n and SET TEXTSIZE n are session options tdsd honours (they cap result
+// sets and (MAX) values): each becomes a call of a tdsd_set_ function, whose result the
+// executor does not send. Other session options (SET NOCOUNT ON, ...) have no SQLite
+// meaning: the statement is dropped. Assigning a variable is a different thing.
 control_outcome rewrite_set(const tsql_statement& s) {
   if (s.size() > 1 && s[1].kind == tsql_token_kind::variable) return rejected("SET @variable");
   if (word_at(s, 1, "ROWCOUNT")) {
     const bool literal = s.size() == 3 && s[2].kind == tsql_token_kind::number;
     if (!literal) return rejected("SET ROWCOUNT without a number");
     return replaced(std::string(set_rowcount_call) + "(" + s[2].text + ")");
+  }
+  if (word_at(s, 1, "TEXTSIZE")) {
+    if (auto call = session_number(s, set_textsize_call)) return std::move(*call);
+    return rejected("SET TEXTSIZE without a whole number");
   }
   return dropped();
 }

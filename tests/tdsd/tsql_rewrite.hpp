@@ -14,8 +14,9 @@
 //   CONVERT(type, x) -> CAST(x AS type); CAST(x AS DATE) -> date(x);
 //   CAST(x AS DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
 //     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)
-// Statements: SET ROWCOUNT n -> SELECT tdsd_set_rowcount(n) (the executor runs it without
-//   a result set); any other SET <option> ... is dropped (an empty result is a no-op batch);
+// Statements: SET ROWCOUNT n -> SELECT tdsd_set_rowcount(n), SET TEXTSIZE n ->
+//   SELECT tdsd_set_textsize(n) (the executor runs them without a result set); any other
+//   SET <option> ... is dropped (an empty result is a no-op batch);
 //   EXEC sp_executesql N'stmt', N'@a int', @a = 1 in a batch -> stmt with @a bound to the
 //   literal 1 (literal values only; RPC sp_executesql is bound by the server);
 //   BEGIN TRAN / COMMIT / ROLLBACK [TRAN[SACTION]] -> BEGIN / COMMIT / ROLLBACK;
@@ -29,6 +30,7 @@
 //   strftime('%Y-%m-%d %H:%M:%f','now'); ISNULL -> IFNULL; LEN(x) -> length(rtrim(x));
 //   SUBSTRING -> substr; SCOPE_IDENTITY(), @@IDENTITY -> last_insert_rowid();
 //   @@ROWCOUNT -> changes(); @@SPID -> tdsd_spid(); @@TRANCOUNT -> tdsd_trancount();
+//   @@TEXTSIZE -> tdsd_textsize();
 //   #name (a local temp table) -> temp."#name" (the client's own SQLite temp schema); [name] -> "name"; N'..' -> '..';
 //   0x1F -> X'1F'; the dbo. schema prefix is dropped; '+' beside a string literal -> ||;
 //   CONCAT(a, b) -> IFNULL(a, '') || IFNULL(b, ''); NEWID() -> a random v4 GUID text;
@@ -56,8 +58,15 @@ struct rewrite_result {
   std::optional<std::string> error;  // "unsupported T-SQL construct: X"
 };
 
-/// The function SET ROWCOUNT becomes; a statement calling it sends no result set.
+/// The functions SET ROWCOUNT and SET TEXTSIZE become; a statement calling one sends no
+/// result set (is_set_option).
 inline constexpr std::string_view set_rowcount_call = "SELECT tdsd_set_rowcount";
+inline constexpr std::string_view set_textsize_call = "SELECT tdsd_set_textsize";
+
+/// True for rewritten SQL that only changes a session option.
+inline bool is_set_option(std::string_view sql) {
+  return sql.starts_with(set_rowcount_call) || sql.starts_with(set_textsize_call);
+}
 
 /// Rewrites T-SQL statement(s) into SQLite SQL.
 rewrite_result rewrite_tsql(std::string_view tsql);

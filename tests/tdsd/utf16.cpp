@@ -99,4 +99,17 @@ std::size_t utf16_length(std::string_view utf8) {
   return units;
 }
 
+std::string_view utf16_prefix(std::string_view utf8, std::uint64_t max_bytes) {
+  std::uint64_t bytes = 0;
+  std::size_t pos = 0;
+  while (pos < utf8.size()) {
+    std::size_t next = pos;
+    const std::uint64_t size = decode_utf8(utf8, next) >= 0x10000 ? 4 : 2;
+    if (bytes + size > max_bytes) break;
+    bytes += size;
+    pos = next;
+  }
+  return utf8.substr(0, pos);
+}
+
 }  // namespace tdsd

@@ -16,4 +16,8 @@ std::string utf16le_to_utf8(std::span<const std::uint8_t> utf16);
 /// Number of UTF-16 code units needed for UTF-8 text.
 std::size_t utf16_length(std::string_view utf8);
 
+/// The longest prefix of UTF-8 text whose UTF-16LE form fits in `max_bytes`: whole code
+/// points only, so a surrogate pair is never split (SET TEXTSIZE cutting NVARCHAR(MAX)).
+std::string_view utf16_prefix(std::string_view utf8, std::uint64_t max_bytes);
+
 }  // namespace tdsd

@@ -143,3 +143,26 @@ TEST_CASE("a request returns every result set in order", "[tdsd][connection]") {
     CHECK(r.value().sets[1].rows.size() == 2);
     CHECK(std::get<std::string>(r.value().sets[1].rows[0][1]) == "y");
 }
+
+TEST_CASE("a query's text size is set on the session first and stays until another is asked",
+          "[tdsd][connection]") {
+    pool_test::tdsd_process server;
+    auto conn = connect(server);
+    // 5000 characters: an NVARCHAR(MAX) value, 10000 bytes of UTF-16 on the wire.
+    auto length_of_long_value = [&](std::optional<std::int32_t> text_size) {
+        tds_pool::query q{"SELECT printf('%.*c', 5000, 'x') AS body", {}, {}};
+        q.text_size = text_size;
+        auto r = conn->execute(q, 5s);
+        INFO((r ? std::string() : r.error().message));
+        REQUIRE(r);
+        return std::get<std::string>(r.value().sets.at(0).rows.at(0).at(0)).size();
+    };
+    // db-lib logs in without fODBC: the session starts at SQL Server's default of 4096.
+    CHECK(length_of_long_value(std::nullopt) == 2048);
+    CHECK(length_of_long_value(8000) == 4000);
+    CHECK(single_int(conn->execute({"SELECT @@TEXTSIZE", {}, {}}, 5s)) == 8000);
+    CHECK(length_of_long_value(std::nullopt) == 4000);  // the session keeps it
+    CHECK(length_of_long_value(10000) == 5000);          // exactly the value's size: whole
+    CHECK(length_of_long_value(9999) == 4999);           // whole UTF-16 units only
+    CHECK_FALSE(conn->unsafe_reason());
+}

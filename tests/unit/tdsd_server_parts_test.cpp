@@ -160,6 +160,9 @@ TEST_CASE("LOGIN7 fields and the scrambled password decode", "[tdsd][login]") {
   CHECK(login.user == "bob");
   CHECK(login.password == "p\xC3\xA4");
   CHECK(login.database.empty());
+  CHECK_FALSE(login.odbc);
+  payload[25] = 0x03;  // OptionFlags2 as FreeTDS sends it: fLanguage | fODBC
+  CHECK(tdsd::parse_login7(payload).odbc);
   payload[40] = 0xF0;  // user name offset beyond the message
   CHECK_THROWS_AS(tdsd::parse_login7(payload), tdsd::protocol_error);
 }

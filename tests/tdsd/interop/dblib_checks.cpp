@@ -141,16 +141,27 @@ void check_result_types(DBPROCESS* proc) {
   for (const auto& c : nulls) expect(c.text == "NULL", "NULL row: " + describe(r));
 }
 
+// db-lib's LOGIN7 has no fODBC flag, so SQL Server starts the session at TEXTSIZE 4096
+// (MAX values cut there); a db-lib application that reads longer ones sets its own.
 void check_large_values(DBPROCESS* proc) {
+  const auto initial = scalar_text(run_batch(proc, "SELECT @@TEXTSIZE"));
+  expect(initial == "4096", "a db-lib session starts at TEXTSIZE " + initial);
   std::string big;
   while (big.size() < 100 * 1024) big += "Grüße 東京 " + std::to_string(big.size()) + "; ";
   const auto inserted = run_rpc(proc, "INSERT INTO Notes (Body) OUTPUT INSERTED.Id VALUES (@body)",
                                 "@body nvarchar(max)", {text_param("@body", big)});
   const auto id = scalar_text(inserted);
   DBINT id_value = std::stoi(id);
-  const auto back = run_rpc(proc, "SELECT Body FROM Notes WHERE Id = @id", "@id int",
-                            {scalar<DBINT>("@id", SYBINT4, id_value)});
-  const auto body = scalar_text(back);
+  auto read_back = [&] {
+    return scalar_text(run_rpc(proc, "SELECT Body FROM Notes WHERE Id = @id", "@id int",
+                               {scalar<DBINT>("@id", SYBINT4, id_value)}));
+  };
+  // 7 bytes of UTF-16 hold three whole characters: db-lib converts the cut value cleanly.
+  expect(run_batch(proc, "SET TEXTSIZE 7").has_value(), "SET TEXTSIZE 7 failed");
+  const auto cut = read_back();
+  expect(cut == "Grü", "TEXTSIZE 7 gave '" + cut + "'");
+  expect(run_batch(proc, "SET TEXTSIZE 2147483647").has_value(), "SET TEXTSIZE 2147483647 failed");
+  const auto body = read_back();
   expect(body.size() == big.size(), "100 KB text came back with " + std::to_string(body.size()) + " bytes");
   expect(body == big, "100 KB text came back different");
 }
