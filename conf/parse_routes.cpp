@@ -186,6 +186,20 @@ void check_route_params(const YAML::Node& node, const route_config& route,
     }
 }
 
+/// True when `sql` has the words SET TEXTSIZE, in any case and spacing.
+bool sets_text_size(const std::string& sql) {
+    std::string folded;
+    for (char c : sql) {
+        const auto u = static_cast<unsigned char>(c);
+        if (std::isspace(u) != 0) {
+            if (!folded.empty() && folded.back() != ' ') folded += ' ';
+        } else {
+            folded += static_cast<char>(std::toupper(u));
+        }
+    }
+    return folded.find("SET TEXTSIZE") != std::string::npos;
+}
+
 /// The rules that depend on the route's kind.
 void check_route_kind(const YAML::Node& node, const route_config& route) {
     const YAML::Node where = at(node, "kind");
@@ -196,6 +210,10 @@ void check_route_kind(const YAML::Node& node, const route_config& route) {
     if ((route.kind == route_kind::sql || route.kind == route_kind::login) && route.sql.empty()) {
         fail(where, "a " + std::string(route.kind == route_kind::sql ? "sql" : "login") +
                         " route needs sql");
+    }
+    // The gateway's TEXTSIZE is what keeps a huge cell out of memory (max_cell_bytes).
+    if (sets_text_size(route.sql)) {
+        fail(at(node, "sql"), "a route's sql may not SET TEXTSIZE: the gateway sets it from max_cell_bytes");
     }
     if (route.kind == route_kind::proxy && route.upstream.empty()) {
         fail(where, "a proxy route needs upstream");

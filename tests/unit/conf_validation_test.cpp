@@ -182,6 +182,14 @@ TEST_CASE("a route names its kind: none is a default", "[conf][validation]") {
     CHECK(load_error("routes:\n  - {path: /a, kind: echo}\n").empty());
 }
 
+TEST_CASE("a route's sql may not change the text size that bounds a cell", "[conf][validation]") {
+    CHECK(load_error("routes:\n  - {path: /a, kind: sql, sql: \"set  textsize -1; SELECT 1\"}\n") ==
+          "t.yaml:2:32: a route's sql may not SET TEXTSIZE: the gateway sets it from max_cell_bytes");
+    CHECK(load_error("routes:\n  - path: /a\n    kind: sql\n    sql: |\n      SET\n        TEXTSIZE 0\n") ==
+          "t.yaml:4:10: a route's sql may not SET TEXTSIZE: the gateway sets it from max_cell_bytes");
+    CHECK(load_error("routes:\n  - {path: /a, kind: sql, sql: SELECT TextSize FROM Settings}\n").empty());
+}
+
 TEST_CASE("route kinds need their fields", "[conf][validation]") {
     CHECK(load_error("routes:\n  - {path: /a, kind: sql}\n") ==
           "t.yaml:2:22: a sql route needs sql");
