@@ -10,7 +10,6 @@
 #include "gateway/log.hpp"
 #include "gateway/login_dummy.hpp"
 #include "gateway/password_hash.hpp"
-#include "gateway/query_text_size.hpp"
 #include "gateway/result_json.hpp"
 #include "gateway/sql_handler.hpp"
 #include "gateway/sql_handler_request.hpp"
@@ -138,7 +137,7 @@ std::variant<login_attempt, response> prepare_login(db_backend& backend, const r
                       login_limiter::clock::now());
     if (slots.refusal()) return too_many(*slots.refusal(), ctx, access.code);
     tds_pool::query lookup{route.sql, to_sql_params(bound.params), route.query_timeout};
-    lookup.text_size = query_text_size(ctx.state->config());  // its rows are kept whole: same bound
+    lookup.text_size = ctx.state->text_size();  // its rows are kept whole: same bound
     return login_attempt{*password, std::move(lookup), std::move(slots)};
 }
 

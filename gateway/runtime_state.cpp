@@ -8,6 +8,7 @@
 #include "conf/loader.hpp"
 #include "gateway/auth_keys.hpp"
 #include "gateway/log.hpp"
+#include "gateway/query_text_size.hpp"
 
 namespace gateway {
 
@@ -49,6 +50,7 @@ runtime_state::runtime_state(conf::config config, std::shared_ptr<const token_au
       tenants_(config_.tenant_resolution),
       proxies_(config_.listen.trusted_proxies),
       vary_(vary_value(config_.tenant_resolution.header)),
+      text_size_(query_text_size(config_)),
       tokens_(std::move(tokens)) {}
 
 std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path) {

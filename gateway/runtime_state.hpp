@@ -2,6 +2,7 @@
 // Everything built from one configuration file. A request takes a snapshot at its start
 // and keeps it to the end, so a reload never changes the rules under a running request.
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +34,8 @@ public:
     const trusted_proxies& proxies() const noexcept { return proxies_; }
     /// The Vary value of the gateway's own responses: Authorization and the tenant header.
     const std::string& vary() const noexcept { return vary_; }
+    /// The SET TEXTSIZE of this configuration's queries (query_text_size), built once.
+    std::int32_t text_size() const noexcept { return text_size_; }
     /// The token keys, issuer, ttl and leeway of this configuration; null when none.
     const token_authority* tokens() const noexcept { return tokens_.get(); }
 
@@ -42,6 +45,7 @@ private:
     router::tenant_resolver tenants_;
     trusted_proxies proxies_;
     std::string vary_;
+    std::int32_t text_size_ = 0;
     std::shared_ptr<const token_authority> tokens_;
 };
 

@@ -5,7 +5,6 @@
 #include "gateway/login_handler.hpp"
 #include "gateway/result_json.hpp"
 #include "gateway/log.hpp"
-#include "gateway/query_text_size.hpp"
 #include "gateway/result_json_text.hpp"
 #include "gateway/result_sink.hpp"
 #include "gateway/sql_handler_request.hpp"
@@ -101,7 +100,7 @@ std::variant<tds_pool::query, response> prepare_statement(const request_context&
     tds_pool::query statement{route.sql, to_sql_params(bound.params), route.query_timeout};
     // From the request's own configuration, like its bounds: after a reload that raised a
     // cap, no connection still cuts values at the old one.
-    statement.text_size = query_text_size(ctx.state->config());
+    statement.text_size = ctx.state->text_size();
     return statement;
 }
 
