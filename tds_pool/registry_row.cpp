@@ -18,7 +18,6 @@ namespace {
 constexpr std::size_t max_sysname = 128;
 constexpr std::size_t max_host_name = 253;
 constexpr std::size_t max_company_name = 200;
-constexpr std::size_t max_code = 64;
 constexpr std::int64_t max_connections_limit = 10000;
 
 bool is_null(const sql_value* value) {
@@ -43,13 +42,6 @@ std::optional<std::int64_t> integer_of(const sql_value& value) {
         if (!s->empty() && ec == std::errc{} && rest == end) return out;
     }
     return std::nullopt;
-}
-
-bool valid_code(const std::string& code) {
-    return !code.empty() && code.size() <= max_code &&
-           std::all_of(code.begin(), code.end(), [](unsigned char c) {
-               return std::isalnum(c) != 0 || c == '_' || c == '-';
-           });
 }
 
 bool has_control_characters(const std::string& text) {
@@ -141,6 +133,13 @@ void read_limits(const registry_columns& columns, const std::vector<sql_value>& 
 
 }  // namespace
 
+bool is_company_code(std::string_view code) noexcept {
+    constexpr std::size_t max_code = 64;
+    return !code.empty() && code.size() <= max_code && std::all_of(code.begin(), code.end(), [](char c) {
+               return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+           });
+}
+
 const sql_value* registry_columns::get(const std::vector<sql_value>& row, std::string_view name) const {
     for (std::size_t i = 0; i < set_.columns.size() && i < row.size(); ++i) {
         const std::string& column = set_.columns[i].name;
@@ -159,7 +158,7 @@ tenant_record record_from_row(const registry_columns& columns, const std::vector
     out.code = text_of(columns.get(row, "CompanyCode"));
     std::transform(out.code.begin(), out.code.end(), out.code.begin(),
                    [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    if (!valid_code(out.code)) {
+    if (!is_company_code(out.code)) {
         out.code.clear();
         out.problem = "CompanyCode is missing or not 1 to 64 of A-Z, 0-9, '_' and '-'";
         return out;

@@ -26,6 +26,9 @@ private:
     const row_set& set_;
 };
 
+/// True for a company code as stored: 1 to 64 of A-Z, 0-9, '_' and '-' (upper case).
+bool is_company_code(std::string_view code) noexcept;
+
 /// The record of one row. A row whose CompanyCode is missing or not a valid code
 /// (1 to 64 of A-Z, 0-9, '_', '-' after upper-casing) comes back with an empty code
 /// and a problem: it cannot be looked up, only counted and logged.

@@ -11,6 +11,8 @@
 
 #include <boost/json.hpp>
 
+#include "tds_pool/registry_row.hpp"
+
 namespace tds_pool {
 
 namespace json = boost::json;
@@ -114,20 +116,11 @@ std::string text_member(const json::object& o, std::string_view key, bool requir
     return std::string(v->as_string());
 }
 
-bool valid_code(const std::string& code) {
-    if (code.empty() || code.size() > 64) return false;
-    for (char c : code) {
-        const bool ok = (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-        if (!ok) return false;
-    }
-    return true;
-}
-
 tenant_record record_from_json(const json::value& value) {
     const json::object& o = value.as_object();
     tenant_record r;
     r.code = text_member(o, "code", true);
-    if (!valid_code(r.code)) throw std::runtime_error("invalid company code");
+    if (!is_company_code(r.code)) throw std::runtime_error("invalid company code");
     r.name = text_member(o, "name", false);
     r.server = text_member(o, "server", true);
     r.database = text_member(o, "database", true);
