@@ -31,18 +31,21 @@ void json_result_sink::begin_set(const std::vector<tds_pool::column_info>& colum
 
 bool json_result_sink::accept_cell(std::size_t bytes) {
     if (cells_in_row_++ == 0) ++rows_read_;
+    row_value_bytes_ += bytes;
     // Every cell is copied once before it is written or dropped, so the cap holds for all.
     if (bytes > bounds_.max_cell_bytes) return stop(result_end::cell_too_large);
     if (!writing()) return true;
     // A row past the limit only shows that the result goes on: no need to read it.
     if (rows_written_ >= row_limit()) return stop(result_end::truncated);
-    // Its JSON is at least as long as the value, so this body could not fit.
-    if (body_.size() + bytes >= bounds_.max_response_bytes) return stop(result_end::body_too_large);
+    // The row's values are all held until the row is written, and its JSON is at least
+    // as long as they are: a row of many wide cells could not fit either.
+    if (body_.size() + row_value_bytes_ >= bounds_.max_response_bytes) return stop(result_end::body_too_large);
     return true;
 }
 
 bool json_result_sink::row(std::vector<tds_pool::sql_value>& cells) {
     cells_in_row_ = 0;
+    row_value_bytes_ = 0;
     if (!writing()) return true;
     if (rows_written_ > 0) {
         // The body outgrows its first allocation: take the whole expected size at once,

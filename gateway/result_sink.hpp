@@ -78,6 +78,7 @@ private:
     result_end end_ = result_end::complete;
     std::size_t sets_ = 0;
     std::size_t cells_in_row_ = 0;
+    std::size_t row_value_bytes_ = 0;  ///< the current row's values so far, all held at once
     std::size_t rows_written_ = 0;
     std::size_t first_row_bytes_ = 0;  ///< the first row's JSON, a comma included
     std::size_t reserve_bytes_ = 0;    ///< the body's capacity once a second row comes

@@ -124,6 +124,22 @@ TEST_CASE("a body above max_response_bytes is refused", "[handlers][sink]") {
     CHECK(capped.end() == result_end::truncated);
 }
 
+TEST_CASE("a row of many cells, each under its cap, is refused before it is written", "[handlers][sink]") {
+    // Three 60-byte values, each below max_cell_bytes, add up past max_response_bytes:
+    // the read stops at the cell that crosses it, before the row is held whole.
+    const std::vector<tds_pool::column_info> wide = {{"A", column_type::text, 0},
+                                                     {"B", column_type::text, 0},
+                                                     {"C", column_type::text, 0}};
+    budget_fixture f;
+    json_result_sink sink(bounds(conf::result_mode::many, 10, 150, 100), f.share);
+    sink.begin_set(wide);
+    CHECK(sink.accept_cell(60));
+    CHECK(sink.accept_cell(60));
+    CHECK_FALSE(sink.accept_cell(60));
+    CHECK(sink.end() == result_end::body_too_large);
+    CHECK(sink.rows_written() == 0);
+}
+
 TEST_CASE("the body's bytes are held against the budget and given back", "[handlers][sink]") {
     auto budget = std::make_shared<gateway::response_budget>();
     budget->set_limit(100 * 1024);
