@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "gateway/app.hpp"
-#include "gateway/cli.hpp"
+#include "gateway/app/app.hpp"
+#include "gateway/app/cli.hpp"
 
 int main(int argc, char** argv) {
     const std::vector<std::string_view> args(argv + 1, argv + argc);

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "tds_pool/pool_log.hpp"
-#include "tds_pool/session_state.hpp"
+#include "tds_pool/freetds/session_state.hpp"
 #include "tds_pool/worker_call.hpp"
 
 namespace tds_pool {

@@ -35,7 +35,7 @@
 
 #include "conf/config.hpp"
 #include "tds_pool/circuit_breaker.hpp"
-#include "tds_pool/connection.hpp"
+#include "tds_pool/freetds/connection.hpp"
 #include "tds_pool/connection_budget.hpp"
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/pool_state.hpp"

@@ -14,7 +14,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/this_coro.hpp>
 
-#include "tds_pool/freetds_runtime.hpp"
+#include "tds_pool/freetds/freetds_runtime.hpp"
 #include "tds_pool/worker_call.hpp"
 #include "tds_pool/pool_log.hpp"
 #include "tds_pool/pool_manager.hpp"

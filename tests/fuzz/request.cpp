@@ -13,7 +13,7 @@
 #include <boost/json/parse.hpp>
 
 #include "conf/loader.hpp"
-#include "gateway/proxy_framing.hpp"
+#include "gateway/http/request_framing.hpp"
 #include "router/dispatch.hpp"
 #include "router/param_binding.hpp"
 #include "router/request_target.hpp"

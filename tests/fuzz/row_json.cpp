@@ -11,8 +11,8 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "gateway/result_json.hpp"
-#include "gateway/result_json_text.hpp"
+#include "gateway/sql/result_json.hpp"
+#include "gateway/sql/result_json_text.hpp"
 
 namespace {
 

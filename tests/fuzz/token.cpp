@@ -11,8 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "gateway/auth_token.hpp"
-#include "gateway/result_json.hpp"
+#include "gateway/auth/token_authority.hpp"
+#include "gateway/sql/result_json.hpp"
 
 namespace {
 

@@ -9,9 +9,9 @@
 
 #include <boost/json/parse.hpp>
 
-#include "gateway/access_log.hpp"
-#include "gateway/json_response.hpp"
-#include "gateway/log.hpp"
+#include "gateway/telemetry/access_log.hpp"
+#include "gateway/http/json_response.hpp"
+#include "gateway/telemetry/log.hpp"
 
 TEST_CASE("the logged path never carries the query string", "[gateway][access_log]") {
     CHECK(gateway::path_without_query("/a/b?token=secret") == "/a/b");

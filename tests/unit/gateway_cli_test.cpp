@@ -5,7 +5,7 @@
 #include <variant>
 #include <vector>
 
-#include "gateway/cli.hpp"
+#include "gateway/app/cli.hpp"
 
 namespace {
 

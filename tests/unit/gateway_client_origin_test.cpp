@@ -3,8 +3,8 @@
 // or the fields the gateway owns.
 #include <catch2/catch.hpp>
 
-#include "gateway/client_origin.hpp"
-#include "gateway/proxy_headers.hpp"
+#include "gateway/http/client_origin.hpp"
+#include "gateway/proxy/proxy_headers.hpp"
 
 namespace {
 

@@ -10,10 +10,10 @@
 #include <boost/json/parse.hpp>
 
 #include "conf/loader.hpp"
-#include "gateway/dispatcher.hpp"
-#include "gateway/echo_handler.hpp"
-#include "gateway/handler_set.hpp"
-#include "gateway/runtime_state.hpp"
+#include "gateway/http/dispatcher.hpp"
+#include "gateway/http/echo_handler.hpp"
+#include "gateway/http/handler_set.hpp"
+#include "gateway/http/runtime_state.hpp"
 
 namespace {
 

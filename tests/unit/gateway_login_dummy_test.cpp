@@ -1,8 +1,8 @@
 // The hashes verified for unknown users: per tenant and hash scheme, made by the gateway.
 #include <catch2/catch.hpp>
 
-#include "gateway/login_dummy.hpp"
-#include "gateway/password_hash.hpp"
+#include "gateway/auth/login_dummy.hpp"
+#include "gateway/auth/password_hash.hpp"
 
 using namespace std::chrono_literals;
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "gateway/login_limiter.hpp"
+#include "gateway/auth/login_limiter.hpp"
 
 using namespace std::chrono_literals;
 using gateway::login_budget;

@@ -6,7 +6,7 @@
 #include <vector>
 #include <string>
 
-#include "gateway/request_id.hpp"
+#include "gateway/http/request_id.hpp"
 
 TEST_CASE("client request ids are reused only when safe", "[gateway][request_id]") {
     CHECK(gateway::is_acceptable_request_id("abc-123_XYZ.:/"));

@@ -13,7 +13,7 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 
-#include "gateway/upstream_pool.hpp"
+#include "gateway/proxy/upstream_pool.hpp"
 
 namespace asio = boost::asio;
 using asio::ip::tcp;

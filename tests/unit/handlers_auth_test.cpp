@@ -3,9 +3,9 @@
 
 #include <variant>
 
-#include "gateway/auth_token.hpp"
-#include "gateway/password_hash.hpp"
-#include "gateway/result_json.hpp"  // encode_base64 for hand-built tokens
+#include "gateway/auth/token_authority.hpp"
+#include "gateway/auth/password_hash.hpp"
+#include "gateway/sql/result_json.hpp"  // encode_base64 for hand-built tokens
 
 using namespace std::chrono_literals;
 

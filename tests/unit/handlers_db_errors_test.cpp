@@ -3,7 +3,7 @@
 
 #include <boost/json/parse.hpp>
 
-#include "gateway/sql_handler_request.hpp"
+#include "gateway/sql/sql_handler_request.hpp"
 
 using tds_pool::errc;
 

@@ -1,7 +1,7 @@
 // The SET TEXTSIZE of a configuration's queries: twice the largest cell cap plus 4.
 #include <catch2/catch.hpp>
 
-#include "gateway/query_text_size.hpp"
+#include "gateway/sql/query_text_size.hpp"
 
 TEST_CASE("the text size is twice the largest cell cap plus 4", "[handlers][text_size]") {
     CHECK(gateway::text_size_for(1024 * 1024) == 2 * 1024 * 1024 + 4);

@@ -3,7 +3,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "gateway/result_json.hpp"
+#include "gateway/sql/result_json.hpp"
 
 using tds_pool::column_type;
 using tds_pool::sql_value;

@@ -10,8 +10,8 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "gateway/result_json.hpp"
-#include "gateway/result_json_text.hpp"
+#include "gateway/sql/result_json.hpp"
+#include "gateway/sql/result_json_text.hpp"
 
 using tds_pool::column_type;
 using tds_pool::sql_datetime;

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "gateway/response_budget.hpp"
-#include "gateway/result_json_text.hpp"
-#include "gateway/result_sink.hpp"
+#include "gateway/sql/response_budget.hpp"
+#include "gateway/sql/result_json_text.hpp"
+#include "gateway/sql/result_sink.hpp"
 
 using gateway::json_result_sink;
 using gateway::result_bounds;

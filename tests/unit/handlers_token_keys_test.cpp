@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "gateway/auth_token.hpp"
+#include "gateway/auth/token_authority.hpp"
 
 using namespace std::chrono_literals;
 

@@ -4,8 +4,8 @@
 
 #include <boost/json/parse.hpp>
 
-#include "gateway/health_access.hpp"
-#include "gateway/health_endpoints.hpp"
+#include "gateway/auth/operator_access.hpp"
+#include "gateway/admin/health_endpoints.hpp"
 
 namespace {
 

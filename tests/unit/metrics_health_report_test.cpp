@@ -1,7 +1,7 @@
 // The /health body built from cached state: the seed's fields, pool use, probes, filter.
 #include <catch2/catch.hpp>
 
-#include "gateway/health_report.hpp"
+#include "gateway/admin/health_report.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "gateway/metrics_registry.hpp"
+#include "gateway/telemetry/metrics_registry.hpp"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <limits>
 
-#include "gateway/metrics_text.hpp"
+#include "gateway/telemetry/metrics_text.hpp"
 
 TEST_CASE("label values are escaped", "[metrics]") {
     CHECK(gateway::escape_label_value(R"(a"b\c)") == R"(a\"b\\c)");

@@ -2,7 +2,7 @@
 // errors, time-outs and login failure.
 #include <catch2/catch.hpp>
 
-#include "tds_pool/connection.hpp"
+#include "tds_pool/freetds/connection.hpp"
 #include "tests/unit/pool_support.hpp"
 
 using namespace std::chrono_literals;

@@ -7,8 +7,8 @@
 #include <thread>
 #include <vector>
 
-#include "tds_pool/connection.hpp"
-#include "tds_pool/reply_peek.hpp"
+#include "tds_pool/freetds/connection.hpp"
+#include "tds_pool/freetds/reply_peek.hpp"
 #include "tests/unit/pool_support.hpp"
 
 using namespace std::chrono_literals;

@@ -4,7 +4,7 @@
 // one connection unless the pool discards it.
 #include <catch2/catch.hpp>
 
-#include "tds_pool/connection.hpp"
+#include "tds_pool/freetds/connection.hpp"
 #include "tds_pool/pool_manager.hpp"
 #include "tests/unit/pool_support.hpp"
 

@@ -2,7 +2,7 @@
 // and cursors, read as T-SQL words (not inside literals, quoted names or comments).
 #include <catch2/catch.hpp>
 
-#include "tds_pool/session_state.hpp"
+#include "tds_pool/freetds/session_state.hpp"
 
 using tds_pool::may_leave_session_state;
 

@@ -4,8 +4,8 @@
 #include <fmt/format.h>
 
 #include "tds_pool/connection_target.hpp"
-#include "tds_pool/row_reader.hpp"
-#include "tds_pool/rpc_binding.hpp"
+#include "tds_pool/freetds/row_reader.hpp"
+#include "tds_pool/freetds/rpc_binding.hpp"
 
 using tds_pool::param_type;
 using tds_pool::sql_param;

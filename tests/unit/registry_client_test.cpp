@@ -12,7 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/use_future.hpp>
 
-#include "tds_pool/registry_client.hpp"
+#include "tds_pool/registry/registry_client.hpp"
 
 namespace asio = boost::asio;
 using tds_pool::lookup_status;

@@ -1,7 +1,7 @@
 // Hosting labels from server names, as in the seed's registry table.
 #include <catch2/catch.hpp>
 
-#include "tds_pool/hosting.hpp"
+#include "tds_pool/registry/hosting.hpp"
 
 TEST_CASE("glob patterns match case-insensitively with * wildcards", "[hosting]") {
     using tds_pool::glob_match;

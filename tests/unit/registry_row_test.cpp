@@ -2,7 +2,7 @@
 // reason, never a silent default.
 #include <catch2/catch.hpp>
 
-#include "tds_pool/registry_row.hpp"
+#include "tds_pool/registry/registry_row.hpp"
 
 namespace {
 

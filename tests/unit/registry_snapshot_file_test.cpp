@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tds_pool/registry_snapshot_file.hpp"
+#include "tds_pool/registry/registry_snapshot_file.hpp"
 
 using tds_pool::load_snapshot_file;
 using tds_pool::registry_snapshot;

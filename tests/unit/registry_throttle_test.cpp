@@ -2,7 +2,7 @@
 // injected clock and injected random draws: no sleeps.
 #include <catch2/catch.hpp>
 
-#include "tds_pool/registry_throttle.hpp"
+#include "tds_pool/registry/registry_throttle.hpp"
 
 using namespace std::chrono_literals;
 using tds_pool::lookup_limiter;

@@ -1,0 +1,57 @@
+#pragma once
+// What the monitoring endpoints (/health, /readyz, /metrics, /dashboard) read: request
+// counters, the tenant backend once it exists, whether the listener is up, and extra
+// metrics collectors other parts of the gateway register.
+
+#include <atomic>
+#include <mutex>
+#include <vector>
+
+#include "gateway/telemetry/metrics_registry.hpp"
+#include "gateway/admin/metrics_render.hpp"
+
+namespace gateway {
+
+class tenant_backend;
+
+/// Shared by every session; outlives the io_context (sessions count into `metrics`).
+struct health_monitor {
+    metrics_registry metrics;
+    /// Set before the first connection is accepted; null in builds without tenants.
+    std::atomic<tenant_backend*> backend{nullptr};
+    /// The listener accepts connections.
+    std::atomic<bool> listening{false};
+
+    /// Adds families to every scrape (e.g. the proxy's upstream statistics). The
+    /// collector runs on the scraping thread and must be thread-safe.
+    void add_collector(metrics_collector collector) {
+        std::lock_guard lock(collectors_mutex_);
+        collectors_.push_back(std::move(collector));
+    }
+    /// The registered collectors.
+    std::vector<metrics_collector> collectors() const {
+        std::lock_guard lock(collectors_mutex_);
+        return collectors_;
+    }
+
+private:
+    mutable std::mutex collectors_mutex_;
+    std::vector<metrics_collector> collectors_;
+};
+
+/// Counts a request as in flight for as long as it lives.
+class in_flight_guard {
+public:
+    /// Counts one more request in flight.
+    explicit in_flight_guard(metrics_registry& metrics) : metrics_(metrics) {
+        metrics_.request_started();
+    }
+    ~in_flight_guard() { metrics_.request_finished(); }
+    in_flight_guard(const in_flight_guard&) = delete;
+    in_flight_guard& operator=(const in_flight_guard&) = delete;
+
+private:
+    metrics_registry& metrics_;
+};
+
+}  // namespace gateway

@@ -1,0 +1,156 @@
+#include "gateway/admin/health_report.hpp"
+
+#include <ctime>
+
+#include <boost/json/array.hpp>
+#include <fmt/format.h>
+
+#include "tds_pool/registry/hosting.hpp"
+
+namespace gateway {
+
+namespace {
+
+/// The live (not draining) pool of a tenant, if there is one.
+const tds_pool::pool_snapshot* live_pool(const std::vector<tds_pool::pool_snapshot>& pools,
+                                         const std::string& code) {
+    for (const auto& pool : pools) {
+        if (pool.tenant == code && !pool.draining) return &pool;
+    }
+    return nullptr;
+}
+
+boost::json::object pool_json(const tds_pool::pool_snapshot* pool, std::size_t configured_max) {
+    boost::json::object out;
+    out["size"] = pool ? pool->idle + pool->busy + pool->opening : 0;
+    out["idle"] = pool ? pool->idle : 0;
+    out["busy"] = pool ? pool->busy : 0;
+    out["opening"] = pool ? pool->opening : 0;
+    out["waiting"] = pool ? pool->waiters : 0;
+    out["max"] = pool ? pool->max_size : configured_max;
+    return out;
+}
+
+/// One entry of "tenants".
+boost::json::object tenant_json(const tds_pool::tenant_record& tenant, const health_inputs& in) {
+    const auto* pool = live_pool(in.pools, tenant.code);
+    const auto probe_it = in.probes.find(tenant.code);
+    const probe_result* probe = probe_it == in.probes.end() ? nullptr : &probe_it->second;
+
+    boost::json::object out;
+    out["companyCode"] = tenant.code;
+    out["name"] = tenant.name;
+    out["server"] = tenant.server;
+    out["database"] = tenant.database;
+    out["hosting"] = tds_pool::hosting_label(tenant.server, in.hosting);
+    const bool connected = probe != nullptr && probe->ok && tenant.problem.empty();
+    out["connected"] = connected;
+    if (!tenant.problem.empty()) {
+        out["status"] = "misconfigured";
+    } else {
+        out["status"] = probe == nullptr ? "unknown" : (connected ? "up" : "down");
+    }
+    if (tenant.problem.empty()) {
+        out["problem"] = nullptr;
+    } else {
+        out["problem"] = tenant.problem;
+    }
+    if (connected && probe->latency) {
+        out["latency"] = latency_text(*probe->latency);
+        out["latencyMs"] = static_cast<double>(probe->latency->count()) / 1000.0;
+    } else {
+        out["latency"] = nullptr;
+        out["latencyMs"] = nullptr;
+    }
+    out["pool"] = pool_json(pool, tenant.max_connections.value_or(in.pool_max_size));
+    out["breaker"] = pool ? pool->breaker_state : "closed";
+    // The probe's own failure first: it is the freshest word on reachability.
+    if (probe != nullptr && !probe->ok && !probe->error.empty()) {
+        out["lastError"] = probe->error;
+    } else if (pool != nullptr && !pool->last_error.empty()) {
+        out["lastError"] = pool->last_error;
+    } else {
+        out["lastError"] = nullptr;
+    }
+    if (pool != nullptr && pool->last_error_at) {
+        out["lastErrorAt"] = iso8601(*pool->last_error_at);
+    } else {
+        out["lastErrorAt"] = nullptr;
+    }
+    if (probe != nullptr) {
+        out["lastCheck"] = iso8601(probe->checked_at);
+    } else {
+        out["lastCheck"] = nullptr;
+    }
+    return out;
+}
+
+boost::json::object registry_json(const health_inputs& in) {
+    boost::json::object out;
+    out["source"] = in.registry_status.source;
+    out["servedFrom"] = in.registry_status.served_from;
+    out["tenants"] = in.registry_status.tenants;
+    out["invalidRows"] = in.registry ? in.registry->invalid_rows() : 0;
+    const bool loaded =
+        in.registry && in.registry->loaded_at != std::chrono::system_clock::time_point{};
+    out["loaded"] = loaded;
+    if (loaded) {
+        out["lastRefresh"] = iso8601(in.registry->loaded_at);
+        out["ageSeconds"] = in.registry_status.age.count();
+    } else {
+        out["lastRefresh"] = nullptr;
+        out["ageSeconds"] = nullptr;
+    }
+    out["stale"] = in.registry_status.stale;
+    out["lookups"] = in.registry_status.lookups;
+    out["lookupsRateLimited"] = in.registry_status.lookups_limited;
+    if (in.registry_status.last_error.empty()) {
+        out["lastError"] = nullptr;
+    } else {
+        out["lastError"] = in.registry_status.last_error;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string iso8601(std::chrono::system_clock::time_point t) {
+    const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(t);
+    const auto millis =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t - seconds).count();
+    const std::time_t tt = std::chrono::system_clock::to_time_t(seconds);
+    std::tm utc{};
+    gmtime_r(&tt, &utc);
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
+                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+}
+
+std::string latency_text(std::chrono::microseconds latency) {
+    return fmt::format("{}ms", std::max<long long>(0, latency.count() / 1000));
+}
+
+boost::json::object health_report(const health_inputs& in,
+                                  const std::optional<std::string>& only_tenant) {
+    boost::json::object body;
+    body["status"] = "ok";  // the gateway answers; tenant outages are listed per tenant
+    body["activePools"] = in.active_pools;
+    boost::json::array tenants;
+    std::size_t up = 0, down = 0;
+    if (in.registry) {
+        for (const auto& [code, tenant] : in.registry->tenants) {
+            if (!tenant.active) continue;
+            if (only_tenant && code != *only_tenant) continue;
+            auto entry = tenant_json(tenant, in);
+            (entry["connected"].as_bool() ? up : down) += 1;
+            tenants.push_back(std::move(entry));
+        }
+    }
+    body["tenantsUp"] = up;
+    body["tenantsDown"] = down;
+    body["tenants"] = std::move(tenants);
+    body["registry"] = registry_json(in);
+    body["time"] = iso8601(in.now);
+    return body;
+}
+
+}  // namespace gateway

@@ -1,0 +1,107 @@
+#include "gateway/http/listener.hpp"
+
+#include <chrono>
+#include <cstdint>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "gateway/http/connection_tracker.hpp"
+#include "gateway/http/graceful_close.hpp"
+#include "gateway/http/json_response.hpp"
+#include "gateway/telemetry/log.hpp"
+#include "gateway/http/request_id.hpp"
+#include "gateway/http/runtime_state.hpp"
+#include "gateway/http/session.hpp"
+
+namespace gateway {
+
+namespace {
+
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+/// Answers a connection over the cap with 503 and closes it; it never counts as open.
+asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    const std::string request_id = generate_request_id();
+    auto res = error_response(503, "too_many_connections",
+                              "the gateway has too many open connections; retry later",
+                              request_id);
+    res.set(http::field::server, "tenant-gateway");
+    res.set("X-Request-Id", request_id);
+    res.set(http::field::retry_after, "1");
+    res.keep_alive(false);
+    stream.expires_after(std::chrono::seconds(2));
+    co_await http::async_write(stream, res, nothrow);
+    co_await close_gracefully(stream);
+}
+
+/// Logs an exception that escaped a refused connection's coroutine.
+void report_refusal_end(std::exception_ptr failure) {
+    if (!failure) return;
+    try {
+        std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+        log_error("refusing a connection failed", {{"error", e.what()}});
+    } catch (...) {
+        log_error("refusing a connection failed", {{"error", "unknown exception"}});
+    }
+}
+
+/// Logs refusals over the connection cap at most once a second, with how many there
+/// were since the last line: a flood must not also flood the log.
+class refusal_log {
+public:
+    void refused(std::size_t open, std::size_t cap) {
+        ++since_last_;
+        const auto now = std::chrono::steady_clock::now();
+        if (now < next_) return;
+        log_warn("connections refused: too many open connections",
+                 {{"open", open}, {"max_client_connections", cap}, {"refused", since_last_}});
+        since_last_ = 0;
+        next_ = now + std::chrono::seconds(1);
+    }
+
+private:
+    std::uint64_t since_last_ = 0;
+    std::chrono::steady_clock::time_point next_{};
+};
+
+/// Waits a little after an accept error such as EMFILE, so the loop does not spin.
+asio::awaitable<void> back_off(asio::any_io_executor executor) {
+    asio::steady_timer timer(executor, std::chrono::milliseconds(50));
+    co_await timer.async_wait(nothrow);
+}
+
+}  // namespace
+
+asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& svc,
+                                  event_loops& loops) {
+    auto executor = acceptor.get_executor();
+    refusal_log refusals;  // the accept loop is one coroutine: no lock needed
+    for (;;) {
+        auto [ec, socket] = co_await acceptor.async_accept(loops.next(), nothrow);
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec) {
+            log_warn("accept failed", {{"error", ec.message()}});
+            co_await back_off(executor);
+            continue;
+        }
+        if (svc.connections.draining()) continue;  // the socket closes as it goes out of scope
+        const auto cap = svc.state.get()->config().limits.max_client_connections;
+        if (const auto open = svc.connections.size(); open >= cap) {
+            refusals.refused(open, cap);
+            auto socket_executor = socket.get_executor();
+            asio::co_spawn(socket_executor, refuse_connection(std::move(socket)),
+                           report_refusal_end);
+            continue;
+        }
+        session::start(std::move(socket), svc);
+    }
+}
+
+}  // namespace gateway

@@ -1,0 +1,51 @@
+#include "gateway/http/response_headers.hpp"
+
+#include <chrono>
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace gateway {
+
+namespace {
+
+/// IMF-fixdate of `t`, written without the C locale's day and month names.
+std::string format_http_date(std::time_t t) {
+    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", days[tm.tm_wday], tm.tm_mday,
+                       months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+}  // namespace
+
+std::string_view http_date_now() {
+    thread_local std::time_t cached_second = -1;
+    thread_local std::string cached_text;
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    if (now != cached_second) {
+        cached_second = now;
+        cached_text = format_http_date(now);
+    }
+    return cached_text;
+}
+
+void finish_gateway_response(http::response_header<>& header, std::string_view request_id,
+                             std::string_view vary) {
+    header.set(http::field::server, "tenant-gateway");
+    header.set("X-Request-Id", request_id);
+    header.set(http::field::date, http_date_now());
+    if (header.count(http::field::cache_control) == 0) {
+        header.set(http::field::cache_control, "no-store");
+    }
+    header.set(http::field::vary, vary);
+}
+
+void ensure_date(http::response_header<>& header) {
+    if (header.count(http::field::date) == 0) header.set(http::field::date, http_date_now());
+}
+
+}  // namespace gateway

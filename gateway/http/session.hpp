@@ -1,0 +1,84 @@
+#pragma once
+// One client connection: a coroutine that reads a request, answers it, and repeats
+// while the connection is kept alive. Pipelined requests are answered in order because
+// each one is read, handled and written before the next is read from the same buffer.
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include "gateway/telemetry/access_log.hpp"
+#include "gateway/proxy/proxy_handler.hpp"
+#include "gateway/http/http_types.hpp"
+#include "gateway/http/services.hpp"
+
+namespace gateway {
+
+class runtime_state;
+
+/// The state of one client connection. All of it is touched only on its event loop.
+class session {
+public:
+    /// Takes over an accepted socket; its executor is the event loop that serves it.
+    session(asio::ip::tcp::socket socket, services& svc);
+    ~session();
+    session(const session&) = delete;
+    session& operator=(const session&) = delete;
+
+    /// Registers a new connection with the tracker and starts serving it.
+    static void start(asio::ip::tcp::socket socket, services& svc);
+
+    /// The connection's event loop.
+    asio::any_io_executor executor() { return stream_.get_executor(); }
+
+    /// Drain requested: an idle connection closes now, a busy one after its response.
+    void on_drain();
+
+    /// Closes the connection at once, whatever it is doing.
+    void force_close();
+
+private:
+    using parser_type = http::request_parser<http::string_body>;
+
+    /// How a response goes out.
+    struct reply_options {
+        unsigned version = 11;
+        bool head = false;        ///< HEAD: headers only, Content-Length of the GET body
+        bool keep_alive = false;  ///< what the request asked for
+        std::chrono::milliseconds write_timeout{};
+        std::string_view vary;  ///< runtime_state::vary() of the request's configuration
+    };
+
+    static asio::awaitable<void> run(std::shared_ptr<session> self);
+    asio::awaitable<bool> wait_for_request(bool first);
+    asio::awaitable<bool> serve_one();
+    asio::awaitable<bool> answer_expect(const parser_type& parser, const runtime_state& state,
+                                        access_entry& entry);
+    asio::awaitable<bool> refuse_proxied(const parser_type& parser, proxy_route route,
+                                         access_entry entry);
+    asio::awaitable<bool> refuse_repeated(const parser_type& parser, std::string_view field,
+                                          const runtime_state& state, access_entry entry);
+    asio::awaitable<bool> refuse(beast::error_code ec, const parser_type& parser,
+                                 const runtime_state& state, access_entry entry);
+    asio::awaitable<bool> send(response res, access_entry entry, reply_options options);
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    asio::ip::address peer_;  ///< the TCP peer's address, read once per connection
+    std::string peer_text_;   ///< the same as text (IPv4-mapped as IPv4), formatted once
+    std::string write_scratch_;  ///< reused by write_flat for every response
+    proxy_buffers proxy_buffers_;  ///< reused by every proxied request
+    services& svc_;
+    std::uint64_t id_ = 0;  ///< tracker id, 0 until registered
+    bool idle_ = false;     ///< waiting for the first byte of the next request
+    bool draining_ = false;
+};
+
+}  // namespace gateway

@@ -1,0 +1,52 @@
+#pragma once
+// Streams one message body from a parser to a serializer in fixed-size chunks (the
+// buffer_body relay of Beast's http_relay example), so memory stays bounded whatever
+// the body's size; chunked bodies are re-chunked chunk by chunk as they arrive.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+
+#include "gateway/http/http_types.hpp"
+
+namespace gateway {
+
+/// Timeouts of one relay: each read from the source, each write to the destination.
+struct relay_timeouts {
+    std::chrono::milliseconds read{};
+    std::chrono::milliseconds write{};
+};
+
+/// How a relay ended: which side failed, if any, and how many body bytes went through.
+struct relay_result {
+    enum class side { none, source, destination };
+    side failed = side::none;
+    beast::error_code ec;
+    std::uint64_t bytes = 0;
+};
+
+/// Relays the rest of a request: its header (if not yet written) and its body.
+/// `scratch` is write_flat's buffer, reused across requests.
+asio::awaitable<relay_result> relay_request(beast::tcp_stream& source,
+                                            beast::flat_buffer& source_buffer,
+                                            http::request_parser<http::buffer_body>& parser,
+                                            beast::tcp_stream& destination,
+                                            http::request_serializer<http::buffer_body>& out,
+                                            std::string& scratch, relay_timeouts timeouts);
+
+/// Relays the rest of a response: its header (if not yet written) and its body.
+/// `scratch` is write_flat's buffer, reused across requests.
+asio::awaitable<relay_result> relay_response(beast::tcp_stream& source,
+                                             beast::flat_buffer& source_buffer,
+                                             http::response_parser<http::buffer_body>& parser,
+                                             beast::tcp_stream& destination,
+                                             http::response_serializer<http::buffer_body>& out,
+                                             std::string& scratch, relay_timeouts timeouts);
+
+}  // namespace gateway

@@ -1,0 +1,21 @@
+#pragma once
+// After an upstream's 101 Switching Protocols (WebSocket, e.g. Vite's hot reload): the
+// gateway stops speaking HTTP and copies bytes both ways until either side closes or
+// nothing moves for `idle_timeout`.
+
+#include <chrono>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "gateway/http/http_types.hpp"
+
+namespace gateway {
+
+/// Copies bytes between the two connections (first what each buffer already holds)
+/// until one side closes, fails, or the tunnel is idle for `idle_timeout`.
+asio::awaitable<void> run_tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
+                                 beast::tcp_stream& upstream, beast::flat_buffer& upstream_buffer,
+                                 std::chrono::milliseconds idle_timeout);
+
+}  // namespace gateway

@@ -1,0 +1,283 @@
+#include "gateway/proxy/upstream_pool.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <iterator>
+#include <limits>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/query.hpp>
+
+#include "gateway/telemetry/log.hpp"
+
+namespace gateway {
+
+namespace {
+
+/// A server marked down by passive checks alone gets a trial request after this long.
+constexpr auto passive_retry_after = std::chrono::seconds(10);
+
+/// True when a parked connection is still usable: no EOF, no error, no stray bytes.
+bool still_open(int fd) noexcept {
+    char probe = 0;
+    const auto n = ::recv(fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/// The protocol of a connected native socket.
+asio::ip::tcp protocol_of(int fd) noexcept {
+    sockaddr_storage address{};
+    socklen_t length = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0 &&
+        address.ss_family == AF_INET6) {
+        return asio::ip::tcp::v6();
+    }
+    return asio::ip::tcp::v4();
+}
+
+}  // namespace
+
+std::optional<upstream_address> parse_upstream_url(std::string_view url) {
+    constexpr std::string_view scheme = "http://";
+    if (url.substr(0, scheme.size()) != scheme) return std::nullopt;
+    upstream_address out;
+    out.url = url;
+    std::string_view rest = url.substr(scheme.size());
+    const auto slash = rest.find('/');
+    if (slash != std::string_view::npos) {
+        out.base_path = rest.substr(slash);
+        rest = rest.substr(0, slash);
+    }
+    const auto colon = rest.rfind(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    out.host = rest.substr(0, colon);
+    const auto port = rest.substr(colon + 1);
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 ||
+        value > std::numeric_limits<std::uint16_t>::max()) {
+        return std::nullopt;
+    }
+    out.port = static_cast<std::uint16_t>(value);
+    out.authority = std::string(rest);
+    return out;
+}
+
+upstream_pool::upstream_pool(conf::upstream_config config) : config_(std::move(config)) {
+    for (const auto& url : config_.servers) {
+        auto address = parse_upstream_url(url);
+        if (!address) throw std::invalid_argument("bad upstream server URL " + url);
+        addresses_.push_back(std::move(*address));
+    }
+    servers_.resize(addresses_.size());
+}
+
+upstream_pool::~upstream_pool() = default;
+
+bool upstream_pool::usable(const server_state& server,
+                           std::chrono::steady_clock::time_point now) const {
+    if (server.up) return true;
+    // Without active checks, a server marked down gets a trial request now and then.
+    return !config_.health_check && now >= server.retry_at;
+}
+
+std::optional<std::size_t> upstream_pool::pick(const std::vector<bool>& tried) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    const std::size_t n = servers_.size();
+    std::optional<std::size_t> best;
+    for (std::size_t step = 0; step < n; ++step) {
+        const std::size_t i = (next_ + step) % n;
+        if ((i < tried.size() && tried[i]) || !usable(servers_[i], now)) continue;
+        if (config_.balance == conf::balance_policy::round_robin) {
+            best = i;
+            break;
+        }
+        if (!best || servers_[i].in_flight < servers_[*best].in_flight) best = i;
+    }
+    if (!best) return std::nullopt;
+    next_ = (*best + 1) % n;
+    auto& chosen = servers_[*best];
+    if (!chosen.up) chosen.retry_at = now + passive_retry_after;  // one trial at a time
+    ++chosen.in_flight;
+    return best;
+}
+
+void upstream_pool::done(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    auto& server = servers_.at(index);
+    if (server.in_flight > 0) --server.in_flight;
+}
+
+std::optional<upstream_pool::parked_connection> upstream_pool::pop_idle(
+    std::size_t index, const asio::execution_context* loop) {
+    std::lock_guard lock(mutex_);
+    auto& idle = servers_.at(index).idle;
+    if (idle.empty()) return std::nullopt;
+    // The most recent of this loop's own, else the most recent of any loop.
+    auto chosen = std::prev(idle.end());
+    for (auto it = idle.rbegin(); it != idle.rend(); ++it) {
+        if (it->loop == loop) {
+            chosen = std::prev(it.base());
+            break;
+        }
+    }
+    parked_connection out = std::move(*chosen);
+    idle.erase(chosen);
+    return out;
+}
+
+std::optional<asio::ip::tcp::socket> upstream_pool::take_idle(
+    std::size_t index, const asio::any_io_executor& executor) {
+    const auto* loop = &asio::query(executor, asio::execution::context);
+    while (auto parked = pop_idle(index, loop)) {
+        if (!still_open(parked->socket.native_handle())) {
+            beast::error_code ignored;
+            parked->socket.close(ignored);
+            release(index);
+            continue;
+        }
+        if (parked->loop == loop) return std::move(parked->socket);
+        // Registered with another loop's reactor: move the descriptor over to this one.
+        beast::error_code ec;
+        const int fd = parked->socket.release(ec);
+        if (ec) {
+            release(index);
+            continue;
+        }
+        asio::ip::tcp::socket socket(executor);
+        socket.assign(protocol_of(fd), fd, ec);
+        if (!ec) return socket;
+        ::close(fd);
+        release(index);
+    }
+    return std::nullopt;
+}
+
+bool upstream_pool::reserve(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    auto& server = servers_.at(index);
+    if (server.connections >= config_.max_connections_per_server) return false;
+    ++server.connections;
+    return true;
+}
+
+void upstream_pool::park(std::size_t index, asio::ip::tcp::socket socket) {
+    const auto* loop = &asio::query(socket.get_executor(), asio::execution::context);
+    {
+        std::lock_guard lock(mutex_);
+        auto& server = servers_.at(index);
+        if (!stopped_ && server.idle.size() < config_.max_idle_per_server) {
+            server.idle.push_back({std::move(socket), loop});
+            return;
+        }
+        if (server.connections > 0) --server.connections;
+    }
+    beast::error_code ignored;
+    socket.close(ignored);
+}
+
+void upstream_pool::stop() {
+    stopped_ = true;
+    close_idle();
+}
+
+void upstream_pool::close_idle() {
+    std::vector<parked_connection> closing;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto& server : servers_) {
+            server.connections -= std::min(server.connections, server.idle.size());
+            std::move(server.idle.begin(), server.idle.end(), std::back_inserter(closing));
+            server.idle.clear();
+        }
+    }
+    for (auto& parked : closing) {
+        beast::error_code ignored;
+        parked.socket.close(ignored);
+    }
+}
+
+void upstream_pool::release(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    auto& server = servers_.at(index);
+    if (server.connections > 0) --server.connections;
+}
+
+void upstream_pool::mark(std::size_t index, bool up, std::string_view why) {
+    auto& server = servers_[index];
+    if (server.up == up) return;
+    server.up = up;
+    server.failures = 0;
+    server.checks_ok = 0;
+    server.checks_failed = 0;
+    server.retry_at = std::chrono::steady_clock::now() + passive_retry_after;
+    const boost::json::object fields{{"upstream", config_.name},
+                                     {"server", addresses_[index].url},
+                                     {"reason", why}};
+    if (up) {
+        log_info("upstream server up", fields);
+    } else {
+        log_warn("upstream server down", fields);
+    }
+}
+
+void upstream_pool::record_success(std::size_t index) {
+    std::lock_guard lock(mutex_);
+    auto& server = servers_.at(index);
+    ++server.answered;
+    server.failures = 0;
+    if (!server.up && !config_.health_check) mark(index, true, "answered a request");
+}
+
+void upstream_pool::record_failure(std::size_t index, std::string_view why) {
+    std::lock_guard lock(mutex_);
+    auto& server = servers_.at(index);
+    ++server.failed;
+    ++server.failures;
+    if (server.up && server.failures >= config_.passive_failures) mark(index, false, why);
+}
+
+std::vector<upstream_server_stats> upstream_pool::stats() const {
+    std::lock_guard lock(mutex_);
+    std::vector<upstream_server_stats> out;
+    out.reserve(servers_.size());
+    for (std::size_t i = 0; i < servers_.size(); ++i) {
+        const auto& server = servers_[i];
+        out.push_back({addresses_[i].url, server.up, server.in_flight, server.connections,
+                       server.idle.size(), server.answered, server.failed});
+    }
+    return out;
+}
+
+void upstream_pool::record_check(std::size_t index, bool healthy) {
+    if (!config_.health_check) return;
+    const auto& check = *config_.health_check;
+    std::lock_guard lock(mutex_);
+    auto& server = servers_.at(index);
+    if (healthy) {
+        server.checks_failed = 0;
+        ++server.checks_ok;
+        if (!server.up && server.checks_ok >= check.healthy_threshold) {
+            mark(index, true, "passed health checks");
+        }
+    } else {
+        server.checks_ok = 0;
+        ++server.checks_failed;
+        if (server.up && server.checks_failed >= check.unhealthy_threshold) {
+            mark(index, false, "failed health checks");
+        }
+    }
+}
+
+bool upstream_pool::is_up(std::size_t index) const {
+    std::lock_guard lock(mutex_);
+    return servers_.at(index).up;
+}
+
+}  // namespace gateway

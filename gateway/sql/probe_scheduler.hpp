@@ -1,0 +1,95 @@
+#pragma once
+// Background health probes of every active tenant: each probe_interval a round runs
+// `SELECT 1` on a pooled connection of each tenant (pool_manager::probe, which creates
+// the tenant's pool on first use), at most `max_concurrent` tenants at a time, each
+// bounded by probe_timeout. Results are cached here, so /health and /metrics answer from
+// memory and never wait for a tenant database.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "conf/config.hpp"
+#include "tds_pool/registry/registry_record.hpp"
+
+namespace tds_pool {
+class pool_manager;
+class tenant_registry;
+class credential_store;
+}  // namespace tds_pool
+
+namespace gateway {
+
+namespace asio = boost::asio;
+
+/// The last probe of one tenant.
+struct probe_result {
+    bool ok = false;
+    std::optional<std::chrono::microseconds> latency;  ///< set when ok
+    std::chrono::system_clock::time_point checked_at{};
+    std::string error;  ///< "code: message" without secrets, when !ok
+};
+
+/// Probe timing and concurrency.
+struct probe_settings {
+    std::chrono::milliseconds interval{10000};
+    std::chrono::milliseconds timeout{2000};
+    std::size_t max_concurrent = 4;
+};
+
+/// Runs probe rounds on an executor and keeps the latest result per tenant.
+class probe_scheduler {
+public:
+    /// The referenced objects must outlive the scheduler's loop (see stop()).
+    probe_scheduler(tds_pool::pool_manager& pools, tds_pool::tenant_registry& registry,
+                    tds_pool::credential_store& secrets, probe_settings settings);
+    ~probe_scheduler();
+    probe_scheduler(const probe_scheduler&) = delete;
+    probe_scheduler& operator=(const probe_scheduler&) = delete;
+
+    /// Starts the rounds on `executor` (the first one at once).
+    void start(asio::any_io_executor executor);
+    /// Ends the loop after the running round; cached results stay readable.
+    void stop() noexcept;
+    /// New timing for the next rounds (configuration reload).
+    void update(probe_settings settings);
+
+    /// The cached result of every tenant probed so far.
+    std::map<std::string, probe_result> results() const;
+    /// Completed rounds, for tests and logs.
+    std::uint64_t rounds() const noexcept { return rounds_.load(); }
+
+private:
+    struct round;
+    friend asio::awaitable<void> probe_loop(probe_scheduler* self, asio::any_io_executor executor,
+                                            std::shared_ptr<std::atomic<bool>> running);
+    friend asio::awaitable<void> probe_worker(probe_scheduler* self, std::shared_ptr<round> r);
+
+    asio::awaitable<void> run_round(asio::any_io_executor executor);
+    asio::awaitable<void> probe_one(tds_pool::tenant_record tenant);
+    void store(const std::string& code, probe_result result);
+    probe_settings settings() const;
+
+    tds_pool::pool_manager& pools_;
+    tds_pool::tenant_registry& registry_;
+    tds_pool::credential_store& secrets_;
+
+    mutable std::mutex mutex_;  // guards settings_ and results_; never held across I/O
+    probe_settings settings_;
+    std::map<std::string, probe_result> results_;
+    std::shared_ptr<std::atomic<bool>> running_;
+    std::atomic<std::uint64_t> rounds_{0};
+};
+
+/// Settings from the `health:` section.
+probe_settings probe_settings_from(const conf::health_config& health);
+
+}  // namespace gateway

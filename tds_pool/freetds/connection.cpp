@@ -1,0 +1,381 @@
+#include "tds_pool/freetds/connection.hpp"
+
+#include <sybfront.h>
+#include <sybdb.h>
+
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "tds_pool/freetds/reply_peek.hpp"
+#include "tds_pool/freetds/row_reader.hpp"
+#include "tds_pool/freetds/rpc_binding.hpp"
+
+namespace tds_pool {
+namespace {
+
+constexpr DBINT login_failed_number = 18456;
+
+// A request this small goes out in one or two TDS packets.
+constexpr std::size_t max_inline_request = 8 * 1024;
+
+int whole_seconds(std::chrono::milliseconds timeout) {
+    // db-lib time-outs are whole seconds; 0 would mean "wait forever".
+    const auto ms = timeout.count();
+    return static_cast<int>(ms <= 0 ? 1 : (ms + 999) / 1000);
+}
+
+db_error open_failure(const connection_target& target, const detail::diagnostics& diag) {
+    if (diag.server_error && diag.server_error->number == login_failed_number) {
+        return {errc::login_failed,
+                fmt::format("login failed for user '{}' on {}", target.user, target.address()),
+                diag.server_error};
+    }
+    std::string reason = diag.server_error ? diag.server_error->message : diag.last_db_message;
+    if (reason.empty()) {
+        reason = "connection failed";
+    }
+    return {errc::tenant_db_unavailable,
+            fmt::format("cannot connect to {}: {}", target.address(), reason), diag.server_error};
+}
+
+// db-lib keeps the login time-out in a process-wide setting: set it under a lock right
+// before each dbopen so pools with different settings do not mix them up.
+std::mutex login_timeout_mutex;
+
+}  // namespace
+
+outcome<std::unique_ptr<connection>> connection::open(const connection_target& target,
+                                                      const connect_options& options) {
+    detail::ensure_freetds_initialized();
+    LOGINREC* login = dblogin();
+    if (login == nullptr) {
+        return db_error{errc::tenant_db_unavailable, "cannot allocate a FreeTDS login"};
+    }
+    DBSETLUSER(login, target.user.c_str());
+    DBSETLPWD(login, target.password.c_str());
+    DBSETLAPP(login, options.app_name.c_str());
+    DBSETLDBNAME(login, target.database.c_str());
+    // Fixed 7.4: with auto-detection a fallback login can ignore the login time-out.
+    DBSETLVERSION(login, DBVERSION_74);
+    DBSETLCHARSET(login, "UTF-8");
+
+    auto diag = std::make_unique<detail::diagnostics>();
+    DBPROCESS* proc = nullptr;
+    {
+        detail::login_scope scope(*diag);
+        std::unique_lock lock(login_timeout_mutex);
+        dbsetlogintime(whole_seconds(options.login_timeout));
+        lock.unlock();
+        // "host:port" reaches the server without a freetds.conf entry (FreeTDS 1.3).
+        proc = dbopen(login, target.address().c_str());
+    }
+    dbloginfree(login);
+    if (proc == nullptr) {
+        return open_failure(target, *diag);
+    }
+    return std::unique_ptr<connection>(new connection(proc, std::move(diag)));
+}
+
+connection::connection(DBPROCESS* proc, std::unique_ptr<detail::diagnostics> diag)
+    : proc_(proc), diag_(std::move(diag)) {
+    dbsetuserdata(proc_, reinterpret_cast<BYTE*>(diag_.get()));
+    enable_keepalive();
+}
+
+connection::~connection() { dbclose(proc_); }
+
+void connection::enable_keepalive() {
+    // The query time-out does not notice a silently dropped network while idle.
+    const int fd = dbiordesc(proc_);
+    if (fd < 0) {
+        return;
+    }
+    int on = 1, idle = 30, interval = 10, count = 3;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
+bool connection::is_dead() const { return DBDEAD(proc_) != FALSE; }
+
+void connection::set_timeout(std::chrono::milliseconds timeout) {
+    const int seconds = whole_seconds(timeout);
+    if (seconds != timeout_seconds_) {
+        const std::string text = std::to_string(seconds);
+        dbsetopt(proc_, DBSETTIME, text.c_str(), 0);
+        timeout_seconds_ = seconds;
+    }
+}
+
+bool connection::send(const query& q, db_error& error) {
+    auto declaration = parameter_declaration(q.params);
+    if (!declaration) {
+        error = declaration.error();
+        return false;
+    }
+    switch (detail::send_rpc(proc_, q, declaration.value())) {
+    case detail::rpc_send::sent: return true;
+    case detail::rpc_send::not_built:
+        dbfreebuf(proc_);
+        error = db_error{errc::sql_error,
+                         fmt::format("the request could not be built: {}",
+                                     diag_->last_db_message.empty() ? "a parameter was refused"
+                                                                    : diag_->last_db_message)};
+        return false;
+    case detail::rpc_send::send_failed: break;
+    }
+    unsafe_ = close_reason::request_failed;
+    return false;
+}
+
+outcome<query_result> connection::fail(const char* what) {
+    const bool dead = is_dead();
+    if (diag_->timeouts > 0) {
+        unsafe_ = close_reason::query_timeout;
+    } else if (dead) {
+        unsafe_ = close_reason::broken;
+    } else if (!diag_->server_error) {
+        unsafe_ = close_reason::request_failed;  // db-lib gave up, not the server
+    }
+    if (!dead) {
+        // Skip whatever the failed command left unread so the next one starts clean.
+        dbcancel(proc_);
+    }
+    if (diag_->timeouts > 0) {
+        return db_error{errc::query_timeout, "the query ran past its time-out"};
+    }
+    if (dead) {
+        return db_error{errc::connection_lost,
+                        fmt::format("connection lost while {}: {}", what,
+                                    diag_->last_db_message.empty() ? "socket closed"
+                                                                   : diag_->last_db_message)};
+    }
+    if (diag_->server_error) {
+        return db_error{errc::sql_error, diag_->server_error->message, diag_->server_error};
+    }
+    return db_error{errc::sql_error,
+                    diag_->last_db_message.empty() ? std::string("the statement failed")
+                                                   : diag_->last_db_message};
+}
+
+outcome<query_result> connection::execute(const query& q, std::chrono::milliseconds timeout) {
+    if (auto error = send_request(q, timeout)) {
+        return std::move(*error);
+    }
+    return read_reply();
+}
+
+connection::step connection::send_request_nonblocking(const query& q, std::chrono::milliseconds timeout,
+                                                      db_error& error) {
+    idle_plain_ = false;
+    diag_->reset();
+    if (is_dead()) {
+        error = db_error{errc::connection_lost, "connection already closed"};
+        return step::refused;
+    }
+    set_timeout(timeout);
+    if (!send(q, error)) {
+        failed_step_ = "sending the request";
+        return error.message.empty() ? step::failed : step::refused;
+    }
+    return step::done;
+}
+
+std::optional<db_error> connection::apply_text_size(const query& q, std::chrono::milliseconds timeout) {
+    if (!q.text_size || q.text_size == text_size_) {
+        return std::nullopt;
+    }
+    idle_plain_ = false;
+    diag_->reset();
+    set_timeout(timeout);
+    // A batch of its own, not part of the request: inside sp_executesql the setting would
+    // end with it, and one round trip per change (at first use, after a reload) is cheap.
+    const std::string sql = fmt::format("SET TEXTSIZE {}", *q.text_size);
+    if (dbcmd(proc_, sql.c_str()) != SUCCEED || dbsqlsend(proc_) != SUCCEED) {
+        dbfreebuf(proc_);
+        failed_step_ = "setting the text size";
+        return finish_failed_step();
+    }
+    result_collector nothing;  // SET sends no rows
+    if (auto error = read_reply_into(nothing)) {
+        return error;
+    }
+    text_size_ = q.text_size;
+    return std::nullopt;
+}
+
+std::optional<db_error> connection::send_request(const query& q, std::chrono::milliseconds timeout) {
+    if (auto error = apply_text_size(q, timeout)) {
+        return error;
+    }
+    db_error error;
+    switch (send_request_nonblocking(q, timeout, error)) {
+    case step::done: return std::nullopt;
+    case step::refused: return error;
+    case step::failed: break;
+    }
+    return finish_failed_step();
+}
+
+int connection::socket() const { return dbiordesc(proc_); }
+
+void connection::limit_reply_wait(std::chrono::milliseconds timeout) { set_timeout(timeout); }
+
+bool connection::read_reply_tokens(row_sink& sink, bool& stopped) {
+    stopped = false;
+    if (dbsqlok(proc_) != SUCCEED) {
+        failed_step_ = "waiting for the reply";
+        return false;
+    }
+    const auto end = detail::read_results(proc_, sink);
+    if (end == detail::read_end::failed || diag_->server_error) {
+        failed_step_ = "reading results";
+        return false;
+    }
+    stopped = end == detail::read_end::stopped;
+    return true;
+}
+
+std::optional<db_error> connection::read_reply_into(row_sink& sink) {
+    bool stopped = false;
+    if (!read_reply_tokens(sink, stopped)) {
+        return finish_failed_step();
+    }
+    if (stopped && dbcancel(proc_) != SUCCEED) {
+        // The server did not acknowledge the cancel: the session's state is unknown.
+        unsafe_ = close_reason::request_failed;
+    }
+    return std::nullopt;
+}
+
+outcome<query_result> connection::read_reply() {
+    result_collector rows;
+    if (auto error = read_reply_into(rows)) {
+        return std::move(*error);
+    }
+    return std::move(rows.result);
+}
+
+bool connection::can_send_without_blocking(const query& q) const {
+    const int fd = socket();
+    if (!idle_plain_ || fd < 0 || (q.text_size && q.text_size != text_size_)) {
+        return false;
+    }
+    int queued = 0;
+    int send_buffer = 0;
+    socklen_t size = sizeof(send_buffer);
+    if (::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0 ||
+        ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, &size) != 0) {
+        return false;
+    }
+    // Generous: UTF-16 text, the parameter declaration, TDS headers.
+    std::size_t estimate = 1024 + 4 * q.sql.size();
+    for (const auto& p : q.params) {
+        estimate += 64 + 4 * p.name.size();
+        if (const auto* text = std::get_if<std::string>(&p.value)) estimate += 2 * text->size();
+        if (const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&p.value)) estimate += bytes->size();
+    }
+    return estimate <= max_inline_request && estimate * 4 <= static_cast<std::size_t>(send_buffer);
+}
+
+bool connection::reply_buffered() const {
+    const int fd = socket();
+    return fd >= 0 && detail::whole_reply_buffered(fd);
+}
+
+std::optional<query_result> connection::read_buffered_reply() {
+    result_collector rows;
+    if (!read_buffered_reply_into(rows)) {
+        return std::nullopt;
+    }
+    return std::move(rows.result);
+}
+
+bool connection::read_buffered_reply_into(row_sink& sink) {
+    bool stopped = false;
+    idle_plain_ = read_reply_tokens(sink, stopped);
+    if (idle_plain_ && stopped) {
+        detail::skip_buffered_rest(proc_);
+        if (is_dead() || diag_->server_error) {
+            // What was skipped failed: the rows were complete, but not the session's proof.
+            unsafe_ = unsafe_.value_or(close_reason::request_failed);
+            idle_plain_ = false;
+        }
+        return true;
+    }
+    return idle_plain_;
+}
+
+db_error connection::finish_failed_step() { return fail(failed_step_).error(); }
+
+bool connection::validate(std::chrono::milliseconds timeout) {
+    query probe{"SELECT @probe AS probe", {{"probe", param_type::int32, std::int64_t{1}}}, std::nullopt};
+    auto result = execute(probe, timeout);
+    if (!result || unsafe_reason() || result.value().sets.empty() || result.value().sets[0].rows.empty()) {
+        return false;
+    }
+    const auto& value = result.value().sets[0].rows[0].at(0);
+    const auto* one = std::get_if<std::int64_t>(&value);
+    return one != nullptr && *one == 1;
+}
+
+std::optional<close_reason> connection::unsafe_reason() const {
+    if (is_dead()) {
+        return close_reason::broken;
+    }
+    return unsafe_;
+}
+
+std::optional<std::int64_t> connection::trancount_batch(const char* sql, std::chrono::milliseconds timeout) {
+    idle_plain_ = false;
+    diag_->reset();
+    set_timeout(timeout);
+    if (dbcmd(proc_, sql) != SUCCEED || dbsqlsend(proc_) != SUCCEED) {
+        dbfreebuf(proc_);
+        unsafe_ = unsafe_.value_or(close_reason::reset_failed);
+        return std::nullopt;
+    }
+    auto result = read_reply();
+    if (!result || result.value().sets.empty() || result.value().sets.back().rows.empty()) {
+        return std::nullopt;
+    }
+    const auto& value = result.value().sets.back().rows[0].at(0);
+    const auto* count = std::get_if<std::int64_t>(&value);
+    return count ? std::optional<std::int64_t>(*count) : std::nullopt;
+}
+
+std::optional<close_reason> connection::reset_session(std::chrono::milliseconds timeout) {
+    if (auto reason = unsafe_reason()) {
+        return reason;
+    }
+    // No public db-lib call sets the TDS RESETCONNECTION bit, so the reset is explicit.
+    // SET options, #temp tables and USE already ended with the request's sp_executesql.
+    auto count = trancount_batch("SET CONTEXT_INFO 0x; SELECT @@TRANCOUNT", timeout);
+    if (count && *count == 0) {
+        return std::nullopt;
+    }
+    if (count) {
+        count = trancount_batch("ROLLBACK TRANSACTION; SELECT @@TRANCOUNT", timeout);
+        if (count && *count == 0) {
+            return std::nullopt;
+        }
+    }
+    if (auto reason = unsafe_reason()) {
+        return reason;
+    }
+    return count ? close_reason::open_transaction : close_reason::reset_failed;
+}
+
+}  // namespace tds_pool

@@ -1,0 +1,39 @@
+#pragma once
+// Where the registry reads tenants from: the static YAML list, or the Tenants table of
+// the TenantRegistry database over TDS. Sources block (FreeTDS); the registry calls
+// them on its own worker thread, never on an HTTP thread.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "conf/config.hpp"
+#include "tds_pool/credentials.hpp"
+#include "tds_pool/outcome.hpp"
+#include "tds_pool/registry/registry_record.hpp"
+
+namespace tds_pool {
+
+/// A blocking reader of tenant records; one caller at a time.
+class registry_source {
+public:
+    virtual ~registry_source() = default;
+    /// Every tenant, active or not.
+    virtual outcome<std::vector<tenant_record>> load_all() = 0;
+    /// One tenant by upper-case code; an empty optional when there is no such row.
+    virtual outcome<std::optional<tenant_record>> load_one(const std::string& code) = 0;
+    /// "yaml" or "tds", for logs.
+    virtual const char* kind() const noexcept = 0;
+};
+
+/// The `tenants:` list of the configuration.
+std::unique_ptr<registry_source> make_yaml_source(std::vector<conf::tenant_config> tenants);
+
+/// The Tenants table of registry.database on registry.server, logging in as
+/// registry.user with the secret of registry.credential_ref.
+std::unique_ptr<registry_source> make_tds_source(conf::registry_config config,
+                                                 std::shared_ptr<credential_store> secrets,
+                                                 std::chrono::milliseconds login_timeout);
+
+}  // namespace tds_pool
