@@ -13,13 +13,6 @@ namespace gateway {
 
 namespace {
 
-constexpr std::string_view tenants_path = "/admin/tenants";
-constexpr std::string_view reload_path = "/admin/registry/reload";
-
-std::string_view path_of(std::string_view target) {
-    return target.substr(0, target.find('?'));
-}
-
 /// Why the tenant's row is not served, or null.
 boost::json::value problem_json(const tds_pool::tenant_record& tenant) {
     if (tenant.problem.empty()) return nullptr;
@@ -63,49 +56,30 @@ asio::awaitable<response> reload_registry(db_backend* backend, std::string reque
     co_return res;
 }
 
-/// The refusal of a request before any work: access, availability, method.
-std::optional<response> refusal(const request& req, const asio::ip::address& remote,
-                                const conf::admin_config& admin, db_backend* backend,
-                                std::string_view path, const std::string& request_id) {
-    if (auto denied = check_access(admin.access, admin.token, req, remote, request_id)) return denied;
-    if (backend == nullptr) {
-        return error_response(503, "registry_unavailable", "no tenant registry in this process", request_id);
+/// The refusal of a request before any work: access, availability.
+std::optional<response> refusal(const endpoint_request& request, db_backend* backend) {
+    const auto& admin = request.state.config().admin;
+    if (auto denied = check_access(admin.access, admin.token, request.req, request.origin.address, request.request_id)) {
+        return denied;
     }
-    const bool reload = path == reload_path;
-    const bool allowed = reload ? req.method() == http::verb::post
-                                : (req.method() == http::verb::get || req.method() == http::verb::head);
-    if (!allowed) {
-        router::http_error error{405, "method_not_allowed", reload ? "use POST" : "use GET",
-                                 reload ? std::vector<std::string>{"POST"}
-                                        : std::vector<std::string>{"GET", "HEAD"}};
-        return error_response(error, request_id);
+    if (backend == nullptr) {
+        return error_response(503, "registry_unavailable", "no tenant registry in this process", request.request_id);
     }
     return std::nullopt;
 }
 
 }  // namespace
 
-bool is_admin_tenants_path(std::string_view target) noexcept {
-    const std::string_view path = path_of(target);
-    return path == tenants_path || path == reload_path;
+asio::awaitable<response> admin_tenants_answer(endpoint_request request, const handler_set* handlers) {
+    db_backend* backend = find_db_backend(*handlers);
+    if (auto refused = refusal(request, backend)) co_return std::move(*refused);
+    co_return tenants_table(*backend);
 }
 
-asio::awaitable<std::optional<response>> admin_tenants_response(
-    const request* req, asio::ip::address remote, std::shared_ptr<const runtime_state> state,
-    const handler_set* handlers, std::string request_id) {
-    std::optional<response> out;
-    const auto& admin = state->config().admin;
-    const std::string_view path = path_of(req->target());
-    if (admin.enabled && is_admin_tenants_path(path)) {
-        db_backend* backend = find_db_backend(*handlers);
-        out = refusal(*req, remote, admin, backend, path, request_id);
-        if (!out && path == reload_path) {
-            out = co_await reload_registry(backend, request_id);
-        } else if (!out) {
-            out = tenants_table(*backend);
-        }
-    }
-    co_return out;
+asio::awaitable<response> admin_registry_reload_answer(endpoint_request request, const handler_set* handlers) {
+    db_backend* backend = find_db_backend(*handlers);
+    if (auto refused = refusal(request, backend)) co_return std::move(*refused);
+    co_return co_await reload_registry(backend, request.request_id);
 }
 
 }  // namespace gateway

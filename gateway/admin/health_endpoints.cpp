@@ -18,9 +18,6 @@ namespace gateway {
 
 namespace {
 
-constexpr std::array<std::string_view, 5> builtin_paths = {"/livez", "/readyz", "/health",
-                                                           "/metrics", "/dashboard"};
-
 /// Monitoring answers must never be cached by a proxy in between.
 response no_store(response res) {
     res.set(http::field::cache_control, "no-store");
@@ -173,24 +170,6 @@ std::optional<response> monitoring_response(const request& req,
     if (refused) return refused;
     if (target->path == "/dashboard") return dashboard();
     return health(*target, state, monitor, request_id);
-}
-
-void count_request(health_monitor& monitor, const access_entry& entry) {
-    std::string_view route;
-    if (entry.route) {
-        route = *entry.route;
-    } else {
-        for (const auto path : builtin_paths) {
-            if (entry.path == path) route = path;
-        }
-    }
-    finished_request done;
-    done.tenant = entry.tenant ? std::string_view(*entry.tenant) : std::string_view();
-    done.route = route;
-    done.method = entry.method;
-    done.status = entry.status;
-    done.elapsed = std::chrono::steady_clock::now() - entry.started;
-    monitor.metrics.record(done);
 }
 
 }  // namespace gateway

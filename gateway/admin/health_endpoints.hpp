@@ -1,6 +1,6 @@
 #pragma once
-// The monitoring endpoints: /readyz, /health, /metrics and /dashboard (/livez is in
-// builtin_endpoints). They answer from memory (cached probe results, counters), never
+// The monitoring endpoints: /readyz, /health, /metrics and /dashboard (registered by
+// operator_endpoints). They answer from memory (cached probe results, counters), never
 // waiting for a tenant database, so they stay fast while tenants are down or stalled.
 
 #include <optional>
@@ -8,7 +8,6 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "gateway/telemetry/access_log.hpp"
 #include "gateway/admin/health_monitor.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/http/runtime_state.hpp"
@@ -20,8 +19,5 @@ std::optional<response> monitoring_response(const request& req,
                                             const asio::ip::address& remote,
                                             const runtime_state& state, health_monitor& monitor,
                                             std::string_view request_id);
-
-/// Counts an answered request in the metrics (called once per response sent).
-void count_request(health_monitor& monitor, const access_entry& entry);
 
 }  // namespace gateway

@@ -39,19 +39,4 @@ private:
     std::vector<metrics_collector> collectors_;
 };
 
-/// Counts a request as in flight for as long as it lives.
-class in_flight_guard {
-public:
-    /// Counts one more request in flight.
-    explicit in_flight_guard(metrics_registry& metrics) : metrics_(metrics) {
-        metrics_.request_started();
-    }
-    ~in_flight_guard() { metrics_.request_finished(); }
-    in_flight_guard(const in_flight_guard&) = delete;
-    in_flight_guard& operator=(const in_flight_guard&) = delete;
-
-private:
-    metrics_registry& metrics_;
-};
-
 }  // namespace gateway

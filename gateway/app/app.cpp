@@ -6,11 +6,14 @@
 #include <fmt/format.h>
 
 #include "conf/loader.hpp"
+#include "gateway/app/server.hpp"
+#include "gateway/app/state_loader.hpp"
+#include "gateway/http/echo_handler.hpp"
 #include "gateway/http/handler_set.hpp"
+#include "gateway/proxy/proxy_handler.hpp"
+#include "gateway/sql/sql_handler.hpp"
 #include "gateway/telemetry/log.hpp"
 #include "tds_pool/pool_log.hpp"
-#include "gateway/http/runtime_state.hpp"
-#include "gateway/app/server.hpp"
 
 namespace gateway {
 
@@ -28,6 +31,15 @@ int check_config(const std::string& path) {
 }
 
 namespace {
+
+/// The handlers of every route kind this build provides.
+handler_set make_default_handlers() {
+    handler_set handlers;
+    handlers.set(conf::route_kind::echo, std::make_unique<echo_handler>());
+    handlers.set(conf::route_kind::proxy, std::make_unique<proxy_handler>());
+    install_db_handlers(handlers);
+    return handlers;
+}
 
 /// The pool's and the registry's lines go to the same JSON-lines stream as the rest.
 void pool_log_to_stdout(tds_pool::log_severity severity, std::string_view line) {

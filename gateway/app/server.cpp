@@ -12,6 +12,9 @@
 #include <fmt/format.h>
 
 #include "conf/loader.hpp"
+#include "gateway/admin/operator_endpoints.hpp"
+#include "gateway/app/state_loader.hpp"
+#include "gateway/auth/route_access.hpp"
 #include "gateway/http/listener.hpp"
 #include "gateway/telemetry/log.hpp"
 #include "gateway/proxy/proxy_handler.hpp"
@@ -49,11 +52,13 @@ server::server(std::string config_path, std::shared_ptr<const runtime_state> ini
     : config_path_(std::move(config_path)),
       state_(std::move(initial)),
       handlers_(std::move(handlers)),
-      services_{state_, handlers_, connections_, monitor_},
+      services_{state_, handlers_, endpoints_, connections_, monitor_.metrics},
       loops_(io_context_, state_.get()->config().listen.io_threads),
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
-      signals_(control_, SIGINT, SIGTERM, SIGHUP) {}
+      signals_(control_, SIGINT, SIGTERM, SIGHUP) {
+    add_operator_endpoints(endpoints_, monitor_, handlers_);
+}
 
 bool server::open_listener() {
     const auto& listen = state_.get()->config().listen;
@@ -141,6 +146,12 @@ void server::start_backend() {
             write_response_budget_metrics(writer, *budget);
         });
     }
+    monitor_.add_collector([](metrics_writer& writer) {
+        writer.family("tenant_gateway_token_verifications_total",
+                      "Bearer tokens verified (signature checks); at most one per request", "counter");
+        writer.sample("tenant_gateway_token_verifications_total", {},
+                      static_cast<double>(route_access::verifications()));
+    });
     if (const auto* proxy = find_proxy_handler(handlers_)) {
         // The handler set lives as long as the server, so the pointer outlives every scrape.
         monitor_.add_collector(

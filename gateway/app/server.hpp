@@ -10,10 +10,11 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "gateway/admin/health_monitor.hpp"
 #include "gateway/http/connection_tracker.hpp"
+#include "gateway/http/endpoint_table.hpp"
 #include "gateway/http/event_loops.hpp"
 #include "gateway/http/handler_set.hpp"
-#include "gateway/admin/health_monitor.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/http/services.hpp"
 #include "gateway/sql/tenant_backend.hpp"
@@ -47,6 +48,7 @@ private:
     handler_set handlers_;
     connection_tracker connections_;
     health_monitor monitor_;
+    endpoint_table endpoints_;  ///< operator endpoints, filled at construction
     services services_;
     // Declared before io_context_ (loop 0), so they are destroyed after it: a session
     // of another loop may wait on loop 0 (a tenant pool), never the other way round.

@@ -16,15 +16,9 @@
 #include <variant>
 #include <vector>
 
-namespace gateway {
+#include "gateway/http/access_gate.hpp"
 
-/// The claims of a verified token; `claims` holds every scalar claim as text.
-struct verified_token {
-    std::string tenant;
-    std::string subject;
-    std::int64_t expires_at = 0;  ///< seconds since the epoch
-    std::vector<std::pair<std::string, std::string>> claims;
-};
+namespace gateway {
 
 /// Why a token was refused (for logs; clients only ever see 401 unauthorized).
 struct token_problem {

@@ -3,10 +3,8 @@
 #include <exception>
 #include <variant>
 
-#include "gateway/admin/builtin_endpoints.hpp"
 #include "gateway/http/json_response.hpp"
 #include "gateway/telemetry/log.hpp"
-#include "gateway/sql/sql_handler.hpp"
 #include "router/dispatch.hpp"
 #include "router/request_target.hpp"
 
@@ -22,8 +20,58 @@ router::request_facts collect_facts(const request& req, const router::parsed_tar
     facts.host = req[http::field::host];
     const auto [first, last] = req.equal_range(config.tenant_resolution.header);
     for (auto it = first; it != last; ++it) facts.tenant_headers.push_back(it->value());
-    // token_tenant is filled only when no other source names a tenant (see dispatch)
+    // token_tenant is filled only when no other source names a tenant (see decide_route)
     return facts;
+}
+
+/// True when the route binds a parameter from the token's claims.
+bool binds_claims(const conf::route_config& route) {
+    for (const auto& param : route.params) {
+        if (param.source == conf::param_source::claim) return true;
+    }
+    return false;
+}
+
+/// True when the request names no tenant though the route would take one.
+bool tenant_missing(const router::decision& decision) {
+    if (decision.match.route == nullptr || decision.tenant.code) return false;
+    return !decision.error || decision.error->code == "tenant_required";
+}
+
+/// The token is verified only when the answer depends on it: the signature check is the
+/// costly part of resolving a tenant.
+bool needs_token(const router::decision& decision) {
+    const auto* route = decision.match.route;
+    return route != nullptr && (route->auth_required || binds_claims(*route) || tenant_missing(decision));
+}
+
+/// Route, tenant and access, in that order; fills plan.decision, plan.token and, when the
+/// request is refused, plan.refusal.
+void decide_route(request_plan& plan, const request& header, const runtime_state& state,
+                  const std::string& request_id) {
+    const std::string_view method = header.method_string();
+    auto facts = collect_facts(header, plan.target, state.config());
+    plan.decision = router::decide(state.routes(), state.tenants(), method, facts);
+    const std::string_view authorization = header[http::field::authorization];
+    if (needs_token(plan.decision)) plan.token = state.gate().verify(authorization, request_id);
+    if (tenant_missing(plan.decision) && plan.token) {
+        // a request that names no tenant itself is served for its token's tenant
+        facts.token_tenant = plan.token->tenant;
+        plan.decision = router::decide(state.routes(), state.tenants(), method, facts);
+    }
+    const auto* route = plan.decision.match.route;
+    if (auto& error = plan.decision.error) {
+        // an auth route without a tenant and without a valid token: the gate says 401
+        const bool gate_answers = route != nullptr && route->auth_required && error->code == "tenant_required";
+        if (!gate_answers) {
+            plan.refusal = error_response(*error, request_id);
+            return;
+        }
+        error.reset();
+    }
+    if (auto refused = state.gate().admit(authorization, plan.token, route->auth_required, plan.decision.tenant.code)) {
+        plan.refusal = error_response(refused->status, refused->code, refused->message, request_id);
+    }
 }
 
 /// Runs the handler, turning an escaped exception into a 500 (a bug, logged).
@@ -42,70 +90,70 @@ asio::awaitable<response> run_handler(route_handler& handler, request_context& c
     } catch (...) {
     }
     log_error("handler failed", {{"request_id", ctx.request_id}, {"error", what}});
-    co_return error_response(500, "internal_error", "the request could not be handled",
-                             ctx.request_id);
+    co_return error_response(500, "internal_error", "the request could not be handled", ctx.request_id);
 }
 
 }  // namespace
 
-/// The router's decision; a request that names no tenant itself may be served for its
-/// verified token's tenant (when "token" is in tenant_resolution.order).
-router::decision decide_request(const request& req, const router::parsed_target& target,
-                                const runtime_state& state, std::string_view method) {
-    auto facts = collect_facts(req, target, state.config());
-    auto decision = router::decide(state.routes(), state.tenants(), method, facts);
-    const bool required_but_missing = decision.error && decision.error->code == "tenant_required";
-    // A route that does not need a tenant still gets the token's, when the request names
-    // none otherwise (a proxied page passes it on in X-Company-Code).
-    const bool optional_and_missing = !decision.error && decision.match.route && !decision.tenant.code;
-    if (!required_but_missing && !optional_and_missing) return decision;
-    // Verified only now: the signature check is the costly part of resolving a tenant.
-    facts.token_tenant = verified_token_tenant(req, state);
-    if (facts.token_tenant) {
-        decision = router::decide(state.routes(), state.tenants(), method, facts);
-    } else if (required_but_missing && decision.match.route && decision.match.route->auth_required) {
-        decision.error.reset();  // no valid token: the handler answers 401 unauthorized
+std::optional<std::string> request_plan::route_label() const {
+    if (builtin != nullptr) return builtin->path;
+    if (decision.match.route != nullptr) return decision.match.route->path;
+    return std::nullopt;
+}
+
+request_plan plan_request(const request& header, const runtime_state& state,
+                          const endpoint_table& endpoints, const handler_set& handlers,
+                          const std::string& request_id) {
+    request_plan plan;
+    auto parsed = router::parse_target(header.target());
+    if (const auto* error = std::get_if<router::http_error>(&parsed)) {
+        plan.refusal = error_response(*error, request_id);
+        return plan;
     }
-    return decision;
+    plan.target = std::get<router::parsed_target>(std::move(parsed));
+    if ((plan.builtin = endpoints.find(plan.target.path, state.config())) != nullptr) {
+        if (!answers_method(*plan.builtin, header.method())) {
+            plan.refusal = method_not_allowed(*plan.builtin, request_id);
+        }
+        return plan;
+    }
+    decide_route(plan, header, state, request_id);
+    // a refused route keeps its handler: the session reads no body for a relaying one
+    if (plan.route() != nullptr) plan.handler = handlers.find(plan.route()->kind);
+    if (!plan.refusal && plan.handler == nullptr) {
+        plan.refusal = error_response(501, "not_implemented",
+                                      "this kind of route is not available in this build", request_id);
+    }
+    return plan;
+}
+
+asio::awaitable<response> answer_planned(const request_plan& plan, const request& req,
+                                         std::shared_ptr<const runtime_state> state,
+                                         const client_origin& origin, std::string request_id,
+                                         asio::any_io_executor executor,
+                                         std::shared_ptr<void>& keep_until_sent) {
+    if (plan.refusal) co_return *plan.refusal;
+    if (plan.builtin != nullptr) {
+        co_return co_await plan.builtin->answer(endpoint_request{req, plan.target, *state, origin, request_id});
+    }
+    request_context ctx{req,       plan.target,         plan.decision, plan.token, state,
+                        std::move(request_id), std::move(executor), origin.address_text};
+    auto res = co_await run_handler(*plan.handler, ctx);
+    keep_until_sent = std::move(ctx.keep_until_sent);
+    co_return res;
 }
 
 asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
                                            std::shared_ptr<const runtime_state> state,
                                            const handler_set& handlers,
-                                           asio::any_io_executor executor,
-                                           std::string client_ip) {
+                                           const endpoint_table& endpoints,
+                                           asio::any_io_executor executor, client_origin origin) {
+    const request_plan plan = plan_request(req, *state, endpoints, handlers, request_id);
     dispatch_outcome out;
-    auto parsed = router::parse_target(req.target());
-    if (const auto* error = std::get_if<router::http_error>(&parsed)) {
-        out.res = error_response(*error, request_id);
-        co_return out;
-    }
-    const auto& target = std::get<router::parsed_target>(parsed);
-    const std::string_view method = req.method_string();
-
-    if (auto builtin = builtin_response(method, target.path, *state, request_id)) {
-        out.res = std::move(*builtin);
-        co_return out;
-    }
-
-    const auto decision = decide_request(req, target, *state, method);
-    if (decision.tenant.code) out.tenant = *decision.tenant.code;
-    if (decision.match.route) out.route = decision.match.route->path;
-    if (decision.error) {
-        out.res = error_response(*decision.error, request_id);
-        co_return out;
-    }
-
-    route_handler* handler = handlers.find(decision.match.route->kind);
-    if (handler == nullptr) {
-        out.res = error_response(501, "not_implemented",
-                                 "this kind of route is not available in this build", request_id);
-        co_return out;
-    }
-    request_context ctx{req, target, decision, state, std::move(request_id), std::move(executor),
-                        std::move(client_ip)};
-    out.res = co_await run_handler(*handler, ctx);
-    out.keep_until_sent = std::move(ctx.keep_until_sent);
+    out.tenant = plan.decision.tenant.code;
+    out.route = plan.route_label();
+    out.res = co_await answer_planned(plan, req, std::move(state), origin, std::move(request_id),
+                                      std::move(executor), out.keep_until_sent);
     co_return out;
 }
 

@@ -1,16 +1,53 @@
 #pragma once
-// From a complete request to its response: built-in endpoints first, then the router's
-// decision (tenant + route), then the handler of the route's kind.
+// The one decision about a request, made once, from its header alone (every source of a
+// tenant is in the header): a refusal (bad target, router error, 401/403/503 from the
+// access gate, 405, 501), an endpoint the gateway answers itself, or the handler of the
+// matched route's kind. The session acts on it: it relays the request (proxy), or reads
+// the body and has the plan answered.
 
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "gateway/http/access_gate.hpp"
+#include "gateway/http/endpoint_table.hpp"
 #include "gateway/http/handler_set.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/http/runtime_state.hpp"
 
 namespace gateway {
+
+/// What the dispatcher decided for one request.
+struct request_plan {
+    router::parsed_target target;          ///< decoded path and query
+    const endpoint* builtin = nullptr;     ///< set: an endpoint the gateway answers itself
+    router::decision decision;             ///< matched route and tenant
+    route_handler* handler = nullptr;      ///< the route kind's handler
+    std::optional<verified_token> token;   ///< verified once, when the route needed it
+    std::optional<response> refusal;       ///< set: answered with it, nothing runs
+
+    /// The matched route, or nullptr.
+    const conf::route_config* route() const noexcept { return decision.match.route; }
+    /// The route label of the access log and the metrics: the route's pattern or the
+    /// endpoint's path.
+    std::optional<std::string> route_label() const;
+    /// True when the handler takes the connection after the header (proxy routes).
+    bool relays() const noexcept { return !refusal && handler != nullptr && handler->relays(); }
+};
+
+/// Decides a request from its header. Never throws for a bad request.
+request_plan plan_request(const request& header, const runtime_state& state,
+                          const endpoint_table& endpoints, const handler_set& handlers,
+                          const std::string& request_id);
+
+/// Answers a planned request whose body has been read: its refusal, its endpoint, or its
+/// handler (an escaped exception becomes a logged 500). `keep_until_sent` receives what
+/// must live until the response is written.
+asio::awaitable<response> answer_planned(const request_plan& plan, const request& req,
+                                         std::shared_ptr<const runtime_state> state,
+                                         const client_origin& origin, std::string request_id,
+                                         asio::any_io_executor executor,
+                                         std::shared_ptr<void>& keep_until_sent);
 
 /// A response and what the access log says about how it was decided.
 struct dispatch_outcome {
@@ -20,19 +57,13 @@ struct dispatch_outcome {
     std::shared_ptr<void> keep_until_sent;  ///< the handler's, released after the write
 };
 
-/// The router's decision for a request: tenant and route. A request that names no
-/// tenant itself may be served for its verified token's tenant (when "token" is in
-/// tenant_resolution.order). Used for every request, proxied ones included.
-router::decision decide_request(const request& req, const router::parsed_target& target,
-                                const runtime_state& state, std::string_view method);
-
-/// Answers one request. Never throws for a bad request: every refusal is a JSON error.
-/// `req` and `handlers` must stay alive until the returned awaitable completes.
-/// `client_ip` is the peer's address as handlers see it.
+/// Plans and answers a complete request in one step (tests, and requests whose body is
+/// already read). `req`, `handlers` and `endpoints` must outlive the awaitable.
 asio::awaitable<dispatch_outcome> dispatch(const request& req, std::string request_id,
                                            std::shared_ptr<const runtime_state> state,
                                            const handler_set& handlers,
+                                           const endpoint_table& endpoints,
                                            asio::any_io_executor executor,
-                                           std::string client_ip = {});
+                                           client_origin origin = {});
 
 }  // namespace gateway

@@ -1,9 +1,5 @@
 #include "gateway/http/handler_set.hpp"
 
-#include "gateway/http/echo_handler.hpp"
-#include "gateway/proxy/proxy_handler.hpp"
-#include "gateway/sql/sql_handler.hpp"
-
 namespace gateway {
 
 void handler_set::set(conf::route_kind kind, std::unique_ptr<route_handler> handler) {
@@ -20,14 +16,6 @@ void handler_set::configure_all(const conf::config& config,
     for (const auto& handler : handlers_) {
         if (handler) handler->configure(config, executor);
     }
-}
-
-handler_set make_default_handlers() {
-    handler_set handlers;
-    handlers.set(conf::route_kind::echo, std::make_unique<echo_handler>());
-    handlers.set(conf::route_kind::proxy, std::make_unique<proxy_handler>());
-    install_db_handlers(handlers);
-    return handlers;
 }
 
 }  // namespace gateway

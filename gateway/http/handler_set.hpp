@@ -26,7 +26,4 @@ private:
     std::array<std::unique_ptr<route_handler>, kind_count> handlers_;
 };
 
-/// The handlers this build provides (echo today; sql, login and proxy plug in here).
-handler_set make_default_handlers();
-
 }  // namespace gateway

@@ -8,19 +8,27 @@
 #include <string>
 
 #include "conf/config.hpp"
-#include "gateway/auth/token_authority.hpp"
+#include "gateway/http/access_gate.hpp"
 #include "gateway/http/client_origin.hpp"
 #include "router/route_table.hpp"
 #include "router/tenant_resolver.hpp"
 
 namespace gateway {
 
+class token_authority;  // auth/token_authority.hpp: login routes sign with it
+
 /// One loaded configuration with the router objects built from it, immutable.
 class runtime_state {
 public:
-    /// Builds the route table and tenant resolver once for this configuration; `tokens`
-    /// are built from its auth keys (null: login and auth routes answer 503).
-    explicit runtime_state(conf::config config, std::shared_ptr<const token_authority> tokens = nullptr);
+    /// What a configuration brings besides its file: built by app/state_loader.
+    struct parts {
+        std::shared_ptr<const access_gate> gate;       ///< never null
+        std::shared_ptr<const token_authority> tokens;  ///< null: login answers 503
+        std::int32_t text_size = 0;                     ///< see sql/query_text_size
+    };
+
+    /// Builds the route table and tenant resolver once for this configuration.
+    runtime_state(conf::config config, parts extra);
     runtime_state(const runtime_state&) = delete;
     runtime_state& operator=(const runtime_state&) = delete;
 
@@ -38,6 +46,8 @@ public:
     std::int32_t text_size() const noexcept { return text_size_; }
     /// The token keys, issuer, ttl and leeway of this configuration; null when none.
     const token_authority* tokens() const noexcept { return tokens_.get(); }
+    /// Verifies bearer tokens and decides 401/403/503 (auth/route_access).
+    const access_gate& gate() const noexcept { return *gate_; }
 
 private:
     conf::config config_;
@@ -47,21 +57,8 @@ private:
     std::string vary_;
     std::int32_t text_size_ = 0;
     std::shared_ptr<const token_authority> tokens_;
+    std::shared_ptr<const access_gate> gate_;
 };
-
-/// Loads and validates a file into a new state, its token keys left unread
-/// (--check-config); throws conf::config_error.
-std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path);
-
-/// What load_serving_state does when a token key the file names cannot be read.
-enum class unreadable_keys {
-    serve_without_tokens,  ///< start-up: logged, login and auth routes answer 503
-    refuse,                ///< reload: throws, so the running state keeps serving
-};
-
-/// Loads a file and reads its token keys; throws conf::config_error, and
-/// std::runtime_error for an unreadable key when `keys` says refuse.
-std::shared_ptr<const runtime_state> load_serving_state(const std::string& path, unreadable_keys keys);
 
 /// The state new requests use; swapped whole on reload.
 class state_holder {

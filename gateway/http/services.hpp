@@ -5,15 +5,17 @@ namespace gateway {
 
 class state_holder;
 class handler_set;
+class endpoint_table;
 class connection_tracker;
-struct health_monitor;
+class metrics_registry;
 
 /// References a session needs to serve requests.
 struct services {
     state_holder& state;
     const handler_set& handlers;
+    const endpoint_table& endpoints;  ///< health, metrics, admin: filled by admin/
     connection_tracker& connections;
-    health_monitor& monitor;  ///< request counters and what /health and /metrics read
+    metrics_registry& metrics;        ///< request counters
 };
 
 }  // namespace gateway

@@ -14,20 +14,17 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "gateway/admin/admin_tenants.hpp"
 #include "gateway/http/client_origin.hpp"
 #include "gateway/http/connection_tracker.hpp"
-#include "gateway/http/dispatcher.hpp"
 #include "gateway/http/flat_write.hpp"
 #include "gateway/http/graceful_close.hpp"
-#include "gateway/http/request_framing.hpp"
-#include "gateway/proxy/proxy_handler.hpp"
-#include "gateway/admin/health_endpoints.hpp"
 #include "gateway/http/json_response.hpp"
-#include "gateway/telemetry/log.hpp"
+#include "gateway/http/request_framing.hpp"
 #include "gateway/http/request_id.hpp"
 #include "gateway/http/response_headers.hpp"
 #include "gateway/http/runtime_state.hpp"
+#include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/request_count.hpp"
 
 namespace gateway {
 
@@ -141,18 +138,32 @@ asio::awaitable<bool> session::serve_one() {
     if (auto field = repeated_singleton_field(parser.get())) {
         co_return co_await refuse_repeated(parser, *field, *state, std::move(entry));
     }
-    const in_flight_guard in_flight(svc_.monitor.metrics);
-    // A proxied body is streamed to the upstream, never read whole here.
-    if (auto* proxy = find_proxy_handler(svc_.handlers)) {
-        entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
-        if (auto route = proxy->match(parser.get(), state, entry.request_id)) {
-            if (route->refusal) co_return co_await refuse_proxied(parser, std::move(*route), std::move(entry));
-            const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
-            co_return co_await proxy->serve({stream_, buffer_, &origin, keep_alive_allowed,
-                                             &svc_.monitor, &proxy_buffers_},
-                                            parser, std::move(*route), std::move(entry));
-        }
+    const request_in_flight in_flight(svc_.metrics);
+    entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
+    // The one decision about this request, from its header.
+    request_plan plan = plan_request(parser.get(), *state, svc_.endpoints, svc_.handlers, entry.request_id);
+    entry.tenant = plan.decision.tenant.code;
+    entry.route = plan.route_label();
+    if (plan.relays()) co_return co_await relay(parser, std::move(plan), origin, state, std::move(entry));
+    if (plan.refusal && plan.handler != nullptr && plan.handler->relays()) {
+        // a refused relaying route's body may be of any size: it is never read
+        co_return co_await refuse_unread(parser, std::move(*plan.refusal), *state, std::move(entry));
     }
+    co_return co_await answer(parser, std::move(plan), origin, std::move(state), std::move(entry));
+}
+
+asio::awaitable<bool> session::relay(parser_type& parser, request_plan plan, const client_origin& origin,
+                                     std::shared_ptr<const runtime_state> state, access_entry entry) {
+    const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
+    relayed_request route{std::move(state), plan.route(), plan.decision.tenant.code};
+    co_return co_await plan.handler->relay({stream_, buffer_, &origin, keep_alive_allowed, &svc_.metrics,
+                                            &relay_buffers_},
+                                           parser, std::move(route), std::move(entry));
+}
+
+asio::awaitable<bool> session::answer(parser_type& parser, request_plan plan, const client_origin& origin,
+                                      std::shared_ptr<const runtime_state> state, access_entry entry) {
+    const auto& limits = state->config().limits;
     parser.body_limit(limits.max_body_bytes);
     if (const auto length = parser.content_length(); length && *length > limits.max_body_bytes) {
         co_return co_await refuse(http::error::body_limit, parser, *state, std::move(entry));
@@ -161,49 +172,25 @@ asio::awaitable<bool> session::serve_one() {
     if (!go_on) co_return false;
     if (!parser.is_done()) {
         stream_.expires_after(limits.read_timeout);
-        const auto [body_ec, body_bytes] =
-            co_await http::async_read(stream_, buffer_, parser, nothrow);
+        const auto [body_ec, body_bytes] = co_await http::async_read(stream_, buffer_, parser, nothrow);
         if (body_ec) co_return co_await refuse(body_ec, parser, *state, std::move(entry));
     }
-
     request req = parser.release();
-    if (entry.request_id.empty()) entry.request_id = choose_request_id(req["X-Request-Id"]);
-    const auto& peer = origin.address;
-    dispatch_outcome outcome;
-    // /readyz, /health, /metrics and /dashboard are answered here: they need the peer
-    // address (loopback access) and the monitor, which the dispatcher does not see.
-    std::optional<response> admin;
-    if (is_admin_tenants_path(req.target())) {
-        // /admin/tenants and /admin/registry/reload also need the peer address
-        admin = co_await admin_tenants_response(&req, peer, state, &svc_.handlers, entry.request_id);
-    }
-    if (auto monitored = monitoring_response(req, peer, *state, svc_.monitor, entry.request_id)) {
-        outcome.res = std::move(*monitored);
-    } else if (admin) {
-        outcome.res = std::move(*admin);
-    } else {
-        outcome = co_await dispatch(req, entry.request_id, state, svc_.handlers, executor(),
-                                    origin.address_text);
-    }
-    entry.tenant = std::move(outcome.tenant);
-    entry.route = std::move(outcome.route);
-    const reply_options options{req.version(), req.method() == http::verb::head,
-                                req.keep_alive(), limits.write_timeout,
-                                state->vary()};
-    co_return co_await send(std::move(outcome.res), std::move(entry), options);
+    std::shared_ptr<void> keep_until_sent;
+    response res = co_await answer_planned(plan, req, state, origin, entry.request_id, executor(), keep_until_sent);
+    const reply_options options{req.version(), req.method() == http::verb::head, req.keep_alive(),
+                                limits.write_timeout, state->vary()};
+    co_return co_await send(std::move(res), std::move(entry), options);
 }
 
-asio::awaitable<bool> session::refuse_proxied(const parser_type& parser, proxy_route route,
-                                              access_entry entry) {
+asio::awaitable<bool> session::refuse_unread(const parser_type& parser, response refusal,
+                                             const runtime_state& state, access_entry entry) {
     const auto& req = parser.get();
-    entry.tenant = route.tenant;
-    entry.route = route.route->path;
     // The body was never read: the connection can serve another request only without one.
     const reply_options options{req.version(), req.method() == http::verb::head,
-                                req.keep_alive() && parser.is_done(),
-                                route.state->config().limits.write_timeout,
-                                route.state->vary()};
-    co_return co_await send(std::move(*route.refusal), std::move(entry), options);
+                                req.keep_alive() && parser.is_done(), state.config().limits.write_timeout,
+                                state.vary()};
+    co_return co_await send(std::move(refusal), std::move(entry), options);
 }
 
 asio::awaitable<bool> session::refuse_repeated(const parser_type& parser, std::string_view field,
@@ -285,7 +272,7 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
     res.keep_alive(keep_alive);
     entry.status = res.result_int();
     // Counted before the write, so a client that has its answer also finds it counted.
-    count_request(svc_.monitor, entry);
+    count_request(svc_.metrics, entry);
     stream_.expires_after(options.write_timeout);
     beast::error_code ec;
     if (options.head) {

@@ -14,10 +14,11 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
-#include "gateway/telemetry/access_log.hpp"
-#include "gateway/proxy/proxy_handler.hpp"
+#include "gateway/http/dispatcher.hpp"
 #include "gateway/http/http_types.hpp"
+#include "gateway/http/route_handler.hpp"
 #include "gateway/http/services.hpp"
+#include "gateway/telemetry/access_log.hpp"
 
 namespace gateway {
 
@@ -61,8 +62,12 @@ private:
     asio::awaitable<bool> serve_one();
     asio::awaitable<bool> answer_expect(const parser_type& parser, const runtime_state& state,
                                         access_entry& entry);
-    asio::awaitable<bool> refuse_proxied(const parser_type& parser, proxy_route route,
-                                         access_entry entry);
+    asio::awaitable<bool> relay(parser_type& parser, request_plan plan, const client_origin& origin,
+                                std::shared_ptr<const runtime_state> state, access_entry entry);
+    asio::awaitable<bool> refuse_unread(const parser_type& parser, response refusal,
+                                        const runtime_state& state, access_entry entry);
+    asio::awaitable<bool> answer(parser_type& parser, request_plan plan, const client_origin& origin,
+                                 std::shared_ptr<const runtime_state> state, access_entry entry);
     asio::awaitable<bool> refuse_repeated(const parser_type& parser, std::string_view field,
                                           const runtime_state& state, access_entry entry);
     asio::awaitable<bool> refuse(beast::error_code ec, const parser_type& parser,
@@ -74,7 +79,7 @@ private:
     asio::ip::address peer_;  ///< the TCP peer's address, read once per connection
     std::string peer_text_;   ///< the same as text (IPv4-mapped as IPv4), formatted once
     std::string write_scratch_;  ///< reused by write_flat for every response
-    proxy_buffers proxy_buffers_;  ///< reused by every proxied request
+    relay_buffers relay_buffers_;  ///< reused by every relayed (proxied) request
     services& svc_;
     std::uint64_t id_ = 0;  ///< tracker id, 0 until registered
     bool idle_ = false;     ///< waiting for the first byte of the next request

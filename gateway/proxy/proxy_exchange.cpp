@@ -18,7 +18,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "gateway/http/flat_write.hpp"
-#include "gateway/admin/health_endpoints.hpp"
+#include "gateway/telemetry/request_count.hpp"
 #include "gateway/http/json_response.hpp"
 #include "gateway/telemetry/log.hpp"
 #include "gateway/proxy/proxy_headers.hpp"
@@ -67,8 +67,8 @@ private:
 /// The state of one proxied request; lives in run_exchange's coroutine frame.
 class exchange {
 public:
-    exchange(proxy_client client, http::request_parser<http::string_body>& parser,
-             proxy_route route, std::shared_ptr<upstream_pool> pool, access_entry entry);
+    exchange(connection_handoff client, http::request_parser<http::string_body>& parser,
+             relayed_request route, std::shared_ptr<upstream_pool> pool, access_entry entry);
 
     asio::awaitable<bool> run();
 
@@ -94,9 +94,9 @@ private:
     body_framing request_framing() const;
     std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const;
 
-    proxy_client client_;
+    connection_handoff client_;
     http::request_parser<http::buffer_body> request_;
-    proxy_route route_;
+    relayed_request route_;
     std::shared_ptr<upstream_pool> pool_;
     access_entry entry_;
     const conf::limits_config& limits_;
@@ -124,12 +124,12 @@ private:
 };
 
 void exchange::finish() {
-    if (client_.monitor) count_request(*client_.monitor, entry_);
+    if (client_.metrics) count_request(*client_.metrics, entry_);
     log_access(entry_);
 }
 
-exchange::exchange(proxy_client client, http::request_parser<http::string_body>& parser,
-                   proxy_route route, std::shared_ptr<upstream_pool> pool, access_entry entry)
+exchange::exchange(connection_handoff client, http::request_parser<http::string_body>& parser,
+                   relayed_request route, std::shared_ptr<upstream_pool> pool, access_entry entry)
     : client_(client),
       request_(std::move(parser)),
       route_(std::move(route)),
@@ -439,9 +439,9 @@ asio::awaitable<bool> run_one(exchange& ex) { co_return co_await ex.run(); }
 
 }  // namespace
 
-asio::awaitable<bool> run_exchange(proxy_client client,
+asio::awaitable<bool> run_exchange(connection_handoff client,
                                    http::request_parser<http::string_body>& parser,
-                                   proxy_route route, std::shared_ptr<upstream_pool> pool,
+                                   relayed_request route, std::shared_ptr<upstream_pool> pool,
                                    access_entry entry) {
     exchange ex(client, parser, std::move(route), std::move(pool), std::move(entry));
     co_return co_await run_one(ex);

@@ -23,9 +23,9 @@ namespace gateway {
 
 /// Runs the exchange; `pool` null answers 502. True when the client connection may
 /// serve another request.
-asio::awaitable<bool> run_exchange(proxy_client client,
+asio::awaitable<bool> run_exchange(connection_handoff client,
                                    http::request_parser<http::string_body>& parser,
-                                   proxy_route route, std::shared_ptr<upstream_pool> pool,
+                                   relayed_request route, std::shared_ptr<upstream_pool> pool,
                                    access_entry entry);
 
 }  // namespace gateway

@@ -178,15 +178,6 @@ void install_db_handlers(handler_set& handlers) {
     handlers.set(conf::route_kind::login, std::make_unique<login_handler>(slot));
 }
 
-std::optional<std::string> verified_token_tenant(const request& req, const runtime_state& state) {
-    const token_authority* tokens = state.tokens();
-    const std::string_view bearer = bearer_token(req[http::field::authorization]);
-    if (tokens == nullptr || bearer.empty()) return std::nullopt;
-    auto verified = tokens->verify(bearer, std::chrono::system_clock::now());
-    if (auto* token = std::get_if<verified_token>(&verified)) return std::move(token->tenant);
-    return std::nullopt;
-}
-
 db_backend* find_db_backend(const handler_set& handlers) {
     const auto* sql = dynamic_cast<const sql_handler*>(handlers.find(conf::route_kind::sql));
     return sql != nullptr ? sql->backend() : nullptr;

@@ -39,11 +39,6 @@ class handler_set;
 /// Installs the sql and login handlers, sharing one backend slot.
 void install_db_handlers(handler_set& handlers);
 
-/// The tenant claim of the request's bearer token when the token is valid under
-/// `state`'s keys; nullopt without a token, with an invalid one, or when tokens are not
-/// configured.
-std::optional<std::string> verified_token_tenant(const request& req, const runtime_state& state);
-
 /// The backend of the installed sql handler once configured; nullptr otherwise.
 db_backend* find_db_backend(const handler_set& handlers);
 

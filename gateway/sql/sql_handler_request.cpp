@@ -17,27 +17,6 @@ response refused(unsigned status, std::string_view code, std::string_view messag
     return error_response(status, code, message, request_id);
 }
 
-/// The verified token of the request, or why it is refused; nullopt when absent.
-std::variant<std::monostate, verified_token, response> check_token(const request_context& ctx,
-                                                                   bool required) {
-    const std::string_view bearer = bearer_token(ctx.req[http::field::authorization]);
-    if (bearer.empty()) {
-        if (!required) return std::monostate{};
-        return refused(401, "unauthorized", "a bearer token is required", ctx.request_id);
-    }
-    const token_authority* tokens = ctx.state->tokens();
-    if (tokens == nullptr) {
-        return refused(503, "auth_unavailable", "token verification is not configured", ctx.request_id);
-    }
-    auto verified = tokens->verify(bearer, std::chrono::system_clock::now());
-    if (auto* problem = std::get_if<token_problem>(&verified)) {
-        log_info("token refused", {{"request_id", ctx.request_id}, {"reason", problem->reason}});
-        if (!required) return std::monostate{};
-        return refused(401, "unauthorized", "the bearer token is invalid or expired", ctx.request_id);
-    }
-    return std::get<verified_token>(std::move(verified));
-}
-
 router::input_value json_to_input(const boost::json::value& value) {
     switch (value.kind()) {
         case boost::json::kind::null: return router::json_null{};
@@ -88,21 +67,12 @@ response unavailable(std::string_view code, std::string_view message, std::chron
 
 namespace {
 
-/// The synchronous first half of open_tenant: token and tenant code.
+/// The synchronous first half of open_tenant: the tenant code (the dispatcher already
+/// admitted the request and verified its token once).
 tenant_access check_request(const request_context& ctx) {
     tenant_access out;
-    const conf::route_config& route = *ctx.decision.match.route;
-    auto token = check_token(ctx, route.auth_required);
-    if (auto* refusal = std::get_if<response>(&token)) {
-        out.refusal = std::move(*refusal);
-        return out;
-    }
-    if (auto* verified = std::get_if<verified_token>(&token)) out.token = std::move(*verified);
+    out.token = ctx.token;
     const auto& named = ctx.decision.tenant.code;
-    if (named && out.token && route.auth_required && *named != out.token->tenant) {
-        out.refusal = refused(403, "tenant_mismatch", "the token belongs to another tenant", ctx.request_id);
-        return out;
-    }
     out.code = named ? *named : (out.token ? out.token->tenant : std::string());
     if (out.code.empty()) {
         out.refusal = refused(400, "tenant_required", "this route needs a company code", ctx.request_id);

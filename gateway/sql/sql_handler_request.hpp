@@ -25,8 +25,7 @@ struct tenant_access {
     std::optional<verified_token> token;  ///< set when the request carried a valid one
 };
 
-/// Verifies the token when the route needs one (401 unauthorized, 403 tenant_mismatch),
-/// picks the tenant (the request's, else the token's; 400 tenant_required), finds it in
+/// Picks the tenant (the request's, else the token's; 400 tenant_required), finds it in
 /// the registry (404 tenant_not_found when unknown or inactive, 503 registry_unavailable)
 /// and resolves its credentials (503 tenant_credentials_unavailable).
 asio::awaitable<tenant_access> open_tenant(db_backend* backend, const request_context* ctx);

@@ -13,7 +13,9 @@
 #include "gateway/http/dispatcher.hpp"
 #include "gateway/http/echo_handler.hpp"
 #include "gateway/http/handler_set.hpp"
-#include "gateway/http/runtime_state.hpp"
+#include "gateway/admin/operator_endpoints.hpp"
+#include "gateway/app/state_loader.hpp"
+#include "gateway/http/endpoint_table.hpp"
 
 namespace {
 
@@ -38,17 +40,22 @@ gateway::request make_request(gateway::http::verb method, std::string target) {
 
 /// Runs dispatch() to completion on a private io_context.
 gateway::dispatch_outcome run(const gateway::request& req) {
-    static const auto state =
-        std::make_shared<const gateway::runtime_state>(conf::load_string(config_text));
+    static const auto state = gateway::make_runtime_state(conf::load_string(config_text));
     // Echo only: the other kinds stand for handlers this build does not have.
     static const auto handlers = [] {
         gateway::handler_set set;
         set.set(conf::route_kind::echo, std::make_unique<gateway::echo_handler>());
         return set;
     }();
+    static gateway::health_monitor monitor;
+    static const auto endpoints = [] {
+        gateway::endpoint_table table;
+        gateway::add_operator_endpoints(table, monitor, handlers);
+        return table;
+    }();
     boost::asio::io_context io;
     std::promise<gateway::dispatch_outcome> result;
-    boost::asio::co_spawn(io, gateway::dispatch(req, "rid-1", state, handlers, io.get_executor()),
+    boost::asio::co_spawn(io, gateway::dispatch(req, "rid-1", state, handlers, endpoints, io.get_executor()),
                           [&](std::exception_ptr e, gateway::dispatch_outcome out) {
                               if (e) result.set_exception(e);
                               else result.set_value(std::move(out));
@@ -98,7 +105,8 @@ TEST_CASE("built-in /livez comes before the route table", "[gateway][dispatch]")
     auto out = run(make_request(gateway::http::verb::get, "/livez"));
     CHECK(out.res.result_int() == 200);
     CHECK(out.res.body() == R"({"status":"ok"})");
-    CHECK_FALSE(out.route.has_value());
+    CHECK(out.route == "/livez");  // counted and logged under its own path
+    CHECK_FALSE(out.tenant.has_value());
 }
 
 TEST_CASE("a route kind without a handler answers 501", "[gateway][dispatch]") {

@@ -10,7 +10,7 @@
 #include <variant>
 
 #include "conf/loader.hpp"
-#include "gateway/http/runtime_state.hpp"
+#include "gateway/app/state_loader.hpp"
 
 using namespace std::chrono_literals;
 

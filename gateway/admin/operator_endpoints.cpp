@@ -1,0 +1,40 @@
+#include "gateway/admin/operator_endpoints.hpp"
+
+#include <boost/json/object.hpp>
+
+#include "gateway/admin/admin_tenants.hpp"
+#include "gateway/admin/health_endpoints.hpp"
+#include "gateway/http/json_response.hpp"
+
+namespace gateway {
+
+namespace {
+
+/// GET /livez: the process is up and its event loop answers.
+asio::awaitable<response> livez(endpoint_request) {
+    co_return json_response(http::status::ok, boost::json::object{{"status", "ok"}});
+}
+
+/// An endpoint answered from memory by monitoring_response.
+endpoint monitoring(std::string path, health_monitor& monitor) {
+    auto answer = [&monitor](endpoint_request r) -> asio::awaitable<response> {
+        co_return *monitoring_response(r.req, r.origin.address, r.state, monitor, r.request_id);
+    };
+    return endpoint{std::move(path), {http::verb::get}, nullptr, std::move(answer)};
+}
+
+bool admin_enabled(const conf::config& config) { return config.admin.enabled; }
+
+}  // namespace
+
+void add_operator_endpoints(endpoint_table& table, health_monitor& monitor, const handler_set& handlers) {
+    table.add(endpoint{"/livez", {http::verb::get}, nullptr, livez});
+    for (const char* path : {"/readyz", "/health", "/metrics", "/dashboard"}) table.add(monitoring(path, monitor));
+    const handler_set* set = &handlers;
+    table.add(endpoint{"/admin/tenants", {http::verb::get}, admin_enabled,
+                       [set](endpoint_request r) { return admin_tenants_answer(r, set); }});
+    table.add(endpoint{"/admin/registry/reload", {http::verb::post}, admin_enabled,
+                       [set](endpoint_request r) { return admin_registry_reload_answer(r, set); }});
+}
+
+}  // namespace gateway
