@@ -8,15 +8,15 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "gateway/http/connection_tracker.hpp"
 #include "gateway/http/graceful_close.hpp"
 #include "gateway/http/json_response.hpp"
-#include "gateway/telemetry/log.hpp"
 #include "gateway/http/request_id.hpp"
+#include "gateway/http/response_writer.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/http/session.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace gateway {
 
@@ -31,12 +31,9 @@ asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket) {
     auto res = error_response(503, "too_many_connections",
                               "the gateway has too many open connections; retry later",
                               request_id);
-    res.set(http::field::server, "tenant-gateway");
-    res.set("X-Request-Id", request_id);
     res.set(http::field::retry_after, "1");
-    res.keep_alive(false);
-    stream.expires_after(std::chrono::seconds(2));
-    co_await http::async_write(stream, res, nothrow);
+    std::string scratch;
+    co_await write_gateway_response(stream, res, request_id, {11, false, false, "", std::chrono::seconds(2)}, scratch);
     co_await close_gracefully(stream);
 }
 

@@ -41,7 +41,7 @@ void finish_gateway_response(http::response_header<>& header, std::string_view r
     if (header.count(http::field::cache_control) == 0) {
         header.set(http::field::cache_control, "no-store");
     }
-    header.set(http::field::vary, vary);
+    if (!vary.empty()) header.set(http::field::vary, vary);
 }
 
 void ensure_date(http::response_header<>& header) {

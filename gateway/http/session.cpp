@@ -16,12 +16,11 @@
 
 #include "gateway/http/client_origin.hpp"
 #include "gateway/http/connection_tracker.hpp"
-#include "gateway/http/flat_write.hpp"
 #include "gateway/http/graceful_close.hpp"
 #include "gateway/http/json_response.hpp"
 #include "gateway/http/request_framing.hpp"
 #include "gateway/http/request_id.hpp"
-#include "gateway/http/response_headers.hpp"
+#include "gateway/http/response_writer.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/telemetry/log.hpp"
 #include "gateway/telemetry/request_count.hpp"
@@ -179,7 +178,7 @@ asio::awaitable<bool> session::answer(parser_type& parser, request_plan plan, co
     std::shared_ptr<void> keep_until_sent;
     response res = co_await answer_planned(plan, req, state, origin, entry.request_id, executor(), keep_until_sent);
     const reply_options options{req.version(), req.method() == http::verb::head, req.keep_alive(),
-                                limits.write_timeout, state->vary()};
+                                state->vary(), limits.write_timeout};
     co_return co_await send(std::move(res), std::move(entry), options);
 }
 
@@ -188,8 +187,8 @@ asio::awaitable<bool> session::refuse_unread(const parser_type& parser, response
     const auto& req = parser.get();
     // The body was never read: the connection can serve another request only without one.
     const reply_options options{req.version(), req.method() == http::verb::head,
-                                req.keep_alive() && parser.is_done(), state.config().limits.write_timeout,
-                                state.vary()};
+                                req.keep_alive() && parser.is_done(), state.vary(),
+                                state.config().limits.write_timeout};
     co_return co_await send(std::move(refusal), std::move(entry), options);
 }
 
@@ -202,8 +201,8 @@ asio::awaitable<bool> session::refuse_repeated(const parser_type& parser, std::s
                               entry.request_id);
     // The body was not read: the connection cannot carry another request.
     co_await send(std::move(res), std::move(entry),
-                  {req.version(), false, false, state.config().limits.write_timeout,
-                   state.vary()});
+                  {req.version(), false, false, state.vary(),
+                   state.config().limits.write_timeout});
     co_return false;
 }
 
@@ -218,8 +217,8 @@ asio::awaitable<bool> session::answer_expect(const parser_type& parser, const ru
         auto res = error_response(417, "expectation_failed",
                                   "only \"Expect: 100-continue\" is supported", entry.request_id);
         co_await send(std::move(res), std::move(entry),
-                      {req.version(), false, false, limits.write_timeout,
-                       state.vary()});
+                      {req.version(), false, false, state.vary(),
+                       limits.write_timeout});
         co_return false;
     }
     // HTTP/1.0 clients know no interim responses; nothing to say when no body follows.
@@ -260,33 +259,19 @@ asio::awaitable<bool> session::refuse(beast::error_code ec, const parser_type& p
     }
     auto res = error_response(status, code, message, entry.request_id);
     co_await send(std::move(res), std::move(entry),
-                  {version, false, false, limits.write_timeout, state.vary()});
+                  {version, false, false, state.vary(), limits.write_timeout});
     co_return false;  // the stream position is unknown after a parse error: close
 }
 
 asio::awaitable<bool> session::send(response res, access_entry entry, reply_options options) {
-    const bool keep_alive =
-        options.keep_alive && !draining_ && !svc_.connections.draining();
-    res.version(options.version);
-    finish_gateway_response(res, entry.request_id, options.vary);
-    res.keep_alive(keep_alive);
+    options.keep_alive = options.keep_alive && !draining_ && !svc_.connections.draining();
     entry.status = res.result_int();
     // Counted before the write, so a client that has its answer also finds it counted.
     count_request(svc_.metrics, entry);
-    stream_.expires_after(options.write_timeout);
-    beast::error_code ec;
-    if (options.head) {
-        // Same headers as GET, Content-Length included, and no body.
-        http::response<http::empty_body> head{std::move(res.base())};
-        http::response_serializer<http::empty_body> out{head};
-        ec = co_await write_flat(stream_, out, write_scratch_);
-    } else {
-        entry.bytes = res.body().size();
-        http::response_serializer<http::string_body> out{res};
-        ec = co_await write_flat(stream_, out, write_scratch_);
-    }
+    const auto written = co_await write_gateway_response(stream_, res, entry.request_id, options, write_scratch_);
+    entry.bytes = written.body_bytes;
     log_access(entry);
-    co_return !ec && keep_alive;
+    co_return !written.error && options.keep_alive;
 }
 
 }  // namespace gateway

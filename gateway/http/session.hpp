@@ -16,6 +16,7 @@
 
 #include "gateway/http/dispatcher.hpp"
 #include "gateway/http/http_types.hpp"
+#include "gateway/http/response_writer.hpp"
 #include "gateway/http/route_handler.hpp"
 #include "gateway/http/services.hpp"
 #include "gateway/telemetry/access_log.hpp"
@@ -47,15 +48,6 @@ public:
 
 private:
     using parser_type = http::request_parser<http::string_body>;
-
-    /// How a response goes out.
-    struct reply_options {
-        unsigned version = 11;
-        bool head = false;        ///< HEAD: headers only, Content-Length of the GET body
-        bool keep_alive = false;  ///< what the request asked for
-        std::chrono::milliseconds write_timeout{};
-        std::string_view vary;  ///< runtime_state::vary() of the request's configuration
-    };
 
     static asio::awaitable<void> run(std::shared_ptr<session> self);
     asio::awaitable<bool> wait_for_request(bool first);

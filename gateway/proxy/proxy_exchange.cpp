@@ -23,6 +23,7 @@
 #include "gateway/telemetry/log.hpp"
 #include "gateway/proxy/proxy_headers.hpp"
 #include "gateway/http/response_headers.hpp"
+#include "gateway/http/response_writer.hpp"
 #include "gateway/proxy/proxy_relay.hpp"
 #include "gateway/proxy/proxy_tunnel.hpp"
 
@@ -417,21 +418,13 @@ asio::awaitable<bool> exchange::send_error() {
     auto res = error_response(status, code, message, entry_.request_id);
     // Unread request body bytes would be taken for the next request: close then.
     const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ && request_.is_done();
-    res.version(client_version_);
-    finish_gateway_response(res, entry_.request_id, route_.state->vary());
-    res.keep_alive(keep_alive);
     entry_.status = status;
-    client_.stream.expires_after(limits_.write_timeout);
-    beast::error_code ec;
-    if (head_) {
-        http::response<http::empty_body> head{std::move(res.base())};
-        std::tie(ec, std::ignore) = co_await http::async_write(client_.stream, head, nothrow);
-    } else {
-        entry_.bytes = res.body().size();
-        std::tie(ec, std::ignore) = co_await http::async_write(client_.stream, res, nothrow);
-    }
+    const auto written = co_await write_gateway_response(
+        client_.stream, res, entry_.request_id,
+        {client_version_, head_, keep_alive, route_.state->vary(), limits_.write_timeout}, scratch_);
+    entry_.bytes = written.body_bytes;
     finish();
-    co_return !ec && keep_alive;
+    co_return !written.error && keep_alive;
 }
 
 /// Runs one exchange object to the end (a named coroutine: no capturing lambdas).
