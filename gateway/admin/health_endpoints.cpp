@@ -135,41 +135,28 @@ response dashboard() {
     return no_store(std::move(res));
 }
 
-bool is_monitoring_path(std::string_view path) {
-    return path == "/readyz" || path == "/health" || path == "/metrics" || path == "/dashboard";
-}
-
 }  // namespace
 
-std::optional<response> monitoring_response(const request& req,
-                                            const asio::ip::address& remote,
-                                            const runtime_state& state, health_monitor& monitor,
-                                            std::string_view request_id) {
-    auto parsed = router::parse_target(req.target());
-    const auto* target = std::get_if<router::parsed_target>(&parsed);
-    if (target == nullptr || !is_monitoring_path(target->path)) return std::nullopt;
-    const auto method = req.method();
-    if (method != http::verb::get && method != http::verb::head) {
-        router::http_error error{405, "method_not_allowed", "use GET or HEAD", {"GET", "HEAD"}};
-        return error_response(error, request_id);
-    }
+response monitoring_response(const router::parsed_target& target, const request& req,
+                             const asio::ip::address& remote, const runtime_state& state,
+                             health_monitor& monitor, std::string_view request_id) {
     const auto& config = state.config();
-    if (target->path == "/readyz") return readyz(monitor, request_id);
-    if (target->path == "/metrics") {
+    if (target.path == "/readyz") return readyz(monitor, request_id);
+    if (target.path == "/metrics") {
         if (!config.metrics.enabled) {
             return error_response(404, "not_found", "metrics are disabled", request_id);
         }
         auto refused =
             check_access(config.metrics.access, config.metrics.token, req, remote, request_id);
-        if (refused) return refused;
+        if (refused) return std::move(*refused);
         return metrics(state, monitor);
     }
     // /health and the page that shows it share one policy.
     auto refused =
         check_access(config.health.access, config.health.token, req, remote, request_id);
-    if (refused) return refused;
-    if (target->path == "/dashboard") return dashboard();
-    return health(*target, state, monitor, request_id);
+    if (refused) return std::move(*refused);
+    if (target.path == "/dashboard") return dashboard();
+    return health(target, state, monitor, request_id);
 }
 
 }  // namespace gateway

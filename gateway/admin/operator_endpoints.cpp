@@ -18,7 +18,7 @@ asio::awaitable<response> livez(endpoint_request) {
 /// An endpoint answered from memory by monitoring_response.
 endpoint monitoring(std::string path, health_monitor& monitor) {
     auto answer = [&monitor](endpoint_request r) -> asio::awaitable<response> {
-        co_return *monitoring_response(r.req, r.origin.address, r.state, monitor, r.request_id);
+        co_return monitoring_response(r.target, r.req, r.origin.address, r.state, monitor, r.request_id);
     };
     return endpoint{std::move(path), {http::verb::get}, nullptr, std::move(answer)};
 }

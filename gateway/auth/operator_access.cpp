@@ -1,7 +1,6 @@
 #include "gateway/auth/operator_access.hpp"
 
-#include <boost/beast/core/string.hpp>
-
+#include "gateway/auth/token_authority.hpp"
 #include "gateway/http/json_response.hpp"
 
 namespace gateway {
@@ -15,18 +14,6 @@ bool same_secret(std::string_view a, std::string_view b) noexcept {
         diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
     }
     return diff == 0;
-}
-
-/// The token of an `Authorization: Bearer <token>` header, empty if none.
-std::string_view bearer_token(const request& req) {
-    const std::string_view value = req[http::field::authorization];
-    constexpr std::string_view scheme = "bearer ";
-    if (value.size() <= scheme.size() || !beast::iequals(value.substr(0, scheme.size()), scheme)) {
-        return {};
-    }
-    auto token = value.substr(scheme.size());
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    return token;
 }
 
 }  // namespace
@@ -52,7 +39,7 @@ std::optional<response> check_access(conf::access_policy policy, std::string_vie
             return error_response(403, "forbidden", "this endpoint answers local clients only",
                                   request_id);
         case conf::access_policy::token: {
-            const auto presented = bearer_token(req);
+            const auto presented = bearer_token(req[http::field::authorization]);
             // An empty configured token admits nobody rather than everybody.
             if (!token.empty() && !presented.empty() && same_secret(presented, token)) {
                 return std::nullopt;

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "gateway/admin/health_endpoints.hpp"
+#include "gateway/admin/operator_endpoints.hpp"
 #include "gateway/app/state_loader.hpp"
 #include "gateway/auth/operator_access.hpp"
 #include "gateway/telemetry/request_count.hpp"
@@ -24,6 +25,14 @@ std::shared_ptr<const gateway::runtime_state> state_with(conf::config config) {
     return gateway::make_runtime_state(std::move(config));
 }
 
+/// The endpoint's answer, for a request the dispatcher sent to a monitoring endpoint.
+gateway::response answer(const gateway::request& req, const asio::ip::address& remote,
+                         const gateway::runtime_state& state, gateway::health_monitor& monitor,
+                         std::string_view request_id) {
+    const auto target = std::get<router::parsed_target>(router::parse_target(req.target()));
+    return gateway::monitoring_response(target, req, remote, state, monitor, request_id);
+}
+
 const auto loopback = asio::ip::make_address("127.0.0.1");
 const auto remote = asio::ip::make_address("192.0.2.7");
 
@@ -36,33 +45,45 @@ std::string error_code(const gateway::response& res) {
 TEST_CASE("readyz is 503 until the listener is up and the registry loaded", "[metrics]") {
     gateway::health_monitor monitor;
     const auto state = state_with({});
-    auto res = gateway::monitoring_response(get("/readyz"), loopback, *state, monitor, "r1");
-    REQUIRE(res);
-    CHECK(res->result_int() == 503);
-    CHECK(error_code(*res) == "not_ready");
-    CHECK(res->body().find("listener") != std::string::npos);
-    CHECK(res->body().find("registry") != std::string::npos);
+    auto res = answer(get("/readyz"), loopback, *state, monitor, "r1");
+    CHECK(res.result_int() == 503);
+    CHECK(error_code(res) == "not_ready");
+    CHECK(res.body().find("listener") != std::string::npos);
+    CHECK(res.body().find("registry") != std::string::npos);
     monitor.listening = true;
-    res = gateway::monitoring_response(get("/readyz"), loopback, *state, monitor, "r2");
-    CHECK(res->result_int() == 503);  // still no registry
-    CHECK(res->body().find("listener") == std::string::npos);
+    res = answer(get("/readyz"), loopback, *state, monitor, "r2");
+    CHECK(res.result_int() == 503);  // still no registry
+    CHECK(res.body().find("listener") == std::string::npos);
 }
 
-TEST_CASE("other paths are not monitoring endpoints", "[metrics]") {
+TEST_CASE("the operator endpoints are found by path; others go to the route table", "[metrics]") {
     gateway::health_monitor monitor;
-    const auto state = state_with({});
-    CHECK_FALSE(gateway::monitoring_response(get("/api/x"), loopback, *state, monitor, "r"));
-    CHECK_FALSE(gateway::monitoring_response(get("/livez"), loopback, *state, monitor, "r"));
+    const gateway::handler_set handlers;
+    gateway::endpoint_table table;
+    gateway::add_operator_endpoints(table, monitor, handlers);
+    conf::config config;
+    CHECK(table.find("/api/x", config) == nullptr);
+    for (const char* path : {"/livez", "/readyz", "/health", "/metrics", "/dashboard"}) {
+        CHECK(table.find(path, config) != nullptr);
+    }
+    CHECK(table.find("/admin/tenants", config) == nullptr);  // admin is off by default
+    config.admin.enabled = true;
+    CHECK(table.find("/admin/tenants", config) != nullptr);
 }
 
 TEST_CASE("monitoring endpoints answer GET and HEAD only", "[metrics]") {
     gateway::health_monitor monitor;
-    const auto state = state_with({});
-    gateway::request post{http::verb::post, "/health", 11};
-    auto res = gateway::monitoring_response(post, loopback, *state, monitor, "r");
-    REQUIRE(res);
-    CHECK(res->result_int() == 405);
-    CHECK((*res)[http::field::allow] == "GET, HEAD");
+    const gateway::handler_set handlers;
+    gateway::endpoint_table table;
+    gateway::add_operator_endpoints(table, monitor, handlers);
+    const auto* health = table.find("/health", conf::config{});
+    REQUIRE(health != nullptr);
+    CHECK(gateway::answers_method(*health, http::verb::get));
+    CHECK(gateway::answers_method(*health, http::verb::head));
+    CHECK_FALSE(gateway::answers_method(*health, http::verb::post));
+    const auto res = gateway::method_not_allowed(*health, "r");
+    CHECK(res.result_int() == 405);
+    CHECK(res[http::field::allow] == "GET, HEAD");
 }
 
 TEST_CASE("health access: loopback and bearer token", "[metrics]") {
@@ -70,27 +91,27 @@ TEST_CASE("health access: loopback and bearer token", "[metrics]") {
     conf::config config;
     config.health.access = conf::access_policy::loopback;
     auto state = state_with(config);
-    auto res = gateway::monitoring_response(get("/health"), remote, *state, monitor, "r");
-    CHECK(res->result_int() == 403);
-    CHECK(error_code(*res) == "forbidden");
-    res = gateway::monitoring_response(get("/health"), loopback, *state, monitor, "r");
-    CHECK(res->result_int() == 200);
-    res = gateway::monitoring_response(get("/health"), asio::ip::make_address("::ffff:127.0.0.1"),
+    auto res = answer(get("/health"), remote, *state, monitor, "r");
+    CHECK(res.result_int() == 403);
+    CHECK(error_code(res) == "forbidden");
+    res = answer(get("/health"), loopback, *state, monitor, "r");
+    CHECK(res.result_int() == 200);
+    res = answer(get("/health"), asio::ip::make_address("::ffff:127.0.0.1"),
                                        *state, monitor, "r");
-    CHECK(res->result_int() == 200);
+    CHECK(res.result_int() == 200);
 
     config.health.access = conf::access_policy::token;
     config.health.token = "s3cret-token";
     state = state_with(config);
-    res = gateway::monitoring_response(get("/health"), loopback, *state, monitor, "r");
-    CHECK(res->result_int() == 401);
-    CHECK(error_code(*res) == "unauthorized");
-    res = gateway::monitoring_response(get("/health", "Bearer s3cret-tokeN"), loopback, *state,
+    res = answer(get("/health"), loopback, *state, monitor, "r");
+    CHECK(res.result_int() == 401);
+    CHECK(error_code(res) == "unauthorized");
+    res = answer(get("/health", "Bearer s3cret-tokeN"), loopback, *state,
                                        monitor, "r");
-    CHECK(res->result_int() == 401);
-    res = gateway::monitoring_response(get("/health", "bearer s3cret-token"), remote, *state,
+    CHECK(res.result_int() == 401);
+    res = answer(get("/health", "bearer s3cret-token"), remote, *state,
                                        monitor, "r");
-    CHECK(res->result_int() == 200);
+    CHECK(res.result_int() == 200);
 }
 
 TEST_CASE("an empty configured token admits nobody", "[metrics]") {
@@ -113,20 +134,19 @@ TEST_CASE("metrics: content type, counters, disabled", "[metrics]") {
     entry.started = std::chrono::steady_clock::now();
     gateway::count_request(monitor.metrics, entry);
     gateway::count_request(monitor.metrics, entry);
-    auto res = gateway::monitoring_response(get("/metrics"), loopback, *state, monitor, "r");
-    REQUIRE(res);
-    CHECK(res->result_int() == 200);
-    CHECK((*res)[http::field::content_type] == "text/plain; version=0.0.4; charset=utf-8");
-    CHECK(res->body().find("tenant_gateway_http_requests_total{tenant=\"ACME\",route=\"/api/"
+    auto res = answer(get("/metrics"), loopback, *state, monitor, "r");
+    CHECK(res.result_int() == 200);
+    CHECK(res[http::field::content_type] == "text/plain; version=0.0.4; charset=utf-8");
+    CHECK(res.body().find("tenant_gateway_http_requests_total{tenant=\"ACME\",route=\"/api/"
                            "customers/{id}\",method=\"GET\",status_class=\"2xx\"} 2\n") !=
           std::string::npos);
-    CHECK(res->body().find("# TYPE tenant_gateway_http_request_duration_seconds histogram") !=
+    CHECK(res.body().find("# TYPE tenant_gateway_http_request_duration_seconds histogram") !=
           std::string::npos);
 
     config.metrics.enabled = false;
     state = state_with(config);
-    res = gateway::monitoring_response(get("/metrics"), loopback, *state, monitor, "r");
-    CHECK(res->result_int() == 404);
+    res = answer(get("/metrics"), loopback, *state, monitor, "r");
+    CHECK(res.result_int() == 404);
 }
 
 TEST_CASE("endpoints count under their path, unmatched requests under one label", "[metrics]") {
@@ -150,11 +170,10 @@ TEST_CASE("endpoints count under their path, unmatched requests under one label"
 TEST_CASE("the dashboard is a self-contained page", "[metrics]") {
     gateway::health_monitor monitor;
     const auto state = state_with({});
-    auto res = gateway::monitoring_response(get("/dashboard"), loopback, *state, monitor, "r");
-    REQUIRE(res);
-    CHECK(res->result_int() == 200);
-    CHECK((*res)[http::field::content_type] == "text/html; charset=utf-8");
-    CHECK(res->body().find("fetch(\"/health\"") != std::string::npos);
-    CHECK(res->body().find("http://") == std::string::npos);
-    CHECK(res->body().find("https://") == std::string::npos);
+    auto res = answer(get("/dashboard"), loopback, *state, monitor, "r");
+    CHECK(res.result_int() == 200);
+    CHECK(res[http::field::content_type] == "text/html; charset=utf-8");
+    CHECK(res.body().find("fetch(\"/health\"") != std::string::npos);
+    CHECK(res.body().find("http://") == std::string::npos);
+    CHECK(res.body().find("https://") == std::string::npos);
 }
