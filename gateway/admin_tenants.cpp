@@ -5,7 +5,7 @@
 
 #include "gateway/health_access.hpp"
 #include "gateway/json_response.hpp"
-#include "gateway/sql_handler.hpp"
+#include "gateway/tenant_backend.hpp"
 #include "router/request_target.hpp"
 #include "tds_pool/hosting.hpp"
 
@@ -27,10 +27,10 @@ boost::json::value problem_json(const tds_pool::tenant_record& tenant) {
 }
 
 /// GET /admin/tenants.
-response tenants_table(db_backend& backend) {
+response tenants_table(tenant_backend& backend) {
     const auto snapshot = backend.registry().snapshot();
     const auto status = backend.registry().status();
-    const auto& hosting = backend.registry().config().hosting;
+    const auto hosting = backend.hosting();
     boost::json::array tenants;
     for (const auto& [code, tenant] : snapshot->tenants) {
         tenants.push_back(boost::json::object{{"companyCode", code},
@@ -51,7 +51,7 @@ response tenants_table(db_backend& backend) {
 }
 
 /// POST /admin/registry/reload.
-asio::awaitable<response> reload_registry(db_backend* backend, std::string request_id) {
+asio::awaitable<response> reload_registry(tenant_backend* backend, std::string request_id) {
     const tds_pool::refresh_result result = co_await backend->registry().refresh();
     response res = result.ok
                        ? json_response(http::status::ok,
@@ -65,7 +65,7 @@ asio::awaitable<response> reload_registry(db_backend* backend, std::string reque
 
 /// The refusal of a request before any work: access, availability, method.
 std::optional<response> refusal(const request& req, const asio::ip::address& remote,
-                                const conf::admin_config& admin, db_backend* backend,
+                                const conf::admin_config& admin, tenant_backend* backend,
                                 std::string_view path, const std::string& request_id) {
     if (auto denied = check_access(admin.access, admin.token, req, remote, request_id)) return denied;
     if (backend == nullptr) {
@@ -92,12 +92,11 @@ bool is_admin_tenants_path(std::string_view target) noexcept {
 
 asio::awaitable<std::optional<response>> admin_tenants_response(
     const request* req, asio::ip::address remote, std::shared_ptr<const runtime_state> state,
-    const handler_set* handlers, std::string request_id) {
+    tenant_backend* backend, std::string request_id) {
     std::optional<response> out;
     const auto& admin = state->config().admin;
     const std::string_view path = path_of(req->target());
     if (admin.enabled && is_admin_tenants_path(path)) {
-        db_backend* backend = find_db_backend(*handlers);
         out = refusal(*req, remote, admin, backend, path, request_id);
         if (!out && path == reload_path) {
             out = co_await reload_registry(backend, request_id);

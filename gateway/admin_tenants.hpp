@@ -12,11 +12,12 @@
 
 #include <boost/asio/ip/address.hpp>
 
-#include "gateway/handler_set.hpp"
 #include "gateway/http_types.hpp"
 #include "gateway/runtime_state.hpp"
 
 namespace gateway {
+
+class tenant_backend;
 
 /// True for the paths answered by admin_tenants_response.
 bool is_admin_tenants_path(std::string_view path) noexcept;
@@ -26,6 +27,6 @@ bool is_admin_tenants_path(std::string_view path) noexcept;
 /// until the awaitable completes.
 asio::awaitable<std::optional<response>> admin_tenants_response(
     const request* req, asio::ip::address remote, std::shared_ptr<const runtime_state> state,
-    const handler_set* handlers, std::string request_id);
+    tenant_backend* backend, std::string request_id);
 
 }  // namespace gateway

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "conf/loader.hpp"
-#include "gateway/handler_set.hpp"
 #include "gateway/log.hpp"
 #include "tds_pool/pool_log.hpp"
 #include "gateway/runtime_state.hpp"
@@ -41,16 +40,16 @@ int serve(const std::string& path) {
     // A client or log reader that went away must not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
     tds_pool::set_log_sink(pool_log_to_stdout);
-    std::shared_ptr<const runtime_state> state;
+    serving_config initial;
     try {
-        state = load_serving_state(path, unreadable_keys::serve_without_tokens);
+        initial = load_serving_config(path, unreadable_keys::serve_without_tokens);
     } catch (const std::exception& e) {
         fmt::print(stderr, "{}\n", e.what());
         log_error("cannot start: bad configuration", {{"error", e.what()}});
         return 1;
     }
-    set_log_options(state->config().log);
-    server srv(path, std::move(state), make_default_handlers());
+    set_log_options(initial.config.log);
+    server srv(path, std::move(initial));
     return srv.run();
 }
 

@@ -39,14 +39,6 @@ public:
     /// Answers the request. Errors are answered with error_response(), not thrown;
     /// the session adds X-Request-Id, Server and Connection headers afterwards.
     virtual asio::awaitable<response> handle(request_context& ctx) = 0;
-
-    /// Called once before serving starts and again on every accepted reload, before
-    /// the new configuration takes requests: build or update long-lived resources
-    /// (pools, upstreams, background checks running on `executor`). Must not throw.
-    virtual void configure(const conf::config& config, asio::any_io_executor executor) {
-        (void)config;
-        (void)executor;
-    }
 };
 
 }  // namespace gateway

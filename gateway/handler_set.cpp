@@ -15,18 +15,11 @@ route_handler* handler_set::find(conf::route_kind kind) const noexcept {
     return index < handlers_.size() ? handlers_[index].get() : nullptr;
 }
 
-void handler_set::configure_all(const conf::config& config,
-                                asio::any_io_executor executor) const {
-    for (const auto& handler : handlers_) {
-        if (handler) handler->configure(config, executor);
-    }
-}
-
-handler_set make_default_handlers() {
+handler_set make_default_handlers(tenant_backend& backend) {
     handler_set handlers;
     handlers.set(conf::route_kind::echo, std::make_unique<echo_handler>());
     handlers.set(conf::route_kind::proxy, std::make_unique<proxy_handler>());
-    install_db_handlers(handlers);
+    install_db_handlers(handlers, backend);
     return handlers;
 }
 

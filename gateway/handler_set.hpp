@@ -1,5 +1,7 @@
 #pragma once
 // Which handler serves which route kind. Filled once at start-up, read-only afterwards.
+// Handlers keep nothing that depends on one configuration: a request finds its
+// configuration (routes, upstreams, token keys) in its runtime_state.
 
 #include <array>
 #include <memory>
@@ -18,15 +20,14 @@ public:
     /// The handler of a kind, or nullptr when that kind is not available.
     route_handler* find(conf::route_kind kind) const noexcept;
 
-    /// Calls route_handler::configure on every installed handler.
-    void configure_all(const conf::config& config, asio::any_io_executor executor) const;
-
 private:
     static constexpr std::size_t kind_count = 4;  // echo, sql, login, proxy
     std::array<std::unique_ptr<route_handler>, kind_count> handlers_;
 };
 
-/// The handlers this build provides (echo today; sql, login and proxy plug in here).
-handler_set make_default_handlers();
+class tenant_backend;
+
+/// The handlers this build provides: echo, proxy, and sql and login over `backend`.
+handler_set make_default_handlers(tenant_backend& backend);
 
 }  // namespace gateway

@@ -40,10 +40,6 @@ std::optional<response> auth_refusal(const request& header, const router::decisi
 
 }  // namespace
 
-void proxy_handler::configure(const conf::config& config, asio::any_io_executor executor) {
-    upstreams_.configure(config.upstreams, std::move(executor));
-}
-
 std::optional<proxy_route> proxy_handler::match(const request& header,
                                                 std::shared_ptr<const runtime_state> state,
                                                 std::string_view request_id) const {
@@ -68,7 +64,7 @@ std::optional<proxy_route> proxy_handler::match(const request& header,
 asio::awaitable<bool> proxy_handler::serve(proxy_client client,
                                            http::request_parser<http::string_body>& parser,
                                            proxy_route route, access_entry entry) {
-    auto pool = upstreams_.find(route.route->upstream);
+    auto pool = route.state->upstreams().find(route.route->upstream);
     co_return co_await run_exchange(client, parser, std::move(route), std::move(pool),
                                     std::move(entry));
 }

@@ -18,7 +18,6 @@
 #include "gateway/client_origin.hpp"
 #include "gateway/handler.hpp"
 #include "gateway/handler_set.hpp"
-#include "gateway/upstream_registry.hpp"
 
 namespace gateway {
 
@@ -51,12 +50,10 @@ struct proxy_client {
     proxy_buffers* buffers = nullptr;   ///< the connection's reusable buffers
 };
 
-/// Forwards proxy routes to their upstreams; owns the upstream pools.
+/// Forwards proxy routes to the upstreams of the request's configuration
+/// (runtime_state::upstreams).
 class proxy_handler : public route_handler {
 public:
-    /// Builds (or, on reload, updates) the upstream pools; health checks run on `executor`.
-    void configure(const conf::config& config, asio::any_io_executor executor) override;
-
     /// The proxy route of a request whose header was just read, or std::nullopt when
     /// the request is answered by something else (built-in endpoint, router error,
     /// another route kind) and goes the usual way.
@@ -74,15 +71,6 @@ public:
 
     /// Proxy routes never reach the buffered path; answers 500 if one does.
     asio::awaitable<response> handle(request_context& ctx) override;
-
-    /// Closes the parked upstream connections (at shutdown, before the event loops go).
-    void close_idle_connections() const { upstreams_.close_idle(); }
-
-    /// The upstream pools, for /metrics.
-    const upstream_registry& upstreams() const noexcept { return upstreams_; }
-
-private:
-    upstream_registry upstreams_;
 };
 
 /// The proxy handler of a handler set, or nullptr when proxying is not installed.

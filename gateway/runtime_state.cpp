@@ -44,23 +44,30 @@ std::string vary_value(const std::string& tenant_header) {
 
 }  // namespace
 
-runtime_state::runtime_state(conf::config config, std::shared_ptr<const token_authority> tokens)
+runtime_state::runtime_state(conf::config config, std::shared_ptr<const token_authority> tokens,
+                             std::shared_ptr<const upstream_set> upstreams)
     : config_(std::move(config)),
       routes_(config_.routes),
       tenants_(config_.tenant_resolution),
       proxies_(config_.listen.trusted_proxies),
       vary_(vary_value(config_.tenant_resolution.header)),
       text_size_(query_text_size(config_)),
-      tokens_(std::move(tokens)) {}
+      tokens_(std::move(tokens)),
+      upstreams_(upstreams ? std::move(upstreams) : std::make_shared<const upstream_set>()) {}
 
 std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path) {
     return std::make_shared<const runtime_state>(conf::load_file(path));
 }
 
-std::shared_ptr<const runtime_state> load_serving_state(const std::string& path, unreadable_keys keys) {
+serving_config load_serving_config(const std::string& path, unreadable_keys keys) {
     conf::config config = conf::load_file(path);
     auto tokens = tokens_for(config, keys);
-    return std::make_shared<const runtime_state>(std::move(config), std::move(tokens));
+    return serving_config{std::move(config), std::move(tokens)};
+}
+
+std::shared_ptr<const runtime_state> load_serving_state(const std::string& path, unreadable_keys keys) {
+    auto loaded = load_serving_config(path, keys);
+    return std::make_shared<const runtime_state>(std::move(loaded.config), std::move(loaded.tokens));
 }
 
 state_holder::state_holder(std::shared_ptr<const runtime_state> initial)

@@ -10,6 +10,7 @@
 #include "conf/config.hpp"
 #include "gateway/auth_token.hpp"
 #include "gateway/client_origin.hpp"
+#include "gateway/upstream_registry.hpp"
 #include "router/route_table.hpp"
 #include "router/tenant_resolver.hpp"
 
@@ -19,8 +20,10 @@ namespace gateway {
 class runtime_state {
 public:
     /// Builds the route table and tenant resolver once for this configuration; `tokens`
-    /// are built from its auth keys (null: login and auth routes answer 503).
-    explicit runtime_state(conf::config config, std::shared_ptr<const token_authority> tokens = nullptr);
+    /// are built from its auth keys (null: login and auth routes answer 503); `upstreams`
+    /// are the proxy routes' pools of this configuration (null: none).
+    explicit runtime_state(conf::config config, std::shared_ptr<const token_authority> tokens = nullptr,
+                           std::shared_ptr<const upstream_set> upstreams = nullptr);
     runtime_state(const runtime_state&) = delete;
     runtime_state& operator=(const runtime_state&) = delete;
 
@@ -38,6 +41,10 @@ public:
     std::int32_t text_size() const noexcept { return text_size_; }
     /// The token keys, issuer, ttl and leeway of this configuration; null when none.
     const token_authority* tokens() const noexcept { return tokens_.get(); }
+    /// The upstream pools of this configuration, by name.
+    const upstream_set& upstreams() const noexcept { return *upstreams_; }
+    /// The same, shared: what the upstream registry commits when this state is swapped in.
+    const std::shared_ptr<const upstream_set>& upstreams_ptr() const noexcept { return upstreams_; }
 
 private:
     conf::config config_;
@@ -47,6 +54,7 @@ private:
     std::string vary_;
     std::int32_t text_size_ = 0;
     std::shared_ptr<const token_authority> tokens_;
+    std::shared_ptr<const upstream_set> upstreams_;
 };
 
 /// Loads and validates a file into a new state, its token keys left unread
@@ -59,8 +67,17 @@ enum class unreadable_keys {
     refuse,                ///< reload: throws, so the running state keeps serving
 };
 
+/// A loaded file with its token keys read: what a serving state is built from.
+struct serving_config {
+    conf::config config;
+    std::shared_ptr<const token_authority> tokens;  ///< null: auth off or keys unreadable
+};
+
 /// Loads a file and reads its token keys; throws conf::config_error, and
 /// std::runtime_error for an unreadable key when `keys` says refuse.
+serving_config load_serving_config(const std::string& path, unreadable_keys keys);
+
+/// load_serving_config made into a state without upstream pools (tests).
 std::shared_ptr<const runtime_state> load_serving_state(const std::string& path, unreadable_keys keys);
 
 /// The state new requests use; swapped whole on reload.

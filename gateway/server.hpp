@@ -1,6 +1,7 @@
 #pragma once
 // The running gateway: io_context and its threads, the listener, signals (SIGTERM and
-// SIGINT drain and exit, SIGHUP reloads the configuration).
+// SIGINT drain and exit, SIGHUP reloads the configuration), and the application's
+// long-lived objects: the tenant backend, the upstream pools and the reloader.
 
 #include <memory>
 #include <string>
@@ -10,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "gateway/config_reload.hpp"
 #include "gateway/connection_tracker.hpp"
 #include "gateway/event_loops.hpp"
 #include "gateway/handler_set.hpp"
@@ -17,15 +19,16 @@
 #include "gateway/runtime_state.hpp"
 #include "gateway/services.hpp"
 #include "gateway/tenant_backend.hpp"
+#include "gateway/upstream_registry.hpp"
 
 namespace gateway {
 
 /// Owns everything that lives as long as the process serves.
 class server {
 public:
-    /// Prepares to serve `initial`, loaded from `config_path` (re-read on SIGHUP).
-    server(std::string config_path, std::shared_ptr<const runtime_state> initial,
-           handler_set handlers);
+    /// Prepares to serve `initial`, loaded from `config_path` (re-read on SIGHUP); does
+    /// no I/O.
+    server(std::string config_path, serving_config initial);
     server(const server&) = delete;
     server& operator=(const server&) = delete;
 
@@ -36,13 +39,14 @@ private:
     static asio::awaitable<void> watch_signals(server* self);
     static asio::awaitable<void> drain(server* self);
     bool open_listener();
-    void reload();
     void begin_drain();
-    void start_backend();
+    void start_monitoring();
 
     std::string config_path_;
     // Declared before io_context_: sessions still queued in it reach these when the
-    // io_context is destroyed.
+    // io_context is destroyed. The upstream pools come first: each state holds a set
+    // of them.
+    upstream_registry upstreams_;
     state_holder state_;
     handler_set handlers_;
     connection_tracker connections_;
@@ -58,8 +62,15 @@ private:
     asio::ip::tcp::acceptor acceptor_;
     asio::signal_set signals_;
     bool draining_ = false;  ///< touched only by watch_signals
-    // Declared after io_context_ so its pools and probes are gone before the io_context.
-    std::unique_ptr<tenant_backend> backend_;
+    // Before backend_, so destroyed after it: a reload may still run on the backend's
+    // hash workers, which the backend joins when it goes.
+    config_reloader reloader_;
+    // Declared after io_context_, so destroyed before it: the pools' strands and timers,
+    // the registry's refresh timer and the probes live on io_context_ and must be
+    // stopped, their threads joined, while it still exists. The handlers and the
+    // services hold references to it and are destroyed later, but use it no more once
+    // the event loops have stopped.
+    tenant_backend backend_;
 };
 
 }  // namespace gateway

@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/admin_config_reload.hpp"
 #include "gateway/admin_tenants.hpp"
 #include "gateway/client_origin.hpp"
 #include "gateway/connection_tracker.hpp"
@@ -175,7 +176,9 @@ asio::awaitable<bool> session::serve_one() {
     std::optional<response> admin;
     if (is_admin_tenants_path(req.target())) {
         // /admin/tenants and /admin/registry/reload also need the peer address
-        admin = co_await admin_tenants_response(&req, peer, state, &svc_.handlers, entry.request_id);
+        admin = co_await admin_tenants_response(&req, peer, state, &svc_.backend, entry.request_id);
+    } else if (is_config_reload_path(req.target())) {
+        admin = co_await config_reload_response(&req, peer, state, &svc_.reloader, entry.request_id);
     }
     if (auto monitored = monitoring_response(req, peer, *state, svc_.monitor, entry.request_id)) {
         outcome.res = std::move(*monitored);
