@@ -94,10 +94,15 @@ void pool_manager::start_sweeper() {
 
 namespace {
 
+/// The tenant's own cap (the registry row's), else pools.max_size.
+std::size_t cap_for(const conf::pools_config& config, const connection_target& target) {
+    return target.max_connections ? std::max<std::size_t>(1, *target.max_connections)
+                                  : std::max<std::size_t>(1, config.max_size);
+}
+
 /// The settings of one tenant's pool: the `pools:` section with the tenant's own cap.
 tenant_pool_settings settings_for(const conf::pools_config& config, const connection_target& target) {
-    const std::size_t cap = target.max_connections ? std::max<std::size_t>(1, *target.max_connections)
-                                                   : std::max<std::size_t>(1, config.max_size);
+    const std::size_t cap = cap_for(config, target);
     auto settings = tenant_pool_settings::from_config(config);
     settings.limits.max_size = cap;
     settings.limits.min_size = std::min(settings.limits.min_size, cap);
@@ -112,8 +117,7 @@ std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
     if (registry_->closed) {
         return nullptr;
     }
-    auto settings = settings_for(config_, target);
-    const std::size_t cap = settings.limits.max_size;
+    const std::size_t cap = cap_for(config_, target);
     auto it = registry_->active.find(tenant);
     if (it != registry_->active.end()) {
         if (it->second->key() == target.key()) {
@@ -125,7 +129,7 @@ std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
         registry_->retire(it, "connection target changed");
     }
     auto pool = std::make_shared<tenant_pool>(ioc_.get_executor(), workers_, budget_, tenant,
-                                              target, std::move(settings));
+                                              target, settings_for(config_, target));
     pool->start();
     registry_->active.emplace(tenant, pool);
     return pool;
