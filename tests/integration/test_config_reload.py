@@ -1,7 +1,8 @@
 """A whole configuration reload on one running gateway, by SIGHUP and by POST
 /admin/config/reload: the pools' size (measured at tdsd, which counts the connections
 open at once), the token keys (a previous key's tokens stay valid while it is listed),
-an upstream's servers, the route table and the limits all take effect; a file that
+an upstream's servers, the route table, the limits and the registry source and
+interval (yaml to the TenantRegistry database and back) all take effect; a file that
 changes what needs a restart (the listen port) is refused whole and the old
 configuration keeps serving; the admin endpoint answers only with admin access."""
 
@@ -11,6 +12,7 @@ import os
 import re
 import signal
 import sys
+import time
 import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,8 +60,22 @@ def key_ref(name):
     return "file:" + KEY_FILES[name]
 
 
+def registry_section(registry_port, refresh):
+    """The yaml source (tenants: below), or the TenantRegistry database on tdsd."""
+    if registry_port is None:
+        return "registry:\n  source: yaml"
+    return f"""registry:
+  source: tds
+  server: 127.0.0.1
+  port: {registry_port}
+  database: TenantRegistry
+  user: registry_reader
+  credential_ref: env:TDSD_REGISTRY_PASSWORD
+  refresh_interval: {refresh}"""
+
+
 def config(port=0, pool_max=4, key="A", previous=(), web="one", routes=("/api/one",),
-           max_body=1048576, budget=268435456, admin=True):
+           max_body=1048576, budget=268435456, admin=True, registry_port=None, refresh="30s"):
     """The whole file; each argument is one of the things a reload must apply."""
     sql_routes = "".join(
         f'\n  - {{methods: [GET], path: {path}, kind: sql, auth: required, sql: "SELECT 1 AS one", result: one}}'
@@ -69,8 +85,7 @@ def config(port=0, pool_max=4, key="A", previous=(), web="one", routes=("/api/on
     return f"""
 listen: {{address: 127.0.0.1, port: {port}, io_threads: 2}}
 limits: {{max_body_bytes: {max_body}, max_inflight_response_bytes: {budget}}}
-registry:
-  source: yaml
+{registry_section(registry_port, refresh)}
   default_user: fieldservice_api
   default_credential_ref: env:TDSD_PASSWORD
 pools: {{max_size: {pool_max}, acquire_timeout: 10s}}
@@ -98,7 +113,8 @@ routes:
 
 
 def start(**settings):
-    return harness.start_gateway(config(**settings), env={"TDSD_PASSWORD": flow.TENANT_PW})
+    return harness.start_gateway(config(**settings), env={"TDSD_PASSWORD": flow.TENANT_PW,
+                                                          "TDSD_REGISTRY_PASSWORD": flow.REGISTRY_PW})
 
 
 def rewrite(gw, **settings):
@@ -245,6 +261,42 @@ def test_a_listen_change_is_refused_whole_and_the_old_file_keeps_serving():
             pass
     finally:
         gw.stop()
+
+
+def admin_tenants(gw):
+    status, _, body = harness.http_json(gw.port, "GET", "/admin/tenants",
+                                        headers={"Authorization": "Bearer " + ADMIN_TOKEN})
+    expect(status == 200, f"/admin/tenants: {status} {body}")
+    return body["registry"]["source"], sorted(t["companyCode"] for t in body["tenants"])
+
+
+def registry_loads(gw):
+    return metric(gw, "tenant_gateway_registry_refreshes_total", result="success")
+
+
+def test_the_registry_source_and_interval_follow_the_file():
+    registry = flow.start_own_server()  # TenantRegistry: DCPSP, DEMO, ACME, ...
+    gw = start()
+    try:
+        expect(admin_tenants(gw) == ("yaml", ["ACME"]), admin_tenants(gw))
+        # yaml -> tds: a new registry connection, read at once, then every 200ms
+        sighup(gw, registry_port=registry.port, refresh="200ms")
+        flow.wait_for(lambda: admin_tenants(gw)[0] == "tds" and "DCPSP" in admin_tenants(gw)[1], 10,
+                      "the TenantRegistry's tenants")
+        before = registry_loads(gw)
+        flow.wait_for(lambda: registry_loads(gw) >= before + 3, 5, "refreshes every 200ms")
+        # a longer interval: the loop restarts with it
+        sighup(gw, registry_port=registry.port, refresh="1h")
+        time.sleep(0.5)  # the reload's own refresh, and one the old loop may have begun
+        settled = registry_loads(gw)
+        time.sleep(1)  # five of the old 200ms intervals
+        expect(registry_loads(gw) == settled, "no refresh within the new 1h interval")
+        # tds -> yaml: the tenants: list again
+        sighup(gw)
+        flow.wait_for(lambda: admin_tenants(gw) == ("yaml", ["ACME"]), 10, "the yaml tenants again")
+    finally:
+        gw.stop()
+        registry.stop()
 
 
 # ---- POST /admin/config/reload ---------------------------------------------------
