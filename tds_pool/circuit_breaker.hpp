@@ -34,6 +34,9 @@ public:
     void on_success();
     /// An attempt failed: counts toward the threshold, or re-opens a half-open breaker.
     void on_failure(time_point now);
+    /// New threshold and back-off (configuration reload), from the next failure on; the
+    /// state, the counts and a running back-off are kept.
+    void reconfigure(conf::breaker_config config) { config_ = config; }
 
     breaker_state state() const { return state_; }
     /// Time until the next attempt may start (zero unless open).

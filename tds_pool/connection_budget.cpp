@@ -17,6 +17,12 @@ bool connection_budget::try_reserve(const std::string& host) {
     return true;
 }
 
+void connection_budget::set_caps(std::size_t max_total, std::size_t max_per_host) {
+    std::lock_guard lock(mutex_);
+    max_total_ = max_total;
+    max_per_host_ = max_per_host;
+}
+
 void connection_budget::release(const std::string& host) {
     std::lock_guard lock(mutex_);
     const auto it = per_host_.find(host);

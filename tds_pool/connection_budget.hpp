@@ -20,6 +20,9 @@ public:
 
     /// Reserves one connection to `host`; false when a cap is reached.
     bool try_reserve(const std::string& host);
+    /// New caps (configuration reload); reservations above a lowered cap stay until
+    /// released, new ones wait until the count is under it.
+    void set_caps(std::size_t max_total, std::size_t max_per_host);
     /// Returns a reservation made by try_reserve.
     void release(const std::string& host);
     /// Connections reserved in total.

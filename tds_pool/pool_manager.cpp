@@ -22,6 +22,7 @@ struct pool_registry {
     std::map<std::string, std::shared_ptr<tenant_pool>> active;
     std::vector<std::shared_ptr<tenant_pool>> draining;
     std::shared_ptr<asio::steady_timer> sweep_timer;
+    std::chrono::milliseconds unused_timeout{600'000};  ///< pools.unused_pool_timeout
     bool closed = false;
 
     /// Moves `tenant`'s pool to the draining list (caller holds the mutex).
@@ -37,8 +38,7 @@ namespace {
 
 // Closes pools unused for unused_pool_timeout and forgets drained ones, once a second.
 asio::awaitable<void> sweep_loop(std::weak_ptr<pool_registry> weak,
-                                 std::shared_ptr<asio::steady_timer> timer,
-                                 std::chrono::milliseconds unused_timeout) {
+                                 std::shared_ptr<asio::steady_timer> timer) {
     for (;;) {
         timer->expires_after(std::chrono::seconds(1));
         boost::system::error_code ec;
@@ -54,7 +54,7 @@ asio::awaitable<void> sweep_loop(std::weak_ptr<pool_registry> weak,
         const auto now = pool_clock::now();
         for (auto it = registry->active.begin(); it != registry->active.end();) {
             auto current = it++;
-            if (now - current->second->last_used() >= unused_timeout) {
+            if (now - current->second->last_used() >= registry->unused_timeout) {
                 registry->retire(current, "unused");
             }
         }
@@ -83,7 +83,8 @@ pool_manager::~pool_manager() {
 
 void pool_manager::start_sweeper() {
     registry_->sweep_timer = std::make_shared<asio::steady_timer>(ioc_);
-    asio::co_spawn(ioc_, sweep_loop(registry_, registry_->sweep_timer, config_.unused_pool_timeout),
+    registry_->unused_timeout = config_.unused_pool_timeout;
+    asio::co_spawn(ioc_, sweep_loop(registry_, registry_->sweep_timer),
                    [](std::exception_ptr e) {
                        if (e) {
                            log_line(log_severity::error, "pool sweeper stopped by an exception");
@@ -91,14 +92,32 @@ void pool_manager::start_sweeper() {
                    });
 }
 
+namespace {
+
+/// The tenant's own cap (the registry row's), else pools.max_size.
+std::size_t cap_for(const conf::pools_config& config, const connection_target& target) {
+    return target.max_connections ? std::max<std::size_t>(1, *target.max_connections)
+                                  : std::max<std::size_t>(1, config.max_size);
+}
+
+/// The settings of one tenant's pool: the `pools:` section with the tenant's own cap.
+tenant_pool_settings settings_for(const conf::pools_config& config, const connection_target& target) {
+    const std::size_t cap = cap_for(config, target);
+    auto settings = tenant_pool_settings::from_config(config);
+    settings.limits.max_size = cap;
+    settings.limits.min_size = std::min(settings.limits.min_size, cap);
+    return settings;
+}
+
+}  // namespace
+
 std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
                                                     const connection_target& target) {
     std::lock_guard lock(registry_->mutex);
     if (registry_->closed) {
         return nullptr;
     }
-    const std::size_t cap = target.max_connections ? std::max<std::size_t>(1, *target.max_connections)
-                                                   : std::max<std::size_t>(1, config_.max_size);
+    const std::size_t cap = cap_for(config_, target);
     auto it = registry_->active.find(tenant);
     if (it != registry_->active.end()) {
         if (it->second->key() == target.key()) {
@@ -109,14 +128,23 @@ std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
         // Server, database, user or secret changed: new pool, the old one drains.
         registry_->retire(it, "connection target changed");
     }
-    auto settings = tenant_pool_settings::from_config(config_);
-    settings.limits.max_size = cap;
-    settings.limits.min_size = std::min(settings.limits.min_size, cap);
     auto pool = std::make_shared<tenant_pool>(ioc_.get_executor(), workers_, budget_, tenant,
-                                              target, settings);
+                                              target, settings_for(config_, target));
     pool->start();
     registry_->active.emplace(tenant, pool);
     return pool;
+}
+
+void pool_manager::reconfigure(const conf::pools_config& config) {
+    budget_->set_caps(config.max_total_connections, config.max_connections_per_host);
+    std::lock_guard lock(registry_->mutex);
+    const unsigned workers = config_.worker_threads;  // the thread pool is sized once
+    config_ = config;
+    config_.worker_threads = workers;
+    registry_->unused_timeout = config.unused_pool_timeout;
+    for (const auto& [tenant, pool] : registry_->active) {
+        pool->reconfigure(settings_for(config_, pool->target()));
+    }
 }
 
 asio::awaitable<query_outcome> pool_manager::execute(std::string tenant, connection_target target,

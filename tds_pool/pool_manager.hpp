@@ -78,6 +78,11 @@ public:
     std::vector<pool_snapshot> snapshot() const;
     /// Pools serving tenants now (draining ones excluded): /health "activePools".
     std::size_t active_pools() const;
+    /// Applies a reloaded `pools:` section (worker_threads excepted: the workers stay):
+    /// live pools take the new limits, timeouts and breaker settings (a smaller max_size
+    /// closes surplus idle connections now and busy ones when released), pools created
+    /// later start with them, and the global caps and the unused-pool timeout change.
+    void reconfigure(const conf::pools_config& config);
     /// Drains and forgets the tenant's pool (e.g. tenant deactivated); no-op if none.
     void close_tenant(const std::string& tenant);
     /// Drains every pool; later calls to execute fail with pool_closed.
@@ -88,7 +93,7 @@ private:
     void start_sweeper();
 
     asio::io_context& ioc_;
-    conf::pools_config config_;
+    conf::pools_config config_;  ///< guarded by the pool registry's mutex
     std::shared_ptr<asio::thread_pool> workers_;
     std::shared_ptr<connection_budget> budget_;
     std::shared_ptr<pool_registry> registry_;

@@ -218,9 +218,18 @@ void pool_state::shed_idle() {
 }
 
 void pool_state::set_max_size(std::size_t max_size) {
-    limits_.max_size = std::max<std::size_t>(1, max_size);
+    pool_limits next = limits_;
+    next.max_size = max_size;
+    reconfigure(next);
+}
+
+void pool_state::reconfigure(pool_limits limits) {
+    limits_ = limits;
+    limits_.max_size = std::max<std::size_t>(1, limits_.max_size);
     limits_.min_size = std::min(limits_.min_size, limits_.max_size);
+    limits_.max_opening = std::max<std::size_t>(1, limits_.max_opening);
     auto& idle = list(slot_state::idle);
+    // Oldest-used first, as the janitor does: the warm end of the LIFO list survives.
     while (!idle.empty() && total() > limits_.max_size) {
         close(idle.begin(), close_reason::over_cap);
     }

@@ -131,6 +131,10 @@ public:
     void shed_idle();
     /// Changes the cap: idle connections above it close now, busy ones when released.
     void set_max_size(std::size_t max_size);
+    /// New limits (a configuration reload): idle connections above the new max_size close
+    /// now, busy ones when released; queued waiters stay; the new timeouts apply to every
+    /// connection from the next janitor run, take or release on.
+    void reconfigure(pool_limits limits);
     /// Stops reuse: idle connections close now, busy ones when released.
     void start_drain();
     /// True once draining and every connection has left.

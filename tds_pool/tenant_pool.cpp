@@ -76,7 +76,7 @@ tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_
       tenant_(std::move(tenant)),
       target_(std::move(target)),
       key_(target_.key()),
-      settings_(settings),
+      settings_(std::make_shared<const tenant_pool_settings>(settings)),
       max_size_(settings.limits.max_size),
       state_(settings.limits, [] { return pool_clock::now(); }),
       breaker_(settings.breaker, std::hash<std::string>{}(key_)),
@@ -84,16 +84,20 @@ tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_
 
 void tenant_pool::start() {
     janitor_timer_ = std::make_shared<asio::steady_timer>(strand_);
-    asio::co_spawn(strand_, janitor_loop(weak_from_this(), janitor_timer_, settings_.janitor_interval),
+    asio::co_spawn(strand_, janitor_loop(weak_from_this(), janitor_timer_),
                    [](std::exception_ptr e) { log_if_failed(e, "pool janitor"); });
     asio::post(strand_, [self = shared_from_this()] { self->kick_opens(); });
 }
 
 asio::awaitable<void> tenant_pool::janitor_loop(std::weak_ptr<tenant_pool> weak,
-                                                std::shared_ptr<asio::steady_timer> timer,
-                                                std::chrono::milliseconds interval) {
+                                                std::shared_ptr<asio::steady_timer> timer) {
     for (;;) {
-        timer->expires_after(interval);
+        {
+            // read each round: a reload may shorten the timeouts the interval follows
+            auto self = weak.lock();
+            if (!self) co_return;
+            timer->expires_after(self->settings()->janitor_interval);
+        }
         boost::system::error_code ec;
         co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
         auto self = weak.lock();
@@ -116,6 +120,11 @@ void tenant_pool::janitor_tick() {
 
 void tenant_pool::touch() { last_used_ns_.store(ticks(pool_clock::now())); }
 
+std::shared_ptr<const tenant_pool_settings> tenant_pool::settings() const {
+    std::lock_guard lock(settings_mutex_);
+    return settings_;
+}
+
 pool_clock::time_point tenant_pool::last_used() const {
     return pool_clock::time_point(pool_clock::duration(last_used_ns_.load()));
 }
@@ -123,7 +132,7 @@ pool_clock::time_point tenant_pool::last_used() const {
 // ---- blocking work on the worker pool ------------------------------------
 
 asio::awaitable<void> tenant_pool::acquire_job_slot(std::shared_ptr<tenant_pool> self) {
-    if (self->jobs_running_ < self->settings_.job_cap) {
+    if (self->jobs_running_ < self->settings()->job_cap) {
         ++self->jobs_running_;
         co_return;
     }
@@ -263,8 +272,9 @@ void tenant_pool::kick_opens() {
 asio::awaitable<void> tenant_pool::open_one(std::shared_ptr<tenant_pool> self, slot_id id) {
     auto slot = co_await take_job_slot(self);
     const connection_target* target = &self->target_;
-    const connect_options* options = &self->settings_.connect;
-    auto job = [target, options] { return connection::open(*target, *options); };
+    // the settings of the moment the open starts, kept alive by the job
+    auto settings = self->settings();
+    auto job = [target, settings] { return connection::open(*target, settings->connect); };
     auto opened = co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
     self->on_open_result(id, std::move(opened));
 }
@@ -320,7 +330,7 @@ asio::awaitable<void> tenant_pool::reset_session(std::shared_ptr<tenant_pool> se
     std::optional<close_reason> failure;
     {
         auto slot = co_await take_job_slot(self);
-        const auto timeout = self->settings_.validate_timeout;
+        const auto timeout = self->settings()->validate_timeout;
         auto job = [conn, timeout] { return conn->reset_session(timeout); };
         failure = co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
     }
@@ -354,6 +364,23 @@ void tenant_pool::dispose_closed() {
 void tenant_pool::resize(std::size_t max_size) {
     asio::post(strand_, [self = shared_from_this(), max_size] {
         self->state_.set_max_size(max_size);
+        self->max_size_.store(self->state_.limits().max_size);
+        self->dispose_closed();
+        self->serve_waiters();
+        self->kick_opens();
+        self->publish();
+    });
+}
+
+void tenant_pool::reconfigure(tenant_pool_settings settings) {
+    auto next = std::make_shared<const tenant_pool_settings>(std::move(settings));
+    {
+        std::lock_guard lock(settings_mutex_);
+        settings_ = next;
+    }
+    asio::post(strand_, [self = shared_from_this(), next] {
+        self->state_.reconfigure(next->limits);
+        self->breaker_.reconfigure(next->breaker);
         self->max_size_.store(self->state_.limits().max_size);
         self->dispose_closed();
         self->serve_waiters();
@@ -405,7 +432,7 @@ pool_snapshot tenant_pool::snapshot() const {
 
 asio::awaitable<bool> tenant_pool::validate(std::shared_ptr<tenant_pool> self, connection* conn) {
     auto slot = co_await take_job_slot(self);
-    const auto timeout = self->settings_.validate_timeout;
+    const auto timeout = self->settings()->validate_timeout;
     auto job = [conn, timeout] { return conn->validate(timeout); };
     co_return co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
 }
@@ -534,7 +561,8 @@ asio::awaitable<std::optional<db_error>> tenant_pool::execute_into(std::shared_p
     self->touch();
     const auto started = pool_clock::now();
     // Waiting for a connection is bounded by acquire_timeout as well as the deadline.
-    const auto acquire_deadline = std::min(deadline, started + self->settings_.acquire_timeout);
+    const auto settings = self->settings();
+    const auto acquire_deadline = std::min(deadline, started + settings->acquire_timeout);
     auto got = co_await acquire_valid(self, acquire_deadline);
     if (!got) {
         self->stats_.record_error(got.error());
@@ -544,7 +572,7 @@ asio::awaitable<std::optional<db_error>> tenant_pool::execute_into(std::shared_p
     self->stats_.record_acquire_wait(pool_clock::now() - started);
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - pool_clock::now());
     const auto timeout = std::max(std::chrono::milliseconds(1),
-                                  std::min(q.timeout.value_or(self->settings_.query_timeout), left));
+                                  std::min(q.timeout.value_or(settings->query_timeout), left));
     const auto query_started = pool_clock::now();
     auto error = co_await run_on(self, &held.conn(), &q, timeout, sink);
     self->stats_.record_query_time(pool_clock::now() - query_started);

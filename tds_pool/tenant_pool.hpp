@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -128,6 +129,10 @@ public:
     void resize(std::size_t max_size);
     /// The cap in force.
     std::size_t max_size() const { return max_size_.load(); }
+    /// New settings (a configuration reload): the limits and the breaker's back-off apply
+    /// to the live pool (see pool_state::reconfigure), the timeouts to the next acquire,
+    /// query or validation, the connect options to connections opened from now on.
+    void reconfigure(tenant_pool_settings settings);
 
     /// Stops reuse: waiters fail with pool_closed, idle connections close now, busy ones
     /// when their query finishes.
@@ -153,8 +158,7 @@ private:
     static asio::awaitable<void> open_one(std::shared_ptr<tenant_pool> self, slot_id id);
     static asio::awaitable<void> acquire_job_slot(std::shared_ptr<tenant_pool> self);
     static asio::awaitable<void> janitor_loop(std::weak_ptr<tenant_pool> weak,
-                                              std::shared_ptr<asio::steady_timer> timer,
-                                              std::chrono::milliseconds interval);
+                                              std::shared_ptr<asio::steady_timer> timer);
     struct job_slot;
     static asio::awaitable<bool> wait_readable(int fd, std::chrono::milliseconds timeout);
     static asio::awaitable<bool> validate(std::shared_ptr<tenant_pool> self, connection* conn);
@@ -187,6 +191,8 @@ private:
     void janitor_tick();
     db_error breaker_error() const;
     void touch();
+    /// The settings in force; read from any thread.
+    std::shared_ptr<const tenant_pool_settings> settings() const;
 
     asio::strand<asio::any_io_executor> strand_;
     std::shared_ptr<asio::thread_pool> worker_pool_;  ///< outlives the pools' queued jobs
@@ -195,7 +201,8 @@ private:
     const std::string tenant_;
     const connection_target target_;
     const std::string key_;
-    const tenant_pool_settings settings_;
+    mutable std::mutex settings_mutex_;  // held only to copy or swap settings_
+    std::shared_ptr<const tenant_pool_settings> settings_;  ///< replaced whole by reconfigure
     std::atomic<std::size_t> max_size_;  ///< the state's cap, readable off the strand
 
     // Strand-only state.

@@ -5,7 +5,8 @@
 
 #include "gateway/auth/operator_access.hpp"
 #include "gateway/http/json_response.hpp"
-#include "gateway/sql/sql_handler.hpp"
+#include "gateway/http/runtime_state.hpp"
+#include "gateway/sql/tenant_backend.hpp"
 #include "router/request_target.hpp"
 #include "tds_pool/registry/hosting.hpp"
 
@@ -20,10 +21,10 @@ boost::json::value problem_json(const tds_pool::tenant_record& tenant) {
 }
 
 /// GET /admin/tenants.
-response tenants_table(db_backend& backend) {
+response tenants_table(tenant_backend& backend) {
     const auto snapshot = backend.registry().snapshot();
     const auto status = backend.registry().status();
-    const auto& hosting = backend.registry().config().hosting;
+    const auto hosting = backend.hosting();
     boost::json::array tenants;
     for (const auto& [code, tenant] : snapshot->tenants) {
         tenants.push_back(boost::json::object{{"companyCode", code},
@@ -44,7 +45,7 @@ response tenants_table(db_backend& backend) {
 }
 
 /// POST /admin/registry/reload.
-asio::awaitable<response> reload_registry(db_backend* backend, std::string request_id) {
+asio::awaitable<response> reload_registry(tenant_backend* backend, std::string request_id) {
     const tds_pool::refresh_result result = co_await backend->registry().refresh();
     response res = result.ok
                        ? json_response(http::status::ok,
@@ -57,7 +58,7 @@ asio::awaitable<response> reload_registry(db_backend* backend, std::string reque
 }
 
 /// The refusal of a request before any work: access, availability.
-std::optional<response> refusal(const endpoint_request& request, db_backend* backend) {
+std::optional<response> refusal(const endpoint_request& request, tenant_backend* backend) {
     const auto& admin = request.state.config().admin;
     if (auto denied = check_access(admin.access, admin.token, request.req, request.origin.address, request.request_id)) {
         return denied;
@@ -70,14 +71,12 @@ std::optional<response> refusal(const endpoint_request& request, db_backend* bac
 
 }  // namespace
 
-asio::awaitable<response> admin_tenants_answer(endpoint_request request, const handler_set* handlers) {
-    db_backend* backend = find_db_backend(*handlers);
+asio::awaitable<response> admin_tenants_answer(endpoint_request request, tenant_backend* backend) {
     if (auto refused = refusal(request, backend)) co_return std::move(*refused);
     co_return tenants_table(*backend);
 }
 
-asio::awaitable<response> admin_registry_reload_answer(endpoint_request request, const handler_set* handlers) {
-    db_backend* backend = find_db_backend(*handlers);
+asio::awaitable<response> admin_registry_reload_answer(endpoint_request request, tenant_backend* backend) {
     if (auto refused = refusal(request, backend)) co_return std::move(*refused);
     co_return co_await reload_registry(backend, request.request_id);
 }

@@ -6,14 +6,15 @@
 //   POST /admin/registry/reload   re-reads the registry now; 503 when it is unreachable
 
 #include "gateway/http/endpoint_table.hpp"
-#include "gateway/http/handler_set.hpp"
 
 namespace gateway {
 
-/// GET /admin/tenants: the registry table. `handlers` finds the database backend.
-asio::awaitable<response> admin_tenants_answer(endpoint_request request, const handler_set* handlers);
+class tenant_backend;
+
+/// GET /admin/tenants: the registry table.
+asio::awaitable<response> admin_tenants_answer(endpoint_request request, tenant_backend* backend);
 
 /// POST /admin/registry/reload: re-reads the registry now.
-asio::awaitable<response> admin_registry_reload_answer(endpoint_request request, const handler_set* handlers);
+asio::awaitable<response> admin_registry_reload_answer(endpoint_request request, tenant_backend* backend);
 
 }  // namespace gateway

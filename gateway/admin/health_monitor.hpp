@@ -1,6 +1,6 @@
 #pragma once
 // What the monitoring endpoints (/health, /readyz, /metrics, /dashboard) read: request
-// counters, the tenant backend once it exists, whether the listener is up, and extra
+// counters, the tenant backend, whether the listener is up, and extra
 // metrics collectors other parts of the gateway register.
 
 #include <atomic>
@@ -17,7 +17,7 @@ class tenant_backend;
 /// Shared by every session; outlives the io_context (sessions count into `metrics`).
 struct health_monitor {
     metrics_registry metrics;
-    /// Set before the first connection is accepted; null in builds without tenants.
+    /// Set by the server when it is built, before any connection is accepted.
     std::atomic<tenant_backend*> backend{nullptr};
     /// The listener accepts connections.
     std::atomic<bool> listening{false};

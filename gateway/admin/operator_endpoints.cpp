@@ -27,14 +27,28 @@ bool admin_enabled(const conf::config& config) { return config.admin.enabled; }
 
 }  // namespace
 
-void add_operator_endpoints(endpoint_table& table, health_monitor& monitor, const handler_set& handlers) {
+void add_monitoring_endpoints(endpoint_table& table, health_monitor& monitor) {
     table.add(endpoint{"/livez", {http::verb::get}, nullptr, livez});
     for (const char* path : {"/readyz", "/health", "/metrics", "/dashboard"}) table.add(monitoring(path, monitor));
-    const handler_set* set = &handlers;
+}
+
+void add_admin_endpoints(endpoint_table& table, tenant_backend& backend, config_reload_function reload) {
+    tenant_backend* tenants = &backend;
     table.add(endpoint{"/admin/tenants", {http::verb::get}, admin_enabled,
-                       [set](endpoint_request r) { return admin_tenants_answer(r, set); }});
+                       [tenants](endpoint_request r) { return admin_tenants_answer(r, tenants); }});
     table.add(endpoint{"/admin/registry/reload", {http::verb::post}, admin_enabled,
-                       [set](endpoint_request r) { return admin_registry_reload_answer(r, set); }});
+                       [tenants](endpoint_request r) { return admin_registry_reload_answer(r, tenants); }});
+    auto shared_reload = std::make_shared<const config_reload_function>(std::move(reload));
+    table.add(endpoint{"/admin/config/reload", {http::verb::post}, admin_enabled,
+                       [shared_reload](endpoint_request r) {
+                           return admin_config_reload_answer(r, shared_reload.get());
+                       }});
+}
+
+void add_operator_endpoints(endpoint_table& table, health_monitor& monitor, tenant_backend& backend,
+                            config_reload_function reload) {
+    add_monitoring_endpoints(table, monitor);
+    add_admin_endpoints(table, backend, std::move(reload));
 }
 
 }  // namespace gateway

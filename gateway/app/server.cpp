@@ -11,15 +11,16 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
-#include "conf/loader.hpp"
 #include "gateway/admin/operator_endpoints.hpp"
 #include "gateway/app/state_loader.hpp"
 #include "gateway/auth/route_access.hpp"
+#include "gateway/http/echo_handler.hpp"
 #include "gateway/http/listener.hpp"
-#include "gateway/telemetry/log.hpp"
 #include "gateway/proxy/proxy_handler.hpp"
-#include "gateway/sql/sql_handler.hpp"
 #include "gateway/proxy/upstream_metrics.hpp"
+#include "gateway/sql/response_budget.hpp"
+#include "gateway/sql/sql_handler.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace gateway {
 
@@ -41,23 +42,51 @@ void report_task_end(std::exception_ptr failure) {
     std::terminate();
 }
 
-bool same_listener(const conf::listen_config& a, const conf::listen_config& b) {
-    return a.address == b.address && a.port == b.port && a.io_threads == b.io_threads;
+/// The first state: the configuration with the upstream pools it names.
+std::shared_ptr<const runtime_state> first_state(serving_config initial, const upstream_registry& upstreams) {
+    auto pools = upstreams.prepare(initial.config.upstreams);
+    return make_runtime_state(std::move(initial.config), std::move(initial.tokens), std::move(pools));
+}
+
+/// The handlers of every route kind this build provides: echo, proxy, and sql and login
+/// over `backend`.
+handler_set make_default_handlers(tenant_backend& backend) {
+    handler_set handlers;
+    handlers.set(conf::route_kind::echo, std::make_unique<echo_handler>());
+    handlers.set(conf::route_kind::proxy, std::make_unique<proxy_handler>());
+    install_db_handlers(handlers, backend);
+    return handlers;
+}
+
+/// How many bearer tokens the process verified: at most one per request.
+void write_token_metrics(metrics_writer& writer) {
+    writer.family("tenant_gateway_token_verifications_total",
+                  "Bearer tokens verified (signature checks); at most one per request", "counter");
+    writer.sample("tenant_gateway_token_verifications_total", {}, static_cast<double>(route_access::verifications()));
+}
+
+/// True for codes in the registry's snapshot (loaded, refreshed or found on demand).
+std::function<bool(std::string_view)> registered_tenants(tds_pool::tenant_registry& registry) {
+    return [&registry](std::string_view code) {
+        return registry.snapshot()->find(std::string(code)) != nullptr;
+    };
 }
 
 }  // namespace
 
-server::server(std::string config_path, std::shared_ptr<const runtime_state> initial,
-               handler_set handlers)
+server::server(std::string config_path, serving_config initial)
     : config_path_(std::move(config_path)),
-      state_(std::move(initial)),
-      handlers_(std::move(handlers)),
+      state_(first_state(std::move(initial), upstreams_)),
       services_{state_, handlers_, endpoints_, connections_, monitor_.metrics},
       loops_(io_context_, state_.get()->config().listen.io_threads),
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
-      signals_(control_, SIGINT, SIGTERM, SIGHUP) {
-    add_operator_endpoints(endpoints_, monitor_, handlers_);
+      signals_(control_, SIGINT, SIGTERM, SIGHUP),
+      reloader_(config_path_, state_, backend_, upstreams_, monitor_, io_context_.get_executor()),
+      backend_(io_context_, state_.get()->config()) {
+    handlers_ = make_default_handlers(backend_);
+    monitor_.backend.store(&backend_);
+    add_operator_endpoints(endpoints_, monitor_, backend_, [this] { return reloader_.reload_off_loop(); });
 }
 
 bool server::open_listener() {
@@ -83,8 +112,9 @@ bool server::open_listener() {
 
 int server::run() {
     if (!open_listener()) return 1;
-    handlers_.configure_all(state_.get()->config(), io_context_.get_executor());
-    start_backend();
+    upstreams_.commit(state_.get()->upstreams_ptr(), io_context_.get_executor());
+    backend_.start();  // an unreachable registry is logged; /readyz says 503 until loaded
+    start_monitoring();
     const auto bound = acceptor_.local_endpoint();
     log_info("started", {{"config", config_path_}, {"io_threads", loops_.size()}});
     // Plain text on purpose: scripts and tests wait for exactly this line.
@@ -97,7 +127,7 @@ int server::run() {
 
     loops_.run();
     // Parked upstream connections belong to the loops: close them while those exist.
-    if (auto* proxy = find_proxy_handler(handlers_)) proxy->close_idle_connections();
+    upstreams_.close_idle();
     log_info("stopped");
     return 0;
 }
@@ -107,7 +137,7 @@ asio::awaitable<void> server::watch_signals(server* self) {
         auto [ec, signal] = co_await self->signals_.async_wait(nothrow);
         if (ec) co_return;  // cancelled at the end of the drain
         if (signal == SIGHUP) {
-            self->reload();
+            (void)co_await self->reloader_.reload_off_loop();  // logs its outcome
         } else if (!self->draining_) {
             log_info("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
             self->begin_drain();
@@ -118,46 +148,17 @@ asio::awaitable<void> server::watch_signals(server* self) {
     }
 }
 
-namespace {
-
-/// True for codes in the registry's snapshot (loaded, refreshed or found on demand).
-std::function<bool(std::string_view)> registered_tenants(tds_pool::tenant_registry& registry) {
-    return [&registry](std::string_view code) {
-        return registry.snapshot()->find(std::string(code)) != nullptr;
-    };
-}
-
-}  // namespace
-
-void server::start_backend() {
-    // share registry and pools with the sql/login handlers: one pool per tenant
-    if (db_backend* db = find_db_backend(handlers_)) {
-        backend_ = std::make_unique<tenant_backend>(io_context_, state_.get()->config(), db->pools(),
-                                                    db->registry(), db->secrets());
-    } else {
-        backend_ = std::make_unique<tenant_backend>(io_context_, state_.get()->config());
-    }
-    backend_->try_load_registry();  // a failure is logged; /readyz says 503 until loaded
-    backend_->start();
+void server::start_monitoring() {
     monitor_.metrics.set_tenant_label_limit(state_.get()->config().metrics.max_tenant_labels);
-    monitor_.metrics.set_tenant_filter(registered_tenants(backend_->registry()));
-    if (const db_backend* db = find_db_backend(handlers_)) {
-        monitor_.add_collector([budget = db->responses()](metrics_writer& writer) {
-            write_response_budget_metrics(writer, *budget);
-        });
-    }
-    monitor_.add_collector([](metrics_writer& writer) {
-        writer.family("tenant_gateway_token_verifications_total",
-                      "Bearer tokens verified (signature checks); at most one per request", "counter");
-        writer.sample("tenant_gateway_token_verifications_total", {},
-                      static_cast<double>(route_access::verifications()));
+    monitor_.metrics.set_tenant_filter(registered_tenants(backend_.registry()));
+    monitor_.add_collector([budget = backend_.responses()](metrics_writer& writer) {
+        write_response_budget_metrics(writer, *budget);
     });
-    if (const auto* proxy = find_proxy_handler(handlers_)) {
-        // The handler set lives as long as the server, so the pointer outlives every scrape.
-        monitor_.add_collector(
-            [proxy](metrics_writer& writer) { write_upstream_metrics(writer, proxy->upstreams()); });
-    }
-    monitor_.backend.store(backend_.get());
+    // The registry lives as long as the server, so the pointer outlives every scrape.
+    monitor_.add_collector([upstreams = &upstreams_](metrics_writer& writer) {
+        write_upstream_metrics(writer, *upstreams);
+    });
+    monitor_.add_collector(write_token_metrics);
     monitor_.listening.store(true);
 }
 
@@ -184,28 +185,6 @@ asio::awaitable<void> server::drain(server* self) {
     beast::error_code ignored;
     self->signals_.cancel(ignored);
     self->loops_.stop();
-}
-
-void server::reload() {
-    std::shared_ptr<const runtime_state> next;
-    try {
-        // a key that cannot be read refuses the reload: the keys in use stay in use
-        next = load_serving_state(config_path_, unreadable_keys::refuse);
-    } catch (const std::exception& e) {
-        // The old configuration keeps serving; the operator sees why in the log.
-        log_error("config reload refused", {{"config", config_path_}, {"error", e.what()}});
-        return;
-    }
-    const auto& old_listen = state_.get()->config().listen;
-    if (!same_listener(old_listen, next->config().listen)) {
-        log_warn("listen address, port and io_threads apply only after a restart");
-    }
-    handlers_.configure_all(next->config(), io_context_.get_executor());
-    if (backend_) backend_->reconfigure(next->config());
-    monitor_.metrics.set_tenant_label_limit(next->config().metrics.max_tenant_labels);
-    set_log_options(next->config().log);
-    state_.set(std::move(next));
-    log_info("config reloaded", {{"config", config_path_}});
 }
 
 }  // namespace gateway

@@ -1,6 +1,7 @@
 #pragma once
 // The running gateway: io_context and its threads, the listener, signals (SIGTERM and
-// SIGINT drain and exit, SIGHUP reloads the configuration).
+// SIGINT drain and exit, SIGHUP reloads the configuration), and the application's
+// long-lived objects: the tenant backend, the upstream pools and the reloader.
 
 #include <memory>
 #include <string>
@@ -11,12 +12,15 @@
 #include <boost/asio/strand.hpp>
 
 #include "gateway/admin/health_monitor.hpp"
+#include "gateway/app/config_reload.hpp"
+#include "gateway/app/state_loader.hpp"
 #include "gateway/http/connection_tracker.hpp"
 #include "gateway/http/endpoint_table.hpp"
 #include "gateway/http/event_loops.hpp"
 #include "gateway/http/handler_set.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/http/services.hpp"
+#include "gateway/proxy/upstream_registry.hpp"
 #include "gateway/sql/tenant_backend.hpp"
 
 namespace gateway {
@@ -24,9 +28,9 @@ namespace gateway {
 /// Owns everything that lives as long as the process serves.
 class server {
 public:
-    /// Prepares to serve `initial`, loaded from `config_path` (re-read on SIGHUP).
-    server(std::string config_path, std::shared_ptr<const runtime_state> initial,
-           handler_set handlers);
+    /// Prepares to serve `initial`, loaded from `config_path` (re-read on SIGHUP); does
+    /// no I/O.
+    server(std::string config_path, serving_config initial);
     server(const server&) = delete;
     server& operator=(const server&) = delete;
 
@@ -37,18 +41,19 @@ private:
     static asio::awaitable<void> watch_signals(server* self);
     static asio::awaitable<void> drain(server* self);
     bool open_listener();
-    void reload();
     void begin_drain();
-    void start_backend();
+    void start_monitoring();
 
     std::string config_path_;
     // Declared before io_context_: sessions still queued in it reach these when the
-    // io_context is destroyed.
+    // io_context is destroyed. The upstream pools come first: each state holds a set
+    // of them.
+    upstream_registry upstreams_;
     state_holder state_;
     handler_set handlers_;
+    endpoint_table endpoints_;  ///< the operator endpoints, filled at construction
     connection_tracker connections_;
     health_monitor monitor_;
-    endpoint_table endpoints_;  ///< operator endpoints, filled at construction
     services services_;
     // Declared before io_context_ (loop 0), so they are destroyed after it: a session
     // of another loop may wait on loop 0 (a tenant pool), never the other way round.
@@ -60,8 +65,15 @@ private:
     asio::ip::tcp::acceptor acceptor_;
     asio::signal_set signals_;
     bool draining_ = false;  ///< touched only by watch_signals
-    // Declared after io_context_ so its pools and probes are gone before the io_context.
-    std::unique_ptr<tenant_backend> backend_;
+    // Before backend_, so destroyed after it: a reload may still run on the backend's
+    // hash workers, which the backend joins when it goes.
+    config_reloader reloader_;
+    // Declared after io_context_, so destroyed before it: the pools' strands and timers,
+    // the registry's refresh timer and the probes live on io_context_ and must be
+    // stopped, their threads joined, while it still exists. The handlers and the
+    // services hold references to it and are destroyed later, but use it no more once
+    // the event loops have stopped.
+    tenant_backend backend_;
 };
 
 }  // namespace gateway

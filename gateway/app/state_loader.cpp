@@ -41,11 +41,13 @@ std::shared_ptr<const token_authority> tokens_for(const conf::config& config, un
 }  // namespace
 
 std::shared_ptr<const runtime_state> make_runtime_state(conf::config config,
-                                                        std::shared_ptr<const token_authority> tokens) {
+                                                        std::shared_ptr<const token_authority> tokens,
+                                                        std::shared_ptr<const upstream_set> upstreams) {
     runtime_state::parts extra;
     extra.gate = std::make_shared<const route_access>(tokens);
     extra.tokens = std::move(tokens);
     extra.text_size = query_text_size(config);
+    extra.upstreams = upstreams ? std::move(upstreams) : std::make_shared<const upstream_set>();
     return std::make_shared<const runtime_state>(std::move(config), std::move(extra));
 }
 
@@ -53,10 +55,15 @@ std::shared_ptr<const runtime_state> load_runtime_state(const std::string& path)
     return make_runtime_state(conf::load_file(path));
 }
 
-std::shared_ptr<const runtime_state> load_serving_state(const std::string& path, unreadable_keys keys) {
+serving_config load_serving_config(const std::string& path, unreadable_keys keys) {
     conf::config config = conf::load_file(path);
     auto tokens = tokens_for(config, keys);
-    return make_runtime_state(std::move(config), std::move(tokens));
+    return serving_config{std::move(config), std::move(tokens)};
+}
+
+std::shared_ptr<const runtime_state> load_serving_state(const std::string& path, unreadable_keys keys) {
+    auto loaded = load_serving_config(path, keys);
+    return make_runtime_state(std::move(loaded.config), std::move(loaded.tokens));
 }
 
 }  // namespace gateway

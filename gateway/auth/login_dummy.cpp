@@ -39,6 +39,11 @@ std::optional<made_dummy> make_dummy_like(std::string_view stored_hash) {
 dummy_hashes::dummy_hashes(made_dummy fallback, std::size_t max_entries)
     : fallback_(std::move(fallback)), max_entries_(max_entries) {}
 
+void dummy_hashes::set_fallback(made_dummy fallback) {
+    std::lock_guard lock(mutex_);
+    fallback_ = std::move(fallback);
+}
+
 std::string dummy_hashes::for_unknown_user(std::string_view tenant) const {
     std::lock_guard lock(mutex_);
     const made_dummy* best = nullptr;

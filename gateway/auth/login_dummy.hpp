@@ -36,6 +36,8 @@ public:
     /// `fallback` is used for tenants with no dummy yet.
     dummy_hashes(made_dummy fallback, std::size_t max_entries = 10000);
 
+    /// Replaces the fallback (configuration reload: auth.dummy_hash_scheme or _cost).
+    void set_fallback(made_dummy fallback);
     /// The hash to verify for an unknown user of `tenant`.
     std::string for_unknown_user(std::string_view tenant) const;
     /// True when the caller should make a dummy like `stored_hash` for `tenant` (then

@@ -59,10 +59,26 @@ login_key login_address_key(std::string_view address) {
     return make_key(login_budget::address, 'a', {}, asio::ip::address_v6(bytes).to_string() + "/64");
 }
 
-login_limiter::login_limiter(const conf::login_limit_config& limits) : limits_(limits) {
-    limits_.max_failures = std::max<std::size_t>(limits_.max_failures, 1);
-    limits_.per_address_max_failures = std::max<std::size_t>(limits_.per_address_max_failures, 1);
-    limits_.max_entries = std::max<std::size_t>(limits_.max_entries, 1);
+namespace {
+
+/// Budgets and table size of at least one.
+conf::login_limit_config at_least_one(conf::login_limit_config limits) {
+    limits.max_failures = std::max<std::size_t>(limits.max_failures, 1);
+    limits.per_address_max_failures = std::max<std::size_t>(limits.per_address_max_failures, 1);
+    limits.max_entries = std::max<std::size_t>(limits.max_entries, 1);
+    return limits;
+}
+
+}  // namespace
+
+login_limiter::login_limiter(const conf::login_limit_config& limits) : limits_(at_least_one(limits)) {}
+
+void login_limiter::set_limits(const conf::login_limit_config& limits, clock::time_point now) {
+    std::lock_guard lock(mutex_);
+    limits_ = at_least_one(limits);
+    // a changed budget locks or unlocks keys counted under the old one
+    for (auto& [text, e] : entries_) relist(e);
+    shrink_to(limits_.max_entries, now);
 }
 
 std::size_t login_limiter::budget_of(login_budget budget) const noexcept {
@@ -177,11 +193,13 @@ void login_limiter::drop_expired(age_list& list, clock::time_point now) {
     }
 }
 
-void login_limiter::make_room(clock::time_point now) {
-    if (entries_.size() < limits_.max_entries) return;
+void login_limiter::make_room(clock::time_point now) { shrink_to(limits_.max_entries - 1, now); }
+
+void login_limiter::shrink_to(std::size_t size, clock::time_point now) {
+    if (entries_.size() <= size) return;
     drop_expired(open_, now);
     drop_expired(locked_, now);
-    while (entries_.size() >= limits_.max_entries) {
+    while (entries_.size() > size) {
         age_list& victims = open_.empty() ? locked_ : open_;
         erase(entries_.find(victims.front()));
     }

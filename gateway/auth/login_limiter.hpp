@@ -70,6 +70,9 @@ public:
     void succeed(std::span<const login_key> keys);
     /// Releases the keys' slots without counting anything.
     void release(std::span<const login_key> keys);
+    /// New budgets, window and table size (configuration reload): counts kept so far are
+    /// judged by the new budgets and window; a smaller table drops keys as when full.
+    void set_limits(const conf::login_limit_config& limits, clock::time_point now);
     /// Keys kept now (for tests and metrics).
     std::size_t size() const;
 
@@ -92,6 +95,7 @@ private:
     void erase(std::unordered_map<std::string, entry>::iterator found);
     void drop_expired(age_list& list, clock::time_point now);
     void make_room(clock::time_point now);
+    void shrink_to(std::size_t size, clock::time_point now);
 
     conf::login_limit_config limits_;
     mutable std::mutex mutex_;

@@ -11,11 +11,4 @@ route_handler* handler_set::find(conf::route_kind kind) const noexcept {
     return index < handlers_.size() ? handlers_[index].get() : nullptr;
 }
 
-void handler_set::configure_all(const conf::config& config,
-                                asio::any_io_executor executor) const {
-    for (const auto& handler : handlers_) {
-        if (handler) handler->configure(config, executor);
-    }
-}
-
 }  // namespace gateway

@@ -1,5 +1,7 @@
 #pragma once
 // Which handler serves which route kind. Filled once at start-up, read-only afterwards.
+// Handlers keep nothing that depends on one configuration: a request finds its
+// configuration (routes, upstreams, token keys) in its runtime_state.
 
 #include <array>
 #include <memory>
@@ -17,9 +19,6 @@ public:
 
     /// The handler of a kind, or nullptr when that kind is not available.
     route_handler* find(conf::route_kind kind) const noexcept;
-
-    /// Calls route_handler::configure on every installed handler.
-    void configure_all(const conf::config& config, asio::any_io_executor executor) const;
 
 private:
     static constexpr std::size_t kind_count = 4;  // echo, sql, login, proxy

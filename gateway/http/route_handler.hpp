@@ -85,14 +85,6 @@ public:
         (void)client, (void)parser, (void)route, (void)entry;
         co_return false;
     }
-
-    /// Called once before serving starts and again on every accepted reload, before
-    /// the new configuration takes requests: build or update long-lived resources
-    /// (pools, upstreams, background checks running on `executor`). Must not throw.
-    virtual void configure(const conf::config& config, asio::any_io_executor executor) {
-        (void)config;
-        (void)executor;
-    }
 };
 
 }  // namespace gateway

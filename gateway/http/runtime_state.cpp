@@ -19,7 +19,8 @@ runtime_state::runtime_state(conf::config config, parts extra)
       vary_(vary_value(config_.tenant_resolution.header)),
       text_size_(extra.text_size),
       tokens_(std::move(extra.tokens)),
-      gate_(std::move(extra.gate)) {}
+      gate_(std::move(extra.gate)),
+      upstreams_(std::move(extra.upstreams)) {}
 
 state_holder::state_holder(std::shared_ptr<const runtime_state> initial)
     : current_(std::move(initial)) {}

@@ -16,6 +16,7 @@
 namespace gateway {
 
 class token_authority;  // auth/token_authority.hpp: login routes sign with it
+class upstream_set;     // proxy/upstream_registry.hpp: the proxy routes' pools
 
 /// One loaded configuration with the router objects built from it, immutable.
 class runtime_state {
@@ -25,6 +26,7 @@ public:
         std::shared_ptr<const access_gate> gate;       ///< never null
         std::shared_ptr<const token_authority> tokens;  ///< null: login answers 503
         std::int32_t text_size = 0;                     ///< see sql/query_text_size
+        std::shared_ptr<const upstream_set> upstreams;  ///< never null
     };
 
     /// Builds the route table and tenant resolver once for this configuration.
@@ -48,6 +50,11 @@ public:
     const token_authority* tokens() const noexcept { return tokens_.get(); }
     /// Verifies bearer tokens and decides 401/403/503 (auth/route_access).
     const access_gate& gate() const noexcept { return *gate_; }
+    /// The upstream pools of this configuration, by name: a request reaches the
+    /// upstreams of the configuration it started under.
+    const upstream_set& upstreams() const noexcept { return *upstreams_; }
+    /// The same, shared: what the upstream registry commits when this state is swapped in.
+    const std::shared_ptr<const upstream_set>& upstreams_ptr() const noexcept { return upstreams_; }
 
 private:
     conf::config config_;
@@ -58,6 +65,7 @@ private:
     std::int32_t text_size_ = 0;
     std::shared_ptr<const token_authority> tokens_;
     std::shared_ptr<const access_gate> gate_;
+    std::shared_ptr<const upstream_set> upstreams_;
 };
 
 /// The state new requests use; swapped whole on reload.

@@ -5,18 +5,15 @@
 // and never held whole: limits.max_body_bytes does not apply to proxied bodies, the
 // upstream enforces its own limit.
 
-#include "gateway/http/handler_set.hpp"
 #include "gateway/http/route_handler.hpp"
 #include "gateway/proxy/upstream_registry.hpp"
 
 namespace gateway {
 
-/// Forwards proxy routes to their upstreams; owns the upstream pools.
+/// Forwards proxy routes to the upstreams of the request's configuration
+/// (runtime_state::upstreams).
 class proxy_handler : public route_handler {
 public:
-    /// Builds (or, on reload, updates) the upstream pools; health checks run on `executor`.
-    void configure(const conf::config& config, asio::any_io_executor executor) override;
-
     bool relays() const noexcept override { return true; }
 
     /// Relays the request (its body still unread) and the upstream's answer; writes the
@@ -26,18 +23,6 @@ public:
 
     /// Proxy routes never reach the buffered path; answers 500 if one does.
     asio::awaitable<response> handle(request_context& ctx) override;
-
-    /// Closes the parked upstream connections (at shutdown, before the event loops go).
-    void close_idle_connections() const { upstreams_.close_idle(); }
-
-    /// The upstream pools, for /metrics.
-    const upstream_registry& upstreams() const noexcept { return upstreams_; }
-
-private:
-    upstream_registry upstreams_;
 };
-
-/// The proxy handler of a handler set, or nullptr when proxying is not installed.
-proxy_handler* find_proxy_handler(const handler_set& handlers) noexcept;
 
 }  // namespace gateway

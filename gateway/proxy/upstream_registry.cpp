@@ -1,5 +1,7 @@
 #include "gateway/proxy/upstream_registry.hpp"
 
+#include <utility>
+
 #include "gateway/proxy/upstream_health.hpp"
 
 namespace gateway {
@@ -23,44 +25,57 @@ bool same_upstream(const conf::upstream_config& a, const conf::upstream_config& 
            a.passive_failures == b.passive_failures && same_health(a.health_check, b.health_check);
 }
 
-}  // namespace
-
-void upstream_registry::configure(const std::vector<conf::upstream_config>& upstreams,
-                                  asio::any_io_executor executor) {
-    std::map<std::string, std::shared_ptr<upstream_pool>, std::less<>> next;
-    std::vector<std::shared_ptr<upstream_pool>> started;
-    {
-        std::lock_guard lock(mutex_);
-        for (const auto& config : upstreams) {
-            auto it = pools_.find(config.name);
-            if (it != pools_.end() && same_upstream(it->second->config(), config)) {
-                next.emplace(config.name, it->second);
-                continue;
-            }
-            auto pool = std::make_shared<upstream_pool>(config);
-            next.emplace(config.name, pool);
-            started.push_back(std::move(pool));
-        }
-        for (auto& [name, pool] : pools_) {
-            auto kept = next.find(name);
-            if (kept == next.end() || kept->second != pool) pool->stop();
-        }
-        pools_.swap(next);
-    }
-    for (auto& pool : started) start_health_checks(std::move(pool), executor);
+/// True when `set` holds this very pool.
+bool holds(const upstream_set& set, const std::shared_ptr<upstream_pool>& pool) {
+    const auto it = set.pools().find(pool->name());
+    return it != set.pools().end() && it->second == pool;
 }
 
-std::shared_ptr<upstream_pool> upstream_registry::find(std::string_view name) const {
-    std::lock_guard lock(mutex_);
-    auto it = pools_.find(name);
+}  // namespace
+
+std::shared_ptr<upstream_pool> upstream_set::find(std::string_view name) const {
+    const auto it = pools_.find(name);
     return it == pools_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const upstream_set> upstream_registry::prepare(
+    const std::vector<conf::upstream_config>& upstreams) const {
+    std::shared_ptr<const upstream_set> current;
+    {
+        std::lock_guard lock(mutex_);
+        current = current_;
+    }
+    upstream_set::pool_map next;
+    for (const auto& config : upstreams) {
+        auto kept = current->find(config.name);
+        if (kept && same_upstream(kept->config(), config)) {
+            next.emplace(config.name, std::move(kept));
+        } else {
+            next.emplace(config.name, std::make_shared<upstream_pool>(config));
+        }
+    }
+    return std::make_shared<const upstream_set>(std::move(next));
+}
+
+void upstream_registry::commit(std::shared_ptr<const upstream_set> next, asio::any_io_executor executor) {
+    std::shared_ptr<const upstream_set> previous;
+    {
+        std::lock_guard lock(mutex_);
+        previous = std::exchange(current_, next);
+    }
+    for (const auto& [name, pool] : previous->pools()) {
+        if (!holds(*next, pool)) pool->stop();
+    }
+    for (const auto& [name, pool] : next->pools()) {
+        if (!holds(*previous, pool)) start_health_checks(pool, executor);
+    }
 }
 
 std::vector<std::shared_ptr<upstream_pool>> upstream_registry::pools() const {
     std::lock_guard lock(mutex_);
     std::vector<std::shared_ptr<upstream_pool>> out;
-    out.reserve(pools_.size());
-    for (const auto& [name, pool] : pools_) out.push_back(pool);
+    out.reserve(current_->pools().size());
+    for (const auto& [name, pool] : current_->pools()) out.push_back(pool);
     return out;
 }
 

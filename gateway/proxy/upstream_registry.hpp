@@ -1,7 +1,10 @@
 #pragma once
-// The upstream pools by name. Built at start-up and rebuilt on reload: a pool whose
-// configuration did not change is kept (with its idle connections and health state),
-// the others are replaced and their health checks stopped.
+// The upstream pools by name. Each configuration gets its own immutable upstream_set,
+// carried by its runtime_state, so a request reaches the upstreams of the configuration
+// it started under. A reload prepares the next set before anything changes (a pool whose
+// configuration did not change is kept, with its idle connections and health state) and
+// commits it when the reload is applied: new pools start their health checks, dropped
+// ones stop theirs (requests still using them finish; their connections are not parked).
 
 #include <map>
 #include <memory>
@@ -17,17 +20,35 @@
 
 namespace gateway {
 
-/// Named upstream pools shared by all connections.
-class upstream_registry {
+/// The upstream pools of one configuration by name; immutable.
+class upstream_set {
 public:
-    /// Makes the pools match `upstreams`; health checks run on `executor`.
-    void configure(const std::vector<conf::upstream_config>& upstreams,
-                   asio::any_io_executor executor);
+    using pool_map = std::map<std::string, std::shared_ptr<upstream_pool>, std::less<>>;
+
+    upstream_set() = default;
+    explicit upstream_set(pool_map pools) : pools_(std::move(pools)) {}
 
     /// The pool named `name`, or nullptr.
     std::shared_ptr<upstream_pool> find(std::string_view name) const;
+    /// Every pool by name.
+    const pool_map& pools() const noexcept { return pools_; }
 
-    /// Every pool, for /metrics.
+private:
+    pool_map pools_;
+};
+
+/// The upstream set in force; thread-safe.
+class upstream_registry {
+public:
+    /// The set for `upstreams`: the current set's pools whose configuration is unchanged,
+    /// new (not yet started) pools for the others. Changes nothing.
+    std::shared_ptr<const upstream_set> prepare(const std::vector<conf::upstream_config>& upstreams) const;
+
+    /// Makes `next` (from prepare) the set in force: its new pools start health checks on
+    /// `executor`, the pools it dropped stop theirs.
+    void commit(std::shared_ptr<const upstream_set> next, asio::any_io_executor executor);
+
+    /// Every pool of the set in force, for /metrics.
     std::vector<std::shared_ptr<upstream_pool>> pools() const;
 
     /// Closes every pool's parked connections (at shutdown, before the event loops go).
@@ -35,7 +56,7 @@ public:
 
 private:
     mutable std::mutex mutex_;
-    std::map<std::string, std::shared_ptr<upstream_pool>, std::less<>> pools_;
+    std::shared_ptr<const upstream_set> current_ = std::make_shared<const upstream_set>();
 };
 
 }  // namespace gateway

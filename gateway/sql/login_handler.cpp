@@ -114,7 +114,7 @@ struct login_attempt {
 };
 
 /// Checks body, credentials, limiter and parameters; the attempt or the refusal.
-std::variant<login_attempt, response> prepare_login(db_backend& backend, const request_context& ctx,
+std::variant<login_attempt, response> prepare_login(tenant_backend& backend, const request_context& ctx,
                                                     const tenant_access& access) {
     if (ctx.state->tokens() == nullptr) {
         return error_response(503, "auth_unavailable", "token signing is not configured", ctx.request_id);
@@ -162,7 +162,7 @@ response finish_login(const request_context& ctx, const std::string& tenant,
 /// A user row was found: learns the tenant's hash scheme for its dummy, and reserves the
 /// row's own account key (any spelling the database matched counts against one budget).
 /// True when that budget is spent.
-bool note_user(db_backend& backend, const request_context& ctx, const std::string& tenant,
+bool note_user(tenant_backend& backend, const request_context& ctx, const std::string& tenant,
                const user_row& user, login_slots& slots) {
     if (backend.dummies().claim(tenant, user.hash)) {
         asio::post(backend.hash_workers(), make_dummy_job{&backend.dummies(), tenant, user.hash});
@@ -174,7 +174,7 @@ bool note_user(db_backend& backend, const request_context& ctx, const std::strin
     return refusal.has_value();
 }
 
-asio::awaitable<response> check_password(db_backend* backend, const request_context* ctx,
+asio::awaitable<response> check_password(tenant_backend* backend, const request_context* ctx,
                                          std::string tenant, login_attempt attempt,
                                          tds_pool::connection_target target) {
     const auto deadline = db_deadline(ctx->state->config(), *ctx->decision.match.route);
@@ -204,7 +204,7 @@ asio::awaitable<response> check_password(db_backend* backend, const request_cont
 }
 
 // One co_return per coroutine: g++ 12 misreports the frame's delete with early returns.
-asio::awaitable<response> run_login(db_backend* backend, request_context* ctx) {
+asio::awaitable<response> run_login(tenant_backend* backend, request_context* ctx) {
     response res;
     tenant_access access = co_await open_tenant(backend, ctx);
     if (access.refusal) {
@@ -224,14 +224,8 @@ asio::awaitable<response> run_login(db_backend* backend, request_context* ctx) {
 
 }  // namespace
 
-login_handler::login_handler(std::shared_ptr<db_backend_slot> backend) : backend_(std::move(backend)) {}
-
 asio::awaitable<response> login_handler::handle(request_context& ctx) {
-    return run_login(backend_->get(), &ctx);
-}
-
-void login_handler::configure(const conf::config& config, asio::any_io_executor executor) {
-    backend_->configure(config, std::move(executor));
+    return run_login(&backend_, &ctx);
 }
 
 }  // namespace gateway

@@ -15,22 +15,21 @@
 #include <memory>
 
 #include "gateway/http/route_handler.hpp"
-#include "gateway/sql/sql_handler_backend.hpp"
+#include "gateway/sql/tenant_backend.hpp"
 
 namespace gateway {
 
 /// Answers login routes.
 class login_handler final : public route_handler {
 public:
-    explicit login_handler(std::shared_ptr<db_backend_slot> backend);
+    /// `backend` must outlive every request this handler serves.
+    explicit login_handler(tenant_backend& backend) : backend_(backend) {}
 
     /// Verifies the credentials and issues a token.
     asio::awaitable<response> handle(request_context& ctx) override;
-    /// Builds the shared backend on first use; refreshes the registry on reloads.
-    void configure(const conf::config& config, asio::any_io_executor executor) override;
 
 private:
-    std::shared_ptr<db_backend_slot> backend_;
+    tenant_backend& backend_;
 };
 
 }  // namespace gateway

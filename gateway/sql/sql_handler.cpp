@@ -107,7 +107,7 @@ std::variant<tds_pool::query, response> prepare_statement(const request_context&
 // The rows become JSON text as they are read; the pooled connection is back in its pool
 // before the response is written, so a slow client never holds it. The body's bytes are
 // held against the response budget until the session has written it (keep_until_sent).
-asio::awaitable<response> run_statement(db_backend* backend, request_context* ctx,
+asio::awaitable<response> run_statement(tenant_backend* backend, request_context* ctx,
                                         tenant_access access, tds_pool::query statement) {
     const conf::route_config& route = *ctx->decision.match.route;
     const conf::config& config = ctx->state->config();
@@ -126,7 +126,7 @@ asio::awaitable<response> run_statement(db_backend* backend, request_context* ct
 }
 
 // One co_return per coroutine: g++ 12 misreports the frame's delete with early returns.
-asio::awaitable<response> run_sql_route(db_backend* backend, request_context* ctx) {
+asio::awaitable<response> run_sql_route(tenant_backend* backend, request_context* ctx) {
     response res;
     tenant_access access = co_await open_tenant(backend, ctx);
     if (access.refusal) {
@@ -148,14 +148,8 @@ asio::awaitable<response> run_sql_route(db_backend* backend, request_context* ct
 
 }  // namespace
 
-sql_handler::sql_handler(std::shared_ptr<db_backend_slot> backend) : backend_(std::move(backend)) {}
-
 asio::awaitable<response> sql_handler::handle(request_context& ctx) {
-    return run_sql_route(backend_->get(), &ctx);
-}
-
-void sql_handler::configure(const conf::config& config, asio::any_io_executor executor) {
-    backend_->configure(config, std::move(executor));
+    return run_sql_route(&backend_, &ctx);
 }
 
 router::binding_inputs request_inputs(const request_context& ctx, router::input_fields body,
@@ -172,15 +166,9 @@ router::binding_inputs request_inputs(const request_context& ctx, router::input_
     return inputs;
 }
 
-void install_db_handlers(handler_set& handlers) {
-    auto slot = std::make_shared<db_backend_slot>();
-    handlers.set(conf::route_kind::sql, std::make_unique<sql_handler>(slot));
-    handlers.set(conf::route_kind::login, std::make_unique<login_handler>(slot));
-}
-
-db_backend* find_db_backend(const handler_set& handlers) {
-    const auto* sql = dynamic_cast<const sql_handler*>(handlers.find(conf::route_kind::sql));
-    return sql != nullptr ? sql->backend() : nullptr;
+void install_db_handlers(handler_set& handlers, tenant_backend& backend) {
+    handlers.set(conf::route_kind::sql, std::make_unique<sql_handler>(backend));
+    handlers.set(conf::route_kind::login, std::make_unique<login_handler>(backend));
 }
 
 }  // namespace gateway

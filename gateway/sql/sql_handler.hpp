@@ -9,25 +9,22 @@
 
 #include "gateway/auth/token_authority.hpp"
 #include "gateway/http/route_handler.hpp"
-#include "gateway/sql/sql_handler_backend.hpp"
+#include "gateway/sql/tenant_backend.hpp"
 #include "router/param_binding.hpp"
 
 namespace gateway {
 
-/// Answers sql routes; shares the db_backend with the login handler.
+/// Answers sql routes on the process's tenant backend.
 class sql_handler final : public route_handler {
 public:
-    explicit sql_handler(std::shared_ptr<db_backend_slot> backend);
+    /// `backend` must outlive every request this handler serves.
+    explicit sql_handler(tenant_backend& backend) : backend_(backend) {}
 
     /// Runs the route's statement for the request's tenant.
     asio::awaitable<response> handle(request_context& ctx) override;
-    /// The shared backend; nullptr before configure().
-    db_backend* backend() const noexcept { return backend_->get(); }
-    /// Builds the shared backend on first use; refreshes the registry on reloads.
-    void configure(const conf::config& config, asio::any_io_executor executor) override;
 
 private:
-    std::shared_ptr<db_backend_slot> backend_;
+    tenant_backend& backend_;
 };
 
 /// The binding inputs of a request: path captures, query string, body fields, claims.
@@ -36,10 +33,8 @@ router::binding_inputs request_inputs(const request_context& ctx, router::input_
 
 class handler_set;
 
-/// Installs the sql and login handlers, sharing one backend slot.
-void install_db_handlers(handler_set& handlers);
+/// Installs the sql and login handlers over `backend`.
+void install_db_handlers(handler_set& handlers, tenant_backend& backend);
 
-/// The backend of the installed sql handler once configured; nullptr otherwise.
-db_backend* find_db_backend(const handler_set& handlers);
 
 }  // namespace gateway

@@ -81,7 +81,7 @@ tenant_access check_request(const request_context& ctx) {
 }
 
 /// The second half: the registry's answer and the tenant's credentials.
-void apply_lookup(db_backend& backend, const request_context& ctx, const tds_pool::lookup_result& found,
+void apply_lookup(tenant_backend& backend, const request_context& ctx, const tds_pool::lookup_result& found,
                   tenant_access& out) {
     if (found.status == tds_pool::lookup_status::unavailable) {
         out.refusal = unavailable("registry_unavailable", "the tenant registry cannot be reached",
@@ -113,7 +113,7 @@ void apply_lookup(db_backend& backend, const request_context& ctx, const tds_poo
 
 }  // namespace
 
-asio::awaitable<tenant_access> open_tenant(db_backend* backend, const request_context* ctx) {
+asio::awaitable<tenant_access> open_tenant(tenant_backend* backend, const request_context* ctx) {
     tenant_access out = check_request(*ctx);
     if (!out.refusal) {
         const tds_pool::lookup_result found = co_await backend->registry().find(out.code);

@@ -10,7 +10,7 @@
 
 #include "gateway/auth/token_authority.hpp"
 #include "gateway/http/route_handler.hpp"
-#include "gateway/sql/sql_handler_backend.hpp"
+#include "gateway/sql/tenant_backend.hpp"
 #include "router/param_binding.hpp"
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/registry/registry_record.hpp"
@@ -28,7 +28,7 @@ struct tenant_access {
 /// Picks the tenant (the request's, else the token's; 400 tenant_required), finds it in
 /// the registry (404 tenant_not_found when unknown or inactive, 503 registry_unavailable)
 /// and resolves its credentials (503 tenant_credentials_unavailable).
-asio::awaitable<tenant_access> open_tenant(db_backend* backend, const request_context* ctx);
+asio::awaitable<tenant_access> open_tenant(tenant_backend* backend, const request_context* ctx);
 
 /// The fields of a JSON object body (empty body: none), or a 400 response
 /// (invalid_json: not JSON, too deeply nested, or not an object).

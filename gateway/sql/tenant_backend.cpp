@@ -1,82 +1,89 @@
 #include "gateway/sql/tenant_backend.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
 #include "gateway/telemetry/log.hpp"
+#include "gateway/auth/password_hash.hpp"
 
 namespace gateway {
 
-/// Registry, pools and secrets when this backend builds its own.
-struct tenant_backend::owned_parts {
-    std::shared_ptr<tds_pool::credential_store> secrets;
-    tds_pool::pool_manager pools;
-    tds_pool::tenant_registry registry;
+namespace {
 
-    owned_parts(asio::io_context& ioc, const conf::config& config,
-                std::shared_ptr<tds_pool::credential_store> store)
-        : secrets(std::move(store)),
-          pools(ioc, config.pools),
-          registry(config.registry, tds_pool::make_registry_source(config, secrets)) {}
-};
+/// The dummy for tenants none of whose stored hashes was seen yet.
+made_dummy fallback_dummy(const conf::auth_config& auth) {
+    const std::string seed = hash_password("no such user", auth.dummy_hash_scheme.c_str(), auth.dummy_hash_cost);
+    if (auto made = make_dummy_like(seed)) return std::move(*made);
+    log_error("auth.dummy_hash_scheme/cost unusable, using $y$ at its default cost", {});
+    return make_dummy_like(hash_password("no such user", "$y$")).value_or(made_dummy{});
+}
+
+/// A reload's registry refresh; the outcome is logged by the registry itself.
+asio::awaitable<void> refresh_registry(tds_pool::tenant_registry* registry) {
+    co_await registry->refresh();
+}
+
+}  // namespace
 
 tenant_backend::tenant_backend(asio::io_context& ioc, const conf::config& config)
     : ioc_(ioc),
-      owned_(std::make_unique<owned_parts>(ioc, config,
-                                           std::make_shared<tds_pool::credential_store>())),
-      pools_(&owned_->pools),
-      registry_(&owned_->registry),
-      secrets_(owned_->secrets.get()),
-      probes_(std::make_unique<probe_scheduler>(*pools_, *registry_, *secrets_,
-                                                probe_settings_from(config.health))) {}
-
-tenant_backend::tenant_backend(asio::io_context& ioc, const conf::config& config,
-                               tds_pool::pool_manager& pools,
-                               tds_pool::tenant_registry& registry,
-                               tds_pool::credential_store& secrets)
-    : ioc_(ioc),
-      pools_(&pools),
-      registry_(&registry),
-      secrets_(&secrets),
-      probes_(std::make_unique<probe_scheduler>(pools, registry, secrets,
-                                                probe_settings_from(config.health))) {}
+      secrets_(std::make_shared<tds_pool::credential_store>()),
+      registry_(config.registry, tds_pool::make_registry_source(config, secrets_)),
+      pools_(ioc, config.pools),
+      probes_(pools_, registry_, *secrets_, probe_settings_from(config.health)),
+      limiter_(config.auth.login_limit),
+      dummies_(fallback_dummy(config.auth)) {
+    responses_->set_limit(config.limits.max_inflight_response_bytes);
+    // A tenant whose database moved or that was deactivated: its pool drains.
+    registry_.on_retarget([pools = &pools_](const std::vector<std::string>& codes) {
+        for (const auto& code : codes) pools->close_tenant(code);
+    });
+}
 
 tenant_backend::~tenant_backend() {
-    probes_->stop();
-    if (owned_) {
-        owned_->registry.stop();
-        owned_->pools.shutdown();
+    probes_.stop();
+    registry_.stop();
+    pools_.shutdown();
+    hash_workers_.join();
+}
+
+void tenant_backend::start() {
+    if (registry_.load_at_start()) {
+        const auto status = registry_.status();
+        log_info("tenant registry loaded", {{"source", status.source},
+                                            {"served_from", status.served_from},
+                                            {"tenants", status.tenants}});
+    } else {
+        // Not fatal: /readyz answers 503 until the background retry loads it.
+        const auto status = registry_.status();
+        log_error("tenant registry not loaded, retrying in the background",
+                  {{"source", status.source}, {"error", status.last_error}});
     }
+    registry_.start(ioc_.get_executor());
+    probes_.start(ioc_.get_executor());
 }
 
 bool tenant_backend::registry_loaded() const {
     // The registry starts with an empty snapshot stamped with the epoch.
-    return registry_->snapshot()->loaded_at != std::chrono::system_clock::time_point{};
+    return registry_.snapshot()->loaded_at != std::chrono::system_clock::time_point{};
 }
 
-bool tenant_backend::try_load_registry() {
-    if (registry_loaded()) return true;
-    if (!owned_) return false;  // the owner loads a borrowed registry
-    // Not fatal: the snapshot file may serve, and /readyz says 503 until a snapshot is
-    // loaded (the refresh loop of a tds source retries with backoff).
-    if (owned_->registry.load_at_start()) return true;
-    log_error("tenant registry not loaded", {{"error", owned_->registry.status().last_error}});
-    return false;
+backend_reload tenant_backend::prepare(const conf::config& next) const {
+    backend_reload out;
+    // a new source (a new connection for tds) even when unchanged: a reload re-reads
+    out.registry_source = tds_pool::make_registry_source(next, secrets_);
+    out.fallback_dummy = fallback_dummy(next.auth);
+    return out;
 }
 
-void tenant_backend::start() {
-    if (started_) return;
-    started_ = true;
-    if (owned_) {
-        // A tenant whose database moved or that was deactivated: its pool drains.
-        auto* pools = pools_;
-        owned_->registry.on_retarget([pools](const std::vector<std::string>& codes) {
-            for (const auto& code : codes) pools->close_tenant(code);
-        });
-        owned_->registry.start(ioc_.get_executor());
-    }
-    probes_->start(ioc_.get_executor());
-}
-
-void tenant_backend::reconfigure(const conf::config& config) {
-    probes_->update(probe_settings_from(config.health));
+void tenant_backend::apply(const conf::config& next, backend_reload prepared) {
+    pools_.reconfigure(next.pools);
+    registry_.reconfigure(next.registry, std::move(prepared.registry_source));
+    probes_.update(probe_settings_from(next.health));
+    limiter_.set_limits(next.auth.login_limit, login_limiter::clock::now());
+    dummies_.set_fallback(std::move(prepared.fallback_dummy));
+    responses_->set_limit(next.limits.max_inflight_response_bytes);
+    asio::co_spawn(ioc_, refresh_registry(&registry_), asio::detached);
 }
 
 }  // namespace gateway

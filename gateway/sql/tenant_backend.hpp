@@ -1,64 +1,87 @@
 #pragma once
-// The process's view of tenant databases for monitoring: the tenant registry, the
-// per-tenant pools and the background health probes over them. Either it owns registry
-// and pools (built from the configuration), or it borrows those of the database route
-// handlers, so that probes and request traffic share one pool per tenant.
+// Everything the gateway keeps about tenant databases, with one owner: the tenant
+// registry, the per-tenant pools, the health probes over them, the credential store,
+// the login limiter, the dummy hashes, the response budget and the threads that verify
+// password hashes (deliberately slow, so never on HTTP threads). The server creates it
+// and passes it by reference to the SQL and login handlers, the monitoring endpoints and
+// the admin endpoints. One failure policy: an unreachable registry is never fatal; it is
+// logged, /readyz answers 503 until a snapshot is loaded, and the registry retries in
+// the background. A reload applies every reloadable setting to these same objects.
 
 #include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "conf/config.hpp"
+#include "gateway/auth/login_dummy.hpp"
+#include "gateway/auth/login_limiter.hpp"
 #include "gateway/sql/probe_scheduler.hpp"
+#include "gateway/sql/response_budget.hpp"
 #include "tds_pool/credentials.hpp"
 #include "tds_pool/pool_manager.hpp"
 #include "tds_pool/registry/registry_client.hpp"
 
 namespace gateway {
 
-/// Registry + pools + probes; thread-safe. Destroy before the io_context it runs on.
+/// What a reload changes in the backend that takes work or may fail, made before
+/// anything is applied (tenant_backend::prepare).
+struct backend_reload {
+    std::unique_ptr<tds_pool::registry_source> registry_source;  ///< the new configuration's
+    made_dummy fallback_dummy;  ///< from auth.dummy_hash_scheme and _cost
+};
+
+/// Registry, pools, probes and the login machinery; thread-safe. Destroy before the
+/// io_context it runs on (its timers and strands live there).
 class tenant_backend {
 public:
-    /// Owns a registry client and pools built from `config`; does no I/O.
+    /// Builds every part from `config` on `ioc`; does no I/O.
     tenant_backend(asio::io_context& ioc, const conf::config& config);
-    /// Borrows registry, pools and secrets owned elsewhere (they must outlive this);
-    /// the owner loads and refreshes the registry.
-    tenant_backend(asio::io_context& ioc, const conf::config& config,
-                   tds_pool::pool_manager& pools, tds_pool::tenant_registry& registry,
-                   tds_pool::credential_store& secrets);
-    /// Stops probes; an owned registry stops refreshing and owned pools drain.
+    /// Stops the probes and the registry's refresh, drains the pools and joins the threads.
     ~tenant_backend();
     tenant_backend(const tenant_backend&) = delete;
     tenant_backend& operator=(const tenant_backend&) = delete;
 
-    /// Loads the registry once (blocking), from its source or else the snapshot file;
-    /// false, logged, when neither could. Until a snapshot is loaded /readyz answers 503.
-    bool try_load_registry();
-    /// Starts health probes (and refreshes of an owned registry) on the io_context.
+    /// Loads the registry once (blocking; from its source, else the snapshot file; a
+    /// failure is logged, never fatal), then starts its refresh and the probes.
     void start();
-    /// Applies the reloadable settings of a new configuration (probe timing).
-    void reconfigure(const conf::config& config);
+
+    /// Builds what applying `next` needs (a new registry source, the fallback dummy).
+    backend_reload prepare(const conf::config& next) const;
+    /// Applies `next`, prepared by prepare(): pool settings, registry source and
+    /// refresh, probe timing, login limits, fallback dummy, response budget. The registry
+    /// is re-read in the background. Never throws.
+    void apply(const conf::config& next, backend_reload prepared);
 
     /// True once a registry snapshot is loaded (from the source, a refresh or the file).
     bool registry_loaded() const;
 
-    tds_pool::pool_manager& pools() noexcept { return *pools_; }
-    tds_pool::tenant_registry& registry() noexcept { return *registry_; }
-    const probe_scheduler& probes() const noexcept { return *probes_; }
-    /// Host patterns that classify a tenant's hosting location.
-    const conf::hosting_config& hosting() const noexcept { return registry_->config().hosting; }
+    tds_pool::tenant_registry& registry() noexcept { return registry_; }
+    tds_pool::pool_manager& pools() noexcept { return pools_; }
+    tds_pool::credential_store& secrets() noexcept { return *secrets_; }
+    const probe_scheduler& probes() const noexcept { return probes_; }
+    login_limiter& limiter() noexcept { return limiter_; }
+    /// The hashes verified for unknown users, per tenant and hash scheme.
+    dummy_hashes& dummies() noexcept { return dummies_; }
+    /// Threads that run password hashing.
+    asio::thread_pool& hash_workers() noexcept { return hash_workers_; }
+    /// Bytes held by SQL response bodies, process-wide (limits.max_inflight_response_bytes).
+    const std::shared_ptr<response_budget>& responses() const noexcept { return responses_; }
+    /// Host patterns that classify a tenant's hosting location (a copy: reloads change it).
+    conf::hosting_config hosting() const { return registry_.config().hosting; }
 
 private:
-    struct owned_parts;
-
     asio::io_context& ioc_;
-    std::unique_ptr<owned_parts> owned_;  ///< null when borrowing
-    tds_pool::pool_manager* pools_ = nullptr;
-    tds_pool::tenant_registry* registry_ = nullptr;
-    tds_pool::credential_store* secrets_ = nullptr;
-    std::unique_ptr<probe_scheduler> probes_;
-    bool started_ = false;
+    std::shared_ptr<tds_pool::credential_store> secrets_;
+    tds_pool::tenant_registry registry_;
+    tds_pool::pool_manager pools_;
+    probe_scheduler probes_;
+    login_limiter limiter_;
+    dummy_hashes dummies_;
+    std::shared_ptr<response_budget> responses_ = std::make_shared<response_budget>();
+    // Last: joined first, so no hash job outlives the dummies it fills.
+    asio::thread_pool hash_workers_{2};
 };
 
 }  // namespace gateway

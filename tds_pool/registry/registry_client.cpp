@@ -4,13 +4,11 @@
 #include <exception>
 #include <stdexcept>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <fmt/format.h>
@@ -40,6 +38,7 @@ constexpr tenant_registry::clock::duration unavailable_ttl = std::chrono::second
 struct load_reply {
     std::optional<std::string> error;
     std::vector<tenant_record> records;
+    std::uint64_t generation = 0;  ///< of the source that answered
 };
 
 struct one_reply {
@@ -48,8 +47,10 @@ struct one_reply {
 };
 
 // The source is dereferenced on the worker: replace_source swaps it there too.
-asio::awaitable<load_reply> load_all_on_worker(const std::unique_ptr<registry_source>* source) {
+asio::awaitable<load_reply> load_all_on_worker(const std::unique_ptr<registry_source>* source,
+                                               const std::uint64_t* generation) {
     load_reply reply;
+    reply.generation = *generation;
     try {
         auto loaded = (*source)->load_all();
         if (loaded) {
@@ -116,8 +117,8 @@ struct tenant_registry::joined_flight {
 };
 
 tenant_registry::tenant_registry(conf::registry_config config, std::unique_ptr<registry_source> source)
-    : config_(std::move(config)),
-      source_(std::move(source)),
+    : source_(std::move(source)),
+      config_(std::move(config)),
       kind_(source_->kind()),
       snapshot_(std::make_shared<registry_snapshot>()),
       limiter_(config_.max_lookups_per_second, config_.lookup_burst, clock::now()),
@@ -127,6 +128,11 @@ tenant_registry::tenant_registry(conf::registry_config config, std::unique_ptr<r
 tenant_registry::~tenant_registry() {
     stop();
     worker_.join();
+}
+
+conf::registry_config tenant_registry::config() const {
+    std::lock_guard lock(mutex_);
+    return config_;
 }
 
 void tenant_registry::load_initial() {
@@ -151,13 +157,14 @@ bool tenant_registry::load_at_start() {
         error = e.what();
     }
     record_failure(error);
-    registry_log("-", "first load failed (" + kind_ + "), retrying in the background: " + error);
+    registry_log("-", "first load failed (" + status().source + "), retrying in the background: " + error);
     return load_from_snapshot_file();
 }
 
 bool tenant_registry::load_from_snapshot_file() {
-    if (config_.snapshot_file.empty()) return false;
-    snapshot_file_read read = load_snapshot_file(config_.snapshot_file);
+    const std::string path = config().snapshot_file;
+    if (path.empty()) return false;
+    snapshot_file_read read = load_snapshot_file(path);
     if (!read.snapshot) {
         registry_log("-", "snapshot file not used: " + read.error);
         return false;
@@ -168,15 +175,16 @@ bool tenant_registry::load_from_snapshot_file() {
     const auto tenants = next->tenants.size();
     install(std::move(next), "disk", clock::now() - std::chrono::duration_cast<clock::duration>(saved_ago));
     registry_log("-", fmt::format("serving {} tenants from the snapshot file {} saved {}s ago", tenants,
-                                  config_.snapshot_file,
+                                  path,
                                   std::chrono::duration_cast<std::chrono::seconds>(saved_ago).count()));
     return true;
 }
 
 void tenant_registry::save_snapshot_later(snapshot_ptr snapshot) {
-    if (config_.snapshot_file.empty()) return;
+    std::string path = config().snapshot_file;
+    if (path.empty()) return;
     // on the worker: file I/O and fsync stay off the HTTP threads, saves stay in order
-    asio::post(worker_, [path = config_.snapshot_file, snapshot = std::move(snapshot)] {
+    asio::post(worker_, [path = std::move(path), snapshot = std::move(snapshot)] {
         if (auto error = save_snapshot_file(path, *snapshot)) {
             registry_log("-", "snapshot file not written: " + *error);
         }
@@ -212,16 +220,16 @@ void tenant_registry::publish(std::vector<tenant_record> records) {
     }
     next->loaded_at = std::chrono::system_clock::now();
     save_snapshot_later(next);
-    install(std::move(next), kind_, clock::now());
+    install(std::move(next), status().source, clock::now());
 }
 
 void tenant_registry::install(std::shared_ptr<registry_snapshot> next, std::string served_from,
                               clock::time_point loaded) {
-    const bool from_source = served_from == kind_;
     std::vector<std::string> changed;
     retarget_callback notify;
     {
         std::lock_guard lock(mutex_);
+        const bool from_source = served_from == kind_;
         changed = retargeted(*snapshot_, *next);
         for (const auto& [code, record] : next->tenants) misses_.erase(code);
         snapshot_ = std::move(next);
@@ -242,9 +250,14 @@ void tenant_registry::install(std::shared_ptr<registry_snapshot> next, std::stri
 }
 
 asio::awaitable<refresh_result> tenant_registry::refresh() {
-    load_reply reply = co_await asio::co_spawn(worker_, load_all_on_worker(&source_),
+    load_reply reply = co_await asio::co_spawn(worker_, load_all_on_worker(&source_, &source_generation_),
                                                asio::use_awaitable);
     refresh_result out;
+    if (reply.generation != current_generation()) {
+        // a reload replaced the source meanwhile: the new source's load decides
+        out.error = "the registry source was replaced during the load";
+        co_return out;
+    }
     if (reply.error) {
         record_failure(*reply.error);
         out.error = *reply.error;
@@ -346,7 +359,7 @@ lookup_result tenant_registry::settle_lookup(const std::string& code, std::optio
     lookup_result result;
     if (error) {
         result.status = lookup_status::unavailable;
-        remember_miss(code, std::min<clock::duration>(unavailable_ttl, config_.negative_cache_ttl));
+        remember_miss(code, std::min<clock::duration>(unavailable_ttl, config().negative_cache_ttl));
         registry_log(code, "on-demand lookup failed: " + *error);
     } else if (record) {
         log_row_problem(*record);
@@ -356,7 +369,7 @@ lookup_result tenant_registry::settle_lookup(const std::string& code, std::optio
         next->tenants[code] = std::move(*record);
         snapshot_ = std::move(next);
     } else {
-        remember_miss(code, config_.negative_cache_ttl);
+        remember_miss(code, config().negative_cache_ttl);
     }
     return result;
 }
@@ -373,10 +386,9 @@ void tenant_registry::finish_flight(const std::string& code, const std::shared_p
     for (const auto& waiter : waiters) waiter->try_send(boost::system::error_code(), result);
 }
 
-void tenant_registry::replace_source(std::unique_ptr<registry_source> source) {
-    // the worker runs one job at a time in order: no source call sees a half swap
-    auto next = std::make_shared<std::unique_ptr<registry_source>>(std::move(source));
-    asio::post(worker_, [this, next] { source_ = std::move(*next); });
+std::uint64_t tenant_registry::current_generation() const {
+    std::lock_guard lock(mutex_);
+    return generation_;
 }
 
 registry_status tenant_registry::status() const {
@@ -394,62 +406,6 @@ registry_status tenant_registry::status() const {
     out.loads_ok = loads_ok_;
     out.loads_failed = loads_failed_;
     return out;
-}
-
-asio::awaitable<void> refresh_loop(tenant_registry* registry, asio::any_io_executor executor) {
-    std::shared_ptr<std::atomic<bool>> running;
-    {
-        std::lock_guard lock(registry->mutex_);
-        running = registry->running_;
-    }
-    asio::steady_timer timer(executor);
-    for (;;) {
-        const auto wait = registry->next_wait();
-        if (!wait) co_return;
-        timer.expires_after(*wait);
-        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (ec || !running->load()) co_return;
-        co_await registry->refresh();
-    }
-}
-
-std::optional<tenant_registry::clock::duration> tenant_registry::next_wait() {
-    std::chrono::milliseconds wait;
-    {
-        std::lock_guard lock(mutex_);
-        if (served_from_ == kind_ && !stale_) {
-            if (config_.refresh_interval.count() <= 0) return std::nullopt;
-            return config_.refresh_interval;
-        }
-        std::uniform_real_distribution<double> unit(0.0, 1.0);
-        wait = backoff_.next(unit(jitter_));
-    }
-    registry_log("-", fmt::format("registry not loaded from its source or stale: next attempt in {}ms",
-                                  wait.count()));
-    return wait;
-}
-
-void tenant_registry::start(asio::any_io_executor executor) {
-    if (kind_ != "tds") return;
-    {
-        std::lock_guard lock(mutex_);
-        if (running_) return;
-        running_ = std::make_shared<std::atomic<bool>>(true);
-    }
-    asio::co_spawn(executor, refresh_loop(this, executor), [](std::exception_ptr e) {
-        if (e) {
-            try {
-                std::rethrow_exception(e);
-            } catch (const std::exception& ex) {
-                registry_log("-", std::string("refresh loop ended: ") + ex.what());
-            }
-        }
-    });
-}
-
-void tenant_registry::stop() {
-    std::lock_guard lock(mutex_);
-    if (running_) running_->store(false);
 }
 
 std::unique_ptr<registry_source> make_registry_source(const conf::config& config,

@@ -32,6 +32,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include "conf/config.hpp"
@@ -123,11 +124,19 @@ public:
     /// the next refresh() uses it. Source calls stay on the worker thread, in order.
     void replace_source(std::unique_ptr<registry_source> source);
 
+    /// Applies a reloaded `registry:` section with the source it names (a new connection
+    /// for tds, the new `tenants:` list for yaml; either may replace the other): the
+    /// refresh loop restarts with the new interval (a yaml source has none), look-up
+    /// limits, back-off and snapshot file change, remembered misses are forgotten. The
+    /// current snapshot serves until the new source loads (refresh() loads it now; a
+    /// failure is retried with back-off, as at start-up).
+    void reconfigure(conf::registry_config config, std::unique_ptr<registry_source> source);
+
     /// Freshness and error state.
     registry_status status() const;
 
-    /// The configuration this registry was built with.
-    const conf::registry_config& config() const noexcept { return config_; }
+    /// The configuration in force (a copy: a reload may replace it meanwhile).
+    conf::registry_config config() const;
 
 private:
     struct flight;
@@ -145,6 +154,7 @@ private:
     /// How long the refresh loop sleeps next; nullopt ends it.
     std::optional<clock::duration> next_wait();
     void remember_miss(const std::string& code, clock::duration ttl);
+    std::uint64_t current_generation() const;
     bool recently_missed(const std::string& code);
     asio::awaitable<lookup_result> lead_lookup(std::string code, std::shared_ptr<flight> f);
     /// Records the source's answer for `code` (snapshot, miss cache, log) as a result.
@@ -153,14 +163,21 @@ private:
     void finish_flight(const std::string& code, const std::shared_ptr<flight>& f,
                        const lookup_result& result);
     friend asio::awaitable<void> refresh_loop(tenant_registry* registry,
-                                              asio::any_io_executor executor);
+                                              std::shared_ptr<std::atomic<bool>> running,
+                                              std::shared_ptr<asio::steady_timer> timer);
+    /// Starts the refresh loop for a tds source; the caller holds mutex_.
+    void start_loop_locked();
+    /// Ends the refresh loop now (its timer cancelled); the caller holds mutex_.
+    void stop_loop_locked();
 
-    conf::registry_config config_;
     std::unique_ptr<registry_source> source_;  ///< used on worker_ only (after the first load)
-    const std::string kind_;                   ///< source_->kind(), readable anywhere
+    std::uint64_t source_generation_ = 0;      ///< of source_; worker_ only
     asio::thread_pool worker_{1};  // one thread: sources are single-caller
 
     mutable std::mutex mutex_;  // guards everything below
+    conf::registry_config config_;
+    std::string kind_;             ///< the kind of the newest source
+    std::uint64_t generation_ = 0;  ///< of the newest source: a load from an older one is dropped
     snapshot_ptr snapshot_;
     clock::time_point last_success_{};
     bool stale_ = false;
@@ -177,6 +194,8 @@ private:
     std::minstd_rand jitter_;
     retarget_callback retarget_;
     std::shared_ptr<std::atomic<bool>> running_;  ///< the refresh loop runs while *running_
+    std::shared_ptr<asio::steady_timer> loop_timer_;  ///< the running loop's wait
+    std::optional<asio::any_io_executor> loop_executor_;  ///< set by start()
 };
 
 /// The source the configuration asks for (yaml or tds).

@@ -221,19 +221,29 @@ def test_sighup_reload_bad_file_keeps_old_config():
     expect(code == 0, f"exit code {code}")
 
 
-def test_sighup_applies_limits_and_warns_about_listen():
+def test_sighup_refuses_a_listen_change_whole_then_applies_limits():
     gw = start_gateway(config())
     try:
         big = b"x" * 2000
         status, _, _ = http_json(gw.port, "POST", "/api/echo", body=big)
         expect(status == 200, f"status {status} before the reload")
+        limited = config().replace("limits:\n", "limits:\n  max_body_bytes: 1000\n")
+        # io_threads needs a restart: the whole file is refused, the limit too
         with open(gw.config_path, "w") as f:
-            f.write(config().replace("limits:\n", "limits:\n  max_body_bytes: 1000\n")
-                    .replace("io_threads: 2", "io_threads: 1"))
+            f.write(limited.replace("io_threads: 2", "io_threads: 1"))
+        mark = len(gw.output())
+        gw.signal(signal.SIGHUP)
+        line = wait_reload(gw, mark, '"msg":"config reload refused".*')
+        expect(line, gw.output()[mark:])
+        expect("io_threads" in line.string and "restart" in line.string, line.string)
+        status, _, _ = http_json(gw.port, "POST", "/api/echo", body=big)
+        expect(status == 200, f"status {status}: a refused reload applied its limit")
+
+        with open(gw.config_path, "w") as f:
+            f.write(limited)
         mark = len(gw.output())
         gw.signal(signal.SIGHUP)
         expect(wait_reload(gw, mark, '"msg":"config reloaded"'), gw.output()[mark:])
-        expect(wait_reload(gw, mark, '"level":"warn".*restart'), "no listen-change warning")
         status, _, body = http_json(gw.port, "POST", "/api/echo", body=big)
         expect(status == 413 and body["error"]["code"] == "body_too_large", (status, body))
     finally:

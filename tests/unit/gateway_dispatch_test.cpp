@@ -50,7 +50,7 @@ gateway::dispatch_outcome run(const gateway::request& req) {
     static gateway::health_monitor monitor;
     static const auto endpoints = [] {
         gateway::endpoint_table table;
-        gateway::add_operator_endpoints(table, monitor, handlers);
+        gateway::add_monitoring_endpoints(table, monitor);
         return table;
     }();
     boost::asio::io_context io;

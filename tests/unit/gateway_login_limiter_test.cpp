@@ -201,3 +201,28 @@ TEST_CASE("a flood of new keys evicts keys under their budget before locked ones
     // once its window is over it goes like any other
     CHECK_FALSE(login_slots(limiter, victim, t0 + 301s).refusal());
 }
+
+TEST_CASE("reloaded budgets judge the failures counted so far", "[limiter]") {
+    login_limiter limiter(limits(3, 100));
+    const auto k = keys("ACME", "ops@x", "10.0.0.1");
+    CHECK(failed_attempt(limiter, k, t0));
+    CHECK(failed_attempt(limiter, k, t0));
+    limiter.set_limits(limits(2, 100), t0);
+    CHECK_FALSE(failed_attempt(limiter, k, t0 + 1s));  // 2 failures: spent under the new budget
+    limiter.set_limits(limits(5, 100), t0 + 1s);
+    CHECK(failed_attempt(limiter, k, t0 + 2s));  // unlocked by the larger budget
+}
+
+TEST_CASE("a reloaded window and a smaller table apply to kept keys", "[limiter]") {
+    login_limiter limiter(limits(1, 100, 10));
+    for (int i = 0; i < 6; ++i) {
+        CHECK(failed_attempt(limiter, keys("ACME", "user" + std::to_string(i), "10.0.0.1"), t0));
+    }
+    CHECK(limiter.size() == 7);  // six accounts and one address
+    auto shorter = limits(1, 100, 3);
+    shorter.window = 10s;
+    limiter.set_limits(shorter, t0 + 1s);
+    CHECK(limiter.size() <= 3);
+    // user5 was locked for 300 s; under the 10 s window it may try again after 10 s
+    CHECK(failed_attempt(limiter, keys("ACME", "user5", "10.0.0.2"), t0 + 11s));
+}

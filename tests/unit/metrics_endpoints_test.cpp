@@ -56,26 +56,21 @@ TEST_CASE("readyz is 503 until the listener is up and the registry loaded", "[me
     CHECK(res.body().find("listener") == std::string::npos);
 }
 
-TEST_CASE("the operator endpoints are found by path; others go to the route table", "[metrics]") {
+TEST_CASE("the monitoring endpoints are found by path; others go to the route table", "[metrics]") {
     gateway::health_monitor monitor;
-    const gateway::handler_set handlers;
     gateway::endpoint_table table;
-    gateway::add_operator_endpoints(table, monitor, handlers);
+    gateway::add_monitoring_endpoints(table, monitor);
     conf::config config;
     CHECK(table.find("/api/x", config) == nullptr);
     for (const char* path : {"/livez", "/readyz", "/health", "/metrics", "/dashboard"}) {
         CHECK(table.find(path, config) != nullptr);
     }
-    CHECK(table.find("/admin/tenants", config) == nullptr);  // admin is off by default
-    config.admin.enabled = true;
-    CHECK(table.find("/admin/tenants", config) != nullptr);
 }
 
 TEST_CASE("monitoring endpoints answer GET and HEAD only", "[metrics]") {
     gateway::health_monitor monitor;
-    const gateway::handler_set handlers;
     gateway::endpoint_table table;
-    gateway::add_operator_endpoints(table, monitor, handlers);
+    gateway::add_monitoring_endpoints(table, monitor);
     const auto* health = table.find("/health", conf::config{});
     REQUIRE(health != nullptr);
     CHECK(gateway::answers_method(*health, http::verb::get));

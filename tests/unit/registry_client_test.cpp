@@ -200,6 +200,48 @@ TEST_CASE("a replaced source is read by the next refresh and by lookups", "[regi
     CHECK(registry.status().source == "yaml");
 }
 
+TEST_CASE("reconfigure switches the source kind, restarts the refresh loop, forgets misses", "[registry]") {
+    asio::io_context ioc;  // before the registry: its stop() posts to this executor
+    conf::tenant_config acme;
+    acme.code = "ACME";
+    acme.server = "acme-sql";
+    acme.database = "FieldServiceDB";
+    conf::registry_config yaml_config;
+    tds_pool::tenant_registry registry(yaml_config, tds_pool::make_yaml_source({acme}));
+    registry.load_initial();
+    registry.start(ioc.get_executor());  // a yaml source has no refresh loop
+    CHECK(run(ioc, registry.find("NEWCO")).status == lookup_status::not_found);  // a remembered miss
+
+    auto tds = std::make_unique<scripted_source>();
+    scripted_source* rows = tds.get();
+    rows->rows = {tenant("NEWCO", "newco-sql")};
+    auto tds_config = small_config();
+    tds_config.refresh_interval = std::chrono::milliseconds(20);
+    tds_config.retry_base = std::chrono::milliseconds(10);
+    tds_config.retry_max = std::chrono::milliseconds(20);
+    registry.reconfigure(tds_config, std::move(tds));
+    CHECK(registry.status().source == "tds");
+    CHECK(registry.status().stale);  // still the yaml snapshot
+    CHECK(registry.config().refresh_interval == std::chrono::milliseconds(20));
+    ioc.restart();
+    ioc.run_for(std::chrono::milliseconds(300));
+    CHECK(rows->load_all_calls.load() >= 3);  // the loop runs at the new interval
+    CHECK(registry.status().served_from == "tds");
+    CHECK_FALSE(registry.status().stale);
+    CHECK(registry.snapshot()->find("NEWCO") != nullptr);
+    CHECK(registry.snapshot()->find("ACME") == nullptr);
+
+    registry.reconfigure(yaml_config, tds_pool::make_yaml_source({acme}));  // `rows` is gone
+    CHECK(run(ioc, registry.refresh()).ok);
+    const auto loads = registry.status().loads_ok;
+    ioc.restart();
+    ioc.run_for(std::chrono::milliseconds(100));
+    CHECK(registry.status().loads_ok == loads);  // no loop for yaml
+    CHECK(registry.status().source == "yaml");
+    CHECK(registry.snapshot()->find("ACME") != nullptr);
+    registry.stop();
+}
+
 namespace {
 
 std::string snapshot_path() {
