@@ -271,3 +271,21 @@ def scrape_metrics(port):
     expect(status == 200, f"/metrics status {status}")
     return parse_metrics(data.decode())
 
+
+# A login route over the stand-in Users table (tests/tdsd's demo schema), as YAML list
+# items under `routes:`.
+LOGIN_ROUTE_YAML = """  - method: POST
+    path: /api/auth/login
+    kind: login
+    sql: >-
+      SELECT UserId AS user_id, Username AS username, PasswordHash AS password_hash
+      FROM Users WHERE Username = @username AND IsActive = 1
+    params:
+      - {name: username, from: body, type: string, required: true}"""
+
+
+def tds_registry_yaml(port, refresh):
+    """A `registry:` section reading the TenantRegistry database of tdsd on `port`."""
+    return "\n".join(["registry:", "  source: tds", "  server: 127.0.0.1", f"  port: {port}",
+                      "  database: TenantRegistry", "  user: registry_reader",
+                      "  credential_ref: env:TDSD_REGISTRY_PASSWORD", f"  refresh_interval: {refresh}"])

@@ -37,12 +37,7 @@ def tdsd():
     """One tdsd for every test: AcmeDB with one user, queries slowed to 40 ms."""
     if not TDSD:
         hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** 4))
-        users = harness.write_temp(
-            "INSERT INTO Users (Username, DisplayName, PasswordHash, Role, IsActive)\n"
-            f"VALUES (N'{USER}', N'Ops', N'{hashed}', N'admin', 1);\nGO\n", suffix=".sql")
-        config = flow.tdsd_config([("fieldservice_api", "TDSD_PASSWORD", ["AcmeDB"])],
-                                  [("AcmeDB", ["fieldservice_schema.sql", users])])
-        server = flow.tdsd_harness.Tdsd(config, env={"TDSD_PASSWORD": flow.TENANT_PW})
+        server = flow.acme_tdsd_with_user(USER, hashed)
         expect(server.control("latency AcmeDB 40 0") == "ok", "tdsd latency")
         TDSD["server"] = server
     return TDSD["server"]
@@ -64,14 +59,7 @@ def registry_section(registry_port, refresh):
     """The yaml source (tenants: below), or the TenantRegistry database on tdsd."""
     if registry_port is None:
         return "registry:\n  source: yaml"
-    return f"""registry:
-  source: tds
-  server: 127.0.0.1
-  port: {registry_port}
-  database: TenantRegistry
-  user: registry_reader
-  credential_ref: env:TDSD_REGISTRY_PASSWORD
-  refresh_interval: {refresh}"""
+    return harness.tds_registry_yaml(registry_port, refresh)
 
 
 def config(port=0, pool_max=4, key="A", previous=(), web="one", routes=("/api/one",),
@@ -99,14 +87,7 @@ tenants:
 upstreams:
   - {{name: web, servers: ["http://127.0.0.1:{upstream(web).port}"]}}
 routes:
-  - method: POST
-    path: /api/auth/login
-    kind: login
-    sql: >-
-      SELECT UserId AS user_id, Username AS username, PasswordHash AS password_hash
-      FROM Users WHERE Username = @username AND IsActive = 1
-    params:
-      - {{name: username, from: body, type: string, required: true}}
+{harness.LOGIN_ROUTE_YAML}
   - {{methods: [POST], path: /api/echo, kind: echo, tenant_required: false}}
   - {{methods: ["*"], path: /web/*, kind: proxy, upstream: web, tenant_required: false}}{sql_routes}
 """
@@ -370,11 +351,16 @@ def test_the_admin_endpoint_needs_admin_access():
         gw.stop()
 
 
+def stop_servers():
+    """tdsd and the node upstreams, once every test has run."""
+    if TDSD:
+        TDSD["server"].stop()
+    for server in UPSTREAMS.values():
+        server.stop()
+
+
 if __name__ == "__main__":
     try:
         harness.run_tests(dict(globals()))
     finally:
-        if TDSD:
-            TDSD["server"].stop()
-        for server in UPSTREAMS.values():
-            server.stop()
+        stop_servers()

@@ -51,6 +51,16 @@ databases:
 """
 
 
+def acme_tdsd_with_user(username, password_hash):
+    """A tdsd serving AcmeDB (the demo schema) with one active user of that hash."""
+    users = harness.write_temp(
+        "INSERT INTO Users (Username, DisplayName, PasswordHash, Role, IsActive)\n"
+        f"VALUES (N'{username}', N'Ops', N'{password_hash}', N'admin', 1);\nGO\n", suffix=".sql")
+    config = tdsd_config([("fieldservice_api", "TDSD_PASSWORD", ["AcmeDB"])],
+                         [("AcmeDB", ["fieldservice_schema.sql", users])])
+    return tdsd_harness.Tdsd(config, env={"TDSD_PASSWORD": TENANT_PW})
+
+
 def start_own_server():
     config = tdsd_config(
         [("fieldservice_api", "TDSD_PASSWORD", ["FieldServiceDB", "FieldServiceDB_Demo"]),

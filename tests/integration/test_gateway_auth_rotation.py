@@ -75,12 +75,7 @@ def auth_section(secret, previous=(), **settings):
 def tdsd_port():
     if not TDSD:
         hashed = crypt.crypt(PASSWORD, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=2 ** 4))
-        users = harness.write_temp(
-            "INSERT INTO Users (Username, DisplayName, PasswordHash, Role, IsActive)\n"
-            f"VALUES (N'{USER}', N'Ops', N'{hashed}', N'admin', 1);\nGO\n", suffix=".sql")
-        config = flow.tdsd_config([("fieldservice_api", "TDSD_PASSWORD", ["AcmeDB"])],
-                                  [("AcmeDB", ["fieldservice_schema.sql", users])])
-        TDSD["server"] = flow.tdsd_harness.Tdsd(config, env={"TDSD_PASSWORD": flow.TENANT_PW})
+        TDSD["server"] = flow.acme_tdsd_with_user(USER, hashed)
     return TDSD["server"].port
 
 

@@ -1,6 +1,7 @@
 // Pure tests of the pool state machine with a fake clock: no sockets, no threads.
 #include <catch2/catch.hpp>
 
+#include "pool_state_fixture.hpp"
 #include "tds_pool/pool_state.hpp"
 
 using namespace std::chrono_literals;
@@ -9,32 +10,11 @@ using tds_pool::pool_clock;
 
 namespace {
 
-struct fake_resource : tds_pool::pooled_resource {};
-
-struct fixture {
-    pool_clock::time_point now{std::chrono::hours(1)};
-    tds_pool::pool_state state;
-
-    explicit fixture(tds_pool::pool_limits limits)
-        : state(limits, [this] { return now; }) {}
-
-    tds_pool::slot_id open_one() {
-        const auto id = state.begin_open();
-        state.open_succeeded(id, std::make_unique<fake_resource>());
-        return id;
-    }
-};
+using pool_test::fake_resource;
+using pool_test::fixture;
 
 tds_pool::pool_limits limits(std::size_t min_size, std::size_t max_size) {
-    tds_pool::pool_limits l;
-    l.min_size = min_size;
-    l.max_size = max_size;
-    l.max_waiters = 2;
-    l.max_opening = 2;
-    l.idle_timeout = 10s;
-    l.max_lifetime = 60s;
-    l.validate_after = 5s;
-    return l;
+    return pool_test::make_limits(min_size, max_size, 2, 2, 10s, 60s, 5s);
 }
 
 }  // namespace
