@@ -32,16 +32,9 @@ asio::awaitable<load_reply> load_all_on_worker(const std::unique_ptr<registry_so
                                                const std::uint64_t* generation) {
     load_reply reply;
     reply.generation = *generation;
-    try {
-        auto loaded = (*source)->load_all();
-        if (loaded) {
-            reply.records = std::move(loaded.value());
-        } else {
-            reply.error = loaded.error().message;
-        }
-    } catch (const std::exception& e) {
-        reply.error = e.what();
-    }
+    auto asked = ask_source<std::vector<tenant_record>>([source] { return (*source)->load_all(); });
+    reply.error = std::move(asked.error);
+    reply.records = std::move(asked.value);
     co_return reply;
 }
 

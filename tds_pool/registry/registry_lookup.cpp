@@ -33,17 +33,10 @@ struct one_reply {
 
 asio::awaitable<one_reply> load_one_on_worker(const std::unique_ptr<registry_source>* source,
                                               std::string code) {
+    auto asked = ask_source<std::optional<tenant_record>>([source, &code] { return (*source)->load_one(code); });
     one_reply reply;
-    try {
-        auto loaded = (*source)->load_one(code);
-        if (loaded) {
-            reply.record = std::move(loaded.value());
-        } else {
-            reply.error = loaded.error().message;
-        }
-    } catch (const std::exception& e) {
-        reply.error = e.what();
-    }
+    reply.error = std::move(asked.error);
+    reply.record = std::move(asked.value);
     co_return reply;
 }
 

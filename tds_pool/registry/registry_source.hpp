@@ -3,6 +3,7 @@
 // the TenantRegistry database over TDS. Sources block (FreeTDS); the registry calls
 // them on its own worker thread, never on an HTTP thread.
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,5 +36,30 @@ std::unique_ptr<registry_source> make_yaml_source(std::vector<conf::tenant_confi
 std::unique_ptr<registry_source> make_tds_source(conf::registry_config config,
                                                  std::shared_ptr<credential_store> secrets,
                                                  std::chrono::milliseconds login_timeout);
+
+/// What a blocking source call answered: a value, or why not.
+template <class Value>
+struct source_reply {
+    std::optional<std::string> error;
+    Value value{};
+};
+
+/// Runs `load` (a registry_source call returning an outcome), an exception counted as
+/// an error: a source's failure must never escape the registry's worker.
+template <class Value, class Load>
+source_reply<Value> ask_source(Load load) {
+    source_reply<Value> reply;
+    try {
+        auto loaded = load();
+        if (loaded) {
+            reply.value = std::move(loaded.value());
+        } else {
+            reply.error = loaded.error().message;
+        }
+    } catch (const std::exception& e) {
+        reply.error = e.what();
+    }
+    return reply;
+}
 
 }  // namespace tds_pool

@@ -23,14 +23,7 @@ auth: {{secret_ref: env:TG_AUTH_SECRET}}
 tenants:
 {tenants}
 routes:
-  - method: POST
-    path: /api/auth/login
-    kind: login
-    sql: >-
-      SELECT UserId AS user_id, Username AS username, PasswordHash AS password_hash
-      FROM Users WHERE Username = @username AND IsActive = 1
-    params:
-      - {{name: username, from: body, type: string, required: true}}
+{login_route}
   - method: GET
     path: /api/customers/{{id}}
     kind: sql
@@ -50,7 +43,7 @@ def tenant(code, database, port, credential_ref=None):
 
 def write_config(path, tenants):
     with open(path, "w") as f:
-        f.write(CONFIG.format(tenants="\n".join(tenants)))
+        f.write(CONFIG.format(tenants="\n".join(tenants), login_route=harness.LOGIN_ROUTE_YAML))
 
 
 def wait_for_line(gateway, text, timeout=15):

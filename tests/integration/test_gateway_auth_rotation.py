@@ -41,14 +41,7 @@ auth:
 tenants:
   - {{code: ACME, name: Acme, server: 127.0.0.1, port: {port}, database: AcmeDB}}
 routes:
-  - method: POST
-    path: /api/auth/login
-    kind: login
-    sql: >-
-      SELECT UserId AS user_id, Username AS username, PasswordHash AS password_hash
-      FROM Users WHERE Username = @username AND IsActive = 1
-    params:
-      - {{name: username, from: body, type: string, required: true}}
+{login_route}
   - {{methods: [GET], path: /api/one, kind: sql, auth: required, sql: "SELECT 1 AS one", result: one}}
 """
 
@@ -80,7 +73,7 @@ def tdsd_port():
 
 
 def config_text(auth):
-    return CONFIG.format(auth=auth, port=tdsd_port())
+    return CONFIG.format(auth=auth, port=tdsd_port(), login_route=harness.LOGIN_ROUTE_YAML)
 
 
 def start(auth):

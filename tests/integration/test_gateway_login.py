@@ -42,14 +42,7 @@ tenants:
   - {{code: CHEAP, name: Cheap Inc, server: 127.0.0.1, port: {port}, database: CheapDB}}
   - {{code: DEAR, name: Dear Inc, server: 127.0.0.1, port: {port}, database: DearDB}}
 routes:
-  - method: POST
-    path: /api/auth/login
-    kind: login
-    sql: >-
-      SELECT UserId AS user_id, Username AS username, PasswordHash AS password_hash
-      FROM Users WHERE Username = @username AND IsActive = 1
-    params:
-      - {{name: username, from: body, type: string, required: true}}
+{login_route}
 """
 
 
@@ -75,7 +68,7 @@ def start_tdsd():
 
 def start_gateway(tdsd, limits):
     env = {"TDSD_PASSWORD": flow.TENANT_PW, "TG_AUTH_SECRET": flow.AUTH_SECRET}
-    return harness.start_gateway(CONFIG.format(port=tdsd.port, limits=limits), env=env)
+    return harness.start_gateway(CONFIG.format(port=tdsd.port, limits=limits, login_route=harness.LOGIN_ROUTE_YAML), env=env)
 
 
 SERVERS = {}

@@ -7,19 +7,14 @@
 #include "tds_pool/pool_state.hpp"
 
 using namespace std::chrono_literals;
-using tds_pool::close_reason;
-using tds_pool::pool_clock;
-
-namespace {
-
-using pool_test::fake_resource;
 using pool_test::fixture;
+using tds_pool::close_reason;
 
-tds_pool::pool_limits limits(std::size_t min_size, std::size_t max_size) {
-    return pool_test::make_limits(min_size, max_size, 10, 4, 60s, 600s, 30s);
+/// A pool of `min_size` to `max_size` connections whose other limits never interfere.
+static tds_pool::pool_limits limits(std::size_t min_size, std::size_t max_size) {
+    return {.min_size = min_size, .max_size = max_size, .max_waiters = 10, .max_opening = 4,
+            .idle_timeout = 60s, .max_lifetime = 600s, .validate_after = 30s};
 }
-
-}  // namespace
 
 TEST_CASE("a smaller max_size closes surplus idle connections, oldest-used first", "[pool_reconfigure]") {
     fixture f(limits(0, 4));
@@ -79,7 +74,7 @@ TEST_CASE("a connection opened while the cap was lowered closes when its open en
     const auto opening = f.state.begin_open();
     f.state.reconfigure(limits(0, 1));
     CHECK(f.state.take_closed().empty());
-    f.state.open_succeeded(opening, std::make_unique<fake_resource>());
+    f.state.open_succeeded(opening, std::make_unique<pool_test::fake_resource>());
     auto closed = f.state.take_closed();
     REQUIRE(closed.size() == 1);
     CHECK(closed[0].slot == opening);

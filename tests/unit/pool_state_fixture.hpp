@@ -3,7 +3,6 @@
 // pool_state (pool_state_machine.cpp, pool_reconfigure_test.cpp).
 
 #include <chrono>
-#include <cstddef>
 #include <memory>
 
 #include "tds_pool/pool_state.hpp"
@@ -24,21 +23,5 @@ struct fixture {
         return id;
     }
 };
-
-/// Pool limits of a test: the sizes, then the waiter and opening caps and the idle,
-/// lifetime and validation times.
-inline tds_pool::pool_limits make_limits(std::size_t min_size, std::size_t max_size, std::size_t max_waiters,
-                                         std::size_t max_opening, std::chrono::seconds idle_timeout,
-                                         std::chrono::seconds max_lifetime, std::chrono::seconds validate_after) {
-    tds_pool::pool_limits l;
-    l.min_size = min_size;
-    l.max_size = max_size;
-    l.max_waiters = max_waiters;
-    l.max_opening = max_opening;
-    l.idle_timeout = idle_timeout;
-    l.max_lifetime = max_lifetime;
-    l.validate_after = validate_after;
-    return l;
-}
 
 }  // namespace pool_test

@@ -14,7 +14,15 @@ using pool_test::fake_resource;
 using pool_test::fixture;
 
 tds_pool::pool_limits limits(std::size_t min_size, std::size_t max_size) {
-    return pool_test::make_limits(min_size, max_size, 2, 2, 10s, 60s, 5s);
+    tds_pool::pool_limits l;
+    l.min_size = min_size;
+    l.max_size = max_size;
+    l.max_waiters = 2;
+    l.max_opening = 2;
+    l.idle_timeout = 10s;
+    l.max_lifetime = 60s;
+    l.validate_after = 5s;
+    return l;
 }
 
 }  // namespace
