@@ -1,6 +1,7 @@
 #include "gateway/login_limiter.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -59,7 +60,8 @@ login_key login_address_key(std::string_view address) {
     return make_key(login_budget::address, 'a', {}, asio::ip::address_v6(bytes).to_string() + "/64");
 }
 
-login_limiter::login_limiter(const conf::login_limit_config& limits) : limits_(limits) {
+login_limiter::login_limiter(const conf::login_limit_config& limits, clock_function now)
+    : limits_(limits), now_(std::move(now)) {
     limits_.max_failures = std::max<std::size_t>(limits_.max_failures, 1);
     limits_.per_address_max_failures = std::max<std::size_t>(limits_.per_address_max_failures, 1);
     limits_.max_entries = std::max<std::size_t>(limits_.max_entries, 1);
@@ -83,7 +85,8 @@ std::optional<login_refusal> login_limiter::refusal_for(const login_key& key, cl
     return login_refusal{key.budget, std::max(wait, std::chrono::seconds(1))};
 }
 
-std::optional<login_refusal> login_limiter::reserve(std::span<const login_key> keys, clock::time_point now) {
+std::optional<login_refusal> login_limiter::reserve(std::span<const login_key> keys) {
+    const auto now = now_();
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) {
         if (auto refusal = refusal_for(key, now)) return refusal;
@@ -92,7 +95,8 @@ std::optional<login_refusal> login_limiter::reserve(std::span<const login_key> k
     return std::nullopt;
 }
 
-void login_limiter::fail(std::span<const login_key> keys, clock::time_point now) {
+void login_limiter::fail(std::span<const login_key> keys) {
+    const auto now = now_();
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) {
         entry& e = fresh_entry(key, now);
@@ -187,9 +191,8 @@ void login_limiter::make_room(clock::time_point now) {
     }
 }
 
-login_slots::login_slots(login_limiter& limiter, std::vector<login_key> keys,
-                         login_limiter::clock::time_point now)
-    : limiter_(&limiter), refusal_(limiter.reserve(keys, now)) {
+login_slots::login_slots(login_limiter& limiter, std::vector<login_key> keys)
+    : limiter_(&limiter), refusal_(limiter.reserve(keys)) {
     if (!refusal_) keys_ = std::move(keys);
 }
 
@@ -206,16 +209,16 @@ login_slots::~login_slots() {
     if (!settled_ && !keys_.empty()) limiter_->release(keys_);
 }
 
-std::optional<login_refusal> login_slots::add(login_key key, login_limiter::clock::time_point now) {
-    auto refusal = limiter_->reserve(std::span<const login_key>(&key, 1), now);
+std::optional<login_refusal> login_slots::add(login_key key) {
+    auto refusal = limiter_->reserve(std::span<const login_key>(&key, 1));
     if (!refusal) keys_.push_back(std::move(key));
     return refusal;
 }
 
-void login_slots::failed(login_limiter::clock::time_point now) {
+void login_slots::failed() {
     if (settled_) return;
     settled_ = true;
-    limiter_->fail(keys_, now);
+    limiter_->fail(keys_);
 }
 
 void login_slots::succeeded() {

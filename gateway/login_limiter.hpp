@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -58,14 +59,15 @@ struct login_refusal {
 class login_limiter {
 public:
     using clock = std::chrono::steady_clock;
+    using clock_function = std::function<clock::time_point()>;
 
-    /// Budgets, window and table size from `auth.login_limit`.
-    explicit login_limiter(const conf::login_limit_config& limits);
+    /// Budgets, window and table size from `auth.login_limit`; windows are read on `now`.
+    explicit login_limiter(const conf::login_limit_config& limits, clock_function now = clock::now);
 
     /// Takes one slot in every key's budget, or none when one of them is spent.
-    std::optional<login_refusal> reserve(std::span<const login_key> keys, clock::time_point now);
+    std::optional<login_refusal> reserve(std::span<const login_key> keys);
     /// Turns the keys' reserved slots into failures.
-    void fail(std::span<const login_key> keys, clock::time_point now);
+    void fail(std::span<const login_key> keys);
     /// Releases the keys' slots and clears the failures of their account keys.
     void succeed(std::span<const login_key> keys);
     /// Releases the keys' slots without counting anything.
@@ -94,6 +96,7 @@ private:
     void make_room(clock::time_point now);
 
     conf::login_limit_config limits_;
+    clock_function now_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
     // Two lists, oldest first, so that a flood of new keys evicts keys still under their
@@ -106,7 +109,7 @@ private:
 class login_slots {
 public:
     /// Reserves `keys` in `limiter`; check refusal() before going on.
-    login_slots(login_limiter& limiter, std::vector<login_key> keys, login_limiter::clock::time_point now);
+    login_slots(login_limiter& limiter, std::vector<login_key> keys);
     ~login_slots();
     login_slots(login_slots&& other) noexcept;
     login_slots& operator=(login_slots&&) = delete;
@@ -117,9 +120,9 @@ public:
     const std::optional<login_refusal>& refusal() const noexcept { return refusal_; }
     /// Reserves one more key (the user id once known); on refusal the held slots stay
     /// held until this object settles or dies.
-    std::optional<login_refusal> add(login_key key, login_limiter::clock::time_point now);
+    std::optional<login_refusal> add(login_key key);
     /// The attempt failed: the slots become failures.
-    void failed(login_limiter::clock::time_point now);
+    void failed();
     /// The attempt succeeded: slots released, account failures cleared.
     void succeeded();
 
