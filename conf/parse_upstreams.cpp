@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cstdint>
+#include <limits>
 #include <set>
 
 #include "conf/parse_sections.hpp"
@@ -103,6 +105,10 @@ upstream_config parse_upstream(const YAML::Node& node) {
             out.preserve_host = read_bool(value);
         } else if (key == "passive_failures") {
             out.passive_failures = read_uint<unsigned>(value, 1);
+        } else if (key == "passive_retry") {
+            out.passive_retry = read_duration(value);
+        } else if (key == "max_response_header_bytes") {
+            out.max_response_header_bytes = read_unsigned(value, 1, std::numeric_limits<std::uint32_t>::max());
         } else if (key == "health_check") {
             out.health_check = parse_upstream_health(value);
         } else {
@@ -115,6 +121,9 @@ upstream_config parse_upstream(const YAML::Node& node) {
     }
     if (out.servers.empty()) {
         fail(at(node, "servers"), "upstream " + out.name + " needs at least one server");
+    }
+    if (out.passive_retry.count() <= 0) {
+        fail(at(node, "passive_retry"), "passive_retry must be greater than 0");
     }
     return out;
 }

@@ -5,6 +5,7 @@
 
 #include "gateway/health_access.hpp"
 #include "gateway/json_response.hpp"
+#include "gateway/response_headers.hpp"
 #include "gateway/sql_handler.hpp"
 #include "router/request_target.hpp"
 #include "tds_pool/hosting.hpp"
@@ -51,7 +52,8 @@ response tenants_table(db_backend& backend) {
 }
 
 /// POST /admin/registry/reload.
-asio::awaitable<response> reload_registry(db_backend* backend, std::string request_id) {
+asio::awaitable<response> reload_registry(db_backend* backend, std::string request_id,
+                                          conf::duration retry_after) {
     const tds_pool::refresh_result result = co_await backend->registry().refresh();
     response res = result.ok
                        ? json_response(http::status::ok,
@@ -59,7 +61,7 @@ asio::awaitable<response> reload_registry(db_backend* backend, std::string reque
                        : error_response(503, "registry_unavailable",
                                         "the tenant registry cannot be reached; the last good copy stays",
                                         request_id);
-    if (!result.ok) res.set(http::field::retry_after, "5");
+    if (!result.ok) set_retry_after(res, retry_after);
     co_return res;
 }
 
@@ -100,7 +102,8 @@ asio::awaitable<std::optional<response>> admin_tenants_response(
         db_backend* backend = find_db_backend(*handlers);
         out = refusal(*req, remote, admin, backend, path, request_id);
         if (!out && path == reload_path) {
-            out = co_await reload_registry(backend, request_id);
+            out = co_await reload_registry(backend, request_id,
+                                           state->config().limits.retry_after.registry_unavailable);
         } else if (!out) {
             out = tenants_table(*backend);
         }

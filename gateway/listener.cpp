@@ -15,6 +15,7 @@
 #include "gateway/json_response.hpp"
 #include "gateway/log.hpp"
 #include "gateway/request_id.hpp"
+#include "gateway/response_headers.hpp"
 #include "gateway/runtime_state.hpp"
 #include "gateway/session.hpp"
 
@@ -25,7 +26,7 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 /// Answers a connection over the cap with 503 and closes it; it never counts as open.
-asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket) {
+asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket, conf::duration retry_after) {
     beast::tcp_stream stream(std::move(socket));
     const std::string request_id = generate_request_id();
     auto res = error_response(503, "too_many_connections",
@@ -33,7 +34,7 @@ asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket) {
                               request_id);
     res.set(http::field::server, "tenant-gateway");
     res.set("X-Request-Id", request_id);
-    res.set(http::field::retry_after, "1");
+    set_retry_after(res, retry_after);
     res.keep_alive(false);
     stream.expires_after(std::chrono::seconds(2));
     co_await http::async_write(stream, res, nothrow);
@@ -92,11 +93,14 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& s
             continue;
         }
         if (svc.connections.draining()) continue;  // the socket closes as it goes out of scope
-        const auto cap = svc.state.get()->config().limits.max_client_connections;
+        const auto state = svc.state.get();
+        const auto& limits = state->config().limits;
+        const auto cap = limits.max_client_connections;
         if (const auto open = svc.connections.size(); open >= cap) {
             refusals.refused(open, cap);
             auto socket_executor = socket.get_executor();
-            asio::co_spawn(socket_executor, refuse_connection(std::move(socket)),
+            asio::co_spawn(socket_executor,
+                           refuse_connection(std::move(socket), limits.retry_after.too_many_connections),
                            report_refusal_end);
             continue;
         }

@@ -187,7 +187,8 @@ asio::awaitable<response> check_password(db_backend* backend, const request_cont
         if (user) row_locked = note_user(*backend, *ctx, tenant, *user, attempt.slots);
     }
     if (!result) {
-        res = db_error_response(result.error(), tenant, ctx->request_id);
+        res = db_error_response(result.error(), tenant, ctx->request_id,
+                                ctx->state->config().limits.retry_after);
     } else {
         // an unknown user costs one hash verification too: same answer, same time. So does
         // a row whose budget other spellings spent: its own hash is not tried, and a 429

@@ -51,6 +51,7 @@ probe_settings probe_settings_from(const conf::health_config& health) {
     probe_settings s;
     s.interval = health.probe_interval;
     s.timeout = health.probe_timeout;
+    s.max_concurrent = health.probe_concurrency;
     return s;
 }
 

@@ -39,7 +39,7 @@ struct probe_result {
     std::string error;  ///< "code: message" without secrets, when !ok
 };
 
-/// Probe timing and concurrency.
+/// Probe timing and concurrency (health.probe_interval, probe_timeout, probe_concurrency).
 struct probe_settings {
     std::chrono::milliseconds interval{10000};
     std::chrono::milliseconds timeout{2000};

@@ -31,7 +31,6 @@ namespace gateway {
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::uint32_t upstream_header_limit = 64 * 1024;
 // Room for a typical response head and a small body in one read: Beast's default first
 // read of 512 bytes split even small answers over two reads and two client writes.
 constexpr std::size_t upstream_read_room = 16 * 1024;
@@ -310,7 +309,7 @@ asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
     upstream_buffer_.reserve(upstream_read_room);
     for (;;) {
         response_.emplace();
-        response_->header_limit(upstream_header_limit);
+        response_->header_limit(static_cast<std::uint32_t>(pool_->config().max_response_header_bytes));
         response_->body_limit(boost::none);
         if (head_) response_->skip(true);
         upstream_->expires_after(remaining(pool_->config().read_timeout));

@@ -1,5 +1,6 @@
 #include "gateway/response_headers.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -46,6 +47,11 @@ void finish_gateway_response(http::response_header<>& header, std::string_view r
 
 void ensure_date(http::response_header<>& header) {
     if (header.count(http::field::date) == 0) header.set(http::field::date, http_date_now());
+}
+
+void set_retry_after(http::response_header<>& header, std::chrono::milliseconds wait) {
+    const auto seconds = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+    header.set(http::field::retry_after, std::to_string(seconds));
 }
 
 }  // namespace gateway

@@ -21,9 +21,6 @@ namespace gateway {
 
 namespace {
 
-/// A server marked down by passive checks alone gets a trial request after this long.
-constexpr auto passive_retry_after = std::chrono::seconds(10);
-
 /// True when a parked connection is still usable: no EOF, no error, no stray bytes.
 bool still_open(int fd) noexcept {
     char probe = 0;
@@ -115,7 +112,7 @@ std::optional<std::size_t> upstream_pool::pick(const std::vector<bool>& tried) {
     if (!best) return std::nullopt;
     next_ = (*best + 1) % n;
     auto& chosen = servers_[*best];
-    if (!chosen.up) chosen.retry_at = now + passive_retry_after;  // one trial at a time
+    if (!chosen.up) chosen.retry_at = now + config_.passive_retry;  // one trial at a time
     ++chosen.in_flight;
     return best;
 }
@@ -288,7 +285,7 @@ void upstream_pool::mark(std::size_t index, bool up, std::string_view why) {
     server.failures = 0;
     server.checks_ok = 0;
     server.checks_failed = 0;
-    server.retry_at = now_() + passive_retry_after;
+    server.retry_at = now_() + config_.passive_retry;
     const boost::json::object fields{{"upstream", config_.name},
                                      {"server", addresses_[index].url},
                                      {"reason", why}};

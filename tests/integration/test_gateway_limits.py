@@ -21,6 +21,7 @@ limits:
   idle_timeout: 1s
   max_client_connections: %(cap)d
   drain_timeout: 2s
+  retry_after: {too_many_connections: 7s}
 routes:
   - methods: [GET, POST]
     path: /api/echo
@@ -233,7 +234,7 @@ def test_connection_cap():
             held.append(conn)
         raw = raw_exchange(capped.port, request_bytes())
         expect(error_of(raw) == (503, "too_many_connections"), raw[:300])
-        expect(b"Retry-After: 1" in raw, raw[:300])
+        expect(b"Retry-After: 7" in raw, raw[:300])  # limits.retry_after, not the default
         logged = capped.wait_for_line('"msg":"connections refused: too many open connections"', 5)
         expect(logged is not None, "refusal not logged")
         held.pop().close()

@@ -267,10 +267,11 @@ TEST_CASE("a waiter that gives up before any wake-up leaves nothing behind",
     CHECK(later_woken);
 }
 
-TEST_CASE("passive health: a server marked down gets one trial request after the retry "
-          "time, and is up again once it answers", "[gateway][upstream_pool]") {
+TEST_CASE("passive health: a server marked down gets one trial request after passive_retry, "
+          "and is up again once it answers", "[gateway][upstream_pool]") {
     auto config = one_server(8);
     config.passive_failures = 2;
+    config.passive_retry = std::chrono::seconds(3);
     auto now = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
     gateway::upstream_pool pool(config, [&now] { return now; });
     const std::vector<bool> none_tried(1, false);
@@ -281,7 +282,7 @@ TEST_CASE("passive health: a server marked down gets one trial request after the
     CHECK_FALSE(pool.is_up(0));
     CHECK_FALSE(pool.pick(none_tried));
 
-    now += std::chrono::seconds(10) - std::chrono::milliseconds(1);
+    now += std::chrono::seconds(3) - std::chrono::milliseconds(1);
     CHECK_FALSE(pool.pick(none_tried));
     now += std::chrono::milliseconds(1);
     const auto trial = pool.pick(none_tried);
