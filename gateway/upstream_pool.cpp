@@ -1,9 +1,7 @@
 #include "gateway/upstream_pool.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <iterator>
-#include <limits>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -51,36 +49,10 @@ void wake(std::shared_ptr<slot_waiter> waiter) {
 
 }  // namespace
 
-std::optional<upstream_address> parse_upstream_url(std::string_view url) {
-    constexpr std::string_view scheme = "http://";
-    if (url.substr(0, scheme.size()) != scheme) return std::nullopt;
-    upstream_address out;
-    out.url = url;
-    std::string_view rest = url.substr(scheme.size());
-    const auto slash = rest.find('/');
-    if (slash != std::string_view::npos) {
-        out.base_path = rest.substr(slash);
-        rest = rest.substr(0, slash);
-    }
-    const auto colon = rest.rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    out.host = rest.substr(0, colon);
-    const auto port = rest.substr(colon + 1);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 ||
-        value > std::numeric_limits<std::uint16_t>::max()) {
-        return std::nullopt;
-    }
-    out.port = static_cast<std::uint16_t>(value);
-    out.authority = std::string(rest);
-    return out;
-}
-
 upstream_pool::upstream_pool(conf::upstream_config config, std::function<clock::time_point()> now)
     : config_(std::move(config)), now_(std::move(now)) {
     for (const auto& url : config_.servers) {
-        auto address = parse_upstream_url(url);
+        auto address = conf::parse_upstream_url(url);
         if (!address) throw std::invalid_argument("bad upstream server URL " + url);
         addresses_.push_back(std::move(*address));
     }

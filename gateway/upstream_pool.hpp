@@ -25,21 +25,13 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "conf/config.hpp"
+#include "conf/upstream_url.hpp"
 #include "gateway/http_types.hpp"
 
 namespace gateway {
 
-/// Where one upstream server is, parsed from "http://host:port[/path]".
-struct upstream_address {
-    std::string host;
-    std::uint16_t port = 80;
-    std::string base_path;   ///< "" or "/path" put before every forwarded target
-    std::string authority;   ///< "host:port", the Host sent when preserve_host is off
-    std::string url;         ///< as configured, for logs
-};
-
-/// Parses an upstream server URL (conf/ already validated its shape).
-std::optional<upstream_address> parse_upstream_url(std::string_view url);
+/// Where one upstream server is (conf::parse_upstream_url).
+using upstream_address = conf::upstream_url;
 
 /// A request waiting for a connection to one server: its timer runs on the request's
 /// loop, expires at the request's deadline and is cancelled (on that loop) to wake it.
