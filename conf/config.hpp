@@ -47,7 +47,10 @@ struct limits_config {
     duration write_timeout = 30s;                   ///< time to send a response
     duration idle_timeout = 60s;                    ///< keep-alive connection with no request
     std::size_t max_client_connections = 10000;     ///< beyond: accepted and closed at once
-    std::size_t max_pipelined_requests = 16;        ///< queued responses per connection
+    /// Requests answered back to back from bytes a client sent ahead (pipelined) before
+    /// the connection closes after the last of them (Connection: close when the gateway
+    /// wrote that response itself); the client sends the rest again on a new connection.
+    std::size_t max_pipelined_requests = 16;
     duration drain_timeout = 30s;                   ///< SIGTERM: how long in-flight may finish
     // SQL results: a route may override the first two.
     std::size_t max_response_bytes = 16 * 1024 * 1024;  ///< a SQL route's body; beyond: 502 result_too_large
