@@ -158,8 +158,13 @@ bool upstream_pool::reserve_or_wait(std::size_t index, const std::shared_ptr<slo
         ++server.connections;
         return true;
     }
-    waiter->woken = false;
-    server.waiters.push_back(waiter);
+    // Listed still when its deadline passed: once is enough.
+    const auto listed = std::any_of(server.waiters.begin(), server.waiters.end(),
+                                    [&](const auto& weak) { return weak.lock() == waiter; });
+    if (!listed) {
+        waiter->woken = false;
+        server.waiters.push_back(waiter);
+    }
     return false;
 }
 

@@ -251,6 +251,21 @@ TEST_CASE("waiters are woken one per freed connection, oldest first; one that gi
     CHECK(second_woken);
 }
 
+TEST_CASE("a waiter checking again at its deadline is listed once", "[gateway][upstream_pool]") {
+    busy_fixture f;
+    REQUIRE(f.pool.reserve(0));
+    bool woken = false;
+    auto waiter = f.wait(woken);
+    REQUIRE_FALSE(f.pool.reserve_or_wait(0, waiter));  // its timer fired: it looks again
+    f.pool.stop_waiting(0, waiter);                     // and gives up
+    bool later_woken = false;
+    auto later = f.wait(later_woken);
+    f.pool.release(0);
+    f.settle();
+    CHECK(later_woken);  // the release went to the one still waiting
+    CHECK_FALSE(woken);
+}
+
 TEST_CASE("a waiter that gives up before any wake-up leaves nothing behind",
           "[gateway][upstream_pool]") {
     busy_fixture f;
