@@ -28,6 +28,16 @@ struct listen_config {
     std::vector<std::string> trusted_proxies;
 };
 
+/// `limits.retry_after:` the Retry-After of the 503s the gateway decides itself, in whole
+/// seconds. A tenant database's open circuit and a spent login budget say their own.
+struct retry_after_config {
+    duration too_many_connections = 1s;       ///< a connection over max_client_connections
+    duration response_budget_exhausted = 1s;  ///< max_inflight_response_bytes in use
+    duration pool_busy = 1s;                  ///< pool_timeout, pool_overloaded, a pool closing
+    duration not_ready = 1s;                  ///< /readyz before the registry is loaded
+    duration registry_unavailable = 5s;       ///< POST /admin/registry/reload failed
+};
+
 /// `limits:` bounds on everything a client controls.
 struct limits_config {
     std::size_t max_header_bytes = 16 * 1024;       ///< request line + headers; beyond: 431
@@ -37,13 +47,17 @@ struct limits_config {
     duration write_timeout = 30s;                   ///< time to send a response
     duration idle_timeout = 60s;                    ///< keep-alive connection with no request
     std::size_t max_client_connections = 10000;     ///< beyond: accepted and closed at once
-    std::size_t max_pipelined_requests = 16;        ///< queued responses per connection
+    /// Requests answered back to back from bytes a client sent ahead (pipelined) before
+    /// the connection closes after the last of them (Connection: close when the gateway
+    /// wrote that response itself); the client sends the rest again on a new connection.
+    std::size_t max_pipelined_requests = 16;
     duration drain_timeout = 30s;                   ///< SIGTERM: how long in-flight may finish
     // SQL results: a route may override the first two.
     std::size_t max_response_bytes = 16 * 1024 * 1024;  ///< a SQL route's body; beyond: 502 result_too_large
     std::size_t max_cell_bytes = 4 * 1024 * 1024;       ///< one value of a row; beyond: 502 result_too_large
     /// Bodies of SQL responses being built or sent, all requests together; beyond: 503.
     std::size_t max_inflight_response_bytes = 256 * 1024 * 1024;
+    retry_after_config retry_after;
 };
 
 /// Where a company code may come from.
@@ -143,6 +157,10 @@ struct upstream_config {
     duration total_timeout = 60s;
     bool preserve_host = true;
     unsigned passive_failures = 3;  ///< consecutive failures that mark a server down
+    /// Without health_check: how long a server marked down waits for its trial request.
+    duration passive_retry = 10s;
+    /// A response's status line and headers; beyond: 502 (nginx: proxy_buffer_size).
+    std::size_t max_response_header_bytes = 64 * 1024;
     std::optional<upstream_health_config> health_check;
 };
 
@@ -225,6 +243,7 @@ struct health_config {
     std::string token;
     duration probe_interval = 10s;
     duration probe_timeout = 2s;
+    std::size_t probe_concurrency = 4;  ///< tenants probed at once in a round
 };
 
 /// `metrics:` the Prometheus endpoint.

@@ -96,6 +96,8 @@ health_config parse_health(const YAML::Node& node) {
             out.probe_interval = read_duration(value);
         } else if (key == "probe_timeout") {
             out.probe_timeout = read_duration(value);
+        } else if (key == "probe_concurrency") {
+            out.probe_concurrency = read_uint<std::size_t>(value, 1);
         } else {
             return false;
         }

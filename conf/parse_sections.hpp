@@ -12,6 +12,8 @@ namespace conf {
 
 /// `listen:`
 listen_config parse_listen(const YAML::Node& node);
+/// `limits.retry_after:`
+retry_after_config parse_retry_after(const YAML::Node& node);
 /// `limits:`
 limits_config parse_limits(const YAML::Node& node);
 /// `tenant_resolution:`

@@ -73,7 +73,37 @@ namespace {
 /// Sizes a client is held to; zero would refuse every request.
 std::size_t read_limit(const YAML::Node& value) { return read_uint<std::size_t>(value, 1); }
 
+/// A Retry-After: the header counts whole seconds, and 0 would invite an instant retry.
+duration read_retry_after(const YAML::Node& value) {
+    const duration wait = read_duration(value);
+    if (wait < 1s || wait % 1s != duration::zero()) {
+        fail(value, "a Retry-After is a whole number of seconds, at least 1s");
+    }
+    return wait;
+}
+
 }  // namespace
+
+retry_after_config parse_retry_after(const YAML::Node& node) {
+    retry_after_config out;
+    for_each_field(node, "limits.retry_after", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "too_many_connections") {
+            out.too_many_connections = read_retry_after(value);
+        } else if (key == "response_budget_exhausted") {
+            out.response_budget_exhausted = read_retry_after(value);
+        } else if (key == "pool_busy") {
+            out.pool_busy = read_retry_after(value);
+        } else if (key == "not_ready") {
+            out.not_ready = read_retry_after(value);
+        } else if (key == "registry_unavailable") {
+            out.registry_unavailable = read_retry_after(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    return out;
+}
 
 limits_config parse_limits(const YAML::Node& node) {
     limits_config out;
@@ -102,6 +132,8 @@ limits_config parse_limits(const YAML::Node& node) {
             out.max_cell_bytes = read_limit(value);
         } else if (key == "max_inflight_response_bytes") {
             out.max_inflight_response_bytes = read_limit(value);
+        } else if (key == "retry_after") {
+            out.retry_after = parse_retry_after(value);
         } else {
             return false;
         }

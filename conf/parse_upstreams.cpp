@@ -1,44 +1,21 @@
 // Parsing of `upstreams:`, the web applications proxy routes forward to.
-#include <algorithm>
-#include <cctype>
-#include <charconv>
+#include <cstdint>
+#include <limits>
 #include <set>
 
 #include "conf/parse_sections.hpp"
+#include "conf/upstream_url.hpp"
 #include "conf/yaml_reader.hpp"
 
 namespace conf {
 
 namespace {
 
-/// True for "http://host:port" optionally followed by "/path".
-bool is_upstream_url(std::string_view url) {
-    constexpr std::string_view scheme = "http://";
-    if (url.substr(0, scheme.size()) != scheme) {
-        return false;
-    }
-    std::string_view rest = url.substr(scheme.size());
-    rest = rest.substr(0, rest.find('/'));
-    const std::size_t colon = rest.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) {
-        return false;
-    }
-    const std::string_view host = rest.substr(0, colon);
-    const std::string_view port = rest.substr(colon + 1);
-    const bool host_ok = std::all_of(host.begin(), host.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_';
-    });
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    return host_ok && !port.empty() && ec == std::errc{} && end == port.data() + port.size() &&
-           value >= 1 && value <= 65535;
-}
-
 std::vector<std::string> read_servers(const YAML::Node& value) {
     std::vector<std::string> servers;
     for (const YAML::Node& item : read_sequence(value)) {
         std::string server = read_string(item);
-        if (!is_upstream_url(server)) {
+        if (!parse_upstream_url(server)) {
             fail(item, "an upstream server must be a URL http://host:port[/path]");
         }
         servers.push_back(std::move(server));
@@ -103,6 +80,10 @@ upstream_config parse_upstream(const YAML::Node& node) {
             out.preserve_host = read_bool(value);
         } else if (key == "passive_failures") {
             out.passive_failures = read_uint<unsigned>(value, 1);
+        } else if (key == "passive_retry") {
+            out.passive_retry = read_duration(value);
+        } else if (key == "max_response_header_bytes") {
+            out.max_response_header_bytes = read_unsigned(value, 1, std::numeric_limits<std::uint32_t>::max());
         } else if (key == "health_check") {
             out.health_check = parse_upstream_health(value);
         } else {
@@ -115,6 +96,9 @@ upstream_config parse_upstream(const YAML::Node& node) {
     }
     if (out.servers.empty()) {
         fail(at(node, "servers"), "upstream " + out.name + " needs at least one server");
+    }
+    if (out.passive_retry.count() <= 0) {
+        fail(at(node, "passive_retry"), "passive_retry must be greater than 0");
     }
     return out;
 }

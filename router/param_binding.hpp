@@ -84,7 +84,8 @@ struct binding_result {
 binding_result bind_params(const std::vector<conf::param_config>& params,
                            const binding_inputs& inputs);
 
-/// Decodes standard base64 (with or without padding); nullopt when malformed.
+/// Decodes standard base64 (with or without padding; OpenSSL's EVP_DecodeBlock); nullopt
+/// when malformed.
 std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text);
 
 /// Parses "YYYY-MM-DD", optionally followed by "THH:MM[:SS[.fraction]]" and "Z".

@@ -1,6 +1,7 @@
 #include "tds_pool/circuit_breaker.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace tds_pool {
 
@@ -13,14 +14,14 @@ std::string_view breaker_state_name(breaker_state s) noexcept {
     return "closed";
 }
 
-circuit_breaker::circuit_breaker(conf::breaker_config config, std::uint64_t seed)
-    : config_(config), rng_(static_cast<std::minstd_rand::result_type>(seed % 2147483646U + 1U)) {}
+circuit_breaker::circuit_breaker(conf::breaker_config config, clock_function clock, std::uint64_t seed)
+    : config_(config), clock_(std::move(clock)), rng_(static_cast<std::minstd_rand::result_type>(seed % 2147483646U + 1U)) {}
 
-bool circuit_breaker::try_attempt(time_point now) {
+bool circuit_breaker::try_attempt() {
     switch (state_) {
     case breaker_state::closed: return true;
     case breaker_state::open:
-        if (now < retry_at_) {
+        if (clock_() < retry_at_) {
             return false;
         }
         state_ = breaker_state::half_open;
@@ -44,11 +45,11 @@ void circuit_breaker::on_success() {
     probe_in_flight_ = false;
 }
 
-void circuit_breaker::on_failure(time_point now) {
+void circuit_breaker::on_failure() {
     ++failures_;
     if (state_ == breaker_state::half_open ||
         (state_ == breaker_state::closed && failures_ >= std::max(1U, config_.failure_threshold))) {
-        trip(now);
+        trip(clock_());
     }
 }
 
@@ -65,7 +66,8 @@ void circuit_breaker::trip(time_point now) {
     probe_in_flight_ = false;
 }
 
-std::chrono::milliseconds circuit_breaker::retry_after(time_point now) const {
+std::chrono::milliseconds circuit_breaker::retry_after() const {
+    const auto now = clock_();
     if (state_ != breaker_state::open || now >= retry_at_) {
         return std::chrono::milliseconds{0};
     }

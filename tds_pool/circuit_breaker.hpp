@@ -2,10 +2,12 @@
 // Per-tenant circuit breaker over connect failures. After failure_threshold consecutive
 // failures it opens: attempts fail fast with a retry-after until a jittered exponential
 // back-off (base_backoff doubling up to max_backoff) has passed; then exactly one
-// half-open probe may try, and its success closes the breaker. Pure, clock passed in.
+// half-open probe may try, and its success closes the breaker. No I/O; the time comes
+// from an injected clock (the pool's, shared with its pool_state), so tests need no sleep.
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <random>
 #include <string_view>
 
@@ -23,24 +25,26 @@ std::string_view breaker_state_name(breaker_state s) noexcept;
 class circuit_breaker {
 public:
     using time_point = std::chrono::steady_clock::time_point;
+    using clock_function = std::function<time_point()>;
 
-    /// A closed breaker; `seed` makes the jitter reproducible in tests.
-    explicit circuit_breaker(conf::breaker_config config, std::uint64_t seed = 0x5eed);
+    /// A closed breaker reading the time from `clock`; `seed` makes the jitter
+    /// reproducible in tests.
+    circuit_breaker(conf::breaker_config config, clock_function clock, std::uint64_t seed = 0x5eed);
 
-    /// May a connection attempt start at `now`? When the back-off has passed this turns
-    /// the breaker half-open and grants the single probe.
-    bool try_attempt(time_point now);
+    /// May a connection attempt start now? When the back-off has passed this turns the
+    /// breaker half-open and grants the single probe.
+    bool try_attempt();
     /// An attempt succeeded: closed, counters reset.
     void on_success();
     /// An attempt failed: counts toward the threshold, or re-opens a half-open breaker.
-    void on_failure(time_point now);
+    void on_failure();
     /// New threshold and back-off (configuration reload), from the next failure on; the
     /// state, the counts and a running back-off are kept.
     void reconfigure(conf::breaker_config config) { config_ = config; }
 
     breaker_state state() const { return state_; }
     /// Time until the next attempt may start (zero unless open).
-    std::chrono::milliseconds retry_after(time_point now) const;
+    std::chrono::milliseconds retry_after() const;
     /// Consecutive failures since the last success.
     unsigned consecutive_failures() const { return failures_; }
 
@@ -48,6 +52,7 @@ private:
     void trip(time_point now);
 
     conf::breaker_config config_;
+    clock_function clock_;
     std::minstd_rand rng_;
     breaker_state state_ = breaker_state::closed;
     unsigned failures_ = 0;

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "tds_pool/pool_log.hpp"
+#include "tds_pool/executor_check.hpp"
 #include "tds_pool/freetds/session_state.hpp"
 #include "tds_pool/worker_call.hpp"
 
@@ -68,7 +69,8 @@ tenant_pool_settings tenant_pool_settings::from_config(const conf::pools_config&
 
 tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_pool> workers,
                          std::shared_ptr<connection_budget> budget, std::string tenant,
-                         connection_target target, tenant_pool_settings settings)
+                         connection_target target, tenant_pool_settings settings,
+                         std::function<pool_clock::time_point()> clock)
     : strand_(asio::make_strand(io)),
       worker_pool_(std::move(workers)),
       workers_(worker_pool_->get_executor()),
@@ -78,8 +80,9 @@ tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_
       key_(target_.key()),
       settings_(std::make_shared<const tenant_pool_settings>(settings)),
       max_size_(settings.limits.max_size),
-      state_(settings.limits, [] { return pool_clock::now(); }),
-      breaker_(settings.breaker, std::hash<std::string>{}(key_)),
+      clock_(std::move(clock)),
+      state_(settings.limits, clock_),
+      breaker_(settings.breaker, clock_, std::hash<std::string>{}(key_)),
       last_used_ns_(ticks(pool_clock::now())) {}
 
 void tenant_pool::start() {
@@ -109,6 +112,7 @@ asio::awaitable<void> tenant_pool::janitor_loop(std::weak_ptr<tenant_pool> weak,
 }
 
 void tenant_pool::janitor_tick() {
+    TG_ASSERT_ON(strand_);
     state_.run_janitor();
     if (state_.waiter_count() == 0 && budget_->under_pressure()) {
         state_.shed_idle();
@@ -132,6 +136,7 @@ pool_clock::time_point tenant_pool::last_used() const {
 // ---- blocking work on the worker pool ------------------------------------
 
 asio::awaitable<void> tenant_pool::acquire_job_slot(std::shared_ptr<tenant_pool> self) {
+    TG_ASSERT_ON(self->strand_);
     if (self->jobs_running_ < self->settings()->job_cap) {
         ++self->jobs_running_;
         co_return;
@@ -144,6 +149,7 @@ asio::awaitable<void> tenant_pool::acquire_job_slot(std::shared_ptr<tenant_pool>
 }
 
 void tenant_pool::release_job_slot() {
+    TG_ASSERT_ON(strand_);
     if (!job_waiters_.empty()) {
         job_waiters_.front()->cancel();
         job_waiters_.pop_front();
@@ -177,12 +183,13 @@ asio::awaitable<tenant_pool::job_slot> tenant_pool::take_job_slot(std::shared_pt
 db_error tenant_pool::breaker_error() const {
     db_error error{errc::tenant_db_unavailable,
                    fmt::format("database of tenant {} is unavailable (circuit open)", tenant_)};
-    error.retry_after = breaker_.retry_after(pool_clock::now());
+    error.retry_after = breaker_.retry_after();
     return error;
 }
 
 asio::awaitable<outcome<checkout>> tenant_pool::acquire_on_strand(std::shared_ptr<tenant_pool> self,
                                                                   pool_clock::time_point deadline) {
+    TG_ASSERT_ON(self->strand_);
     if (self->state_.draining()) {
         co_return db_error{errc::pool_closed, "the pool is draining"};
     }
@@ -193,7 +200,7 @@ asio::awaitable<outcome<checkout>> tenant_pool::acquire_on_strand(std::shared_pt
     }
     self->dispose_closed();
     if (self->breaker_.state() == breaker_state::open &&
-        self->breaker_.retry_after(pool_clock::now()).count() > 0) {
+        self->breaker_.retry_after().count() > 0) {
         co_return self->breaker_error();
     }
     const auto id = self->state_.add_waiter();
@@ -230,6 +237,7 @@ asio::awaitable<outcome<lease>> tenant_pool::acquire(std::shared_ptr<tenant_pool
 }
 
 void tenant_pool::wake(waiter_id id, outcome<checkout> result) {
+    TG_ASSERT_ON(strand_);
     const auto it = parked_.find(id);
     if (it == parked_.end()) {
         return;
@@ -254,12 +262,13 @@ void tenant_pool::fail_all_waiters(const db_error& error) {
 // ---- opening ---------------------------------------------------------------
 
 void tenant_pool::kick_opens() {
+    TG_ASSERT_ON(strand_);
     const std::size_t wanted = state_.wanted_opens();
     for (std::size_t i = 0; i < wanted; ++i) {
         if (!budget_->try_reserve(target_.server)) {
             break;  // global caps: waiters get a released connection or time out
         }
-        if (!breaker_.try_attempt(pool_clock::now())) {
+        if (!breaker_.try_attempt()) {
             budget_->release(target_.server);
             break;
         }
@@ -280,6 +289,7 @@ asio::awaitable<void> tenant_pool::open_one(std::shared_ptr<tenant_pool> self, s
 }
 
 void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>> result) {
+    TG_ASSERT_ON(strand_);
     stats_.record_open(result.has_value());
     if (result) {
         state_.open_succeeded(id, std::move(result.value()));
@@ -288,13 +298,13 @@ void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>
     } else {
         state_.open_failed(id);
         const breaker_state before = breaker_.state();
-        breaker_.on_failure(pool_clock::now());
+        breaker_.on_failure();
         stats_.note_error(result.error());
         log_line(log_severity::warn, fmt::format("tenant {}: open failed: {}", tenant_, result.error().message));
         if (breaker_.state() == breaker_state::open) {
             if (before != breaker_state::open) {
                 log_line(log_severity::warn, fmt::format("tenant {}: circuit opened, retry after {} ms", tenant_,
-                                     breaker_.retry_after(pool_clock::now()).count()));
+                                     breaker_.retry_after().count()));
             }
             fail_all_waiters(breaker_error());
         } else if (auto waiter = state_.take_oldest_waiter()) {
@@ -310,6 +320,7 @@ void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>
 // ---- release, closing --------------------------------------------------------
 
 void tenant_pool::on_release(slot_id id, pooled_resource* resource, std::optional<close_reason> discard) {
+    TG_ASSERT_ON(strand_);
     if (discard) {
         stats_.record_discard(close_reason_name(*discard));
         state_.discard(id, *discard);
@@ -334,6 +345,7 @@ asio::awaitable<void> tenant_pool::reset_session(std::shared_ptr<tenant_pool> se
         auto job = [conn, timeout] { return conn->reset_session(timeout); };
         failure = co_await detail::async_call(self->workers_, std::move(job), asio::use_awaitable);
     }
+    TG_ASSERT_ON(self->strand_);
     if (failure) {
         self->stats_.record_discard(close_reason_name(*failure));
     } else {
@@ -347,6 +359,7 @@ asio::awaitable<void> tenant_pool::reset_session(std::shared_ptr<tenant_pool> se
 }
 
 void tenant_pool::dispose_closed() {
+    TG_ASSERT_ON(strand_);
     for (auto& closed : state_.take_closed()) {
         budget_->release(target_.server);
         if (closed.reason != close_reason::open_failed) {
@@ -399,6 +412,7 @@ void tenant_pool::drain() {
 }
 
 void tenant_pool::publish() {
+    TG_ASSERT_ON(strand_);
     pool_stats::gauges g;
     g.idle = state_.idle_count();
     g.busy = state_.busy_count();
@@ -407,7 +421,7 @@ void tenant_pool::publish() {
     g.waiters = state_.waiter_count();
     g.draining = state_.draining();
     g.breaker_state = std::string(breaker_state_name(breaker_.state()));
-    g.retry_after = breaker_.retry_after(pool_clock::now());
+    g.retry_after = breaker_.retry_after();
     stats_.set_gauges(std::move(g));
     if (state_.drained() && !drained_.load()) {
         drained_.store(true);

@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -95,10 +96,12 @@ private:
 /// A tenant's pool; always owned by a std::shared_ptr (coroutines keep it alive).
 class tenant_pool : public std::enable_shared_from_this<tenant_pool> {
 public:
-    /// A pool for `tenant` at `target`; bookkeeping on a new strand of `io`.
+    /// A pool for `tenant` at `target`; bookkeeping on a new strand of `io`. `clock` is
+    /// what the bookkeeping and the breaker read (timers and deadlines use steady time).
     tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_pool> workers,
                 std::shared_ptr<connection_budget> budget, std::string tenant,
-                connection_target target, tenant_pool_settings settings);
+                connection_target target, tenant_pool_settings settings,
+                std::function<pool_clock::time_point()> clock = pool_clock::now);
 
     /// Starts the janitor (idle time-out, lifetime, min size).
     void start();
@@ -204,6 +207,7 @@ private:
     mutable std::mutex settings_mutex_;  // held only to copy or swap settings_
     std::shared_ptr<const tenant_pool_settings> settings_;  ///< replaced whole by reconfigure
     std::atomic<std::size_t> max_size_;  ///< the state's cap, readable off the strand
+    const std::function<pool_clock::time_point()> clock_;  ///< read by state_ and breaker_
 
     // Strand-only state.
     pool_state state_;

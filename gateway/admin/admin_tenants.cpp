@@ -5,6 +5,7 @@
 
 #include "gateway/auth/operator_access.hpp"
 #include "gateway/http/json_response.hpp"
+#include "gateway/http/response_headers.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/sql/tenant_backend.hpp"
 #include "router/request_target.hpp"
@@ -45,7 +46,8 @@ response tenants_table(tenant_backend& backend) {
 }
 
 /// POST /admin/registry/reload.
-asio::awaitable<response> reload_registry(tenant_backend* backend, std::string request_id) {
+asio::awaitable<response> reload_registry(tenant_backend* backend, std::string request_id,
+                                          conf::duration retry_after) {
     const tds_pool::refresh_result result = co_await backend->registry().refresh();
     response res = result.ok
                        ? json_response(http::status::ok,
@@ -53,7 +55,7 @@ asio::awaitable<response> reload_registry(tenant_backend* backend, std::string r
                        : error_response(503, "registry_unavailable",
                                         "the tenant registry cannot be reached; the last good copy stays",
                                         request_id);
-    if (!result.ok) res.set(http::field::retry_after, "5");
+    if (!result.ok) set_retry_after(res, retry_after);
     co_return res;
 }
 
@@ -78,7 +80,8 @@ asio::awaitable<response> admin_tenants_answer(endpoint_request request, tenant_
 
 asio::awaitable<response> admin_registry_reload_answer(endpoint_request request, tenant_backend* backend) {
     if (auto refused = refusal(request, backend)) co_return std::move(*refused);
-    co_return co_await reload_registry(backend, request.request_id);
+    co_return co_await reload_registry(backend, request.request_id,
+                                       request.state.config().limits.retry_after.registry_unavailable);
 }
 
 }  // namespace gateway

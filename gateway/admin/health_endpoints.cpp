@@ -7,9 +7,10 @@
 #include <fmt/format.h>
 
 #include "gateway/admin/dashboard_page.hpp"
-#include "gateway/auth/operator_access.hpp"
 #include "gateway/admin/health_report.hpp"
+#include "gateway/auth/operator_access.hpp"
 #include "gateway/http/json_response.hpp"
+#include "gateway/http/response_headers.hpp"
 #include "gateway/sql/tenant_backend.hpp"
 #include "router/company_code.hpp"
 #include "router/request_target.hpp"
@@ -26,7 +27,7 @@ response no_store(response res) {
 
 /// GET /readyz: config loaded (it is, or no request would be served), registry loaded
 /// once and the listener up.
-response readyz(health_monitor& monitor, std::string_view request_id) {
+response readyz(health_monitor& monitor, std::string_view request_id, conf::duration retry_after) {
     const bool listening = monitor.listening.load();
     const tenant_backend* backend = monitor.backend.load();
     const bool registry = backend != nullptr && backend->registry_loaded();
@@ -40,7 +41,7 @@ response readyz(health_monitor& monitor, std::string_view request_id) {
     if (!registry) why += " tenant registry not loaded;";
     why.pop_back();
     auto res = error_response(503, "not_ready", why, request_id);
-    res.set(http::field::retry_after, "1");
+    set_retry_after(res, retry_after);
     return no_store(std::move(res));
 }
 
@@ -141,7 +142,7 @@ response monitoring_response(const router::parsed_target& target, const request&
                              const asio::ip::address& remote, const runtime_state& state,
                              health_monitor& monitor, std::string_view request_id) {
     const auto& config = state.config();
-    if (target.path == "/readyz") return readyz(monitor, request_id);
+    if (target.path == "/readyz") return readyz(monitor, request_id, config.limits.retry_after.not_ready);
     if (target.path == "/metrics") {
         if (!config.metrics.enabled) {
             return error_response(404, "not_found", "metrics are disabled", request_id);

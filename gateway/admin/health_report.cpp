@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include <boost/json/array.hpp>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "tds_pool/registry/hosting.hpp"
@@ -118,11 +119,8 @@ std::string iso8601(std::chrono::system_clock::time_point t) {
     const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(t);
     const auto millis =
         std::chrono::duration_cast<std::chrono::milliseconds>(t - seconds).count();
-    const std::time_t tt = std::chrono::system_clock::to_time_t(seconds);
-    std::tm utc{};
-    gmtime_r(&tt, &utc);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", utc.tm_year + 1900,
-                       utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+    return fmt::format("{:%FT%T}.{:03}Z", fmt::gmtime(std::chrono::system_clock::to_time_t(seconds)),
+                       millis);
 }
 
 std::string latency_text(std::chrono::microseconds latency) {

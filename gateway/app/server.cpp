@@ -7,7 +7,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
@@ -27,7 +26,6 @@ namespace gateway {
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr auto drain_poll = std::chrono::milliseconds(20);
 
 /// co_spawn completion for the server's own coroutines: a failure there is fatal.
 void report_task_end(std::exception_ptr failure) {
@@ -174,11 +172,7 @@ void server::begin_drain() {
 asio::awaitable<void> server::drain(server* self) {
     const auto limit = self->state_.get()->config().limits.drain_timeout;
     const auto deadline = std::chrono::steady_clock::now() + limit;
-    asio::steady_timer timer(self->io_context_);
-    while (self->connections_.size() > 0 && std::chrono::steady_clock::now() < deadline) {
-        timer.expires_after(drain_poll);
-        co_await timer.async_wait(nothrow);
-    }
+    co_await self->connections_.wait_until_empty(deadline);
     if (const auto left = self->connections_.size(); left > 0) {
         log_warn("drain timeout: closing connections still open", {{"connections", left}});
     }

@@ -1,6 +1,7 @@
 #include "gateway/auth/login_limiter.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -71,14 +72,15 @@ conf::login_limit_config at_least_one(conf::login_limit_config limits) {
 
 }  // namespace
 
-login_limiter::login_limiter(const conf::login_limit_config& limits) : limits_(at_least_one(limits)) {}
+login_limiter::login_limiter(const conf::login_limit_config& limits, clock_function now)
+    : limits_(at_least_one(limits)), now_(std::move(now)) {}
 
-void login_limiter::set_limits(const conf::login_limit_config& limits, clock::time_point now) {
+void login_limiter::set_limits(const conf::login_limit_config& limits) {
     std::lock_guard lock(mutex_);
     limits_ = at_least_one(limits);
     // a changed budget locks or unlocks keys counted under the old one
     for (auto& [text, e] : entries_) relist(e);
-    shrink_to(limits_.max_entries, now);
+    shrink_to(limits_.max_entries, now_());
 }
 
 std::size_t login_limiter::budget_of(login_budget budget) const noexcept {
@@ -99,7 +101,8 @@ std::optional<login_refusal> login_limiter::refusal_for(const login_key& key, cl
     return login_refusal{key.budget, std::max(wait, std::chrono::seconds(1))};
 }
 
-std::optional<login_refusal> login_limiter::reserve(std::span<const login_key> keys, clock::time_point now) {
+std::optional<login_refusal> login_limiter::reserve(std::span<const login_key> keys) {
+    const auto now = now_();
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) {
         if (auto refusal = refusal_for(key, now)) return refusal;
@@ -108,7 +111,8 @@ std::optional<login_refusal> login_limiter::reserve(std::span<const login_key> k
     return std::nullopt;
 }
 
-void login_limiter::fail(std::span<const login_key> keys, clock::time_point now) {
+void login_limiter::fail(std::span<const login_key> keys) {
+    const auto now = now_();
     std::lock_guard lock(mutex_);
     for (const auto& key : keys) {
         entry& e = fresh_entry(key, now);
@@ -205,9 +209,8 @@ void login_limiter::shrink_to(std::size_t size, clock::time_point now) {
     }
 }
 
-login_slots::login_slots(login_limiter& limiter, std::vector<login_key> keys,
-                         login_limiter::clock::time_point now)
-    : limiter_(&limiter), refusal_(limiter.reserve(keys, now)) {
+login_slots::login_slots(login_limiter& limiter, std::vector<login_key> keys)
+    : limiter_(&limiter), refusal_(limiter.reserve(keys)) {
     if (!refusal_) keys_ = std::move(keys);
 }
 
@@ -224,16 +227,16 @@ login_slots::~login_slots() {
     if (!settled_ && !keys_.empty()) limiter_->release(keys_);
 }
 
-std::optional<login_refusal> login_slots::add(login_key key, login_limiter::clock::time_point now) {
-    auto refusal = limiter_->reserve(std::span<const login_key>(&key, 1), now);
+std::optional<login_refusal> login_slots::add(login_key key) {
+    auto refusal = limiter_->reserve(std::span<const login_key>(&key, 1));
     if (!refusal) keys_.push_back(std::move(key));
     return refusal;
 }
 
-void login_slots::failed(login_limiter::clock::time_point now) {
+void login_slots::failed() {
     if (settled_) return;
     settled_ = true;
-    limiter_->fail(keys_, now);
+    limiter_->fail(keys_);
 }
 
 void login_slots::succeeded() {

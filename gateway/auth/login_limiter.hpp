@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -58,21 +59,22 @@ struct login_refusal {
 class login_limiter {
 public:
     using clock = std::chrono::steady_clock;
+    using clock_function = std::function<clock::time_point()>;
 
-    /// Budgets, window and table size from `auth.login_limit`.
-    explicit login_limiter(const conf::login_limit_config& limits);
+    /// Budgets, window and table size from `auth.login_limit`; windows are read on `now`.
+    explicit login_limiter(const conf::login_limit_config& limits, clock_function now = clock::now);
 
     /// Takes one slot in every key's budget, or none when one of them is spent.
-    std::optional<login_refusal> reserve(std::span<const login_key> keys, clock::time_point now);
+    std::optional<login_refusal> reserve(std::span<const login_key> keys);
     /// Turns the keys' reserved slots into failures.
-    void fail(std::span<const login_key> keys, clock::time_point now);
+    void fail(std::span<const login_key> keys);
     /// Releases the keys' slots and clears the failures of their account keys.
     void succeed(std::span<const login_key> keys);
     /// Releases the keys' slots without counting anything.
     void release(std::span<const login_key> keys);
     /// New budgets, window and table size (configuration reload): counts kept so far are
     /// judged by the new budgets and window; a smaller table drops keys as when full.
-    void set_limits(const conf::login_limit_config& limits, clock::time_point now);
+    void set_limits(const conf::login_limit_config& limits);
     /// Keys kept now (for tests and metrics).
     std::size_t size() const;
 
@@ -98,6 +100,7 @@ private:
     void shrink_to(std::size_t size, clock::time_point now);
 
     conf::login_limit_config limits_;
+    clock_function now_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, entry> entries_;
     // Two lists, oldest first, so that a flood of new keys evicts keys still under their
@@ -110,7 +113,7 @@ private:
 class login_slots {
 public:
     /// Reserves `keys` in `limiter`; check refusal() before going on.
-    login_slots(login_limiter& limiter, std::vector<login_key> keys, login_limiter::clock::time_point now);
+    login_slots(login_limiter& limiter, std::vector<login_key> keys);
     ~login_slots();
     login_slots(login_slots&& other) noexcept;
     login_slots& operator=(login_slots&&) = delete;
@@ -121,9 +124,9 @@ public:
     const std::optional<login_refusal>& refusal() const noexcept { return refusal_; }
     /// Reserves one more key (the user id once known); on refusal the held slots stay
     /// held until this object settles or dies.
-    std::optional<login_refusal> add(login_key key, login_limiter::clock::time_point now);
+    std::optional<login_refusal> add(login_key key);
     /// The attempt failed: the slots become failures.
-    void failed(login_limiter::clock::time_point now);
+    void failed();
     /// The attempt succeeded: slots released, account failures cleared.
     void succeeded();
 

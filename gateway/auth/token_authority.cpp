@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace gateway {
@@ -178,11 +179,7 @@ std::int64_t epoch_seconds(std::chrono::system_clock::time_point t) {
 }
 
 std::string iso8601_utc(std::int64_t seconds) {
-    const auto t = static_cast<std::time_t>(seconds);
-    std::tm parts{};
-    gmtime_r(&t, &parts);
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", parts.tm_year + 1900, parts.tm_mon + 1,
-                       parts.tm_mday, parts.tm_hour, parts.tm_min, parts.tm_sec);
+    return fmt::format("{:%FT%T}Z", fmt::gmtime(static_cast<std::time_t>(seconds)));
 }
 
 std::string_view bearer_token(std::string_view authorization) noexcept {

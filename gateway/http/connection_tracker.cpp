@@ -2,6 +2,10 @@
 
 #include <vector>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
 #include "gateway/http/session.hpp"
 
 namespace gateway {
@@ -31,8 +35,37 @@ std::uint64_t connection_tracker::add(const std::shared_ptr<session>& s) {
 }
 
 void connection_tracker::remove(std::uint64_t id) noexcept {
-    std::lock_guard lock(mutex_);
-    sessions_.erase(id);
+    std::shared_ptr<asio::steady_timer> waiter;
+    {
+        std::lock_guard lock(mutex_);
+        sessions_.erase(id);
+        if (sessions_.empty()) waiter = empty_waiter_.lock();
+    }
+    if (!waiter) return;
+    try {
+        // A timer is touched only on its own executor; this is a session's loop.
+        asio::post(waiter->get_executor(), [weak = std::weak_ptr<asio::steady_timer>(waiter)] {
+            if (auto alive = weak.lock()) alive->cancel();
+        });
+    } catch (...) {
+        // Out of memory: the drain then ends at its deadline instead.
+    }
+}
+
+asio::awaitable<bool> connection_tracker::wait_until_empty(
+    std::chrono::steady_clock::time_point deadline) {
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor);
+    for (;;) {
+        {
+            // Checked and registered under one lock: the last remove() cannot slip between.
+            std::lock_guard lock(mutex_);
+            if (sessions_.empty()) co_return true;
+            if (std::chrono::steady_clock::now() >= deadline) co_return false;
+            empty_waiter_ = timer;
+        }
+        timer->expires_at(deadline);
+        co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    }
 }
 
 std::size_t connection_tracker::size() const {

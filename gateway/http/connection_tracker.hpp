@@ -1,13 +1,21 @@
 #pragma once
 // The live client connections: counted for the connection cap, reachable for a drain.
+// The drain waits for the last one to go on a timer that the last remove() cancels (the
+// timer is the condition variable, as in tds_pool's tenant_pool): no polling.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 namespace gateway {
+
+namespace asio = boost::asio;
 
 class session;
 
@@ -32,9 +40,14 @@ public:
     /// Closes every connection now (the drain timeout ran out).
     void close_all();
 
+    /// Completes once no connection is open or at `deadline`, whichever comes first; true
+    /// when none is open. One waiter at a time (the drain).
+    asio::awaitable<bool> wait_until_empty(std::chrono::steady_clock::time_point deadline);
+
 private:
     mutable std::mutex mutex_;
     std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;
+    std::weak_ptr<asio::steady_timer> empty_waiter_;  ///< cancelled when the last one goes
     std::uint64_t next_id_ = 1;
     bool draining_ = false;
 };

@@ -13,6 +13,7 @@
 #include "gateway/http/graceful_close.hpp"
 #include "gateway/http/json_response.hpp"
 #include "gateway/http/request_id.hpp"
+#include "gateway/http/response_headers.hpp"
 #include "gateway/http/response_writer.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/http/session.hpp"
@@ -25,13 +26,13 @@ namespace {
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 /// Answers a connection over the cap with 503 and closes it; it never counts as open.
-asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket) {
+asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket, conf::duration retry_after) {
     beast::tcp_stream stream(std::move(socket));
     const std::string request_id = generate_request_id();
     auto res = error_response(503, "too_many_connections",
                               "the gateway has too many open connections; retry later",
                               request_id);
-    res.set(http::field::retry_after, "1");
+    set_retry_after(res, retry_after);
     std::string scratch;
     co_await write_gateway_response(stream, res, request_id, {11, false, false, "", std::chrono::seconds(2)}, scratch);
     co_await close_gracefully(stream);
@@ -89,11 +90,14 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& s
             continue;
         }
         if (svc.connections.draining()) continue;  // the socket closes as it goes out of scope
-        const auto cap = svc.state.get()->config().limits.max_client_connections;
+        const auto state = svc.state.get();
+        const auto& limits = state->config().limits;
+        const auto cap = limits.max_client_connections;
         if (const auto open = svc.connections.size(); open >= cap) {
             refusals.refused(open, cap);
             auto socket_executor = socket.get_executor();
-            asio::co_spawn(socket_executor, refuse_connection(std::move(socket)),
+            asio::co_spawn(socket_executor,
+                           refuse_connection(std::move(socket), limits.retry_after.too_many_connections),
                            report_refusal_end);
             continue;
         }

@@ -1,23 +1,20 @@
 #include "gateway/http/response_headers.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 namespace gateway {
 
 namespace {
 
-/// IMF-fixdate of `t`, written without the C locale's day and month names.
+/// IMF-fixdate of `t`. fmt names days and months in English whatever the process's
+/// locale, as HTTP needs, unless a locale is asked for ("L").
 std::string format_http_date(std::time_t t) {
-    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    return fmt::format("{}, {:02} {} {} {:02}:{:02}:{:02} GMT", days[tm.tm_wday], tm.tm_mday,
-                       months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return fmt::format("{:%a, %d %b %Y %H:%M:%S} GMT", fmt::gmtime(t));
 }
 
 }  // namespace
@@ -46,6 +43,11 @@ void finish_gateway_response(http::response_header<>& header, std::string_view r
 
 void ensure_date(http::response_header<>& header) {
     if (header.count(http::field::date) == 0) header.set(http::field::date, http_date_now());
+}
+
+void set_retry_after(http::response_header<>& header, std::chrono::milliseconds wait) {
+    const auto seconds = std::max<long long>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+    header.set(http::field::retry_after, std::to_string(seconds));
 }
 
 }  // namespace gateway

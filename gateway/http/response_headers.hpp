@@ -4,6 +4,7 @@
 // errors are never stored by a shared cache (`no-store`), and a cache that ignores that
 // still keys them by the fields that chose the tenant and the user (`Vary`).
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -22,5 +23,9 @@ void finish_gateway_response(http::response_header<>& header, std::string_view r
 
 /// Adds a Date to a relayed response that has none (a proxy with a clock must).
 void ensure_date(http::response_header<>& header);
+
+/// Sets Retry-After to `wait` in whole seconds, rounded up and at least 1: a client never
+/// comes back a moment too early, nor at once.
+void set_retry_after(http::response_header<>& header, std::chrono::milliseconds wait);
 
 }  // namespace gateway

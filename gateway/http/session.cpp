@@ -100,10 +100,18 @@ asio::awaitable<void> session::run(std::shared_ptr<session> self) {
 }
 
 asio::awaitable<bool> session::wait_for_request(bool first) {
-    if (buffer_.size() > 0) co_return true;  // a pipelined request is already here
-    if (draining_ || svc_.connections.draining()) co_return false;
     const auto state = svc_.state.get();
     const auto& limits = state->config().limits;
+    if (buffer_.size() > 0) {
+        // A pipelined request is already here: at most max_pipelined_requests are answered
+        // from what was read ahead, then the connection closes (the client sends the rest
+        // again, RFC 9112 §9.3.2).
+        if (pipelined_ >= limits.max_pipelined_requests) co_return false;
+        ++pipelined_;
+        co_return true;
+    }
+    pipelined_ = 1;
+    if (draining_ || svc_.connections.draining()) co_return false;
     // Idle until the first byte: only now may a drain close the connection.
     idle_ = true;
     stream_.expires_after(first ? limits.header_timeout : limits.idle_timeout);
@@ -264,7 +272,10 @@ asio::awaitable<bool> session::refuse(beast::error_code ec, const parser_type& p
 }
 
 asio::awaitable<bool> session::send(response res, access_entry entry, reply_options options) {
-    options.keep_alive = options.keep_alive && !draining_ && !svc_.connections.draining();
+    // The last answer from a read-ahead with more requests in it says it closes.
+    const bool pipeline_full =
+        buffer_.size() > 0 && pipelined_ >= svc_.state.get()->config().limits.max_pipelined_requests;
+    options.keep_alive = options.keep_alive && !draining_ && !svc_.connections.draining() && !pipeline_full;
     entry.status = res.result_int();
     // Counted before the write, so a client that has its answer also finds it counted.
     count_request(svc_.metrics, entry);

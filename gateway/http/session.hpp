@@ -75,6 +75,7 @@ private:
     services& svc_;
     std::uint64_t id_ = 0;  ///< tracker id, 0 until registered
     bool idle_ = false;     ///< waiting for the first byte of the next request
+    std::size_t pipelined_ = 0;  ///< requests answered from the current read-ahead
     bool draining_ = false;
 };
 

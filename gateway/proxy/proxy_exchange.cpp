@@ -32,11 +32,9 @@ namespace gateway {
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr std::uint32_t upstream_header_limit = 64 * 1024;
 // Room for a typical response head and a small body in one read: Beast's default first
 // read of 512 bytes split even small answers over two reads and two client writes.
 constexpr std::size_t upstream_read_room = 16 * 1024;
-constexpr auto slot_poll = std::chrono::milliseconds(2);
 using clock = std::chrono::steady_clock;
 
 /// Methods a server may receive twice with the effect of once (RFC 9110 §9.2.2).
@@ -267,21 +265,23 @@ asio::awaitable<bool> exchange::open_connection(std::size_t server) {
     reused_ = false;
     const auto executor = client_.stream.get_executor();
     const auto until = clock::now() + remaining(pool_->config().connect_timeout);
-    asio::steady_timer timer(executor);
+    auto waiter = std::make_shared<slot_waiter>(executor);
     for (;;) {
         if (auto socket = pool_->take_idle(server, executor)) {
             upstream_.emplace(std::move(*socket));
             reused_ = true;
             co_return true;
         }
-        if (pool_->reserve(server)) co_return co_await connect_new(server, until);
+        if (pool_->reserve_or_wait(server, waiter)) co_return co_await connect_new(server, until);
         if (clock::now() >= until) {
+            pool_->stop_waiting(server, waiter);
             last_failure_ = failure::unavailable;
             last_error_ = "every connection to the upstream server is busy";
             co_return false;
         }
-        timer.expires_after(slot_poll);
-        co_await timer.async_wait(nothrow);
+        // Woken (cancelled) when a connection to the server is parked or released.
+        waiter->timer.expires_at(until);
+        co_await waiter->timer.async_wait(nothrow);
     }
 }
 
@@ -310,7 +310,7 @@ asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
     upstream_buffer_.reserve(upstream_read_room);
     for (;;) {
         response_.emplace();
-        response_->header_limit(upstream_header_limit);
+        response_->header_limit(static_cast<std::uint32_t>(pool_->config().max_response_header_bytes));
         response_->body_limit(boost::none);
         if (head_) response_->skip(true);
         upstream_->expires_after(remaining(pool_->config().read_timeout));

@@ -1,9 +1,7 @@
 #include "gateway/proxy/upstream_pool.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <iterator>
-#include <limits>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,16 +9,15 @@
 #include <cerrno>
 
 #include <boost/asio/execution/context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/query.hpp>
 
 #include "gateway/telemetry/log.hpp"
+#include "tds_pool/executor_check.hpp"
 
 namespace gateway {
 
 namespace {
-
-/// A server marked down by passive checks alone gets a trial request after this long.
-constexpr auto passive_retry_after = std::chrono::seconds(10);
 
 /// True when a parked connection is still usable: no EOF, no error, no stray bytes.
 bool still_open(int fd) noexcept {
@@ -40,37 +37,22 @@ asio::ip::tcp protocol_of(int fd) noexcept {
     return asio::ip::tcp::v4();
 }
 
-}  // namespace
-
-std::optional<upstream_address> parse_upstream_url(std::string_view url) {
-    constexpr std::string_view scheme = "http://";
-    if (url.substr(0, scheme.size()) != scheme) return std::nullopt;
-    upstream_address out;
-    out.url = url;
-    std::string_view rest = url.substr(scheme.size());
-    const auto slash = rest.find('/');
-    if (slash != std::string_view::npos) {
-        out.base_path = rest.substr(slash);
-        rest = rest.substr(0, slash);
-    }
-    const auto colon = rest.rfind(':');
-    if (colon == std::string_view::npos) return std::nullopt;
-    out.host = rest.substr(0, colon);
-    const auto port = rest.substr(colon + 1);
-    unsigned value = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
-    if (ec != std::errc{} || end != port.data() + port.size() || value == 0 ||
-        value > std::numeric_limits<std::uint16_t>::max()) {
-        return std::nullopt;
-    }
-    out.port = static_cast<std::uint16_t>(value);
-    out.authority = std::string(rest);
-    return out;
+/// Wakes a waiting request on its own loop: a timer is not safe to touch from another
+/// thread. A waiter that gave up meanwhile is gone, and nothing happens.
+void wake(std::shared_ptr<slot_waiter> waiter) {
+    if (!waiter) return;
+    const auto executor = waiter->timer.get_executor();
+    asio::post(executor, [weak = std::weak_ptr<slot_waiter>(waiter)] {
+        if (auto alive = weak.lock()) alive->timer.cancel();
+    });
 }
 
-upstream_pool::upstream_pool(conf::upstream_config config) : config_(std::move(config)) {
+}  // namespace
+
+upstream_pool::upstream_pool(conf::upstream_config config, std::function<clock::time_point()> now)
+    : config_(std::move(config)), now_(std::move(now)) {
     for (const auto& url : config_.servers) {
-        auto address = parse_upstream_url(url);
+        auto address = conf::parse_upstream_url(url);
         if (!address) throw std::invalid_argument("bad upstream server URL " + url);
         addresses_.push_back(std::move(*address));
     }
@@ -79,15 +61,14 @@ upstream_pool::upstream_pool(conf::upstream_config config) : config_(std::move(c
 
 upstream_pool::~upstream_pool() = default;
 
-bool upstream_pool::usable(const server_state& server,
-                           std::chrono::steady_clock::time_point now) const {
+bool upstream_pool::usable(const server_state& server, clock::time_point now) const {
     if (server.up) return true;
     // Without active checks, a server marked down gets a trial request now and then.
     return !config_.health_check && now >= server.retry_at;
 }
 
 std::optional<std::size_t> upstream_pool::pick(const std::vector<bool>& tried) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = now_();
     std::lock_guard lock(mutex_);
     const std::size_t n = servers_.size();
     std::optional<std::size_t> best;
@@ -103,7 +84,7 @@ std::optional<std::size_t> upstream_pool::pick(const std::vector<bool>& tried) {
     if (!best) return std::nullopt;
     next_ = (*best + 1) % n;
     auto& chosen = servers_[*best];
-    if (!chosen.up) chosen.retry_at = now + passive_retry_after;  // one trial at a time
+    if (!chosen.up) chosen.retry_at = now + config_.passive_retry;  // one trial at a time
     ++chosen.in_flight;
     return best;
 }
@@ -134,6 +115,8 @@ std::optional<upstream_pool::parked_connection> upstream_pool::pop_idle(
 
 std::optional<asio::ip::tcp::socket> upstream_pool::take_idle(
     std::size_t index, const asio::any_io_executor& executor) {
+    // The socket handed out is registered with, and used on, the calling loop.
+    TG_ASSERT_ON(executor);
     const auto* loop = &asio::query(executor, asio::execution::context);
     while (auto parked = pop_idle(index, loop)) {
         if (!still_open(parked->socket.native_handle())) {
@@ -167,17 +150,71 @@ bool upstream_pool::reserve(std::size_t index) {
     return true;
 }
 
+bool upstream_pool::reserve_or_wait(std::size_t index, const std::shared_ptr<slot_waiter>& waiter) {
+    // One lock for the check and the registration: a release in between cannot be missed.
+    std::lock_guard lock(mutex_);
+    auto& server = servers_.at(index);
+    if (server.connections < config_.max_connections_per_server) {
+        ++server.connections;
+        return true;
+    }
+    // Listed still when its deadline passed: once is enough.
+    const auto listed = std::any_of(server.waiters.begin(), server.waiters.end(),
+                                    [&](const auto& weak) { return weak.lock() == waiter; });
+    if (!listed) {
+        waiter->woken = false;
+        server.waiters.push_back(waiter);
+    }
+    return false;
+}
+
+void upstream_pool::stop_waiting(std::size_t index, const std::shared_ptr<slot_waiter>& waiter) {
+    std::shared_ptr<slot_waiter> next;
+    {
+        std::lock_guard lock(mutex_);
+        auto& waiters = servers_.at(index).waiters;
+        const auto found = std::find_if(waiters.begin(), waiters.end(),
+                                        [&](const auto& weak) { return weak.lock() == waiter; });
+        if (found != waiters.end()) {
+            waiters.erase(found);
+        } else if (waiter->woken) {
+            next = next_waiter(index);
+        }
+    }
+    wake(std::move(next));
+}
+
+std::shared_ptr<slot_waiter> upstream_pool::next_waiter(std::size_t index) {
+    auto& waiters = servers_[index].waiters;
+    while (!waiters.empty()) {
+        auto next = waiters.front().lock();
+        waiters.pop_front();
+        if (!next) continue;
+        next->woken = true;
+        return next;
+    }
+    return nullptr;
+}
+
 void upstream_pool::park(std::size_t index, asio::ip::tcp::socket socket) {
+    // Parked as the calling loop's own: only that loop may take it back without a move.
+    TG_ASSERT_ON(socket.get_executor());
     const auto* loop = &asio::query(socket.get_executor(), asio::execution::context);
+    std::shared_ptr<slot_waiter> waiter;
+    bool parked = false;
     {
         std::lock_guard lock(mutex_);
         auto& server = servers_.at(index);
+        waiter = next_waiter(index);  // parked or closed, the connection is free for it
         if (!stopped_ && server.idle.size() < config_.max_idle_per_server) {
             server.idle.push_back({std::move(socket), loop});
-            return;
+            parked = true;
+        } else if (server.connections > 0) {
+            --server.connections;
         }
-        if (server.connections > 0) --server.connections;
     }
+    wake(std::move(waiter));
+    if (parked) return;
     beast::error_code ignored;
     socket.close(ignored);
 }
@@ -189,10 +226,13 @@ void upstream_pool::stop() {
 
 void upstream_pool::close_idle() {
     std::vector<parked_connection> closing;
+    std::vector<std::shared_ptr<slot_waiter>> waking;
     {
         std::lock_guard lock(mutex_);
-        for (auto& server : servers_) {
+        for (std::size_t i = 0; i < servers_.size(); ++i) {
+            auto& server = servers_[i];
             server.connections -= std::min(server.connections, server.idle.size());
+            for (std::size_t n = 0; n < server.idle.size(); ++n) waking.push_back(next_waiter(i));
             std::move(server.idle.begin(), server.idle.end(), std::back_inserter(closing));
             server.idle.clear();
         }
@@ -201,12 +241,18 @@ void upstream_pool::close_idle() {
         beast::error_code ignored;
         parked.socket.close(ignored);
     }
+    for (auto& waiter : waking) wake(std::move(waiter));
 }
 
 void upstream_pool::release(std::size_t index) {
-    std::lock_guard lock(mutex_);
-    auto& server = servers_.at(index);
-    if (server.connections > 0) --server.connections;
+    std::shared_ptr<slot_waiter> waiter;
+    {
+        std::lock_guard lock(mutex_);
+        auto& server = servers_.at(index);
+        if (server.connections > 0) --server.connections;
+        waiter = next_waiter(index);
+    }
+    wake(std::move(waiter));
 }
 
 void upstream_pool::mark(std::size_t index, bool up, std::string_view why) {
@@ -216,7 +262,7 @@ void upstream_pool::mark(std::size_t index, bool up, std::string_view why) {
     server.failures = 0;
     server.checks_ok = 0;
     server.checks_failed = 0;
-    server.retry_at = std::chrono::steady_clock::now() + passive_retry_after;
+    server.retry_at = now_() + config_.passive_retry;
     const boost::json::object fields{{"upstream", config_.name},
                                      {"server", addresses_[index].url},
                                      {"reason", why}};

@@ -4,12 +4,17 @@
 // event loop, so the bookkeeping sits behind one mutex held only briefly. A parked
 // connection stays registered with the loop that used it and is handed to a request on
 // that loop first: taking and parking then costs no system call. Another loop adopts
-// it only when its own has none to give.
+// it only when its own has none to give. A request that finds every connection of a
+// server in use waits on a timer of its own loop, which a connection parked or released
+// cancels (the timer is the condition variable, as in tds_pool's tenant_pool).
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <list>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,23 +22,24 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "conf/config.hpp"
+#include "conf/upstream_url.hpp"
 #include "gateway/http/http_types.hpp"
 
 namespace gateway {
 
-/// Where one upstream server is, parsed from "http://host:port[/path]".
-struct upstream_address {
-    std::string host;
-    std::uint16_t port = 80;
-    std::string base_path;   ///< "" or "/path" put before every forwarded target
-    std::string authority;   ///< "host:port", the Host sent when preserve_host is off
-    std::string url;         ///< as configured, for logs
-};
+/// Where one upstream server is (conf::parse_upstream_url).
+using upstream_address = conf::upstream_url;
 
-/// Parses an upstream server URL (conf/ already validated its shape).
-std::optional<upstream_address> parse_upstream_url(std::string_view url);
+/// A request waiting for a connection to one server: its timer runs on the request's
+/// loop, expires at the request's deadline and is cancelled (on that loop) to wake it.
+struct slot_waiter {
+    explicit slot_waiter(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+    bool woken = false;  ///< guarded by the pool's mutex
+};
 
 /// One server's state and counters, as /metrics shows them.
 struct upstream_server_stats {
@@ -49,8 +55,11 @@ struct upstream_server_stats {
 /// A configured upstream with its servers' state and idle connections.
 class upstream_pool {
 public:
-    /// Builds the servers of `config`; all start healthy.
-    explicit upstream_pool(conf::upstream_config config);
+    using clock = std::chrono::steady_clock;
+
+    /// Builds the servers of `config`; all start healthy. Passive health reads `now`.
+    explicit upstream_pool(conf::upstream_config config,
+                           std::function<clock::time_point()> now = clock::now);
     ~upstream_pool();
     upstream_pool(const upstream_pool&) = delete;
     upstream_pool& operator=(const upstream_pool&) = delete;
@@ -74,6 +83,11 @@ public:
                                                    const asio::any_io_executor& executor);
     /// Reserves a new connection to `index`; false at max_connections_per_server.
     bool reserve(std::size_t index);
+    /// reserve(), or else registers `waiter`, to be woken once a connection to `index`
+    /// is parked or released (and then to try take_idle and this again).
+    bool reserve_or_wait(std::size_t index, const std::shared_ptr<slot_waiter>& waiter);
+    /// Forgets a waiter that gives up; a wake-up it got and did not use goes to the next.
+    void stop_waiting(std::size_t index, const std::shared_ptr<slot_waiter>& waiter);
     /// Parks a reusable connection (or closes it when max_idle_per_server is reached).
     void park(std::size_t index, asio::ip::tcp::socket socket);
     /// Forgets a connection that was closed or could not be opened.
@@ -117,14 +131,19 @@ private:
         std::uint64_t answered = 0;
         std::uint64_t failed = 0;
         std::vector<parked_connection> idle;  ///< most recent last
-        std::chrono::steady_clock::time_point retry_at{};
+        /// Oldest first; weak: a request that ended with its loop leaves nothing behind.
+        std::list<std::weak_ptr<slot_waiter>> waiters;
+        clock::time_point retry_at{};
     };
 
-    bool usable(const server_state& server, std::chrono::steady_clock::time_point now) const;
+    bool usable(const server_state& server, clock::time_point now) const;
     std::optional<parked_connection> pop_idle(std::size_t index, const asio::execution_context* loop);
     void mark(std::size_t index, bool up, std::string_view why);
+    /// Takes the oldest waiter of `index` (the mutex held), to be woken after unlocking.
+    std::shared_ptr<slot_waiter> next_waiter(std::size_t index);
 
     conf::upstream_config config_;
+    std::function<clock::time_point()> now_;
     std::vector<upstream_address> addresses_;
     mutable std::mutex mutex_;
     std::vector<server_state> servers_;

@@ -133,8 +133,7 @@ std::variant<login_attempt, response> prepare_login(tenant_backend& backend, con
     if (!bound.ok()) return validation_response(bound.problems, ctx.request_id);
     // both budgets take this attempt before the database or the hash is asked
     login_slots slots(backend.limiter(),
-                      {login_account_key(access.code, *username), login_address_key(ctx.client_ip)},
-                      login_limiter::clock::now());
+                      {login_account_key(access.code, *username), login_address_key(ctx.client_ip)});
     if (slots.refusal()) return too_many(*slots.refusal(), ctx, access.code);
     tds_pool::query lookup{route.sql, to_sql_params(bound.params), route.query_timeout};
     lookup.text_size = ctx.state->text_size();  // its rows are kept whole: same bound
@@ -145,7 +144,7 @@ std::variant<login_attempt, response> prepare_login(tenant_backend& backend, con
 response finish_login(const request_context& ctx, const std::string& tenant,
                       login_slots& slots, std::optional<user_row> user, bool valid) {
     if (!user || !valid) {
-        slots.failed(login_limiter::clock::now());
+        slots.failed();
         log_info("login refused", {{"request_id", ctx.request_id}, {"tenant", tenant}});
         return error_response(401, "invalid_credentials", "unknown user or wrong password", ctx.request_id);
     }
@@ -167,7 +166,7 @@ bool note_user(tenant_backend& backend, const request_context& ctx, const std::s
     if (backend.dummies().claim(tenant, user.hash)) {
         asio::post(backend.hash_workers(), make_dummy_job{&backend.dummies(), tenant, user.hash});
     }
-    const auto refusal = slots.add(login_user_id_key(tenant, user.id), login_limiter::clock::now());
+    const auto refusal = slots.add(login_user_id_key(tenant, user.id));
     if (refusal) {
         log_info("login throttled", {{"request_id", ctx.request_id}, {"tenant", tenant}, {"budget", "user_id"}});
     }
@@ -188,7 +187,8 @@ asio::awaitable<response> check_password(tenant_backend* backend, const request_
         if (user) row_locked = note_user(*backend, *ctx, tenant, *user, attempt.slots);
     }
     if (!result) {
-        res = db_error_response(result.error(), tenant, ctx->request_id);
+        res = db_error_response(result.error(), tenant, ctx->request_id,
+                                ctx->state->config().limits.retry_after);
     } else {
         // an unknown user costs one hash verification too: same answer, same time. So does
         // a row whose budget other spellings spent: its own hash is not tried, and a 429

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "gateway/telemetry/log.hpp"
+#include "tds_pool/executor_check.hpp"
 #include "tds_pool/pool_manager.hpp"
 #include "tds_pool/registry/registry_client.hpp"
 
@@ -20,7 +21,6 @@ namespace gateway {
 namespace {
 
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-constexpr auto round_poll = std::chrono::milliseconds(25);
 
 /// co_spawn completion of probe coroutines: they catch what they expect, so log the rest.
 void report_probe_end(std::exception_ptr failure) {
@@ -36,24 +36,34 @@ void report_probe_end(std::exception_ptr failure) {
 
 }  // namespace
 
-/// The tenants of one round and the workers still taking from it; touched on one strand.
+/// The tenants of one round and the workers still taking from it; touched on `strand`.
 struct probe_scheduler::round {
+    explicit round(const asio::any_io_executor& on)
+        : strand(on), finished(on, asio::steady_timer::time_point::max()) {}
+    asio::any_io_executor strand;
     std::vector<tds_pool::tenant_record> todo;
     std::size_t next = 0;
     std::size_t active = 0;
+    asio::steady_timer finished;  ///< cancelled by the last worker: the round is over
 };
 
 probe_settings probe_settings_from(const conf::health_config& health) {
     probe_settings s;
     s.interval = health.probe_interval;
     s.timeout = health.probe_timeout;
+    s.max_concurrent = health.probe_concurrency;
     return s;
 }
 
 probe_scheduler::probe_scheduler(tds_pool::pool_manager& pools,
                                  tds_pool::tenant_registry& registry,
-                                 tds_pool::credential_store& secrets, probe_settings settings)
-    : pools_(pools), registry_(registry), secrets_(secrets), settings_(settings) {}
+                                 tds_pool::credential_store& secrets, probe_settings settings,
+                                 std::function<std::chrono::system_clock::time_point()> wall_clock)
+    : pools_(pools),
+      registry_(registry),
+      secrets_(secrets),
+      wall_clock_(std::move(wall_clock)),
+      settings_(settings) {}
 
 probe_scheduler::~probe_scheduler() { stop(); }
 
@@ -103,16 +113,19 @@ asio::awaitable<void> probe_loop(probe_scheduler* self, asio::any_io_executor ex
 
 asio::awaitable<void> probe_worker(probe_scheduler* self,
                                    std::shared_ptr<probe_scheduler::round> r) {
+    TG_ASSERT_ON(r->strand);
     while (r->next < r->todo.size()) {
         auto tenant = r->todo[r->next++];
         co_await self->probe_one(std::move(tenant));
+        TG_ASSERT_ON(r->strand);
     }
-    --r->active;
+    if (--r->active == 0) r->finished.cancel();
 }
 
 asio::awaitable<void> probe_scheduler::run_round(asio::any_io_executor executor) {
+    TG_ASSERT_ON(executor);
     const auto snapshot = registry_.snapshot();
-    auto r = std::make_shared<round>();
+    auto r = std::make_shared<round>(executor);
     std::set<std::string> current;
     if (snapshot) {
         for (const auto& [code, tenant] : snapshot->tenants) {
@@ -133,11 +146,9 @@ asio::awaitable<void> probe_scheduler::run_round(asio::any_io_executor executor)
     for (std::size_t i = 0; i < workers; ++i) {
         asio::co_spawn(executor, probe_worker(this, r), report_probe_end);
     }
-    asio::steady_timer timer(executor);
-    while (r->active > 0) {
-        timer.expires_after(round_poll);
-        co_await timer.async_wait(nothrow);
-    }
+    // Checked and awaited on the strand with no suspension between: the last worker's
+    // cancel either came already (active is 0) or finds this wait pending.
+    if (r->active > 0) co_await r->finished.async_wait(nothrow);
 }
 
 namespace {
@@ -187,7 +198,7 @@ asio::awaitable<void> probe_scheduler::probe_one(tds_pool::tenant_record tenant)
             result.error = std::string("probe failed: ") + e.what();
         }
     }
-    result.checked_at = std::chrono::system_clock::now();
+    result.checked_at = wall_clock_();
     store(tenant.code, std::move(result));
 }
 

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,7 +39,7 @@ struct probe_result {
     std::string error;  ///< "code: message" without secrets, when !ok
 };
 
-/// Probe timing and concurrency.
+/// Probe timing and concurrency (health.probe_interval, probe_timeout, probe_concurrency).
 struct probe_settings {
     std::chrono::milliseconds interval{10000};
     std::chrono::milliseconds timeout{2000};
@@ -48,9 +49,12 @@ struct probe_settings {
 /// Runs probe rounds on an executor and keeps the latest result per tenant.
 class probe_scheduler {
 public:
-    /// The referenced objects must outlive the scheduler's loop (see stop()).
+    /// The referenced objects must outlive the scheduler's loop (see stop()). A result's
+    /// checked_at is read from `wall_clock`.
     probe_scheduler(tds_pool::pool_manager& pools, tds_pool::tenant_registry& registry,
-                    tds_pool::credential_store& secrets, probe_settings settings);
+                    tds_pool::credential_store& secrets, probe_settings settings,
+                    std::function<std::chrono::system_clock::time_point()> wall_clock =
+                        std::chrono::system_clock::now);
     ~probe_scheduler();
     probe_scheduler(const probe_scheduler&) = delete;
     probe_scheduler& operator=(const probe_scheduler&) = delete;
@@ -81,6 +85,7 @@ private:
     tds_pool::pool_manager& pools_;
     tds_pool::tenant_registry& registry_;
     tds_pool::credential_store& secrets_;
+    const std::function<std::chrono::system_clock::time_point()> wall_clock_;
 
     mutable std::mutex mutex_;  // guards settings_ and results_; never held across I/O
     probe_settings settings_;

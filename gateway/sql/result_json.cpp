@@ -1,8 +1,11 @@
 #include "gateway/sql/result_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <variant>
+
+#include <openssl/evp.h>
 
 namespace gateway {
 
@@ -45,26 +48,18 @@ std::string encode_base64(const std::vector<std::uint8_t>& bytes) {
 }
 
 void append_base64(std::string& out, const std::uint8_t* bytes, std::size_t size) {
-    static constexpr char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    out.reserve(out.size() + (size + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < size; i += 3) {
-        const std::uint32_t n = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-        out += alphabet[(n >> 18) & 63];
-        out += alphabet[(n >> 12) & 63];
-        out += alphabet[(n >> 6) & 63];
-        out += alphabet[n & 63];
+    // EVP_EncodeBlock takes an int length and writes a closing NUL: a long value goes in
+    // pieces of whole 3-byte groups, and the NUL is cut off at the end.
+    constexpr std::size_t piece = 3 * 1024 * 1024;
+    const std::size_t start = out.size();
+    const std::size_t encoded = (size + 2) / 3 * 4;
+    out.resize(start + encoded + 1);
+    auto* dest = reinterpret_cast<unsigned char*>(out.data() + start);
+    for (std::size_t done = 0; done < size; done += piece) {
+        const std::size_t n = std::min(piece, size - done);
+        dest += EVP_EncodeBlock(dest, bytes + done, static_cast<int>(n));
     }
-    const std::size_t rest = size - i;
-    if (rest > 0) {
-        std::uint32_t n = std::uint32_t{bytes[i]} << 16;
-        if (rest == 2) n |= std::uint32_t{bytes[i + 1]} << 8;
-        out += alphabet[(n >> 18) & 63];
-        out += alphabet[(n >> 12) & 63];
-        out += rest == 2 ? alphabet[(n >> 6) & 63] : '=';
-        out += '=';
-    }
+    out.resize(start + encoded);
 }
 
 boost::json::object row_to_json(const tds_pool::row_set& set, std::size_t row) {

@@ -32,7 +32,7 @@ inline constexpr std::int64_t max_exact_json_integer = (std::int64_t{1} << 53) -
 /// its column type family (decimal digits arrive as text).
 boost::json::value cell_to_json(const tds_pool::sql_value& value);
 
-/// Standard base64 with padding.
+/// Standard base64 with padding (OpenSSL's EVP_EncodeBlock).
 std::string encode_base64(const std::vector<std::uint8_t>& bytes);
 
 /// Appends the standard base64 (with padding) of `size` bytes at `bytes` to `out`.

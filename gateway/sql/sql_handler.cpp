@@ -2,12 +2,13 @@
 
 #include "gateway/http/handler_set.hpp"
 #include "gateway/http/json_response.hpp"
+#include "gateway/http/response_headers.hpp"
 #include "gateway/sql/login_handler.hpp"
 #include "gateway/sql/result_json.hpp"
-#include "gateway/telemetry/log.hpp"
 #include "gateway/sql/result_json_text.hpp"
 #include "gateway/sql/result_sink.hpp"
 #include "gateway/sql/sql_handler_request.hpp"
+#include "gateway/telemetry/log.hpp"
 
 namespace gateway {
 
@@ -23,10 +24,10 @@ response json_text_response(std::string body) {
 }
 
 /// 503 response_budget_exhausted: the responses in flight hold the whole budget.
-response budget_refusal(const std::string& request_id) {
+response budget_refusal(const std::string& request_id, const conf::retry_after_config& retry_after) {
     response res = error_response(503, "response_budget_exhausted",
                                   "the gateway holds too many large responses; retry shortly", request_id);
-    res.set(http::field::retry_after, "1");
+    set_retry_after(res, retry_after.response_budget_exhausted);
     return res;
 }
 
@@ -67,15 +68,15 @@ response result_response(const conf::route_config& route, json_result_sink& sink
 response finished_response(const conf::route_config& route, const result_bounds& bounds,
                            const std::optional<tds_pool::db_error>& error, json_result_sink& sink,
                            const tenant_access& access, const std::string& request_id,
-                           response_budget& budget) {
-    if (error) return db_error_response(*error, access.code, request_id);
+                           response_budget& budget, const conf::retry_after_config& retry_after) {
+    if (error) return db_error_response(*error, access.code, request_id, retry_after);
     switch (sink.end()) {
         case result_end::complete:
         case result_end::truncated:
             return result_response(route, sink, request_id);
         case result_end::budget_exhausted:
             budget.count_refusal();
-            return budget_refusal(request_id);
+            return budget_refusal(request_id, retry_after);
         case result_end::body_too_large:
         case result_end::cell_too_large:
             break;
@@ -119,7 +120,7 @@ asio::awaitable<response> run_statement(tenant_backend* backend, request_context
                                                         deadline, &sink);
     backend->responses()->count_rows_read(sink.rows_read());
     response res = finished_response(route, bounds, error, sink, access, ctx->request_id,
-                                     *backend->responses());
+                                     *backend->responses(), config.limits.retry_after);
     share->shrink_to(res.body().size());
     ctx->keep_until_sent = std::move(share);
     co_return res;
@@ -137,7 +138,7 @@ asio::awaitable<response> run_sql_route(tenant_backend* backend, request_context
             res = std::move(*refusal);
         } else if (!backend->responses()->has_room()) {
             backend->responses()->count_refusal();
-            res = budget_refusal(ctx->request_id);
+            res = budget_refusal(ctx->request_id, ctx->state->config().limits.retry_after);
         } else {
             auto statement = std::get<tds_pool::query>(std::move(prepared));
             res = co_await run_statement(backend, ctx, std::move(access), std::move(statement));

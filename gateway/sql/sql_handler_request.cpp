@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 
 #include "gateway/http/json_response.hpp"
+#include "gateway/http/response_headers.hpp"
 #include "gateway/telemetry/log.hpp"
 
 namespace gateway {
@@ -58,8 +59,7 @@ struct value_converter {
 response unavailable(std::string_view code, std::string_view message, std::chrono::milliseconds retry,
                      const std::string& request_id) {
     response res = error_response(503, code, message, request_id);
-    const auto seconds = std::max<long long>(1, (retry.count() + 999) / 1000);
-    res.set(http::field::retry_after, std::to_string(seconds));
+    set_retry_after(res, retry);
     return res;
 }
 
@@ -164,7 +164,7 @@ response validation_response(const std::vector<router::field_problem>& problems,
 }
 
 response db_error_response(const tds_pool::db_error& error, const std::string& tenant,
-                           const std::string& request_id) {
+                           const std::string& request_id, const conf::retry_after_config& retry_after) {
     using tds_pool::errc;
     const int number = error.sql ? error.sql->number : 0;
     log_warn("database operation failed", {{"request_id", request_id},
@@ -183,13 +183,13 @@ response db_error_response(const tds_pool::db_error& error, const std::string& t
                                error.retry_after, request_id);
         case errc::pool_timeout:
             return unavailable("pool_timeout", "no database connection became free in time",
-                               std::chrono::seconds(1), request_id);
+                               retry_after.pool_busy, request_id);
         case errc::pool_overloaded:
             return unavailable("pool_overloaded", "too many requests are waiting for this tenant",
-                               std::chrono::seconds(1), request_id);
+                               retry_after.pool_busy, request_id);
         case errc::pool_closed:
             return unavailable("tenant_db_unavailable", "the tenant's pool is shutting down",
-                               std::chrono::seconds(1), request_id);
+                               retry_after.pool_busy, request_id);
         case errc::query_timeout:
             return error_response(504, "query_timeout", "the query took too long", request_id);
         case errc::login_failed:

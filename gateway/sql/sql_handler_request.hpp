@@ -45,9 +45,10 @@ std::vector<tds_pool::sql_param> to_sql_params(const std::vector<router::bound_p
 response validation_response(const std::vector<router::field_problem>& problems,
                              const std::string& request_id);
 
-/// The response for a failed database operation: stable codes, no server text.
+/// The response for a failed database operation: stable codes, no server text; a busy
+/// pool's 503 says Retry-After `retry_after.pool_busy`.
 response db_error_response(const tds_pool::db_error& error, const std::string& tenant,
-                           const std::string& request_id);
+                           const std::string& request_id, const conf::retry_after_config& retry_after);
 
 /// The deadline of one database operation: acquire wait plus the query time-out.
 std::chrono::steady_clock::time_point db_deadline(const conf::config& config,

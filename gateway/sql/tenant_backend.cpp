@@ -80,7 +80,7 @@ void tenant_backend::apply(const conf::config& next, backend_reload prepared) {
     pools_.reconfigure(next.pools);
     registry_.reconfigure(next.registry, std::move(prepared.registry_source));
     probes_.update(probe_settings_from(next.health));
-    limiter_.set_limits(next.auth.login_limit, login_limiter::clock::now());
+    limiter_.set_limits(next.auth.login_limit);
     dummies_.set_fallback(std::move(prepared.fallback_dummy));
     responses_->set_limit(next.limits.max_inflight_response_bytes);
     asio::co_spawn(ioc_, refresh_registry(&registry_), asio::detached);

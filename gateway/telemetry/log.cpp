@@ -3,8 +3,10 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <iterator>
 
 #include <boost/json/serialize.hpp>
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include "gateway/telemetry/log_buffer.hpp"
@@ -13,31 +15,23 @@ namespace gateway {
 
 void write_line(std::string line) { write_line_now(line); }
 
-std::string iso_time_now() {
+std::string iso_time_now() { return iso_time(std::chrono::system_clock::now()); }
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
     using namespace std::chrono;
-    const auto now = system_clock::now();
-    const std::time_t secs = system_clock::to_time_t(now);
-    const auto millis = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+    const std::time_t secs = system_clock::to_time_t(t);
+    const auto millis = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
     // Every access line asks; the calendar part changes once a second, so each thread
     // formats it once a second.
     thread_local std::time_t cached_second = -1;
     thread_local std::string cached_prefix;
     if (secs != cached_second) {
-        std::tm utc{};
-        gmtime_r(&secs, &utc);
-        cached_prefix = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", utc.tm_year + 1900,
-                                    utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                                    utc.tm_sec);
+        cached_prefix = fmt::format("{:%FT%T}", fmt::gmtime(secs));
         cached_second = secs;
     }
     std::string out;
     out.reserve(cached_prefix.size() + 5);
-    out += cached_prefix;
-    out += '.';
-    out += static_cast<char>('0' + millis / 100);
-    out += static_cast<char>('0' + millis / 10 % 10);
-    out += static_cast<char>('0' + millis % 10);
-    out += 'Z';
+    fmt::format_to(std::back_inserter(out), "{}.{:03}Z", cached_prefix, millis);
     return out;
 }
 

@@ -3,6 +3,7 @@
 // from different threads never interleave. Access-log lines are batched
 // (gateway/telemetry/log_buffer.hpp); every other line is written at once.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,9 @@ void write_line(std::string line);
 
 /// The current time as ISO-8601 UTC with milliseconds: "2026-11-27T07:24:09.123Z".
 std::string iso_time_now();
+
+/// `t` as iso_time_now writes it (the calendar part is cached per thread and second).
+std::string iso_time(std::chrono::system_clock::time_point t);
 
 /// Applies `log:` of the configuration: the lowest level written, access lines on/off.
 /// Safe to call while other threads log (a reload).

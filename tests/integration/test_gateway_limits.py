@@ -21,6 +21,8 @@ limits:
   idle_timeout: 1s
   max_client_connections: %(cap)d
   drain_timeout: 2s
+  retry_after: {too_many_connections: 7s}
+  max_pipelined_requests: 6
 routes:
   - methods: [GET, POST]
     path: /api/echo
@@ -174,6 +176,45 @@ def test_pipelined_requests_answered_in_order():
     conn.close()
 
 
+def read_all_responses(conn):
+    """Every response the gateway sends before it closes the connection."""
+    responses = []
+    while True:
+        try:
+            responses.append(conn.read_response())
+        except (EOFError, ConnectionResetError):
+            return responses
+
+
+def test_pipelining_beyond_the_limit_closes_after_the_limit():
+    # 9 requests in one write: 6 (limits.max_pipelined_requests) are answered from the
+    # read-ahead, the 6th says it closes, and the connection closes without the others.
+    conn = Conn(gateway.port)
+    conn.send(b"".join(request_bytes(f"/api/echo?n={i}", headers=[f"X-Request-Id: many-{i}"])
+                       for i in range(9)))
+    responses = read_all_responses(conn)
+    conn.close()
+    expect(len(responses) == 6, f"{len(responses)} responses to 9 pipelined requests")
+    for i, (status, headers, _) in enumerate(responses):
+        expect(status == 200 and headers["x-request-id"] == f"many-{i}", (i, headers))
+    expect(responses[-1][1].get("connection", "").lower() == "close", responses[-1][1])
+    expect(all(h.get("connection", "").lower() != "close" for _, h, _ in responses[:-1]),
+           [h for _, h, _ in responses])
+
+
+def test_pipelining_up_to_the_limit_keeps_the_connection():
+    # Exactly the limit, twice: the count starts again once the gateway has to wait.
+    conn = Conn(gateway.port)
+    for burst in range(2):
+        conn.send(b"".join(request_bytes(f"/api/echo?b={burst}&n={i}") for i in range(6)))
+        for i in range(6):
+            status, headers, body = conn.read_response()
+            expect(status == 200 and json.loads(body)["query"] == {"b": str(burst), "n": str(i)}, body)
+            expect(headers.get("connection", "").lower() != "close", (burst, i, headers))
+    expect(not conn.closed_by_peer(0.3), "connection closed within the pipelining limit")
+    conn.close()
+
+
 def test_keep_alive_reuse():
     conn = Conn(gateway.port)
     for i in range(3):
@@ -233,7 +274,7 @@ def test_connection_cap():
             held.append(conn)
         raw = raw_exchange(capped.port, request_bytes())
         expect(error_of(raw) == (503, "too_many_connections"), raw[:300])
-        expect(b"Retry-After: 1" in raw, raw[:300])
+        expect(b"Retry-After: 7" in raw, raw[:300])  # limits.retry_after, not the default
         logged = capped.wait_for_line('"msg":"connections refused: too many open connections"', 5)
         expect(logged is not None, "refusal not logged")
         held.pop().close()

@@ -9,6 +9,7 @@ import os
 import socket
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -266,6 +267,55 @@ def test_stale_parked_connection_retried_on_a_fresh_one():
         expect(res.status == 200, (res.status, body))
     conn.close()
     expect(hits(node, "stale") == 3, f"server saw {hits(node, 'stale')} requests")
+
+
+def test_requests_beyond_max_connections_per_server_wait_for_a_free_one():
+    # One connection to the server: concurrent requests queue for it and each is woken
+    # when the one before parks it; one whose connect_timeout ends first gets a 502.
+    cfg = proxy_support.gateway_config(f"""
+  - name: single
+    servers: [http://127.0.0.1:{node.port}]
+    max_connections_per_server: 1
+    connect_timeout: 5s
+  - name: impatient
+    servers: [http://127.0.0.1:{node.port}]
+    max_connections_per_server: 1
+    connect_timeout: 200ms
+""", """
+  - {methods: [GET], path: /single/*, kind: proxy, upstream: single, tenant_required: false}
+  - {methods: [GET], path: /impatient/*, kind: proxy, upstream: impatient, tenant_required: false}
+""")
+    with harness.start_gateway(cfg, env=proxy_support.GATEWAY_ENV) as g:
+        results = []
+
+        def fetch(path):
+            status, _, body = http_request(g.port, "GET", path)
+            results.append((path, status, body))
+
+        threads = [threading.Thread(target=fetch, args=(f"/single/slow?ms=200&key=q{i}",))
+                   for i in range(4)]
+        started = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        elapsed = time.monotonic() - started
+        expect(sorted(status for _, status, _ in results) == [200] * 4, results)
+        expect(elapsed >= 0.75, f"4 requests over one connection took {elapsed:.2f}s")
+        expect(elapsed < 4, f"waiters were not woken: {elapsed:.2f}s")
+
+        results.clear()
+        threads = [threading.Thread(target=fetch, args=(path,))
+                   for path in ("/impatient/slow?ms=1500", "/impatient/slow?ms=10")]
+        threads[0].start()
+        time.sleep(0.3)  # the first holds the only connection
+        threads[1].start()
+        for t in threads:
+            t.join(20)
+        by_path = {path: (status, body) for path, status, body in results}
+        expect(by_path["/impatient/slow?ms=1500"][0] == 200, by_path)
+        status, body = by_path["/impatient/slow?ms=10"]
+        expect(status == 502 and b"every connection to the upstream server is busy" in body, by_path)
 
 
 def ws_frame(text):

@@ -47,6 +47,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> declared_fields(st
 const std::map<std::string, std::string>& placements() {
     static const std::map<std::string, std::string> table = {
         {"listen_config", "listen:\n  KEY: x\n"},
+        {"retry_after_config", "limits:\n  retry_after:\n    KEY: x\n"},
         {"limits_config", "limits:\n  KEY: x\n"},
         {"tenant_resolution_config", "tenant_resolution:\n  KEY: x\n"},
         {"tenant_config", "tenants:\n  - KEY: x\n"},

@@ -259,7 +259,8 @@ upstreams:
     const char* message = "an upstream server must be a URL http://host:port[/path]";
     for (const char* server :
          {"https://h:443", "http://h", "http://:80", "http://h:0", "http://h:65536", "http://h:80x",
-          "h:80", "http://h a:80", "ftp://h:21", "http://h:/x"}) {
+          "h:80", "http://h a:80", "ftp://h:21", "http://h:/x", "http://u:p@h:1", "http://h:1/b?q=1",
+          "http://h:1#f", "http://h%41:1", "http://h!:1", "http://[v1.x]:1"}) {
         INFO("server: " << server);
         CHECK(load_error(std::string("upstreams:\n  - name: w\n    servers: ['") + server +
                          "']\n") == std::string("t.yaml:3:15: ") + message);

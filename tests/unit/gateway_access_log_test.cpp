@@ -5,7 +5,7 @@
 #include <ctime>
 #include <regex>
 #include <string>
-#include <thread>
+#include <cstdio>
 
 #include <boost/json/parse.hpp>
 
@@ -87,27 +87,27 @@ TEST_CASE("errors have exactly the documented shape", "[gateway][json]") {
 
 TEST_CASE("log times are ISO 8601 UTC with milliseconds, right across seconds",
           "[gateway][log]") {
-    const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
-    std::string previous;
-    // Long enough to cross at least one second boundary (the date part is cached).
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(1100);
-    while (std::chrono::steady_clock::now() < until) {
-        // The same clock iso_time_now reads (std::time may lag it by a tick).
-        const auto before = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-        const std::string stamp = gateway::iso_time_now();
-        const auto after = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-        REQUIRE(std::regex_match(stamp, shape));
-        REQUIRE(stamp >= previous);  // never goes back, as a stale cached second would
+    using namespace std::chrono;
+    // Times stepped by hand across second, day and year boundaries (the calendar part is
+    // cached per second), then back again: no sleeping.
+    const auto start = system_clock::time_point(seconds(1704067199)) - milliseconds(50);
+    for (int step = 0; step < 400; ++step) {
+        const auto t = start + milliseconds(7 * step);
+        const std::time_t secs = system_clock::to_time_t(t);
         std::tm utc{};
-        gmtime_r(&before, &utc);
-        char expected_before[20];
-        std::strftime(expected_before, sizeof expected_before, "%Y-%m-%dT%H:%M:%S", &utc);
-        gmtime_r(&after, &utc);
-        char expected_after[20];
-        std::strftime(expected_after, sizeof expected_after, "%Y-%m-%dT%H:%M:%S", &utc);
-        const auto seconds = stamp.substr(0, 19);
-        REQUIRE((seconds == expected_before || seconds == expected_after));
-        previous = stamp;
-        std::this_thread::sleep_for(std::chrono::milliseconds(7));
+        gmtime_r(&secs, &utc);
+        char calendar[20];
+        std::strftime(calendar, sizeof calendar, "%Y-%m-%dT%H:%M:%S", &utc);
+        const auto millis = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
+        char expected[32];
+        std::snprintf(expected, sizeof expected, "%s.%03dZ", calendar, static_cast<int>(millis));
+        REQUIRE(gateway::iso_time(t) == expected);
     }
+    CHECK(gateway::iso_time(system_clock::time_point(seconds(1704067199)) + milliseconds(999)) ==
+          "2023-12-31T23:59:59.999Z");
+    CHECK(gateway::iso_time(system_clock::time_point(seconds(1704067200))) == "2024-01-01T00:00:00.000Z");
+    CHECK(gateway::iso_time(system_clock::time_point(seconds(1704067199))) == "2023-12-31T23:59:59.000Z");
+
+    const std::regex shape(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+    CHECK(std::regex_match(gateway::iso_time_now(), shape));
 }

@@ -1,5 +1,5 @@
 // The login limiter: attempts reserve before the password check, account and address
-// budgets, key normalisation, bounded memory. Clock injected: no sleeping.
+// budgets, key normalisation, bounded memory. A manual clock is injected: no sleeping.
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -18,6 +18,14 @@ namespace {
 
 const auto t0 = login_limiter::clock::time_point{} + 1000s;
 
+/// The time the limiters of a test read; each test starts at t0 and moves it by hand.
+struct manual_clock {
+    login_limiter::clock::time_point now = t0;
+    login_limiter::clock_function reader() {
+        return [this] { return now; };
+    }
+};
+
 conf::login_limit_config limits(std::size_t account, std::size_t address, std::size_t entries = 1000) {
     conf::login_limit_config out;
     out.max_failures = account;
@@ -31,24 +39,25 @@ std::vector<login_key> keys(const std::string& tenant, const std::string& user, 
     return {gateway::login_account_key(tenant, user), gateway::login_address_key(ip)};
 }
 
-/// One attempt that reserves and then fails at `now`; true when it was let through.
-bool failed_attempt(login_limiter& limiter, const std::vector<login_key>& k, login_limiter::clock::time_point now) {
-    login_slots slots(limiter, k, now);
+/// One attempt that reserves and then fails; true when it was let through.
+bool failed_attempt(login_limiter& limiter, const std::vector<login_key>& k) {
+    login_slots slots(limiter, k);
     if (slots.refusal()) return false;
-    slots.failed(now);
+    slots.failed();
     return true;
 }
 
 }  // namespace
 
 TEST_CASE("attempts in flight count against the budget", "[limiter]") {
-    login_limiter limiter(limits(5, 100));
+    manual_clock clock;
+    login_limiter limiter(limits(5, 100), clock.reader());
     const auto k = keys("ACME", "ops@x", "10.0.0.1");
     // 30 attempts arrive together: only 5 may go on to the password check
     std::vector<login_slots> in_flight;
     std::size_t refused = 0;
     for (int i = 0; i < 30; ++i) {
-        login_slots slots(limiter, k, t0);
+        login_slots slots(limiter, k);
         if (slots.refusal()) {
             ++refused;
             CHECK(slots.refusal()->budget == login_budget::account);
@@ -59,34 +68,39 @@ TEST_CASE("attempts in flight count against the budget", "[limiter]") {
     }
     CHECK(in_flight.size() == 5);
     CHECK(refused == 25);
-    for (auto& slots : in_flight) slots.failed(t0 + 1s);
-    const login_slots after(limiter, k, t0 + 100s);
+    clock.now = t0 + 1s;
+    for (auto& slots : in_flight) slots.failed();
+    clock.now = t0 + 100s;
+    const login_slots after(limiter, k);
     REQUIRE(after.refusal());
     CHECK(after.refusal()->retry_after == 200s);  // until the window that began at t0 ends
-    CHECK_FALSE(login_slots(limiter, k, t0 + 300s).refusal());  // window over
+    clock.now = t0 + 300s;
+    CHECK_FALSE(login_slots(limiter, k).refusal());  // window over
 }
 
 TEST_CASE("a success releases its slot and clears the account's failures", "[limiter]") {
-    login_limiter limiter(limits(3, 100));
+    manual_clock clock;
+    login_limiter limiter(limits(3, 100), clock.reader());
     const auto k = keys("ACME", "john", "10.0.0.1");
-    CHECK(failed_attempt(limiter, k, t0));
-    CHECK(failed_attempt(limiter, k, t0));
+    CHECK(failed_attempt(limiter, k));
+    CHECK(failed_attempt(limiter, k));
     {
-        login_slots ok(limiter, k, t0);
+        login_slots ok(limiter, k);
         REQUIRE_FALSE(ok.refusal());
         ok.succeeded();
     }
-    CHECK(failed_attempt(limiter, k, t0));
-    CHECK(failed_attempt(limiter, k, t0));
-    CHECK(failed_attempt(limiter, k, t0));
-    CHECK_FALSE(failed_attempt(limiter, k, t0));
+    CHECK(failed_attempt(limiter, k));
+    CHECK(failed_attempt(limiter, k));
+    CHECK(failed_attempt(limiter, k));
+    CHECK_FALSE(failed_attempt(limiter, k));
 }
 
 TEST_CASE("an attempt that never reached the password check counts nothing", "[limiter]") {
-    login_limiter limiter(limits(2, 100));
+    manual_clock clock;
+    login_limiter limiter(limits(2, 100), clock.reader());
     const auto k = keys("ACME", "john", "10.0.0.1");
     for (int i = 0; i < 10; ++i) {
-        const login_slots dropped(limiter, k, t0);  // database down: destroyed unsettled
+        const login_slots dropped(limiter, k);  // database down: destroyed unsettled
         CHECK_FALSE(dropped.refusal());
     }
     CHECK(limiter.size() == 0);
@@ -100,79 +114,87 @@ TEST_CASE("user names are keyed as SQL Server compares them", "[limiter]") {
     CHECK(gateway::normalise_login_name(" ops@x") == " ops@x");
     CHECK(gateway::normalise_login_name("ops@x\t") == "ops@x\t");
 
-    login_limiter limiter(limits(3, 100));
-    CHECK(failed_attempt(limiter, keys("ACME", "ops@x ", "10.0.0.1"), t0));
-    CHECK(failed_attempt(limiter, keys("ACME", "OPS@X", "10.0.0.2"), t0));
-    CHECK(failed_attempt(limiter, keys("ACME", "Ops@x   ", "10.0.0.3"), t0));
-    CHECK_FALSE(failed_attempt(limiter, keys("ACME", "ops@x", "10.0.0.4"), t0));
-    CHECK(failed_attempt(limiter, keys("DEMO", "ops@x", "10.0.0.4"), t0));  // per tenant
-    CHECK(failed_attempt(limiter, keys("ACME", "other@x", "10.0.0.4"), t0));  // per account
+    manual_clock clock;
+    login_limiter limiter(limits(3, 100), clock.reader());
+    CHECK(failed_attempt(limiter, keys("ACME", "ops@x ", "10.0.0.1")));
+    CHECK(failed_attempt(limiter, keys("ACME", "OPS@X", "10.0.0.2")));
+    CHECK(failed_attempt(limiter, keys("ACME", "Ops@x   ", "10.0.0.3")));
+    CHECK_FALSE(failed_attempt(limiter, keys("ACME", "ops@x", "10.0.0.4")));
+    CHECK(failed_attempt(limiter, keys("DEMO", "ops@x", "10.0.0.4")));  // per tenant
+    CHECK(failed_attempt(limiter, keys("ACME", "other@x", "10.0.0.4")));  // per account
 }
 
 TEST_CASE("every spelling the database resolves to one row shares its budget", "[limiter]") {
-    login_limiter limiter(limits(3, 100));
+    manual_clock clock;
+    login_limiter limiter(limits(3, 100), clock.reader());
     // names the normaliser cannot tie together (width, non-ASCII case) that the database
     // matched to user 17: the row's key is reserved after the lookup
     const std::vector<std::string> spellings = {"ｏｐｓ@x", "OPS@X", "Ｏps@x", "oＰs@x"};
     std::size_t checked = 0;
     for (const auto& name : spellings) {
-        login_slots slots(limiter, keys("ACME", name, "10.0.0.1"), t0);
+        login_slots slots(limiter, keys("ACME", name, "10.0.0.1"));
         REQUIRE_FALSE(slots.refusal());
-        if (auto refusal = slots.add(gateway::login_user_id_key("ACME", "17"), t0)) {
+        if (auto refusal = slots.add(gateway::login_user_id_key("ACME", "17"))) {
             CHECK(refusal->budget == login_budget::account);
             continue;  // released, not counted: the password was never checked
         }
         ++checked;
-        slots.failed(t0);
+        slots.failed();
     }
     CHECK(checked == 3);
 }
 
 TEST_CASE("each client address has its own budget across accounts and tenants", "[limiter]") {
-    login_limiter limiter(limits(5, 4));
-    CHECK(failed_attempt(limiter, keys("ACME", "a", "10.0.0.1"), t0));
-    CHECK(failed_attempt(limiter, keys("ACME", "b", "10.0.0.1"), t0));
-    CHECK(failed_attempt(limiter, keys("DEMO", "c", "10.0.0.1"), t0));
-    CHECK(failed_attempt(limiter, keys("DEMO", "d", "10.0.0.1"), t0));
-    const login_slots refused(limiter, keys("ACME", "e", "10.0.0.1"), t0);
+    manual_clock clock;
+    login_limiter limiter(limits(5, 4), clock.reader());
+    CHECK(failed_attempt(limiter, keys("ACME", "a", "10.0.0.1")));
+    CHECK(failed_attempt(limiter, keys("ACME", "b", "10.0.0.1")));
+    CHECK(failed_attempt(limiter, keys("DEMO", "c", "10.0.0.1")));
+    CHECK(failed_attempt(limiter, keys("DEMO", "d", "10.0.0.1")));
+    const login_slots refused(limiter, keys("ACME", "e", "10.0.0.1"));
     REQUIRE(refused.refusal());
     CHECK(refused.refusal()->budget == login_budget::address);
-    CHECK(failed_attempt(limiter, keys("ACME", "e", "10.0.0.2"), t0));  // another address
+    CHECK(failed_attempt(limiter, keys("ACME", "e", "10.0.0.2")));  // another address
 
     // a success does not refill the address's budget
-    login_limiter fresh(limits(5, 2));
-    CHECK(failed_attempt(fresh, keys("ACME", "a", "10.0.0.9"), t0));
+    login_limiter fresh(limits(5, 2), clock.reader());
+    CHECK(failed_attempt(fresh, keys("ACME", "a", "10.0.0.9")));
     {
-        login_slots ok(fresh, keys("ACME", "mine", "10.0.0.9"), t0);
+        login_slots ok(fresh, keys("ACME", "mine", "10.0.0.9"));
         REQUIRE_FALSE(ok.refusal());
         ok.succeeded();
     }
-    CHECK(failed_attempt(fresh, keys("ACME", "b", "10.0.0.9"), t0));
-    CHECK_FALSE(failed_attempt(fresh, keys("ACME", "c", "10.0.0.9"), t0));
+    CHECK(failed_attempt(fresh, keys("ACME", "b", "10.0.0.9")));
+    CHECK_FALSE(failed_attempt(fresh, keys("ACME", "c", "10.0.0.9")));
 }
 
 TEST_CASE("both budgets are taken together or not at all", "[limiter]") {
-    login_limiter limiter(limits(1, 2));
-    CHECK(failed_attempt(limiter, keys("ACME", "locked", "10.0.0.1"), t0));
+    manual_clock clock;
+    login_limiter limiter(limits(1, 2), clock.reader());
+    CHECK(failed_attempt(limiter, keys("ACME", "locked", "10.0.0.1")));
     // the account is spent: refused without taking a slot of the address
-    for (int i = 0; i < 5; ++i) CHECK(login_slots(limiter, keys("ACME", "locked", "10.0.0.1"), t0).refusal());
-    CHECK(failed_attempt(limiter, keys("ACME", "other", "10.0.0.1"), t0));
+    for (int i = 0; i < 5; ++i) CHECK(login_slots(limiter, keys("ACME", "locked", "10.0.0.1")).refusal());
+    CHECK(failed_attempt(limiter, keys("ACME", "other", "10.0.0.1")));
     // the address is spent now: refused without taking a slot of the fresh account
-    CHECK(login_slots(limiter, keys("ACME", "fresh", "10.0.0.1"), t0).refusal()->budget == login_budget::address);
-    CHECK(failed_attempt(limiter, keys("ACME", "fresh", "10.0.0.2"), t0));
+    CHECK(login_slots(limiter, keys("ACME", "fresh", "10.0.0.1")).refusal()->budget == login_budget::address);
+    CHECK(failed_attempt(limiter, keys("ACME", "fresh", "10.0.0.2")));
 }
 
 TEST_CASE("the login limiter keeps bounded memory", "[limiter]") {
-    login_limiter limiter(limits(2, 1000000, 10));
+    manual_clock clock;
+    login_limiter limiter(limits(2, 1000000, 10), clock.reader());
     const auto victim = keys("ACME", "victim", "10.0.0.1");
-    CHECK(failed_attempt(limiter, victim, t0));
-    CHECK(failed_attempt(limiter, victim, t0));
-    for (int i = 0; i < 3; ++i) CHECK(failed_attempt(limiter, keys("ACME", "user" + std::to_string(i), "10.0.0.1"), t0 + 1s));
-    CHECK(login_slots(limiter, victim, t0 + 2s).refusal());
-    for (int i = 0; i < 1000; ++i) failed_attempt(limiter, keys("ACME", "flood" + std::to_string(i), "10.0.0.1"), t0 + 2s);
+    CHECK(failed_attempt(limiter, victim));
+    CHECK(failed_attempt(limiter, victim));
+    clock.now = t0 + 1s;
+    for (int i = 0; i < 3; ++i) CHECK(failed_attempt(limiter, keys("ACME", "user" + std::to_string(i), "10.0.0.1")));
+    clock.now = t0 + 2s;
+    CHECK(login_slots(limiter, victim).refusal());
+    for (int i = 0; i < 1000; ++i) failed_attempt(limiter, keys("ACME", "flood" + std::to_string(i), "10.0.0.1"));
     CHECK(limiter.size() <= 10);
     // expired entries go first once the window has passed
-    failed_attempt(limiter, keys("ACME", "late", "10.0.0.2"), t0 + 400s);
+    clock.now = t0 + 400s;
+    failed_attempt(limiter, keys("ACME", "late", "10.0.0.2"));
     CHECK(limiter.size() <= 10);
 }
 
@@ -186,43 +208,52 @@ TEST_CASE("an IPv6 client's budget is its /64, an IPv4-mapped one its IPv4 addre
 }
 
 TEST_CASE("a flood of new keys evicts keys under their budget before locked ones", "[limiter]") {
-    login_limiter limiter(limits(2, 1000000, 10));
+    manual_clock clock;
+    login_limiter limiter(limits(2, 1000000, 10), clock.reader());
     const auto victim = keys("ACME", "victim", "10.0.0.1");
-    CHECK(failed_attempt(limiter, victim, t0));
-    CHECK(failed_attempt(limiter, victim, t0));
+    CHECK(failed_attempt(limiter, victim));
+    CHECK(failed_attempt(limiter, victim));
+    clock.now = t0 + 1s;
     for (int i = 0; i < 5000; ++i) {
-        failed_attempt(limiter, keys("ACME", "flood" + std::to_string(i), "10.0.0." + std::to_string(i % 200)),
-                       t0 + 1s);
+        failed_attempt(limiter, keys("ACME", "flood" + std::to_string(i), "10.0.0." + std::to_string(i % 200)));
     }
     CHECK(limiter.size() <= 10);
-    const login_slots refused(limiter, victim, t0 + 2s);
+    clock.now = t0 + 2s;
+    const login_slots refused(limiter, victim);
     REQUIRE(refused.refusal());
     CHECK(refused.refusal()->budget == login_budget::account);
     // once its window is over it goes like any other
-    CHECK_FALSE(login_slots(limiter, victim, t0 + 301s).refusal());
+    clock.now = t0 + 301s;
+    CHECK_FALSE(login_slots(limiter, victim).refusal());
 }
 
 TEST_CASE("reloaded budgets judge the failures counted so far", "[limiter]") {
-    login_limiter limiter(limits(3, 100));
+    manual_clock clock;
+    login_limiter limiter(limits(3, 100), clock.reader());
     const auto k = keys("ACME", "ops@x", "10.0.0.1");
-    CHECK(failed_attempt(limiter, k, t0));
-    CHECK(failed_attempt(limiter, k, t0));
-    limiter.set_limits(limits(2, 100), t0);
-    CHECK_FALSE(failed_attempt(limiter, k, t0 + 1s));  // 2 failures: spent under the new budget
-    limiter.set_limits(limits(5, 100), t0 + 1s);
-    CHECK(failed_attempt(limiter, k, t0 + 2s));  // unlocked by the larger budget
+    CHECK(failed_attempt(limiter, k));
+    CHECK(failed_attempt(limiter, k));
+    limiter.set_limits(limits(2, 100));
+    clock.now = t0 + 1s;
+    CHECK_FALSE(failed_attempt(limiter, k));  // 2 failures: spent under the new budget
+    limiter.set_limits(limits(5, 100));
+    clock.now = t0 + 2s;
+    CHECK(failed_attempt(limiter, k));  // unlocked by the larger budget
 }
 
 TEST_CASE("a reloaded window and a smaller table apply to kept keys", "[limiter]") {
-    login_limiter limiter(limits(1, 100, 10));
+    manual_clock clock;
+    login_limiter limiter(limits(1, 100, 10), clock.reader());
     for (int i = 0; i < 6; ++i) {
-        CHECK(failed_attempt(limiter, keys("ACME", "user" + std::to_string(i), "10.0.0.1"), t0));
+        CHECK(failed_attempt(limiter, keys("ACME", "user" + std::to_string(i), "10.0.0.1")));
     }
     CHECK(limiter.size() == 7);  // six accounts and one address
     auto shorter = limits(1, 100, 3);
     shorter.window = 10s;
-    limiter.set_limits(shorter, t0 + 1s);
+    clock.now = t0 + 1s;
+    limiter.set_limits(shorter);
     CHECK(limiter.size() <= 3);
     // user5 was locked for 300 s; under the 10 s window it may try again after 10 s
-    CHECK(failed_attempt(limiter, keys("ACME", "user5", "10.0.0.2"), t0 + 11s));
+    clock.now = t0 + 11s;
+    CHECK(failed_attempt(limiter, keys("ACME", "user5", "10.0.0.2")));
 }

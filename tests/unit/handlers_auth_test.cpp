@@ -98,5 +98,7 @@ TEST_CASE("bearer tokens are taken from the Authorization header", "[token]") {
     CHECK(gateway::bearer_token("Basic abc").empty());
     CHECK(gateway::bearer_token("Bearer ").empty());
     CHECK(gateway::iso8601_utc(0) == "1970-01-01T00:00:00Z");
+    CHECK(gateway::iso8601_utc(1700000000) == "2023-11-14T22:13:20Z");
+    CHECK(gateway::iso8601_utc(951782400) == "2000-02-29T00:00:00Z");
 }
 

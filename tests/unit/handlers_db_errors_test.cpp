@@ -16,8 +16,8 @@ struct mapped {
     std::string retry_after;
 };
 
-mapped map(tds_pool::db_error error) {
-    const auto res = gateway::db_error_response(error, "ACME", "req-1");
+mapped map(tds_pool::db_error error, const conf::retry_after_config& retry_after = {}) {
+    const auto res = gateway::db_error_response(error, "ACME", "req-1", retry_after);
     const auto body = boost::json::parse(res.body());
     return {res.result_int(), std::string(body.at("error").at("code").as_string()), res.body(),
             std::string(res[gateway::http::field::retry_after])};
@@ -65,6 +65,18 @@ TEST_CASE("pool failures map to 503, 504 and 502", "[db_errors]") {
     CHECK(map(tds_pool::db_error(errc::login_failed, "x")).status == 502);
     CHECK(map(tds_pool::db_error(errc::login_failed, "x")).code == "login_failed");
     CHECK(map(tds_pool::db_error(errc::connection_lost, "x")).code == "connection_lost");
+}
+
+TEST_CASE("a busy pool's 503 says the configured limits.retry_after.pool_busy", "[db_errors]") {
+    conf::retry_after_config retry_after;
+    retry_after.pool_busy = std::chrono::seconds(7);
+    for (const auto code : {errc::pool_timeout, errc::pool_overloaded, errc::pool_closed}) {
+        CHECK(map(tds_pool::db_error(code, "x"), retry_after).retry_after == "7");
+    }
+    // an open circuit says its own back-off, whatever is configured
+    tds_pool::db_error down(errc::tenant_db_unavailable, "x");
+    down.retry_after = std::chrono::milliseconds(1200);
+    CHECK(map(down, retry_after).retry_after == "2");
 }
 
 TEST_CASE("validation errors list every field", "[db_errors]") {

@@ -154,6 +154,14 @@ TEST_CASE("base64 and datetime parsers", "[binding]") {
     CHECK(router::decode_base64("").value().empty());
     CHECK_FALSE(router::decode_base64("a"));
     CHECK_FALSE(router::decode_base64("a b="));
+    // blanks, '=' inside and other alphabets are refused, whatever OpenSSL would skip
+    CHECK_FALSE(router::decode_base64(" aGVsbG8="));
+    CHECK_FALSE(router::decode_base64("aGVsbG8=\n"));
+    CHECK_FALSE(router::decode_base64("aG=sbG8="));
+    CHECK_FALSE(router::decode_base64("aGVsbG8-"));
+    CHECK(router::decode_base64("aA") == std::vector<std::uint8_t>{'h'});
+    CHECK(router::decode_base64("aGU") == std::vector<std::uint8_t>{'h', 'e'});
+    CHECK(router::decode_base64("/+8=") == std::vector<std::uint8_t>{0xff, 0xef});
 
     CHECK(router::parse_datetime("2024-03-01") == router::bound_datetime{2024, 3, 1, 0, 0, 0, 0});
     CHECK(router::parse_datetime("2024-03-01T12:30") == router::bound_datetime{2024, 3, 1, 12, 30, 0, 0});

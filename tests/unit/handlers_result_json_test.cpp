@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "gateway/sql/result_json.hpp"
+#include "router/param_binding.hpp"
 
 using tds_pool::column_type;
 using tds_pool::sql_value;
@@ -45,6 +46,18 @@ TEST_CASE("base64 encodes every tail length", "[result_json]") {
     CHECK(gateway::encode_base64({'h', 'e'}) == "aGU=");
     CHECK(gateway::encode_base64({'h', 'e', 'l'}) == "aGVs");
     CHECK(gateway::encode_base64({'h', 'e', 'l', 'l', 'o'}) == "aGVsbG8=");
+    CHECK(gateway::encode_base64({0xff, 0xef}) == "/+8=");
+    std::string appended = "x";
+    const std::uint8_t bytes[] = {'h', 'e'};
+    gateway::append_base64(appended, bytes, 2);
+    CHECK(appended == "xaGU=");
+    // a value longer than one of OpenSSL's pieces encodes as one text
+    std::vector<std::uint8_t> big(3 * 1024 * 1024 + 2, 0xfb);
+    const std::string text = gateway::encode_base64(big);
+    CHECK(text.size() == (big.size() + 2) / 3 * 4);
+    CHECK(text.substr(0, 4) == "+/v7");
+    CHECK(text.substr(text.size() - 4) == "+/s=");
+    CHECK(router::decode_base64(text) == big);
 }
 
 TEST_CASE("many caps the rows and says so", "[result_json]") {

@@ -93,3 +93,12 @@ TEST_CASE("latency text is whole milliseconds", "[metrics][health]") {
     CHECK(gateway::latency_text(std::chrono::microseconds(156'900)) == "156ms");
     CHECK(gateway::latency_text(std::chrono::microseconds(300)) == "0ms");
 }
+
+TEST_CASE("lastCheck and the like are ISO-8601 UTC with milliseconds", "[metrics][health]") {
+    using namespace std::chrono;
+    const system_clock::time_point t = system_clock::time_point(seconds(1700000000)) + milliseconds(7);
+    CHECK(gateway::iso8601(t) == "2023-11-14T22:13:20.007Z");
+    CHECK(gateway::iso8601(system_clock::time_point(seconds(951782400)) + milliseconds(999)) ==
+          "2000-02-29T00:00:00.999Z");
+    CHECK(gateway::iso8601(system_clock::time_point{}) == "1970-01-01T00:00:00.000Z");
+}
