@@ -18,24 +18,15 @@
 #include <boost/beast/http/write.hpp>
 
 #include "gateway/http/flat_write.hpp"
-#include "gateway/telemetry/request_count.hpp"
-#include "gateway/http/json_response.hpp"
-#include "gateway/telemetry/log.hpp"
+#include "gateway/proxy/proxy_exchange_state.hpp"
 #include "gateway/proxy/proxy_headers.hpp"
-#include "gateway/http/response_headers.hpp"
-#include "gateway/http/response_writer.hpp"
 #include "gateway/proxy/proxy_relay.hpp"
-#include "gateway/proxy/proxy_tunnel.hpp"
+#include "gateway/telemetry/log.hpp"
+#include "gateway/telemetry/request_count.hpp"
 
-namespace gateway {
+namespace gateway::proxy_detail {
 
 namespace {
-
-constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
-// Room for a typical response head and a small body in one read: Beast's default first
-// read of 512 bytes split even small answers over two reads and two client writes.
-constexpr std::size_t upstream_read_room = 16 * 1024;
-using clock = std::chrono::steady_clock;
 
 /// Methods a server may receive twice with the effect of once (RFC 9110 §9.2.2).
 bool idempotent(http::verb method) noexcept {
@@ -63,64 +54,7 @@ private:
     std::size_t server_;
 };
 
-/// The state of one proxied request; lives in run_exchange's coroutine frame.
-class exchange {
-public:
-    exchange(connection_handoff client, http::request_parser<http::string_body>& parser,
-             relayed_request route, std::shared_ptr<upstream_pool> pool, access_entry entry);
-
-    asio::awaitable<bool> run();
-
-private:
-    enum class attempt_end { answered, retry, client_gone };
-    enum class failure { unavailable, timeout };
-
-    void prepare_request();
-    asio::awaitable<attempt_end> attempt(std::size_t server);
-    asio::awaitable<bool> send_request(std::size_t server, attempt_end& end);
-    asio::awaitable<bool> open_connection(std::size_t server);
-    asio::awaitable<bool> connect_new(std::size_t server, clock::time_point until);
-    asio::awaitable<bool> send_continue();
-    asio::awaitable<bool> read_response_head(std::size_t server);
-    asio::awaitable<bool> answer(std::size_t server);
-    asio::awaitable<bool> switch_protocols(std::size_t server);
-    asio::awaitable<bool> send_error();
-    void upstream_failed(std::size_t server, const beast::error_code& ec, std::string_view step);
-    void drop_upstream(std::size_t server);
-    bool retry_safe() const noexcept;
-    /// The request body's framing as parsed: what the upstream is told, whatever the
-    /// client's fields said.
-    body_framing request_framing() const;
-    std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const;
-
-    connection_handoff client_;
-    http::request_parser<http::buffer_body> request_;
-    relayed_request route_;
-    std::shared_ptr<upstream_pool> pool_;
-    access_entry entry_;
-    const conf::limits_config& limits_;
-    unsigned client_version_;
-    bool client_keep_alive_;
-    bool head_;
-    bool upgrade_;
-    bool expect_continue_;
-    bool client_sent_host_;
-    std::string stripped_target_;  ///< target after strip_prefix, before the base path
-    bool continue_sent_ = false;
-    bool body_streamed_ = false;   ///< some of the request body was read from the client
-    bool request_sent_ = false;    ///< some attempt wrote the request upstream
-    bool reused_ = false;          ///< the current connection came from the idle pool
-    failure last_failure_ = failure::unavailable;
-    std::string last_error_ = "no server of the upstream is up";
-    clock::time_point deadline_{};
-    std::optional<beast::tcp_stream> upstream_;
-    beast::flat_buffer& upstream_buffer_;  ///< the connection's, kept between requests
-    std::optional<http::response_parser<http::buffer_body>> response_;
-    std::string& scratch_;  ///< write_flat's buffer, the connection's
-
-    /// Writes the access-log line and counts the request in the metrics.
-    void finish();
-};
+}  // namespace
 
 void exchange::finish() {
     if (client_.metrics) count_request(*client_.metrics, entry_);
@@ -306,26 +240,6 @@ asio::awaitable<bool> exchange::connect_new(std::size_t server, clock::time_poin
     co_return true;
 }
 
-asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
-    upstream_buffer_.reserve(upstream_read_room);
-    for (;;) {
-        response_.emplace();
-        response_->header_limit(static_cast<std::uint32_t>(pool_->config().max_response_header_bytes));
-        response_->body_limit(boost::none);
-        if (head_) response_->skip(true);
-        upstream_->expires_after(remaining(pool_->config().read_timeout));
-        auto [ec, n] = co_await http::async_read_header(*upstream_, upstream_buffer_, *response_,
-                                                        nothrow);
-        if (ec) {
-            upstream_failed(server, ec, "read response");
-            co_return false;
-        }
-        const unsigned status = response_->get().result_int();
-        // Interim answers stay here: the gateway answered Expect itself.
-        if (status < 100 || status >= 200 || status == 101) co_return true;
-    }
-}
-
 void exchange::upstream_failed(std::size_t server, const beast::error_code& ec,
                                std::string_view step) {
     last_failure_ = ec == beast::error::timeout ? failure::timeout : failure::unavailable;
@@ -343,92 +257,14 @@ void exchange::drop_upstream(std::size_t server) {
     pool_->release(server);
 }
 
-asio::awaitable<bool> exchange::answer(std::size_t server) {
-    auto& res = response_->get();
-    if (res.result() == http::status::switching_protocols) {
-        if (upgrade_) co_return co_await switch_protocols(server);
-        last_error_ = "101 Switching Protocols to a request that asked for no upgrade";
-        drop_upstream(server);
-        co_return co_await send_error();
-    }
-    const bool upstream_keep_alive = res.keep_alive();
-    const bool body_until_eof =
-        !response_->chunked() && !response_->content_length() && !response_->is_done();
-    const bool chunked_out = client_version_ >= 11 && (response_->chunked() || body_until_eof);
-    const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ &&
-                            request_.is_done() &&
-                            !(client_version_ < 11 && (response_->chunked() || body_until_eof));
-    body_framing framing{chunked_out, std::nullopt};
-    if (!chunked_out && response_->content_length()) framing.length = *response_->content_length();
-    prepare_client_response(res, client_version_, framing, keep_alive, entry_.request_id);
-    entry_.status = res.result_int();
+}  // namespace gateway::proxy_detail
 
-    http::response_serializer<http::buffer_body> out{res};
-    relay_result relayed;
-    if (head_) {
-        client_.stream.expires_after(limits_.write_timeout);
-        auto [ec, n] = co_await http::async_write_header(client_.stream, out, nothrow);
-        if (ec) relayed.failed = relay_result::side::destination;
-    } else {
-        relayed = co_await relay_response(*upstream_, upstream_buffer_, *response_, client_.stream,
-                                          out, scratch_,
-                                          {pool_->config().read_timeout, limits_.write_timeout});
-    }
-    entry_.bytes = relayed.bytes;
-    if (relayed.failed == relay_result::side::source) {
-        upstream_failed(server, relayed.ec, "read response body");
-    } else if (relayed.failed == relay_result::side::none && upstream_keep_alive &&
-               !body_until_eof && response_->is_done()) {
-        pool_->park(server, upstream_->release_socket());
-        upstream_.reset();
-    } else {
-        drop_upstream(server);
-    }
-    finish();
-    co_return relayed.failed == relay_result::side::none && keep_alive;
-}
+namespace gateway {
 
-asio::awaitable<bool> exchange::switch_protocols(std::size_t server) {
-    auto& res = response_->get();
-    prepare_client_response(res, client_version_, {}, false, entry_.request_id);
-    entry_.status = res.result_int();
-    http::response_serializer<http::buffer_body> out{res};
-    client_.stream.expires_after(limits_.write_timeout);
-    auto [ec, n] = co_await http::async_write_header(client_.stream, out, nothrow);
-    if (!ec) {
-        co_await run_tunnel(client_.stream, client_.buffer, *upstream_, upstream_buffer_,
-                            limits_.idle_timeout);
-    }
-    drop_upstream(server);
-    finish();
-    co_return false;
-}
-
-asio::awaitable<bool> exchange::send_error() {
-    const bool timeout = last_failure_ == failure::timeout;
-    const unsigned status = timeout ? 504 : 502;
-    const std::string_view code = timeout ? "upstream_timeout" : "upstream_unavailable";
-    const std::string message = std::string(timeout ? "the upstream did not answer in time"
-                                                    : "the upstream is unavailable") +
-                                " (" + last_error_ + ")";
-    log_warn("proxy request failed", {{"request_id", entry_.request_id},
-                                      {"upstream", route_.route->upstream},
-                                      {"status", status},
-                                      {"error", last_error_}});
-    auto res = error_response(status, code, message, entry_.request_id);
-    // Unread request body bytes would be taken for the next request: close then.
-    const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ && request_.is_done();
-    entry_.status = status;
-    const auto written = co_await write_gateway_response(
-        client_.stream, res, entry_.request_id,
-        {client_version_, head_, keep_alive, route_.state->vary(), limits_.write_timeout}, scratch_);
-    entry_.bytes = written.body_bytes;
-    finish();
-    co_return !written.error && keep_alive;
-}
+namespace {
 
 /// Runs one exchange object to the end (a named coroutine: no capturing lambdas).
-asio::awaitable<bool> run_one(exchange& ex) { co_return co_await ex.run(); }
+asio::awaitable<bool> run_one(proxy_detail::exchange& ex) { co_return co_await ex.run(); }
 
 }  // namespace
 
@@ -436,7 +272,7 @@ asio::awaitable<bool> run_exchange(connection_handoff client,
                                    http::request_parser<http::string_body>& parser,
                                    relayed_request route, std::shared_ptr<upstream_pool> pool,
                                    access_entry entry) {
-    exchange ex(client, parser, std::move(route), std::move(pool), std::move(entry));
+    proxy_detail::exchange ex(client, parser, std::move(route), std::move(pool), std::move(entry));
     co_return co_await run_one(ex);
 }
 

@@ -1,0 +1,132 @@
+#include "gateway/proxy/proxy_exchange_state.hpp"
+
+// The answer half of a proxied request: the upstream's response head, then the relayed
+// response, a protocol switch, or the gateway's own 502/504.
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/serializer.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "gateway/http/json_response.hpp"
+#include "gateway/http/response_headers.hpp"
+#include "gateway/http/response_writer.hpp"
+#include "gateway/proxy/proxy_relay.hpp"
+#include "gateway/proxy/proxy_tunnel.hpp"
+#include "gateway/telemetry/log.hpp"
+
+namespace gateway::proxy_detail {
+
+namespace {
+
+// Room for a typical response head and a small body in one read: Beast's default first
+// read of 512 bytes split even small answers over two reads and two client writes.
+constexpr std::size_t upstream_read_room = 16 * 1024;
+
+}  // namespace
+
+asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
+    upstream_buffer_.reserve(upstream_read_room);
+    for (;;) {
+        response_.emplace();
+        response_->header_limit(static_cast<std::uint32_t>(pool_->config().max_response_header_bytes));
+        response_->body_limit(boost::none);
+        if (head_) response_->skip(true);
+        upstream_->expires_after(remaining(pool_->config().read_timeout));
+        auto [ec, n] = co_await http::async_read_header(*upstream_, upstream_buffer_, *response_,
+                                                        nothrow);
+        if (ec) {
+            upstream_failed(server, ec, "read response");
+            co_return false;
+        }
+        const unsigned status = response_->get().result_int();
+        // Interim answers stay here: the gateway answered Expect itself.
+        if (status < 100 || status >= 200 || status == 101) co_return true;
+    }
+}
+
+asio::awaitable<bool> exchange::answer(std::size_t server) {
+    auto& res = response_->get();
+    if (res.result() == http::status::switching_protocols) {
+        if (upgrade_) co_return co_await switch_protocols(server);
+        last_error_ = "101 Switching Protocols to a request that asked for no upgrade";
+        drop_upstream(server);
+        co_return co_await send_error();
+    }
+    const bool upstream_keep_alive = res.keep_alive();
+    const bool body_until_eof =
+        !response_->chunked() && !response_->content_length() && !response_->is_done();
+    const bool chunked_out = client_version_ >= 11 && (response_->chunked() || body_until_eof);
+    const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ &&
+                            request_.is_done() &&
+                            !(client_version_ < 11 && (response_->chunked() || body_until_eof));
+    body_framing framing{chunked_out, std::nullopt};
+    if (!chunked_out && response_->content_length()) framing.length = *response_->content_length();
+    prepare_client_response(res, client_version_, framing, keep_alive, entry_.request_id);
+    entry_.status = res.result_int();
+
+    http::response_serializer<http::buffer_body> out{res};
+    relay_result relayed;
+    if (head_) {
+        client_.stream.expires_after(limits_.write_timeout);
+        auto [ec, n] = co_await http::async_write_header(client_.stream, out, nothrow);
+        if (ec) relayed.failed = relay_result::side::destination;
+    } else {
+        relayed = co_await relay_response(*upstream_, upstream_buffer_, *response_, client_.stream,
+                                          out, scratch_,
+                                          {pool_->config().read_timeout, limits_.write_timeout});
+    }
+    entry_.bytes = relayed.bytes;
+    if (relayed.failed == relay_result::side::source) {
+        upstream_failed(server, relayed.ec, "read response body");
+    } else if (relayed.failed == relay_result::side::none && upstream_keep_alive &&
+               !body_until_eof && response_->is_done()) {
+        pool_->park(server, upstream_->release_socket());
+        upstream_.reset();
+    } else {
+        drop_upstream(server);
+    }
+    finish();
+    co_return relayed.failed == relay_result::side::none && keep_alive;
+}
+
+asio::awaitable<bool> exchange::switch_protocols(std::size_t server) {
+    auto& res = response_->get();
+    prepare_client_response(res, client_version_, {}, false, entry_.request_id);
+    entry_.status = res.result_int();
+    http::response_serializer<http::buffer_body> out{res};
+    client_.stream.expires_after(limits_.write_timeout);
+    auto [ec, n] = co_await http::async_write_header(client_.stream, out, nothrow);
+    if (!ec) {
+        co_await run_tunnel(client_.stream, client_.buffer, *upstream_, upstream_buffer_,
+                            limits_.idle_timeout);
+    }
+    drop_upstream(server);
+    finish();
+    co_return false;
+}
+
+asio::awaitable<bool> exchange::send_error() {
+    const bool timeout = last_failure_ == failure::timeout;
+    const unsigned status = timeout ? 504 : 502;
+    const std::string_view code = timeout ? "upstream_timeout" : "upstream_unavailable";
+    const std::string message = std::string(timeout ? "the upstream did not answer in time"
+                                                    : "the upstream is unavailable") +
+                                " (" + last_error_ + ")";
+    log_warn("proxy request failed", {{"request_id", entry_.request_id},
+                                      {"upstream", route_.route->upstream},
+                                      {"status", status},
+                                      {"error", last_error_}});
+    auto res = error_response(status, code, message, entry_.request_id);
+    // Unread request body bytes would be taken for the next request: close then.
+    const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ && request_.is_done();
+    entry_.status = status;
+    const auto written = co_await write_gateway_response(
+        client_.stream, res, entry_.request_id,
+        {client_version_, head_, keep_alive, route_.state->vary(), limits_.write_timeout}, scratch_);
+    entry_.bytes = written.body_bytes;
+    finish();
+    co_return !written.error && keep_alive;
+}
+
+}  // namespace gateway::proxy_detail
