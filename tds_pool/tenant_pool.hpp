@@ -30,6 +30,7 @@
 #include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -221,6 +222,21 @@ private:
     pool_stats stats_;
     std::atomic<bool> drained_{false};
     std::atomic<std::int64_t> last_used_ns_;
+};
+
+/// Holds one of the tenant's job slots; gives it back on the strand when destroyed.
+struct tenant_pool::job_slot {
+    std::shared_ptr<tenant_pool> pool;
+
+    job_slot() = default;
+    explicit job_slot(std::shared_ptr<tenant_pool> p) : pool(std::move(p)) {}
+    job_slot(job_slot&& other) noexcept : pool(std::move(other.pool)) {}
+    job_slot& operator=(job_slot&&) = delete;
+    ~job_slot() {
+        if (pool) {
+            asio::post(pool->strand_, [p = pool] { p->release_job_slot(); });
+        }
+    }
 };
 
 }  // namespace tds_pool
