@@ -351,4 +351,9 @@ def test_behind_a_real_nginx_on_the_same_host():
             nginx.stop()
 
 
-harness.run_tests(dict(globals()))
+try:
+    harness.run_tests(dict(globals()))
+finally:
+    gw.stop()
+    node.stop()
+    framing.stop()
