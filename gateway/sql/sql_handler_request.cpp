@@ -55,6 +55,15 @@ struct value_converter {
     }
 };
 
+/// The code and message of a request the tenant's pool could not take.
+std::pair<std::string_view, std::string_view> pool_refusal(tds_pool::errc code) {
+    switch (code) {
+        case tds_pool::errc::pool_timeout: return {"pool_timeout", "no database connection became free in time"};
+        case tds_pool::errc::pool_overloaded: return {"pool_overloaded", "too many requests are waiting for this tenant"};
+        default: return {"tenant_db_unavailable", "the tenant's pool is shutting down"};
+    }
+}
+
 /// 503 with Retry-After (seconds, at least 1).
 response unavailable(std::string_view code, std::string_view message, std::chrono::milliseconds retry,
                      const std::string& request_id) {
@@ -182,14 +191,11 @@ response db_error_response(const tds_pool::db_error& error, const std::string& t
             return unavailable("tenant_db_unavailable", "the tenant's database is unavailable",
                                error.retry_after, request_id);
         case errc::pool_timeout:
-            return unavailable("pool_timeout", "no database connection became free in time",
-                               retry_after.pool_busy, request_id);
         case errc::pool_overloaded:
-            return unavailable("pool_overloaded", "too many requests are waiting for this tenant",
-                               retry_after.pool_busy, request_id);
-        case errc::pool_closed:
-            return unavailable("tenant_db_unavailable", "the tenant's pool is shutting down",
-                               retry_after.pool_busy, request_id);
+        case errc::pool_closed: {
+            const auto [code, message] = pool_refusal(error.code);
+            return unavailable(code, message, retry_after.pool_busy, request_id);
+        }
         case errc::query_timeout:
             return error_response(504, "query_timeout", "the query took too long", request_id);
         case errc::login_failed:
