@@ -74,6 +74,37 @@ struct tenant_resolution_config {
     std::string token_claim = "tenant";
 };
 
+/// How a connection to a SQL Server is secured. The defaults are those of Microsoft's
+/// ODBC Driver 18: encrypt, and verify the certificate's chain, dates and name.
+struct tls_settings {
+    bool encrypt = true;
+    bool trust_server_certificate = false;  ///< encrypt without checking the certificate
+    std::string ca_file;                    ///< PEM bundle; empty: the system trust store
+    std::string host_name_in_certificate;   ///< empty: the server name as dialled
+
+    /// Plain TDS, for servers that offer no encryption (local stand-ins, tests).
+    static tls_settings unencrypted() {
+        tls_settings plain;
+        plain.encrypt = false;
+        return plain;
+    }
+
+    friend bool operator==(const tls_settings&, const tls_settings&) = default;
+};
+
+/// The keys of tls_settings one tenant (or the registry connection) sets itself; an
+/// absent key takes the `pools:` default.
+struct tls_overrides {
+    std::optional<bool> encrypt;
+    std::optional<bool> trust_server_certificate;
+    std::optional<std::string> ca_file;
+    std::optional<std::string> host_name_in_certificate;
+
+    /// `defaults` with these keys replaced.
+    tls_settings over(const tls_settings& defaults) const;
+    friend bool operator==(const tls_overrides&, const tls_overrides&) = default;
+};
+
 /// One entry of the static `tenants:` list (the YAML registry source).
 struct tenant_config {
     std::string code;        ///< normalised to upper case
@@ -83,7 +114,7 @@ struct tenant_config {
     std::string database;
     std::string user;            ///< empty: registry.default_user
     std::string credential_ref;  ///< "env:NAME" or "file:/path"; empty: registry default
-    bool encrypt = false;
+    tls_overrides tls;
     bool active = true;
     std::optional<std::size_t> max_connections;  ///< overrides pools.max_size
 };
@@ -188,6 +219,8 @@ struct pools_config {
     std::size_t max_connections_per_host = 200;
     unsigned worker_threads = 16;          ///< blocking FreeTDS work runs here
     breaker_config breaker;
+    /// encrypt, trust_server_certificate, ca_file: every tenant's unless it says otherwise.
+    tls_settings tls;
 };
 
 enum class registry_source { yaml, tds };
@@ -208,6 +241,7 @@ struct registry_config {
     std::string database = "TenantRegistry";
     std::string user;
     std::string credential_ref;
+    tls_overrides tls;  ///< the registry connection's own; absent keys: pools'
     duration refresh_interval = 30s;
     duration negative_cache_ttl = 30s;
     std::size_t negative_cache_max = 10000;

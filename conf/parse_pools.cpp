@@ -68,9 +68,13 @@ bool read_pools_field(pools_config& out, std::string_view key, const YAML::Node&
 
 pools_config parse_pools(const YAML::Node& node) {
     pools_config out;
+    tls_overrides tls;
     for_each_field(node, "pools", [&](std::string_view key, const YAML::Node& value) {
-        return read_pools_field(out, key, value);
+        // A default certificate name for every tenant would be a mistake, not a setting.
+        return read_pools_field(out, key, value) ||
+               (key != "host_name_in_certificate" && read_tls_field(tls, key, value));
     });
+    out.tls = tls.over(out.tls);
     if (out.min_size > out.max_size) {
         fail(at(node, "min_size"), "pools.min_size is greater than pools.max_size");
     }

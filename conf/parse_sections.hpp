@@ -34,6 +34,9 @@ upstream_health_config parse_upstream_health(const YAML::Node& node);
 upstream_config parse_upstream(const YAML::Node& node);
 /// `upstreams:`; names are unique.
 std::vector<upstream_config> parse_upstreams(const YAML::Node& node);
+/// One TLS key of a tenant, `registry:` or `pools:` (encrypt, trust_server_certificate,
+/// ca_file, host_name_in_certificate) into `out`; false for any other key.
+bool read_tls_field(tls_overrides& out, std::string_view key, const YAML::Node& value);
 /// `pools.breaker:`
 breaker_config parse_breaker(const YAML::Node& node);
 /// `pools:`

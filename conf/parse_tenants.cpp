@@ -54,19 +54,12 @@ tenant_config parse_tenant(const YAML::Node& node) {
             out.user = read_string(value);
         } else if (key == "credential_ref") {
             out.credential_ref = read_secret_ref(value);
-        } else if (key == "encrypt") {
-            out.encrypt = read_bool(value);
-            // Accepting it and connecting in clear would betray the tenant that asked.
-            if (out.encrypt) {
-                fail(value, "encrypt: true is not supported yet: connections to tenant "
-                            "databases are not encrypted, so this tenant would be served in clear");
-            }
         } else if (key == "active") {
             out.active = read_bool(value);
         } else if (key == "max_connections") {
             out.max_connections = read_uint<std::size_t>(value, 1);
         } else {
-            return false;
+            return read_tls_field(out.tls, key, value);
         }
         return true;
     });
@@ -159,7 +152,7 @@ registry_config parse_registry(const YAML::Node& node) {
         } else if (key == "hosting") {
             out.hosting = parse_hosting(value);
         } else {
-            return false;
+            return read_tls_field(out.tls, key, value);
         }
         return true;
     });

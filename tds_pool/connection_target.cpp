@@ -19,7 +19,12 @@ std::uint64_t fnv1a(std::string_view text) noexcept {
 }  // namespace
 
 std::string connection_target::key() const {
-    return fmt::format("{}:{}/{};{};{}", server, port, database, user, credential_fingerprint());
+    const std::string tls_key =
+        tls.encrypt ? fmt::format("tls:{}:{}:{}", tls.trust_server_certificate ? "trust" : "verify",
+                                  tls.ca_file, tls.host_name_in_certificate)
+                    : std::string("plain");
+    return fmt::format("{}:{}/{};{};{};{}", server, port, database, user, credential_fingerprint(),
+                       tls_key);
 }
 
 std::string connection_target::address() const { return fmt::format("{}:{}", server, port); }

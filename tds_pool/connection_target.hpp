@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "conf/config.hpp"
+
 namespace tds_pool {
 
 /// Connection parameters of one tenant database.
@@ -20,8 +22,10 @@ struct connection_target {
     /// The tenant's own connection cap (registry MaxConnections, YAML max_connections);
     /// none: pools.max_size. Not part of key(): a changed cap resizes the pool live.
     std::optional<std::size_t> max_connections;
+    /// How the connection is secured; part of key(): a changed setting starts a new pool.
+    conf::tls_settings tls;
 
-    /// "server:port/database;user;fingerprint": identity of the pool serving this target.
+    /// "server:port/database;user;fingerprint;tls": identity of the pool serving this target.
     std::string key() const;
     /// "server:port", the string FreeTDS dbopen accepts without a freetds.conf entry.
     std::string address() const;

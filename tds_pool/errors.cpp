@@ -30,6 +30,9 @@ std::string_view code_name(errc e) noexcept {
     case errc::sql_error: return "sql_error";
     case errc::connection_lost: return "connection_lost";
     case errc::pool_closed: return "pool_closed";
+    case errc::tls_required_not_offered: return "tls_required_not_offered";
+    case errc::tls_certificate_rejected: return "tls_certificate_rejected";
+    case errc::tls_handshake_failed: return "tls_handshake_failed";
     }
     return "unknown";
 }

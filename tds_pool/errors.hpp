@@ -17,7 +17,16 @@ enum class errc {
     sql_error,                  ///< the server reported an error for the statement: 502
     connection_lost,            ///< the connection broke mid-request: 502
     pool_closed,                ///< the pool is draining or closed: 503
+    tls_required_not_offered,   ///< the tenant requires encryption, the server offers none: 503
+    tls_certificate_rejected,   ///< the server's certificate failed verification: 503
+    tls_handshake_failed,       ///< encryption was agreed but TLS could not be set up: 503
 };
+
+/// True for the three TLS refusals: the server is reachable but cannot be trusted.
+constexpr bool is_tls_failure(errc e) noexcept {
+    return e == errc::tls_required_not_offered || e == errc::tls_certificate_rejected ||
+           e == errc::tls_handshake_failed;
+}
 
 /// The error category of tds_pool::errc.
 const std::error_category& pool_category() noexcept;

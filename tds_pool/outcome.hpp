@@ -20,6 +20,8 @@ struct db_error {
     std::string message;                 ///< never contains credentials
     std::optional<sql_error_info> sql;   ///< set when the server reported the error
     std::chrono::milliseconds retry_after{0};  ///< set with tenant_db_unavailable
+    /// A finer machine-readable cause, for metrics labels (TLS: "certificate_expired").
+    std::string reason;
 
     db_error() = default;
     /// An error with its code and message, optionally the server's details.

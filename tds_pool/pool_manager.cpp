@@ -147,6 +147,11 @@ void pool_manager::reconfigure(const conf::pools_config& config) {
     }
 }
 
+conf::tls_settings pool_manager::tls_defaults() const {
+    std::lock_guard lock(registry_->mutex);
+    return config_.tls;
+}
+
 asio::awaitable<query_outcome> pool_manager::execute(std::string tenant, connection_target target,
                                                      query q,
                                                      std::chrono::steady_clock::time_point deadline) {

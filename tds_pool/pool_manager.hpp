@@ -83,6 +83,9 @@ public:
     /// closes surplus idle connections now and busy ones when released), pools created
     /// later start with them, and the global caps and the unused-pool timeout change.
     void reconfigure(const conf::pools_config& config);
+    /// pools.encrypt, trust_server_certificate and ca_file as last configured: the TLS
+    /// settings of every tenant that names none of its own.
+    conf::tls_settings tls_defaults() const;
     /// Drains and forgets the tenant's pool (e.g. tenant deactivated); no-op if none.
     void close_tenant(const std::string& tenant);
     /// Drains every pool; later calls to execute fail with pool_closed.

@@ -45,6 +45,16 @@ void pool_stats::record_open(bool ok) {
     ++(ok ? opens_ : open_failures_);
 }
 
+void pool_stats::record_encryption(std::string_view encryption) {
+    std::lock_guard lock(mutex_);
+    encryption_ = std::string(encryption);
+}
+
+void pool_stats::record_tls_failure(std::string_view reason) {
+    std::lock_guard lock(mutex_);
+    ++tls_failures_[std::string(reason)];
+}
+
 void pool_stats::record_close(std::string_view reason) {
     std::lock_guard lock(mutex_);
     ++closes_[std::string(reason)];
@@ -117,6 +127,8 @@ void pool_stats::fill(pool_snapshot& out) const {
     out.query_timeouts = query_timeouts_;
     out.acquire_timeouts = acquire_timeouts_;
     out.errors_by_code = errors_;
+    out.tls_failures_by_reason = tls_failures_;
+    out.encryption = encryption_;
     out.last_error = last_error_;
     out.last_error_at = last_error_at_;
     out.last_probe_latency = last_probe_latency_;

@@ -64,6 +64,11 @@ struct pool_snapshot {
     std::uint64_t query_timeouts = 0;
     std::uint64_t acquire_timeouts = 0;
     std::map<std::string, std::uint64_t> errors_by_code;
+    /// Connection opens refused for TLS, by reason ("not_offered", "certificate_expired"...).
+    std::map<std::string, std::uint64_t> tls_failures_by_reason;
+    /// How the last connection opened travels: "verified", "encrypted", "not_required";
+    /// empty before the first open.
+    std::string encryption;
     std::string breaker_state = "closed";
     std::chrono::milliseconds retry_after{0};
     std::string last_error;  ///< code and message, no credentials
@@ -89,6 +94,10 @@ public:
 
     void set_gauges(gauges g);
     void record_open(bool ok);
+    /// A connection opened, travelling as `encryption` (link_encryption_name).
+    void record_encryption(std::string_view encryption);
+    /// An open refused for TLS, for `reason`.
+    void record_tls_failure(std::string_view reason);
     void record_close(std::string_view reason);
     /// A lease's session was reset: the connection goes back to the idle list.
     void record_reset();
@@ -111,7 +120,8 @@ private:
     gauges gauges_;
     std::uint64_t opens_ = 0, open_failures_ = 0, query_timeouts_ = 0, acquire_timeouts_ = 0;
     std::uint64_t resets_ = 0;
-    std::map<std::string, std::uint64_t> closes_, errors_, discards_;
+    std::map<std::string, std::uint64_t> closes_, errors_, discards_, tls_failures_;
+    std::string encryption_;
     latency_histogram acquire_wait_, query_time_;
     std::string last_error_;
     std::optional<std::chrono::system_clock::time_point> last_error_at_;

@@ -165,6 +165,13 @@ asio::awaitable<tenant_pool::job_slot> tenant_pool::take_job_slot(std::shared_pt
 db_error tenant_pool::breaker_error() const {
     db_error error{errc::tenant_db_unavailable,
                    fmt::format("database of tenant {} is unavailable (circuit open)", tenant_)};
+    if (last_open_failure_ && is_tls_failure(last_open_failure_->code)) {
+        // A server that cannot be trusted keeps its own code while the circuit is open:
+        // clients see why, not merely that the database is away.
+        error.code = last_open_failure_->code;
+        error.reason = last_open_failure_->reason;
+        error.message = fmt::format("{} (circuit open)", last_open_failure_->message);
+    }
     error.retry_after = breaker_.retry_after();
     return error;
 }
@@ -274,11 +281,17 @@ void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>
     TG_ASSERT_ON(strand_);
     stats_.record_open(result.has_value());
     if (result) {
+        stats_.record_encryption(link_encryption_name(result.value()->encryption()));
+        last_open_failure_.reset();
         state_.open_succeeded(id, std::move(result.value()));
         breaker_.on_success();
         serve_waiters();
     } else {
         state_.open_failed(id);
+        if (is_tls_failure(result.error().code)) {
+            stats_.record_tls_failure(result.error().reason);
+        }
+        last_open_failure_ = result.error();
         const breaker_state before = breaker_.state();
         breaker_.on_failure();
         stats_.note_error(result.error());

@@ -213,6 +213,9 @@ private:
     // Strand-only state.
     pool_state state_;
     circuit_breaker breaker_;
+    /// The last open failure since a connection last opened (strand only): the breaker's
+    /// refusals keep a TLS failure's code.
+    std::optional<db_error> last_open_failure_;
     std::unordered_map<waiter_id, std::shared_ptr<parked_waiter>> parked_;
     std::size_t jobs_running_ = 0;
     std::deque<std::shared_ptr<asio::steady_timer>> job_waiters_;

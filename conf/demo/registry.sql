@@ -15,6 +15,8 @@ CREATE TABLE Tenants (
     DatabaseUser NVARCHAR(128) NULL,
     CredentialRef NVARCHAR(255) NULL,
     Encrypt BIT NULL,
+    TrustServerCertificate BIT NULL,
+    HostNameInCertificate NVARCHAR(255) NULL,
     MaxConnections INT NULL,
     UpdatedAt DATETIME2 NOT NULL DEFAULT SYSUTCDATETIME()
 );

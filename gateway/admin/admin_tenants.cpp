@@ -21,11 +21,23 @@ boost::json::value problem_json(const tds_pool::tenant_record& tenant) {
     return boost::json::string(tenant.problem);
 }
 
+/// How the tenant's live pool last connected ("verified", "encrypted", "not_required"),
+/// or null before it did.
+boost::json::value encryption_json(const std::vector<tds_pool::pool_snapshot>& pools, const std::string& code) {
+    for (const auto& pool : pools) {
+        if (pool.tenant == code && !pool.draining && !pool.encryption.empty()) {
+            return boost::json::string(pool.encryption);
+        }
+    }
+    return nullptr;
+}
+
 /// GET /admin/tenants.
 response tenants_table(tenant_backend& backend) {
     const auto snapshot = backend.registry().snapshot();
     const auto status = backend.registry().status();
     const auto hosting = backend.hosting();
+    const auto pools = backend.pools().snapshot();
     boost::json::array tenants;
     for (const auto& [code, tenant] : snapshot->tenants) {
         tenants.push_back(boost::json::object{{"companyCode", code},
@@ -35,6 +47,7 @@ response tenants_table(tenant_backend& backend) {
                                               {"database", tenant.database},
                                               {"hosting", tds_pool::hosting_label(tenant.server, hosting)},
                                               {"active", tenant.active},
+                                              {"encryption", encryption_json(pools, code)},
                                               {"problem", problem_json(tenant)}});
     }
     boost::json::object registry{{"source", status.source},

@@ -65,6 +65,12 @@ boost::json::object tenant_json(const tds_pool::tenant_record& tenant, const hea
     }
     out["pool"] = pool_json(pool, tenant.max_connections.value_or(in.pool_max_size));
     out["breaker"] = pool ? pool->breaker_state : "closed";
+    // How the last connection opened travels; null before any opened.
+    if (pool != nullptr && !pool->encryption.empty()) {
+        out["encryption"] = pool->encryption;
+    } else {
+        out["encryption"] = nullptr;
+    }
     // The probe's own failure first: it is the freshest word on reachability.
     if (probe != nullptr && !probe->ok && !probe->error.empty()) {
         out["lastError"] = probe->error;

@@ -14,7 +14,7 @@ struct pool_totals {
     std::size_t idle = 0, busy = 0, opening = 0, resetting = 0, waiters = 0, max_size = 0;
     std::uint64_t opens = 0, open_failures = 0, acquire_timeouts = 0, query_timeouts = 0;
     std::uint64_t resets = 0;
-    std::map<std::string, std::uint64_t> closes, errors, discards;
+    std::map<std::string, std::uint64_t> closes, errors, discards, tls_failures;
     tds_pool::histogram_snapshot acquire_wait, query_time;
 };
 
@@ -46,6 +46,7 @@ void add_pool(pool_totals& t, const tds_pool::pool_snapshot& p) {
     t.resets += p.session_resets;
     for (const auto& [reason, n] : p.discards_by_reason) t.discards[reason] += n;
     for (const auto& [code, n] : p.errors_by_code) t.errors[code] += n;
+    for (const auto& [reason, n] : p.tls_failures_by_reason) t.tls_failures[reason] += n;
     add_histogram(t.acquire_wait, p.acquire_wait);
     add_histogram(t.query_time, p.query_time);
 }
@@ -170,6 +171,17 @@ void write_pool_session_counters(metrics_writer& w, const std::map<std::string, 
         for (const auto& [reason, n] : t.discards) {
             w.sample("tenant_gateway_pool_connections_discarded_total",
                      {{"tenant", tenant}, {"reason", reason}}, static_cast<double>(n));
+        }
+    }
+    w.family("tenant_gateway_tls_failures_total",
+             "Connection opens refused for TLS, by reason (not_offered, certificate_expired, "
+             "unknown_ca, name_mismatch, certificate_not_yet_valid, certificate_invalid, "
+             "handshake_failed).",
+             "counter");
+    for (const auto& [tenant, t] : pools) {
+        for (const auto& [reason, n] : t.tls_failures) {
+            w.sample("tenant_gateway_tls_failures_total", {{"tenant", tenant}, {"reason", reason}},
+                     static_cast<double>(n));
         }
     }
 }

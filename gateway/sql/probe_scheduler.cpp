@@ -157,9 +157,10 @@ namespace {
 /// mishandles a variant inspected in an if-condition around a co_await.
 std::optional<tds_pool::connection_target> probe_target(const tds_pool::tenant_record& tenant,
                                                         const conf::registry_config& config,
+                                                        const conf::tls_settings& tls_defaults,
                                                         tds_pool::credential_store& secrets,
                                                         std::string& error) {
-    auto resolved = tds_pool::resolve_target(tenant, config, secrets);
+    auto resolved = tds_pool::resolve_target(tenant, config, tls_defaults, secrets);
     if (auto* target = std::get_if<tds_pool::connection_target>(&resolved)) {
         return std::move(*target);
     }
@@ -184,7 +185,7 @@ probe_result result_of(const tds_pool::outcome<std::chrono::microseconds>& outco
 
 asio::awaitable<void> probe_scheduler::probe_one(tds_pool::tenant_record tenant) {
     probe_result result;
-    auto target = probe_target(tenant, registry_.config(), secrets_, result.error);
+    auto target = probe_target(tenant, registry_.config(), pools_.tls_defaults(), secrets_, result.error);
     const bool resolved = target.has_value();
     if (resolved) {
         const auto timeout = settings().timeout;

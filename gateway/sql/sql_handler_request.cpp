@@ -108,7 +108,8 @@ void apply_lookup(tenant_backend& backend, const request_context& ctx, const tds
                                   std::chrono::seconds(30), ctx.request_id);
         return;
     }
-    auto target = tds_pool::resolve_target(*found.record, backend.registry().config(), backend.secrets());
+    auto target = tds_pool::resolve_target(*found.record, backend.registry().config(),
+                                           backend.pools().tls_defaults(), backend.secrets());
     if (auto* problem = std::get_if<tds_pool::credential_problem>(&target)) {
         log_error("tenant credentials unavailable",
                   {{"request_id", ctx.request_id}, {"tenant", out.code}, {"error", problem->message}});
@@ -189,6 +190,18 @@ response db_error_response(const tds_pool::db_error& error, const std::string& t
             return error_response(502, "sql_error", "the database refused the statement", request_id);
         case errc::tenant_db_unavailable:
             return unavailable("tenant_db_unavailable", "the tenant's database is unavailable",
+                               error.retry_after, request_id);
+        case errc::tls_required_not_offered:
+            return unavailable("tls_required_not_offered",
+                               "the tenant's database does not offer the encryption this tenant requires",
+                               error.retry_after, request_id);
+        case errc::tls_certificate_rejected:
+            return unavailable("tls_certificate_rejected",
+                               "the tenant database's TLS certificate failed verification",
+                               error.retry_after, request_id);
+        case errc::tls_handshake_failed:
+            return unavailable("tls_handshake_failed",
+                               "an encrypted connection to the tenant's database could not be set up",
                                error.retry_after, request_id);
         case errc::pool_timeout:
         case errc::pool_overloaded:

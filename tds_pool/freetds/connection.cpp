@@ -20,6 +20,7 @@
 #include "tds_pool/freetds/reply_peek.hpp"
 #include "tds_pool/freetds/row_reader.hpp"
 #include "tds_pool/freetds/rpc_binding.hpp"
+#include "tds_pool/tls/tls_relay.hpp"
 
 namespace tds_pool {
 namespace {
@@ -53,11 +54,43 @@ db_error open_failure(const connection_target& target, const detail::diagnostics
 // before each dbopen so pools with different settings do not mix them up.
 std::mutex login_timeout_mutex;
 
+/// Where dbopen dials: the server itself, or for an encrypted target the relay's
+/// loopback port in front of a secured connection to it.
+outcome<std::string> dial_address(const connection_target& target, const connect_options& options) {
+    if (!target.tls.encrypt) {
+        // "host:port" reaches the server without a freetds.conf entry (FreeTDS 1.3).
+        return target.address();
+    }
+    auto secured = tls::secure_connect(target, std::chrono::steady_clock::now() + options.login_timeout);
+    if (auto* error = std::get_if<db_error>(&secured)) {
+        return std::move(*error);
+    }
+    auto port = tls::tls_relay::instance().serve(std::move(std::get<tls::secured_server>(secured)),
+                                                 options.login_timeout);
+    if (!port) {
+        return port.error();
+    }
+    return fmt::format("127.0.0.1:{}", port.value());
+}
+
 }  // namespace
+
+const char* link_encryption_name(link_encryption e) noexcept {
+    switch (e) {
+    case link_encryption::not_required: return "not_required";
+    case link_encryption::encrypted: return "encrypted";
+    case link_encryption::verified: return "verified";
+    }
+    return "not_required";
+}
 
 outcome<std::unique_ptr<connection>> connection::open(const connection_target& target,
                                                       const connect_options& options) {
     detail::ensure_freetds_initialized();
+    auto address = dial_address(target, options);
+    if (!address) {
+        return address.error();
+    }
     LOGINREC* login = dblogin();
     if (login == nullptr) {
         return db_error{errc::tenant_db_unavailable, "cannot allocate a FreeTDS login"};
@@ -77,14 +110,18 @@ outcome<std::unique_ptr<connection>> connection::open(const connection_target& t
         std::unique_lock lock(login_timeout_mutex);
         dbsetlogintime(whole_seconds(options.login_timeout));
         lock.unlock();
-        // "host:port" reaches the server without a freetds.conf entry (FreeTDS 1.3).
-        proc = dbopen(login, target.address().c_str());
+        proc = dbopen(login, address.value().c_str());
     }
     dbloginfree(login);
     if (proc == nullptr) {
         return open_failure(target, *diag);
     }
-    return std::unique_ptr<connection>(new connection(proc, std::move(diag)));
+    std::unique_ptr<connection> opened(new connection(proc, std::move(diag)));
+    if (target.tls.encrypt) {
+        opened->encryption_ = target.tls.trust_server_certificate ? link_encryption::encrypted
+                                                                  : link_encryption::verified;
+    }
+    return opened;
 }
 
 connection::connection(DBPROCESS* proc, std::unique_ptr<detail::diagnostics> diag)

@@ -25,11 +25,22 @@ struct connect_options {
     std::string app_name = "tenant-gateway";
 };
 
+/// How a connection's traffic travels.
+enum class link_encryption {
+    not_required,  ///< encrypt: false; the server may still encrypt (FreeTDS's own choice)
+    encrypted,     ///< TLS, the certificate trusted without checking
+    verified,      ///< TLS, the certificate's chain, dates and name checked
+};
+
+/// "not_required", "encrypted" or "verified".
+const char* link_encryption_name(link_encryption e) noexcept;
+
 /// A logged-in TDS 7.4 session speaking UTF-8, with TCP keepalive enabled.
 class connection final : public pooled_resource {
 public:
-    /// Connects and logs in; login_failed for refused credentials, tenant_db_unavailable
-    /// for anything else (refused, timed out, unknown host).
+    /// Connects and logs in; login_failed for refused credentials, a TLS refusal when the
+    /// target asks for encryption the server cannot give (see secure_connect),
+    /// tenant_db_unavailable for anything else (refused, timed out, unknown host).
     static outcome<std::unique_ptr<connection>> open(const connection_target& target,
                                                      const connect_options& options);
     ~connection() override;
@@ -97,6 +108,8 @@ public:
 
     /// True once the socket is gone (DBDEAD) or the session is otherwise unusable.
     bool is_dead() const;
+    /// How this connection's traffic travels.
+    link_encryption encryption() const noexcept { return encryption_; }
 
 private:
     explicit connection(tds_dblib_dbprocess* proc, std::unique_ptr<detail::diagnostics> diag);
@@ -124,6 +137,7 @@ private:
     /// run inside a request's sp_executesql when it returns.
     std::optional<std::int32_t> text_size_;
     std::optional<close_reason> unsafe_;  ///< set once, never cleared: the connection is closed
+    link_encryption encryption_ = link_encryption::not_required;
 };
 
 }  // namespace tds_pool

@@ -239,7 +239,8 @@ registry_status tenant_registry::status() const {
 std::unique_ptr<registry_source> make_registry_source(const conf::config& config,
                                                       std::shared_ptr<credential_store> secrets) {
     if (config.registry.source == conf::registry_source::tds) {
-        return make_tds_source(config.registry, std::move(secrets), config.pools.login_timeout);
+        return make_tds_source(config.registry, std::move(secrets), config.pools.login_timeout,
+                               config.registry.tls.over(config.pools.tls));
     }
     return make_yaml_source(config.tenants);
 }

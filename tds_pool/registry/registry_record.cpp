@@ -4,7 +4,7 @@ namespace tds_pool {
 
 bool tenant_record::same_target(const tenant_record& other) const noexcept {
     return server == other.server && port == other.port && database == other.database &&
-           user == other.user && credential_ref == other.credential_ref;
+           user == other.user && credential_ref == other.credential_ref && tls == other.tls;
 }
 
 const tenant_record* registry_snapshot::find(const std::string& code) const {
@@ -27,14 +27,15 @@ tenant_record record_from_config(const conf::tenant_config& tenant) {
     out.database = tenant.database;
     out.user = tenant.user;
     out.credential_ref = tenant.credential_ref;
-    out.encrypt = tenant.encrypt;
+    out.tls = tenant.tls;
     out.active = tenant.active;
     out.max_connections = tenant.max_connections;
     return out;
 }
 
 std::variant<connection_target, credential_problem> resolve_target(
-    const tenant_record& tenant, const conf::registry_config& config, credential_store& secrets) {
+    const tenant_record& tenant, const conf::registry_config& config,
+    const conf::tls_settings& tls_defaults, credential_store& secrets) {
     const std::string& ref =
         tenant.credential_ref.empty() ? config.default_credential_ref : tenant.credential_ref;
     auto secret = secrets.resolve(ref);
@@ -48,6 +49,7 @@ std::variant<connection_target, credential_problem> resolve_target(
     target.user = tenant.user.empty() ? config.default_user : tenant.user;
     target.password = std::move(std::get<std::string>(secret));
     target.max_connections = tenant.max_connections;
+    target.tls = tenant.tls.over(tls_defaults);
     return target;
 }
 

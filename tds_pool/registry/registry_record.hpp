@@ -27,15 +27,15 @@ struct tenant_record {
     std::string database;
     std::string user;            ///< empty: registry.default_user
     std::string credential_ref;  ///< empty: registry.default_credential_ref
-    bool encrypt = false;
+    conf::tls_overrides tls;     ///< NULL columns / absent keys: pools' defaults
     bool active = true;
     std::optional<std::size_t> max_connections;
     /// Why this tenant cannot be served as its row stands (a bad port, an empty
-    /// database, encryption asked for...); empty for a valid row.
+    /// database, an unknown certificate name...); empty for a valid row.
     std::string problem;
 
-    /// True when a pool built for `other` cannot serve this record (server, port,
-    /// database, user or credential reference differ).
+    /// True when a pool built for `other` can serve this record (server, port, database,
+    /// user, credential reference and TLS settings all equal).
     bool same_target(const tenant_record& other) const noexcept;
     friend bool operator==(const tenant_record&, const tenant_record&) = default;
 };
@@ -59,8 +59,10 @@ using snapshot_ptr = std::shared_ptr<const registry_snapshot>;
 tenant_record record_from_config(const conf::tenant_config& tenant);
 
 /// Where to connect for `tenant`: its user and credential reference, or the registry's
-/// defaults; the problem when the secret cannot be read (never the secret itself).
+/// defaults; its TLS settings over `tls_defaults` (pools'); the problem when the secret
+/// cannot be read (never the secret itself).
 std::variant<connection_target, credential_problem> resolve_target(
-    const tenant_record& tenant, const conf::registry_config& config, credential_store& secrets);
+    const tenant_record& tenant, const conf::registry_config& config,
+    const conf::tls_settings& tls_defaults, credential_store& secrets);
 
 }  // namespace tds_pool

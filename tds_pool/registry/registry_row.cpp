@@ -114,11 +114,27 @@ void read_login(const registry_columns& columns, const std::vector<sql_value>& r
     if (!out.credential_ref.empty() && !is_credential_ref(out.credential_ref)) {
         problems.add("CredentialRef must look like env:NAME or file:/path");
     }
-    out.encrypt = problems.integer("Encrypt", columns.get(row, "Encrypt"), 0, 1).value_or(0) != 0;
-    if (out.encrypt) {
-        // Connecting in clear a tenant that asked for encryption would betray it.
-        problems.add("Encrypt = 1 asks for an encrypted connection, which this gateway "
-                     "does not make yet; the tenant is not served in clear");
+}
+
+/// Encrypt, TrustServerCertificate (0/1) and HostNameInCertificate; NULL: pools' default.
+void read_tls(const registry_columns& columns, const std::vector<sql_value>& row,
+              tenant_record& out, row_problems& problems) {
+    if (auto encrypt = problems.integer("Encrypt", columns.get(row, "Encrypt"), 0, 1)) {
+        out.tls.encrypt = *encrypt != 0;
+    }
+    if (auto trust = problems.integer("TrustServerCertificate",
+                                      columns.get(row, "TrustServerCertificate"), 0, 1)) {
+        out.tls.trust_server_certificate = *trust != 0;
+    }
+    const sql_value* name = columns.get(row, "HostNameInCertificate");
+    if (is_null(name)) {
+        return;
+    }
+    out.tls.host_name_in_certificate = text_of(name);
+    const std::string& host = *out.tls.host_name_in_certificate;
+    problems.check_text("HostNameInCertificate", host, max_host_name, true);
+    if (!host.empty() && (!valid_host(host) || host.find_first_of(":[]_") != std::string::npos)) {
+        problems.add("HostNameInCertificate is not a DNS name");
     }
 }
 
@@ -168,6 +184,7 @@ tenant_record record_from_row(const registry_columns& columns, const std::vector
     problems.check_text("CompanyName", out.name, max_company_name, false);
     read_location(columns, row, out, problems);
     read_login(columns, row, out, problems);
+    read_tls(columns, row, out, problems);
     read_limits(columns, row, out, problems);
     out.problem = problems.joined();
     return out;

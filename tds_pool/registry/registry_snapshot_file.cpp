@@ -24,6 +24,18 @@ constexpr std::int64_t format_version = 1;
 
 std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
 
+template <class T>
+json::value optional_json(const std::optional<T>& value) {
+    return value ? json::value(*value) : json::value(nullptr);
+}
+
+void tls_json(json::object& out, const conf::tls_overrides& tls) {
+    out["encrypt"] = optional_json(tls.encrypt);
+    out["trustServerCertificate"] = optional_json(tls.trust_server_certificate);
+    out["caFile"] = optional_json(tls.ca_file);
+    out["hostNameInCertificate"] = optional_json(tls.host_name_in_certificate);
+}
+
 json::object record_json(const tenant_record& r) {
     json::object out;
     out["code"] = r.code;
@@ -33,7 +45,7 @@ json::object record_json(const tenant_record& r) {
     out["database"] = r.database;
     out["user"] = r.user;
     out["credentialRef"] = r.credential_ref;
-    out["encrypt"] = r.encrypt;
+    tls_json(out, r.tls);
     out["active"] = r.active;
     out["problem"] = r.problem;
     if (r.max_connections) {
@@ -116,6 +128,27 @@ std::string text_member(const json::object& o, std::string_view key, bool requir
     return std::string(v->as_string());
 }
 
+std::optional<bool> optional_bool(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    return v->as_bool();
+}
+
+std::optional<std::string> optional_text(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    if (v == nullptr || v->is_null()) return std::nullopt;
+    return std::string(v->as_string());
+}
+
+conf::tls_overrides tls_from_json(const json::object& o) {
+    conf::tls_overrides tls;
+    tls.encrypt = optional_bool(o, "encrypt");
+    tls.trust_server_certificate = optional_bool(o, "trustServerCertificate");
+    tls.ca_file = optional_text(o, "caFile");
+    tls.host_name_in_certificate = optional_text(o, "hostNameInCertificate");
+    return tls;
+}
+
 tenant_record record_from_json(const json::value& value) {
     const json::object& o = value.as_object();
     tenant_record r;
@@ -129,7 +162,7 @@ tenant_record record_from_json(const json::value& value) {
     const auto port = json::value_to<std::int64_t>(o.at("port"));
     if (port < 1 || port > 65535) throw std::runtime_error("port out of range for " + r.code);
     r.port = static_cast<std::uint16_t>(port);
-    r.encrypt = o.at("encrypt").as_bool();
+    r.tls = tls_from_json(o);
     r.active = o.at("active").as_bool();
     r.problem = text_member(o, "problem", false);
     if (const auto* max = o.if_contains("maxConnections"); max != nullptr && !max->is_null()) {

@@ -32,10 +32,11 @@ public:
 std::unique_ptr<registry_source> make_yaml_source(std::vector<conf::tenant_config> tenants);
 
 /// The Tenants table of registry.database on registry.server, logging in as
-/// registry.user with the secret of registry.credential_ref.
+/// registry.user with the secret of registry.credential_ref, secured as `tls` says.
 std::unique_ptr<registry_source> make_tds_source(conf::registry_config config,
                                                  std::shared_ptr<credential_store> secrets,
-                                                 std::chrono::milliseconds login_timeout);
+                                                 std::chrono::milliseconds login_timeout,
+                                                 conf::tls_settings tls);
 
 /// What a blocking source call answered: a value, or why not.
 template <class Value>

@@ -16,8 +16,8 @@ constexpr std::chrono::milliseconds registry_query_timeout{10000};
 class tds_source final : public registry_source {
 public:
     tds_source(conf::registry_config config, std::shared_ptr<credential_store> secrets,
-               std::chrono::milliseconds login_timeout)
-        : config_(std::move(config)), secrets_(std::move(secrets)) {
+               std::chrono::milliseconds login_timeout, conf::tls_settings tls)
+        : config_(std::move(config)), secrets_(std::move(secrets)), tls_(std::move(tls)) {
         options_.login_timeout = login_timeout;
         options_.app_name = "tenant-gateway registry";
     }
@@ -67,11 +67,13 @@ private:
         target.database = config_.database;
         target.user = config_.user;
         target.password = std::move(std::get<std::string>(secret));
+        target.tls = tls_;
         return connection::open(target, options_);
     }
 
     conf::registry_config config_;
     std::shared_ptr<credential_store> secrets_;
+    conf::tls_settings tls_;
     connect_options options_;
     std::unique_ptr<connection> connection_;
 };
@@ -80,8 +82,10 @@ private:
 
 std::unique_ptr<registry_source> make_tds_source(conf::registry_config config,
                                                  std::shared_ptr<credential_store> secrets,
-                                                 std::chrono::milliseconds login_timeout) {
-    return std::make_unique<tds_source>(std::move(config), std::move(secrets), login_timeout);
+                                                 std::chrono::milliseconds login_timeout,
+                                                 conf::tls_settings tls) {
+    return std::make_unique<tds_source>(std::move(config), std::move(secrets), login_timeout,
+                                        std::move(tls));
 }
 
 }  // namespace tds_pool

@@ -287,5 +287,5 @@ LOGIN_ROUTE_YAML = """  - method: POST
 def tds_registry_yaml(port, refresh):
     """A `registry:` section reading the TenantRegistry database of tdsd on `port`."""
     return "\n".join(["registry:", "  source: tds", "  server: 127.0.0.1", f"  port: {port}",
-                      "  database: TenantRegistry", "  user: registry_reader",
+                      "  database: TenantRegistry", "  user: registry_reader", "  encrypt: false",
                       "  credential_ref: env:TDSD_REGISTRY_PASSWORD", f"  refresh_interval: {refresh}"])

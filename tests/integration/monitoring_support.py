@@ -95,6 +95,7 @@ registry:
     azure_patterns: ["127.0.0.2"]
     aws_patterns: ["127.0.0.3"]
 pools:
+  encrypt: false
   max_size: 4
   acquire_timeout: 2s
   login_timeout: 3s

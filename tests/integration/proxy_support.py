@@ -99,6 +99,7 @@ tenants:
     server: 127.0.0.1
     database: FieldServiceDB_ACME
     credential_ref: env:TG_TEST_SECRET
+    encrypt: false
 routes:
 {routes}
 upstreams:

@@ -76,7 +76,7 @@ limits: {{max_body_bytes: {max_body}, max_inflight_response_bytes: {budget}}}
 {registry_section(registry_port, refresh)}
   default_user: fieldservice_api
   default_credential_ref: env:TDSD_PASSWORD
-pools: {{max_size: {pool_max}, acquire_timeout: 10s}}
+pools: {{encrypt: false, max_size: {pool_max}, acquire_timeout: 10s}}
 health: {{probe_interval: 1h}}
 {admin_section}
 auth:

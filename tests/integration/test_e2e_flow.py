@@ -441,8 +441,8 @@ def test_deactivation_and_a_new_tenant_without_restart():
 
     # a new row is served at once: the unknown code triggers an on-demand lookup
     d.registry_sql(
-        "INSERT INTO Tenants (CompanyCode, CompanyName, DatabaseServer, DatabaseName, IsActive, Port) "
-        "VALUES (N'NEWCO', N'New Co', N'127.0.0.1', N'FieldServiceDB_Demo', 1, %s)", (d.own.port,))
+        "INSERT INTO Tenants (CompanyCode, CompanyName, DatabaseServer, DatabaseName, IsActive, Port, Encrypt) "
+        "VALUES (N'NEWCO', N'New Co', N'127.0.0.1', N'FieldServiceDB_Demo', 1, %s, 0)", (d.own.port,))
     status, _, body = d.call("POST", "/api/auth/login?company=NEWCO",
                              {"username": "demo@demo.com", "password": "Demo-Admin-2024"})
     expect(status == 200 and jwt_payload(body["token"])["tenant"] == "NEWCO", f"{status} {body}")
@@ -516,8 +516,9 @@ def test_admin_tenants_table_and_reload():
     expect(rows["TECHSTART"]["hosting"] == "Customer Hosted (On-Prem)", rows["TECHSTART"])
     expect(rows["GLOBALSEC"]["hosting"] == "Customer Hosted (AWS)", rows["GLOBALSEC"])
     expect(rows["DCPSP"]["hosting"] == "Your Server" and rows["DCPSP"]["active"] is True, rows["DCPSP"])
+    expect(rows["ACME"]["encryption"] == "not_required", rows["ACME"])  # Encrypt = 0: plain TDS
     expect(set(rows["ACME"]) == {"companyCode", "companyName", "server", "port", "database", "hosting", "active",
-                                  "problem"},
+                                  "encryption", "problem"},
            rows["ACME"])
     text = json.dumps(body)
     expect("TENANT_DB_PASSWORD" not in text and "fieldservice_api" not in text and TENANT_PW not in text, text)

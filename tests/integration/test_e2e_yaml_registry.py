@@ -20,6 +20,7 @@ registry:
   default_user: fieldservice_api
   default_credential_ref: env:TDSD_PASSWORD
 auth: {{secret_ref: env:TG_AUTH_SECRET}}
+pools: {{encrypt: false}}
 tenants:
 {tenants}
 routes:

@@ -38,6 +38,7 @@ registry:
   default_credential_ref: env:TDSD_PASSWORD
 auth:
 {auth}
+pools: {{encrypt: false}}
 tenants:
   - {{code: ACME, name: Acme, server: 127.0.0.1, port: {port}, database: AcmeDB}}
 routes:

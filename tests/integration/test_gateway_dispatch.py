@@ -29,6 +29,7 @@ tenant_resolution:
   order: [query, header, token]
 auth:
   secret_ref: file:{KEY_FILE}
+pools: {{encrypt: false}}
 tenants:
   - {{code: ACME, name: Acme, server: 127.0.0.1, database: AcmeDB, credential_ref: env:TG_TEST_SECRET}}
   - {{code: GLOBEX, name: Globex, server: 127.0.0.1, database: GlobexDB, credential_ref: env:TG_TEST_SECRET}}

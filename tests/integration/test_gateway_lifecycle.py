@@ -90,7 +90,7 @@ def test_check_config_example_file():
 def test_check_config_refuses_what_it_cannot_apply():
     cases = [
         ("routes:\n  - {path: /x}\n", ":2:5: a route needs kind"),
-        ("tenants:\n  - {code: A, server: s, database: d, encrypt: true}\n", ":2:"),
+        ("tenants:\n  - {code: A, server: s, database: d, ca_file: /nonexistent/ca.pem}\n", ":2:48: ca_file"),
         ("auth:\n  secret_ref: env:TG_LIFECYCLE_UNSET_SECRET\n", ":2:15: environment variable"),
         ("auth:\n  secret_ref: file:/nonexistent/tg-key\n", ":2:15: secret file"),
     ]

@@ -22,7 +22,7 @@ registry:
   source: yaml
   default_user: u
   default_credential_ref: env:TG_TEST_SECRET
-pools: {{acquire_timeout: 2s, login_timeout: 1s}}
+pools: {{encrypt: false, acquire_timeout: 2s, login_timeout: 1s}}
 health: {{probe_interval: 1h}}
 routes:
   - {{methods: [GET], path: /api/one, kind: sql, sql: "SELECT 1 AS one", result: one}}

@@ -38,6 +38,7 @@ registry:
 auth:
   secret_ref: env:TG_AUTH_SECRET
   login_limit: {{{limits}}}
+pools: {{encrypt: false}}
 tenants:
   - {{code: CHEAP, name: Cheap Inc, server: 127.0.0.1, port: {port}, database: CheapDB}}
   - {{code: DEAR, name: Dear Inc, server: 127.0.0.1, port: {port}, database: DearDB}}

@@ -35,6 +35,7 @@ registry:
   source: yaml
   default_user: fieldservice_api
   default_credential_ref: env:TDSD_PASSWORD
+pools: {{encrypt: false}}
 tenants:
   - {{code: DCPSP, name: DCPSP Inc, server: 127.0.0.1, port: {port}, database: FieldServiceDB}}
 routes:

@@ -72,7 +72,7 @@ registry:
   source: yaml
   default_user: app
   default_credential_ref: env:TG_TEST_DB_PASSWORD
-pools: {{max_size: {pool_size}, acquire_timeout: 20s, query_timeout: 20s}}
+pools: {{encrypt: false, max_size: {pool_size}, acquire_timeout: 20s, query_timeout: 20s}}
 metrics: {{enabled: true}}
 routes:
   - {{methods: [GET], path: /api/big, kind: sql, max_rows: {MAXIMAL_ROWS},

@@ -24,7 +24,7 @@ registry:
   source: yaml
   default_user: fieldservice_api
   default_credential_ref: env:TG_TEST_DB_PASSWORD
-pools: {{max_size: 20, acquire_timeout: 10s}}
+pools: {{encrypt: false, max_size: 20, acquire_timeout: 10s}}
 health: {{probe_interval: 100ms, probe_timeout: 2s}}
 routes:
   - {{methods: [GET], path: /api/one, kind: sql, sql: "SELECT 1 AS one", result: one}}

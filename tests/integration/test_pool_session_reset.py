@@ -18,6 +18,7 @@ registry:
   default_user: fieldservice_api
   default_credential_ref: env:TDSD_PASSWORD
 pools:
+  encrypt: false
   max_size: 1
   acquire_timeout: 10s
 tenants:

@@ -78,6 +78,7 @@ registry:
   default_user: fieldservice_api
   default_credential_ref: env:TDSD_PASSWORD
 {snapshot}pools:
+  encrypt: false
   max_size: 4
   login_timeout: 2s
 routes:

@@ -2,8 +2,7 @@
 item 6 for Encrypt), against tdsd over real HTTP and TDS:
 
 - a Tenants row with a port out of range, an empty DatabaseName, a CredentialRef that
-  is not a reference, or Encrypt = 1 (this gateway does not encrypt tenant connections
-  yet) is not served: its tenant answers 503 tenant_misconfigured with the reason, while
+  is not a reference, or a HostNameInCertificate that is not a DNS name is not served: its tenant answers 503 tenant_misconfigured with the reason, while
   the valid tenants are served;
 - each such row is logged once per load with the reason, shown in /admin/tenants and
   /health, and counted in /metrics;
@@ -62,7 +61,7 @@ def test_invalid_rows_are_refused_with_a_reason_and_valid_ones_served():
         sql = lambda text: resilience.registry_sql(registry, text)  # noqa: E731
         sql("UPDATE Tenants SET Port = 70000 WHERE CompanyCode = N'ACME'")
         sql("UPDATE Tenants SET DatabaseName = N'' WHERE CompanyCode = N'TECHSTART'")
-        sql("UPDATE Tenants SET Encrypt = 1 WHERE CompanyCode = N'GLOBALSEC'")
+        sql("UPDATE Tenants SET HostNameInCertificate = N'not a name' WHERE CompanyCode = N'GLOBALSEC'")
         sql("UPDATE Tenants SET CredentialRef = N'Plain-Passw0rd' WHERE CompanyCode = N'DEMO'")
         gateway = harness.start_gateway(gateway_config(registry.port), env=resilience.gateway_env())
         try:
@@ -71,7 +70,7 @@ def test_invalid_rows_are_refused_with_a_reason_and_valid_ones_served():
             expect(status == 200 and isinstance(body, list) and body, (status, body))
             expect_misconfigured(port, "ACME", "Port 70000 is outside 1..65535")
             expect_misconfigured(port, "TECHSTART", "DatabaseName is empty")
-            expect_misconfigured(port, "GLOBALSEC", "Encrypt = 1")
+            expect_misconfigured(port, "GLOBALSEC", "HostNameInCertificate is not a DNS name")
             expect_misconfigured(port, "DEMO", "CredentialRef must look like env:NAME or file:/path")
             _, _, body = customers(port, "DEMO")
             expect("Plain-Passw0rd" not in str(body), body)

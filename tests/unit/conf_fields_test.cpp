@@ -50,6 +50,8 @@ const std::map<std::string, std::string>& placements() {
         {"retry_after_config", "limits:\n  retry_after:\n    KEY: x\n"},
         {"limits_config", "limits:\n  KEY: x\n"},
         {"tenant_resolution_config", "tenant_resolution:\n  KEY: x\n"},
+        {"tls_settings", "tenants:\n  - KEY: x\n"},
+        {"tls_overrides", "registry:\n  KEY: x\n"},
         {"tenant_config", "tenants:\n  - KEY: x\n"},
         {"param_config", "routes:\n  - params:\n      - KEY: x\n"},
         {"route_config", "routes:\n  - KEY: x\n"},
@@ -77,6 +79,10 @@ std::string yaml_key(const std::string& owner, const std::string& field) {
         {{"param_config", "source"}, "from"},
         {{"route_config", "auth_required"}, "auth"},
         {{"config", "source_path"}, ""},
+        // The TLS keys sit beside the others (checked through tls_settings/tls_overrides).
+        {{"tenant_config", "tls"}, ""},
+        {{"pools_config", "tls"}, ""},
+        {{"registry_config", "tls"}, ""},
     };
     const auto it = renamed.find({owner, field});
     return it == renamed.end() ? field : it->second;

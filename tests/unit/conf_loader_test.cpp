@@ -62,7 +62,10 @@ routes:
     CHECK(t.port == 1433);
     CHECK(t.user.empty());
     CHECK(t.active);
-    CHECK_FALSE(t.encrypt);
+    CHECK(t.tls == conf::tls_overrides{});  // every TLS key from pools:
+    CHECK(c.pools.tls.encrypt);             // ODBC Driver 18's defaults
+    CHECK_FALSE(c.pools.tls.trust_server_certificate);
+    CHECK(c.pools.tls.ca_file.empty());
     CHECK_FALSE(t.max_connections.has_value());
     REQUIRE(c.routes.size() == 1);
     const conf::route_config& r = c.routes[0];
@@ -106,6 +109,8 @@ tenants:
     user: fs
     credential_ref: file:/tmp/tg-conf-test-secret
     encrypt: false
+    trust_server_certificate: true
+    host_name_in_certificate: sql.techstart.example
     active: false
     max_connections: 3
 routes:
@@ -236,7 +241,10 @@ auth: {secret_ref: env:AUTH_KEY, issuer: me, token_ttl: 2h}
     CHECK(t.database == "FieldServiceDB");
     CHECK(t.user == "fs");
     CHECK(t.credential_ref == "file:/tmp/tg-conf-test-secret");
-    CHECK_FALSE(t.encrypt);
+    CHECK(t.tls.encrypt == std::optional<bool>(false));
+    CHECK(t.tls.trust_server_certificate == std::optional<bool>(true));
+    CHECK(t.tls.host_name_in_certificate == std::optional<std::string>("sql.techstart.example"));
+    CHECK_FALSE(t.tls.ca_file.has_value());
     CHECK_FALSE(t.active);
     CHECK(t.max_connections == std::optional<std::size_t>(3));
 
@@ -572,15 +580,13 @@ tenants:
     CHECK(load_error("auth:\n  secret_ref: file:" + conf_test::secret_file() + "\n").empty());
 }
 
-TEST_CASE("a tenant asking for encryption is refused until connections are encrypted",
+TEST_CASE("TLS keys: pools defaults, a tenant's and the registry's own, checked at load",
           "[conf][loader]") {
-    CHECK(load_error(R"(
-tenants:
-  - {code: A, server: s, database: d, encrypt: true}
-)") == "t.yaml:2:48: encrypt: true is not supported yet: connections to tenant databases are "
-       "not encrypted, so this tenant would be served in clear");
-    CHECK(load_error(R"(
-tenants:
-  - {code: A, server: s, database: d, encrypt: false}
-)").empty());
+    CHECK(load_error("tenants:\n  - {code: A, server: s, database: d, ca_file: /nonexistent/ca.pem}\n") ==
+          "t.yaml:2:48: ca_file '/nonexistent/ca.pem' cannot be read");
+    CHECK(load_error("tenants:\n  - {code: A, server: s, database: d, host_name_in_certificate: 'a b'}\n") ==
+          "t.yaml:2:65: host_name_in_certificate must be a DNS name such as sql.example.com");
+    CHECK(load_error("pools: {host_name_in_certificate: a.example}\n").find("unknown key") != std::string::npos);
+    CHECK(load_error("pools: {encrypt: maybe}\n").find(":1:18:") != std::string::npos);
+    CHECK(load_error("registry: {encrypt: false, trust_server_certificate: true}\n").empty());
 }

@@ -119,7 +119,7 @@ TEST_CASE("a wrong password is login_failed and the message has no secret", "[td
 }
 
 TEST_CASE("nothing listening is tenant_db_unavailable", "[tdsd][connection]") {
-    tds_pool::connection_target nowhere{"127.0.0.1", 1, "db1", "u", "p", std::nullopt};
+    tds_pool::connection_target nowhere{"127.0.0.1", 1, "db1", "u", "p", std::nullopt, conf::tls_settings::unencrypted()};
     tds_pool::connect_options options;
     options.login_timeout = 2s;
     auto opened = tds_pool::connection::open(nowhere, options);

@@ -100,7 +100,8 @@ public:
     /// A target for database `database` with the right (or a given) password.
     tds_pool::connection_target target(const std::string& database = "db1",
                                        const std::string& password = tdsd_password) const {
-        return {"127.0.0.1", port_, database, "u", password, std::nullopt};
+        // tdsd here runs without TLS: the plain path.
+        return {"127.0.0.1", port_, database, "u", password, std::nullopt, conf::tls_settings::unencrypted()};
     }
 
 private:

@@ -68,7 +68,7 @@ TEST_CASE("ISO 8601 text pads like fmt's zero-padded fields, signs and wide year
 }
 
 TEST_CASE("the pool key changes with the secret but never shows it", "[values]") {
-    tds_pool::connection_target a{"db.example", 1433, "FieldServiceDB", "api", "s3cret", std::nullopt};
+    tds_pool::connection_target a{"db.example", 1433, "FieldServiceDB", "api", "s3cret", std::nullopt, {}};
     auto b = a;
     b.password = "rotated";
     CHECK(a.key() != b.key());

@@ -25,7 +25,8 @@ struct table {
 const std::vector<std::string> all_columns = {"CompanyCode", "CompanyName",   "DatabaseServer",
                                               "DatabaseName", "IsActive",     "Port",
                                               "DatabaseUser", "CredentialRef", "Encrypt",
-                                              "MaxConnections"};
+                                              "MaxConnections", "TrustServerCertificate",
+                                              "HostNameInCertificate"};
 
 /// A valid row, with one column replaced.
 tds_pool::tenant_record with(const std::string& column, sql_value value) {
@@ -33,7 +34,8 @@ tds_pool::tenant_record with(const std::string& column, sql_value value) {
                                   std::string("sql.acme.com"), std::string("FieldServiceDB"),
                                   std::int64_t{1},            std::int64_t{1433},
                                   std::string("api"),         std::string("env:ACME_PW"),
-                                  false,                      std::int64_t{10}};
+                                  false,                      std::int64_t{10},
+                                  std::monostate{},           std::monostate{}};
     for (std::size_t i = 0; i < all_columns.size(); ++i) {
         if (all_columns[i] == column) row[i] = std::move(value);
     }
@@ -51,11 +53,14 @@ TEST_CASE("a valid row becomes a record without a problem", "[registry][row]") {
     CHECK(r.database == "FieldServiceDB");
     CHECK(r.max_connections == std::optional<std::size_t>(10));
     CHECK(r.active);
-    CHECK_FALSE(r.encrypt);
+    CHECK(r.tls.encrypt == std::optional<bool>(false));
+    CHECK_FALSE(r.tls.trust_server_certificate.has_value());  // NULL: pools' default
+    CHECK_FALSE(r.tls.host_name_in_certificate.has_value());
 }
 
 TEST_CASE("NULL in an optional column is its documented default", "[registry][row]") {
-    for (const char* column : {"Port", "DatabaseUser", "CredentialRef", "Encrypt", "MaxConnections", "IsActive"}) {
+    for (const char* column : {"Port", "DatabaseUser", "CredentialRef", "Encrypt", "MaxConnections", "IsActive",
+                               "TrustServerCertificate", "HostNameInCertificate"}) {
         INFO(column);
         const auto r = with(column, std::monostate{});
         CHECK(r.problem.empty());
@@ -97,10 +102,17 @@ TEST_CASE("a credential reference must be one; its value is never echoed", "[reg
     CHECK(r.problem.find("Secr3t") == std::string::npos);
 }
 
-TEST_CASE("a tenant that asks for encryption is not served in clear", "[registry][row]") {
-    CHECK(with("Encrypt", true).problem.find("Encrypt = 1") == 0);
-    CHECK(with("Encrypt", std::int64_t{1}).problem.find("not served in clear") != std::string::npos);
-    CHECK(with("Encrypt", std::int64_t{0}).problem.empty());
+TEST_CASE("the TLS columns: bits and a certificate name, NULL meaning pools' default", "[registry][row]") {
+    CHECK(with("Encrypt", true).tls.encrypt == std::optional<bool>(true));
+    CHECK(with("Encrypt", std::monostate{}).tls.encrypt == std::nullopt);
+    CHECK(with("Encrypt", std::int64_t{2}).problem == "Encrypt 2 is outside 0..1");
+    CHECK(with("TrustServerCertificate", std::int64_t{1}).tls.trust_server_certificate ==
+          std::optional<bool>(true));
+    const auto named = with("HostNameInCertificate", std::string("acme-sql.database.windows.net"));
+    CHECK(named.problem.empty());
+    CHECK(named.tls.host_name_in_certificate == std::optional<std::string>("acme-sql.database.windows.net"));
+    CHECK(with("HostNameInCertificate", std::string("[::1]")).problem == "HostNameInCertificate is not a DNS name");
+    CHECK(with("HostNameInCertificate", std::string()).problem == "HostNameInCertificate is empty");
 }
 
 TEST_CASE("several problems are all named, in column order", "[registry][row]") {

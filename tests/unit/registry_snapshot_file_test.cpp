@@ -34,7 +34,8 @@ registry_snapshot sample() {
     a.database = "FieldServiceDB_ACME";
     a.user = "acme_api";
     a.credential_ref = "env:ACME_DB_PASSWORD";
-    a.encrypt = true;
+    a.tls.encrypt = true;
+    a.tls.host_name_in_certificate = "acme-sql.database.windows.net";
     a.max_connections = 7;
     tenant_record b;
     b.code = "OLD";
