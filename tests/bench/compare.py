@@ -35,6 +35,8 @@ SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")
 BUILD_DIR = os.path.abspath(os.environ.get("TG_BUILD_DIR", os.path.join(SOURCE_DIR, "build")))
 DEMO_DIR = os.path.join(SOURCE_DIR, "conf", "demo")
 NODE_DIR = os.path.join(SOURCE_DIR, "tests", "bench", "peers", "node-seed")
+sys.path.insert(0, os.path.join(SOURCE_DIR, "tests"))
+import tls_material  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
 
 TENANT_PW = "bench-tenant-%d" % random.randrange(1 << 30)
@@ -247,6 +249,8 @@ class Bench:
         self.seconds = 3 if args.quick else 10
         self.rounds = 2 if args.quick else 3
         self.tmp = tempfile.mkdtemp(prefix="tg-bench-")
+        # the CA of the servers' certificates (conf/demo.yaml's pools.ca_file)
+        self.db_ca = tls_material.make_ca(self.tmp, "bench CA")
         self.procs = []
         self.rows = []
 
@@ -285,7 +289,7 @@ class Bench:
         log(f"tenant-gateway ({BUILD_DIR}) and node-seed")
         env = {"REGISTRY_PORT": str(self.own.port), "REGISTRY_REFRESH": "30s", "TDSD_PASSWORD": TENANT_PW,
                "TDSD_REGISTRY_PASSWORD": REGISTRY_PW, "TENANT_DB_PASSWORD": TENANT_PW,
-               "TG_AUTH_SECRET": AUTH_SECRET}
+               "TG_AUTH_SECRET": AUTH_SECRET, "TG_DB_CA_FILE": self.db_ca.cert}
         gw_port = free_port()
         with open(os.path.join(SOURCE_DIR, "conf", "demo.yaml")) as f:
             config = f.read()

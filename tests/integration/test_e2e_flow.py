@@ -22,6 +22,17 @@ import tdsd_harness  # noqa: E402
 TENANT_PW = "tenant-db-pw-e2e"
 REGISTRY_PW = "registry-pw-e2e"
 AUTH_SECRET = "e2e-signing-key-0123456789-abcdefghij"
+_db_ca = []
+
+
+def db_ca_file():
+    """conf/demo.yaml's pools.ca_file: a CA made for this run (these tenants run plain)."""
+    if not _db_ca:
+        sys.path.insert(0, harness.source_path("tests"))
+        import tls_material
+        import tempfile
+        _db_ca.append(tls_material.make_ca(tempfile.mkdtemp(prefix="tg-e2e-ca-"), "e2e test CA").cert)
+    return _db_ca[0]
 DEMO_DIR = harness.source_path("conf", "demo")
 
 PASSWORDS = {
@@ -111,7 +122,8 @@ class Demo:
         self.point("ACME", self.acme.port)
         env = {"GATEWAY_PORT": "0", "REGISTRY_PORT": str(self.own.port), "REGISTRY_REFRESH": refresh,
                "TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW,
-               "TENANT_DB_PASSWORD": TENANT_PW, "TG_AUTH_SECRET": AUTH_SECRET}
+               "TENANT_DB_PASSWORD": TENANT_PW, "TG_AUTH_SECRET": AUTH_SECRET,
+               "TG_DB_CA_FILE": db_ca_file()}
         env.update(extra_env or {})
         # The web app stand-in: a Node server that echoes what it was sent.
         self.webapp = proxy_support.start_node_upstream("webapp")
@@ -548,7 +560,8 @@ def test_sighup_and_admin_reload_apply_registry_changes_at_once():
     d = demo()
     env = {"GATEWAY_PORT": "0", "REGISTRY_PORT": str(d.own.port), "REGISTRY_REFRESH": "1h",
            "TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW,
-           "TENANT_DB_PASSWORD": TENANT_PW, "TG_AUTH_SECRET": AUTH_SECRET}
+           "TENANT_DB_PASSWORD": TENANT_PW, "TG_AUTH_SECRET": AUTH_SECRET,
+               "TG_DB_CA_FILE": db_ca_file()}
     with open(harness.source_path("conf", "demo.yaml")) as f:
         slow = harness.start_gateway(f.read(), env=env)  # never refreshes by itself
     moved = start_customer_server("FieldServiceDB_Demo", "acme.sql")
@@ -578,7 +591,8 @@ def test_sighup_and_admin_reload_apply_registry_changes_at_once():
 def test_an_unreachable_registry_at_start_up_is_not_fatal():
     # More in test_registry_resilience.py: readiness once it returns, the snapshot file.
     env = {"GATEWAY_PORT": "0", "REGISTRY_PORT": str(free_port()), "REGISTRY_REFRESH": "1s",
-           "TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW, "TG_AUTH_SECRET": AUTH_SECRET}
+           "TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW, "TG_AUTH_SECRET": AUTH_SECRET,
+               "TG_DB_CA_FILE": db_ca_file()}
     with open(harness.source_path("conf", "demo.yaml")) as f:
         gateway = harness.start_gateway(f.read(), env=env)
     try:
