@@ -4,7 +4,7 @@ tdsd servers, with the same wrk parameters; the two subjects alternate (ABBA) so
 busy with other work loads both alike. Every figure in the table is a ratio of the two.
 
 Run by scripts/bench (section `compare`); by hand:
-    /usr/bin/python3 tests/bench/compare.py [--quick] [--rows single,list,login,proxy,isolation,many]
+    /usr/bin/python3 tests/bench/compare.py [--quick] [--rows single,list,login,proxy,isolation,tls,many]
 Environment: TG_BUILD_DIR (where tenant-gateway and tdsd are built, default build/).
 
 Per run and subject: requests/s and p50/p99 from wrk (-t1, keep-alive, a Lua script that
@@ -140,8 +140,10 @@ def wait_http(port, path="/livez", timeout=30):
 
 
 class Tdsd(Proc):
-    def __init__(self, tmp, name, logins, databases):
+    def __init__(self, tmp, name, logins, databases, cert=None):
         lines = ["listen: {address: 127.0.0.1, port: 0}", "control: {address: 127.0.0.1, port: 0}", "logins:"]
+        if cert is not None:  # TLS offered: encrypting clients get it, the others stay plain
+            lines.insert(0, f"tls: {{cert_file: {cert.cert}, key_file: {cert.key}, mode: optional}}")
         for user, env, dbs in logins:
             lines.append(f"  - {{user: {user}, password: \"${{{env}}}\", databases: [{', '.join(dbs)}]}}")
         lines.append("databases:")
@@ -266,22 +268,25 @@ class Bench:
             f.write("INSERT INTO Customers (Name, Email, Phone, City, Country, CreatedAt)\nVALUES\n" + values + ";\nGO\n")
         d = lambda f: os.path.join(DEMO_DIR, f)  # noqa: E731
         schema = d("fieldservice_schema.sql")
+        cert = tls_material.make_server_cert(self.db_ca, self.tmp, "tdsd", dns=("localhost",), ips=("127.0.0.1",))
         self.own = Tdsd(self.tmp, "own",
                         [("fieldservice_api", "TDSD_PASSWORD", ["FieldServiceDB", "FieldServiceDB_Demo"]),
                          ("registry_reader", "TDSD_REGISTRY_PASSWORD", ["TenantRegistry"])],
                         [("TenantRegistry", [d("registry.sql")]),
                          ("FieldServiceDB", [schema, d("dcpsp.sql"), more]),
-                         ("FieldServiceDB_Demo", [schema, d("demo.sql"), more])])
+                         ("FieldServiceDB_Demo", [schema, d("demo.sql"), more])], cert)
         self.procs.append(self.own)
         self.servers = {"own": self.own}
         for name, db, data in (("acme", "FieldServiceDB_ACME", "acme.sql"),
                                ("techstart", "FieldServiceDB", "techstart.sql"),
                                ("globalsec", "FieldServiceDB", "globalsec.sql")):
-            t = Tdsd(self.tmp, name, [("fieldservice_api", "TDSD_PASSWORD", [db])], [(db, [schema, d(data), more])])
+            t = Tdsd(self.tmp, name, [("fieldservice_api", "TDSD_PASSWORD", [db])], [(db, [schema, d(data), more])],
+                     cert)
             self.procs.append(t)
             self.servers[name] = t
         registry_sql(self.own, [
-            ("UPDATE Tenants SET DatabaseServer = %s, Port = %s, Encrypt = 0 WHERE CompanyCode = %s",
+            # Encrypt NULL: each gateway's pools.encrypt decides (plain here, TLS in the tls rows)
+            ("UPDATE Tenants SET DatabaseServer = %s, Port = %s, Encrypt = NULL WHERE CompanyCode = %s",
              ("127.0.0.1", self.servers[server].port, code)) for code, (server, _, _) in TENANTS.items()] +
             # one pool size for everybody: pools.max_size of conf/demo.yaml (node-seed: POOL_MAX)
             [("UPDATE Tenants SET MaxConnections = NULL", None)])
@@ -299,13 +304,9 @@ class Bench:
                                 "  max_total_connections: 5000\n  max_connections_per_host: 5000\n", 1)
         if "max_connections_per_host: 5000" not in config:
             raise RuntimeError("conf/demo.yaml: pools section not found")
-        config_path = os.path.join(self.tmp, "gateway.yaml")
-        with open(config_path, "w") as f:
-            f.write(config)
-        self.gateway = Proc("tenant-gateway", [os.path.join(BUILD_DIR, "gateway", "tenant-gateway"), "--config",
-                                               config_path],
-                            dict(env, GATEWAY_PORT=str(gw_port)))
-        self.gateway.port = gw_port
+        self.gateway_env, self.gateway_config = env, config
+        # the plain rows: tenant connections without TLS, as node-seed's
+        self.gateway = self.start_gateway("gateway", config.replace("pools:\n", "pools:\n  encrypt: false\n", 1))
         node_port = free_port()
         self.node = Proc("node-seed", ["node", *os.environ.get("NODE_SEED_NODE_ARGS", "").split(), "server.js"],
                          dict(env, PORT=str(node_port), NODE_ENV="production", REGISTRY_SERVER="127.0.0.1",
@@ -316,6 +317,16 @@ class Bench:
         wait_http(node_port, "/nothing")
         self.subjects = [("gateway", self.gateway), ("node-seed", self.node)]
         self.check_same_answers()
+
+    def start_gateway(self, name, config):
+        config_path = os.path.join(self.tmp, name + ".yaml")
+        with open(config_path, "w") as f:
+            f.write(config)
+        port = free_port()
+        gateway = Proc(name, [os.path.join(BUILD_DIR, "gateway", "tenant-gateway"), "--config", config_path],
+                       dict(self.gateway_env, GATEWAY_PORT=str(port)))
+        gateway.port = port
+        return gateway
 
     def stop(self):
         for p in reversed(self.procs):
@@ -374,23 +385,25 @@ class Bench:
         res["wall"] = w1 - w0
         return res
 
-    def compare(self, label, target, script, connections, warmup=True, gate=None, seconds=None):
-        """ABBA rounds of both subjects; one table row with both and their ratios."""
-        for _, p in self.subjects:
+    def compare(self, label, target, script, connections, warmup=True, gate=None, seconds=None, subjects=None):
+        """ABBA rounds of both subjects (default: the gateway and node-seed); one table row
+        with both and their ratios, the first over the second."""
+        subjects = subjects or self.subjects
+        for _, p in subjects:
             if warmup:
                 self.run(p, script, connections, 2)
             reset_peak(p.pid)
-        runs = {name: [] for name, _ in self.subjects}
-        order = list(self.subjects)
+        runs = {name: [] for name, _ in subjects}
+        order = list(subjects)
         for r in range(self.rounds):
             for name, p in (order if r % 2 == 0 else list(reversed(order))):
                 profile = None
-                if self.args.perf and r == 0 and name == "gateway":
+                if self.args.perf and r == 0 and name == subjects[0][0]:
                     os.makedirs(self.args.perf, exist_ok=True)
                     profile = os.path.join(self.args.perf, re.sub(r"\W+", "-", label.split(",")[0]).strip("-") + ".data")
                 runs[name].append(self.run(p, script, connections, seconds or self.seconds, profile))
         summary = {}
-        for name, p in self.subjects:
+        for name, p in subjects:
             rs = runs[name]
             req = sum(x["requests"] for x in rs)
             summary[name] = {
@@ -403,21 +416,19 @@ class Bench:
                 "errors": sum(x["non2xx"] + x["socket_errors"] for x in rs),
                 "requests": req,
             }
-        g, n = summary["gateway"], summary["node-seed"]
+        g, n = summary[subjects[0][0]], summary[subjects[1][0]]
         ratio = {k: g[k] / n[k] if n[k] else float("inf") for k in ("rps", "p50", "p99", "cpu_per_1k", "rss_mb")}
         met = gate(ratio) if gate else None
         if g["errors"] or n["errors"]:
             met = False
-        self.rows.append({"label": label, "target": target, "subjects": summary, "ratio": ratio, "met": met})
-        log(f"{label}: gateway {g['rps']:.0f} req/s, node-seed {n['rps']:.0f} req/s")
+        self.rows.append({"label": label, "target": target, "subjects": summary, "ratio": ratio, "met": met,
+                          "ratio_label": f"{subjects[0][0]} / {subjects[1][0]}"})
+        log(f"{label}: {subjects[0][0]} {g['rps']:.0f} req/s, {subjects[1][0]} {n['rps']:.0f} req/s")
 
     # -- the rows --
     def row_single(self):
-        reqs = [("GET", f"/api/customers/{i}?company={t}", {"Authorization": "Bearer " + token(t)}, None)
-                for i in range(1, LIST_ROWS + 1) for t in TENANTS]
-        random.Random(1).shuffle(reqs)
         self.compare("single-row SQL (customer by id), 64 conns, 5 tenants",
-                     ">=3x req/s, <=1/3 p99, <=1/3 CPU/req", write_lua(self.tmp, "single", reqs), 64,
+                     ">=3x req/s, <=1/3 p99, <=1/3 CPU/req", self.single_row_script(), 64,
                      gate=lambda r: r["rps"] >= 3 and r["p99"] <= 1 / 3 and r["cpu_per_1k"] <= 1 / 3)
 
     def row_list(self):
@@ -436,8 +447,9 @@ class Bench:
                      seconds=max(self.seconds, 8))
 
 
-    def row_isolation(self):
+    def row_isolation(self, subjects=None, label="slow-tenant isolation"):
         """ACME measured alone, then while TECHSTART (150 ms per query, pool of 4) is flooded."""
+        subjects = subjects or self.subjects
         techstart = self.servers["techstart"]
         acme = write_lua(self.tmp, "iso-acme", [
             ("GET", f"/api/customers/{i}?company=ACME", {"Authorization": "Bearer " + token("ACME")}, None)
@@ -446,11 +458,11 @@ class Bench:
             ("GET", f"/api/customers/{i}?company=TECHSTART", {"Authorization": "Bearer " + token("TECHSTART")}, None)
             for i in range(1, LIST_ROWS + 1)])
         techstart.control("latency FieldServiceDB 150 0")
-        results = {name: {"alone": [], "with": [], "slow_rps": [], "slow_err": 0, "err": 0} for name, _ in self.subjects}
+        results = {name: {"alone": [], "with": [], "slow_rps": [], "slow_err": 0, "err": 0} for name, _ in subjects}
         try:
-            for _, p in self.subjects:
+            for _, p in subjects:
                 self.run(p, acme, 16, 1)
-            order = list(self.subjects)
+            order = list(subjects)
             for r in range(self.rounds):
                 for name, p in (order if r % 2 == 0 else list(reversed(order))):
                     alone = self.run(p, acme, 16, self.seconds)
@@ -473,9 +485,10 @@ class Bench:
             lines.append(f"{name:<10} ACME p99 alone {a:7.2f} ms, with TECHSTART flooded {w:7.2f} ms: "
                          f"{growth[name]:+.0f}%  (TECHSTART served {statistics.median(res['slow_rps']):.0f} req/s, "
                          f"{res['slow_err']} errors; ACME errors {res['err']})")
-        met = growth["gateway"] < 10 and results["gateway"]["err"] == 0
-        self.rows.append({"label": "slow-tenant isolation: ACME 16 conns while TECHSTART (+150 ms) gets 64 conns",
-                          "target": "gateway ACME p99 growth < 10%", "lines": lines, "met": met})
+        first = subjects[0][0]
+        met = growth[first] < 10 and results[first]["err"] == 0
+        self.rows.append({"label": f"{label}: ACME 16 conns while TECHSTART (+150 ms) gets 64 conns",
+                          "target": f"{first} ACME p99 growth < 10%", "lines": lines, "met": met})
         log("isolation: " + "; ".join(f"{k} {v:+.0f}%" for k, v in growth.items()))
 
     def row_many(self):
@@ -535,6 +548,46 @@ class Bench:
             f"first request of a cold tenant (p50 of {cold_sample}): gateway {cold['gateway']:.1f} ms, "
             f"node-seed {cold['node-seed']:.1f} ms ({cold['gateway'] / cold['node-seed']:.2f}x)"]
 
+    # -- the TLS rows: tenant connections encrypted and verified (tedious: encrypt with the CA) --
+    def tls_subjects(self):
+        if not hasattr(self, "tls_gateway"):
+            log("tenant-gateway and node-seed with encrypted, verified tenant connections")
+            self.tls_gateway = self.start_gateway("gateway-tls", self.gateway_config)
+            node_port = free_port()
+            self.tls_node = Proc("node-seed-tls", ["node", "server.js"],
+                                 dict(self.gateway_env, PORT=str(node_port), NODE_ENV="production",
+                                      REGISTRY_SERVER="127.0.0.1", POOL_MAX=str(POOL_MAX), REGISTRY_TTL_MS="30000",
+                                      DB_CA_FILE=self.db_ca.cert), cwd=NODE_DIR)
+            self.tls_node.port = node_port
+            self.procs += [self.tls_gateway, self.tls_node]
+            wait_http(self.tls_gateway.port, "/livez")
+            wait_http(node_port, "/nothing")
+            for name, p in (("gateway TLS", self.tls_gateway), ("node-seed TLS", self.tls_node)):
+                status, data = self.call(p.port, "GET", "/api/customers/2?company=ACME", token("ACME"))
+                if status != 200:
+                    raise RuntimeError(f"{name}: {status} {data[:200]!r}")
+            _, data = self.call(self.tls_gateway.port, "GET", "/health")
+            modes = {t["companyCode"]: t.get("encryption") for t in json.loads(data)["tenants"]}
+            if modes.get("ACME") != "verified":
+                raise RuntimeError(f"gateway TLS: ACME's connections are {modes.get('ACME')}, not verified")
+        return [("gateway TLS", self.tls_gateway), ("node-seed TLS", self.tls_node)]
+
+    def single_row_script(self):
+        reqs = [("GET", f"/api/customers/{i}?company={t}", {"Authorization": "Bearer " + token(t)}, None)
+                for i in range(1, LIST_ROWS + 1) for t in TENANTS]
+        random.Random(1).shuffle(reqs)
+        return write_lua(self.tmp, "single", reqs)
+
+    def row_tls(self):
+        subjects = self.tls_subjects()
+        self.compare("single-row SQL over TLS (verified), 64 conns, 5 tenants", ">=3x req/s, <=1/3 CPU/req",
+                     self.single_row_script(), 64, subjects=subjects,
+                     gate=lambda r: r["rps"] >= 3 and r["cpu_per_1k"] <= 1 / 3)
+        self.compare("single-row SQL: the gateway over TLS vs plain, 64 conns, 5 tenants", ">=0.7x req/s",
+                     self.single_row_script(), 64, subjects=[subjects[0], ("gateway plain", self.gateway)],
+                     gate=lambda r: r["rps"] >= 0.7)
+        self.row_isolation(subjects, label="slow-tenant isolation over TLS")
+
     def activate(self, port, codes):
         """One request to each tenant, 16 connections in parallel."""
         from concurrent.futures import ThreadPoolExecutor
@@ -579,7 +632,7 @@ def format_table(rows):
                 out.append(f"  {name:<56} {s['rps']:>9.0f} {s['p50']:>8.2f} {s['p99']:>8.2f} "
                            f"{s['cpu_per_1k']:>9.3f} {s['rss_mb']:>11.1f} {tdsd}  {s['errors']}")
             r = row["ratio"]
-            ratio_label = f"gateway / {row.get('peer', 'node-seed')}"
+            ratio_label = row.get("ratio_label", f"gateway / {row.get('peer', 'node-seed')}")
             out.append(f"  {ratio_label:<56} {r['rps']:>8.2f}x {r['p50']:>7.2f}x {r['p99']:>7.2f}x "
                        f"{r['cpu_per_1k']:>8.2f}x {r['rss_mb']:>10.2f}x")
         for line in row.get("lines", []):
@@ -592,7 +645,7 @@ def format_table(rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--rows", default="single,list,login,proxy,isolation,many")
+    ap.add_argument("--rows", default="single,list,login,proxy,isolation,tls,many")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--perf", metavar="DIR", help="perf record the gateway's first measured run of each row into DIR")
     args = ap.parse_args()

@@ -17,6 +17,7 @@
 //   REGISTRY_TTL_MS         how long a registry row is cached (gateway registry.refresh_interval)
 
 const crypto = require('crypto');
+const fs = require('fs');
 const express = require('express');
 const sql = require('mssql');
 const bcrypt = require('bcrypt');
@@ -40,6 +41,13 @@ const commonOptions = {
   connectionTimeout: 5000, // gateway pools.login_timeout
   requestTimeout: 15000, // gateway pools.query_timeout
 };
+
+// Tenant connections as the document's Azure deployments need them: with DB_CA_FILE set,
+// encrypted and verified (tedious's defaults, trusting that CA); plain otherwise.
+const tenantTls = env.DB_CA_FILE
+  ? { encrypt: true, trustServerCertificate: false, enableArithAbort: true,
+      cryptoCredentialsDetails: { ca: fs.readFileSync(env.DB_CA_FILE) } }
+  : commonOptions.options;
 
 // ---- tenant-connection-manager.js ------------------------------------------------------
 
@@ -82,6 +90,7 @@ function getPool(code, tenant) {
   if (!pool) {
     pool = new sql.ConnectionPool({
       ...commonOptions,
+      options: tenantTls,
       server: tenant.DatabaseServer,
       port: tenant.Port || 1433,
       database: tenant.DatabaseName,
