@@ -587,6 +587,33 @@ class Bench:
                      self.single_row_script(), 64, subjects=[subjects[0], ("gateway plain", self.gateway)],
                      gate=lambda r: r["rps"] >= 0.7)
         self.row_isolation(subjects, label="slow-tenant isolation over TLS")
+        self.tls_open_cost(subjects[0], ("gateway plain", self.gateway))
+
+    def tls_open_cost(self, *subjects):
+        """What TLS costs per connection open, end to end: the first request of tenants nobody
+        asked for yet (registry row, pool, connection open with or without the handshake and
+        certificate check, the query), median over new tenants on ACME's server."""
+        codes = [f"TLSOPEN{i:03d}" for i in range(1, 31)]
+        values = ",".join(f"(N'{c}', N'TLS open {c}', N'127.0.0.1', N'FieldServiceDB_ACME', 1, "
+                          f"{self.servers['acme'].port})" for c in codes)
+        registry_sql(self.own, [("INSERT INTO Tenants (CompanyCode, CompanyName, DatabaseServer, DatabaseName, "
+                                 "IsActive, Port) VALUES " + values, None)])
+        medians = {}
+        for name, p in subjects:
+            self.call(p.port, "POST", "/admin/registry/reload")
+            times = []
+            for c in codes:
+                t0 = time.monotonic()
+                status, data = self.call(p.port, "GET", f"/api/customers/1?company={c}", token(c))
+                times.append((time.monotonic() - t0) * 1000)
+                if status != 200:
+                    raise RuntimeError(f"{name} new tenant {c}: {status} {data[:200]!r}")
+            medians[name] = statistics.median(times)
+        (tls_name, tls_ms), (plain_name, plain_ms) = medians.items()
+        self.rows.append({"label": "connection open: first request of a new tenant (pool + open + query), median of 30",
+                          "target": "(no target) reported", "met": None,
+                          "lines": [f"{tls_name} {tls_ms:.2f} ms, {plain_name} {plain_ms:.2f} ms: "
+                                    f"TLS adds {tls_ms - plain_ms:+.2f} ms per connection open"]})
 
     def activate(self, port, codes):
         """One request to each tenant, 16 connections in parallel."""
