@@ -22,6 +22,7 @@ sys.path.insert(0, harness.source_path("tests"))
 sys.path.insert(0, harness.source_path("tests", "tdsd"))
 import tls_material  # noqa: E402
 import monitoring_support as support  # noqa: E402
+import test_registry_resilience as resilience  # noqa: E402
 
 DB_PASSWORD = support.DB_PASSWORD
 GOOD_NAMES = dict(dns=("db.tls.test",), ips=("127.0.0.1",))
@@ -207,6 +208,86 @@ def test_refused_tenants_do_not_slow_the_others():
                 thread.join()
             expect(not errors, errors[:5])
     finally:
+        servers.stop()
+
+
+REGISTRY_NAME = "registry.tls.test"
+
+
+def start_tls_registry(servers):
+    """The TenantRegistry on a tdsd that forces TLS, its certificate for REGISTRY_NAME only."""
+    cert = tls_material.make_server_cert(servers.ca, servers.dir, "registry", dns=(REGISTRY_NAME,))
+    config = resilience.tdsd_config("TDSD_REGISTRY_PASSWORD", "registry_reader", [("TenantRegistry", ["registry.sql"])])
+    config += f"tls: {{cert_file: {cert.cert}, key_file: {cert.key}, mode: required}}\n"
+    return support.tdsd_harness.Tdsd(config, env={"TDSD_REGISTRY_PASSWORD": resilience.REGISTRY_PW})
+
+
+def registry_sql(registry, ca_file, sql, params=None):
+    with registry.connect(user="registry_reader", password=resilience.REGISTRY_PW, database="TenantRegistry",
+                          cafile=ca_file, validate_host=False) as conn:
+        conn.cursor().execute(sql, params)
+
+
+def registry_gateway_config(registry, ca_file, registry_name):
+    name_line = f"  host_name_in_certificate: {registry_name}\n" if registry_name else ""
+    return f"""
+listen: {{address: 127.0.0.1, port: 0}}
+registry:
+  source: tds
+  server: 127.0.0.1
+  port: {registry.port}
+  database: TenantRegistry
+  user: registry_reader
+  credential_ref: env:TDSD_REGISTRY_PASSWORD
+{name_line}  refresh_interval: 30s
+  retry_base: 200ms
+  retry_max: 1s
+  default_user: fieldservice_api
+  default_credential_ref: env:TG_TEST_DB_PASSWORD
+pools: {{ca_file: {ca_file}, login_timeout: 3s, acquire_timeout: 3s}}
+admin: {{enabled: true, access: loopback}}
+routes:
+  - {{method: GET, path: /api/customers, kind: sql, sql: "SELECT Id AS id, Name AS name FROM Customers ORDER BY Id"}}
+"""
+
+
+def test_the_registry_connection_and_its_rows_carry_the_tls_keys():
+    servers = Servers()
+    registry = start_tls_registry(servers)
+    try:
+        ca = servers.ca.cert
+        rows = {  # code -> (server, SET clause, expected)
+            "DCPSP": ("required", "", ("served", "verified")),
+            "ACME": ("alias", f", HostNameInCertificate = N'{ALIAS}'", ("served", "verified")),
+            "GLOBALSEC": ("unknown_ca", ", TrustServerCertificate = 1", ("served", "encrypted")),
+            "TECHSTART": ("plain", ", Encrypt = 0", ("served", "not_required")),
+            "DEMO": ("expired", "", ("tls_certificate_rejected", "certificate_expired")),
+        }
+        for code, (server, extra, _) in rows.items():
+            registry_sql(registry, ca, "UPDATE Tenants SET DatabaseServer = N'127.0.0.1', Port = %s, "
+                                       "DatabaseName = N'FieldServiceDB', DatabaseUser = NULL, CredentialRef = NULL, "
+                                       "Encrypt = NULL" + extra + " WHERE CompanyCode = %s",
+                         (servers.tdsd[server].port, code))
+        env = {"TG_TEST_DB_PASSWORD": DB_PASSWORD, "TDSD_REGISTRY_PASSWORD": resilience.REGISTRY_PW}
+        with harness.start_gateway(registry_gateway_config(registry, ca, REGISTRY_NAME), env=env) as gateway:
+            support.wait_for(lambda: harness.http_request(gateway.port, "GET", "/readyz")[0] == 200, 10,
+                             "the registry read over TLS")
+            for code, (_, _, expected) in rows.items():
+                check_cell(gateway.port, code, expected)
+            _, _, admin = harness.http_json(gateway.port, "GET", "/admin/tenants")
+            modes = {t["companyCode"]: t["encryption"] for t in admin["tenants"]}
+            expect(modes["DCPSP"] == "verified" and modes["GLOBALSEC"] == "encrypted"
+                   and modes["TECHSTART"] == "not_required", modes)
+        # the registry's certificate does not carry the name dialled (127.0.0.1): not read
+        with harness.start_gateway(registry_gateway_config(registry, ca, None), env=env) as gateway:
+            support.wait_for(lambda: (harness.http_json(gateway.port, "GET", "/health")[2]["registry"]
+                                      .get("lastError") or ""), 10, "the registry's refusal")
+            _, _, health = harness.http_json(gateway.port, "GET", "/health")
+            expect("certificate" in health["registry"]["lastError"], health["registry"])
+            expect(harness.http_request(gateway.port, "GET", "/readyz")[0] == 503, "ready without a registry")
+            expect(resilience.REGISTRY_PW not in "".join(gateway.output()), "the registry password was logged")
+    finally:
+        registry.stop()
         servers.stop()
 
 
