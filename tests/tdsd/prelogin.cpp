@@ -61,6 +61,7 @@ encryption_choice choose_required(encryption client) {
 
 }  // namespace
 
+// The terminator is never an option, so this walk only checks the table.
 void check_prelogin(std::span<const std::uint8_t> payload) { walk_options(payload, terminator); }
 
 encryption client_encryption(std::span<const std::uint8_t> payload) {
