@@ -76,7 +76,7 @@ asio::awaitable<void> client_session::read_loop(std::shared_ptr<client_session> 
   std::string reason;
   try {
     for (;;) {
-      message msg = co_await read_message(self->socket_);
+      message msg = co_await self->read_next();
       if (msg.type == packet_type::attention) self->on_attention();
       self->inbox_.push_back(std::move(msg));
       self->wakeup_.cancel();
@@ -99,9 +99,18 @@ asio::awaitable<void> client_session::discard_loop(std::shared_ptr<client_sessio
   }
 }
 
+asio::awaitable<message> client_session::read_next() {
+  // Not a coroutine: the plain path awaits read_message's own frame, nothing more.
+  return tls_ ? read_message(*tls_) : read_message(socket_);
+}
+
 asio::awaitable<void> client_session::send(const std::vector<std::uint8_t>& payload, bool end_of_message) {
   const auto framed = frame_reply(payload, spid_, end_of_message);
-  co_await asio::async_write(socket_, asio::buffer(framed), asio::use_awaitable);
+  if (tls_) {
+    co_await tls_->write(framed);
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(framed), asio::use_awaitable);
+  }
 }
 
 void client_session::on_attention() {

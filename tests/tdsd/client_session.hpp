@@ -12,7 +12,9 @@
 #include "tests/tdsd/cancel_token.hpp"
 #include "tests/tdsd/executor.hpp"
 #include "tests/tdsd/packet.hpp"
+#include "tests/tdsd/prelogin.hpp"
 #include "tests/tdsd/sqlite_connection.hpp"
+#include "tests/tdsd/tls_channel.hpp"
 #include "tests/tdsd/tokens.hpp"
 
 namespace tdsd {
@@ -45,6 +47,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   // Handshake (client_session_login.cpp).
   asio::awaitable<bool> handshake();
+  asio::awaitable<tls_scope> answer_prelogin(const message& prelogin);
+  asio::awaitable<void> start_tls(tls_scope scope);
   asio::awaitable<bool> login(const login_request& request);
   asio::awaitable<bool> refuse_login(const std::string& why, int number, const std::string& text);
 
@@ -58,6 +62,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
   asio::awaitable<void> send_cancelled(byte_writer& partial);
   asio::awaitable<bool> wait_latency(std::chrono::milliseconds delay);
 
+  asio::awaitable<message> read_next();
   asio::awaitable<void> send(const std::vector<std::uint8_t>& payload, bool end_of_message = true);
   void on_attention();
   void close(const std::string& reason);
@@ -65,6 +70,7 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   server& server_;
   tcp::socket socket_;
+  std::unique_ptr<tls_channel> tls_;  // set while TDS packets travel inside TLS
   std::uint64_t id_;
   std::uint16_t spid_;
   std::string peer_;

@@ -5,6 +5,7 @@
 #include "tests/tdsd/log.hpp"
 #include "tests/tdsd/login7.hpp"
 #include "tests/tdsd/prelogin.hpp"
+#include "tests/tdsd/tls_channel.hpp"
 #include "tests/tdsd/server.hpp"
 #include "tests/tdsd/tokens.hpp"
 #include "tests/tdsd/worker.hpp"
@@ -40,17 +41,52 @@ std::unique_ptr<sqlite_connection> open_database(std::string path, connection_id
 
 asio::awaitable<bool> client_session::handshake() {
   message msg = co_await read_message(socket_);
+  tls_scope scope = tls_scope::none;
   if (msg.type == packet_type::prelogin) {
-    check_prelogin(msg.payload);
-    const auto reply = prelogin_reply();
-    co_await send(reply);
-    msg = co_await read_message(socket_);
+    scope = co_await answer_prelogin(msg);
+    if (scope == tls_scope::refuse) co_return false;
+    if (scope != tls_scope::none) co_await start_tls(scope);
+    msg = co_await read_next();
+  } else if (server_.config().tls.mode == tls_mode::required) {
+    // Without PRELOGIN there is no way to agree on encryption: Force Encryption refuses.
+    server_.stats().tls_refused++;
+    close("LOGIN7 without PRELOGIN while tls mode is required");
+    co_return false;
   }
+  // ENCRYPT_OFF: only LOGIN7 travels inside TLS; the login reply and all after it are plain.
+  if (scope == tls_scope::login_only) tls_.reset();
   if (msg.type != packet_type::login7) {
     throw protocol_error(fmt::format("expected LOGIN7, got packet type 0x{:02x}", static_cast<int>(msg.type)));
   }
   const login_request request = parse_login7(msg.payload);
   co_return co_await login(request);
+}
+
+asio::awaitable<tls_scope> client_session::answer_prelogin(const message& prelogin) {
+  check_prelogin(prelogin.payload);
+  const encryption client = client_encryption(prelogin.payload);
+  const encryption_choice choice = negotiate_encryption(server_.config().tls.mode, client);
+  const auto reply = prelogin_reply(choice.answer);
+  co_await send(reply);
+  if (choice.scope == tls_scope::refuse) {
+    // The reply said ENCRYPT_REQ, so the client can tell its user why it is turned away.
+    server_.stats().tls_refused++;
+    close("client does not support encryption (ENCRYPT_NOT_SUP) and tls mode is required");
+  }
+  co_return choice.scope;
+}
+
+asio::awaitable<void> client_session::start_tls(tls_scope scope) {
+  tls_ = std::make_unique<tls_channel>(server_.tls()->get(), socket_);
+  try {
+    co_await tls_->handshake(spid_);
+  } catch (...) {
+    server_.stats().tls_failures++;
+    throw;
+  }
+  const bool whole = scope == tls_scope::whole_session;
+  (whole ? server_.stats().tls_sessions : server_.stats().tls_login_only)++;
+  log_event("{} TLS {} ({})", who(), tls_->description(), whole ? "whole session" : "LOGIN7 only");
 }
 
 asio::awaitable<bool> client_session::login(const login_request& request) {

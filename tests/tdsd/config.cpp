@@ -142,6 +142,35 @@ fault_config parse_faults(const context& ctx, const YAML::Node& node) {
   return f;
 }
 
+std::string get_path(const context& ctx, const YAML::Node& node) {
+  const auto path = (ctx.dir / get_string(ctx, node)).lexically_normal();
+  if (!fs::is_regular_file(path)) ctx.fail(node, fmt::format("cannot read file '{}'", path.string()));
+  return path.string();
+}
+
+tls_config parse_tls(const context& ctx, const YAML::Node& node) {
+  check_keys(ctx, node, {"cert_file", "key_file", "mode"});
+  tls_config t;
+  if (node["mode"]) {
+    const auto mode = get_string(ctx, node["mode"]);
+    if (mode == "off") {
+      t.mode = tls_mode::off;
+    } else if (mode == "optional") {
+      t.mode = tls_mode::optional;
+    } else if (mode == "required") {
+      t.mode = tls_mode::required;
+    } else {
+      ctx.fail(node["mode"], fmt::format("tls mode '{}' is not off, optional or required", mode));
+    }
+  }
+  if (node["cert_file"]) t.cert_file = get_path(ctx, node["cert_file"]);
+  if (node["key_file"]) t.key_file = get_path(ctx, node["key_file"]);
+  if (t.mode != tls_mode::off && (t.cert_file.empty() || t.key_file.empty())) {
+    ctx.fail(node, "tls mode optional or required needs cert_file and key_file");
+  }
+  return t;
+}
+
 void validate(const context& ctx, const YAML::Node& root, const server_config& c) {
   if (c.databases.empty()) ctx.fail(root, "at least one database is required");
   std::set<std::string> names;
@@ -197,7 +226,7 @@ server_config load_config(const std::string& path) {
   } catch (const YAML::BadFile&) {
     throw std::runtime_error(fmt::format("{}:1:1: cannot read file", path));
   }
-  check_keys(ctx, root, {"listen", "control", "logins", "databases", "faults"});
+  check_keys(ctx, root, {"listen", "control", "logins", "databases", "faults", "tls"});
   server_config c;
   if (root["listen"]) c.listen = parse_endpoint(ctx, root["listen"]);
   if (root["control"]) c.control = parse_endpoint(ctx, root["control"]);
@@ -210,6 +239,7 @@ server_config load_config(const std::string& path) {
     for (const auto& d : root["databases"]) c.databases.push_back(parse_database(ctx, d));
   }
   if (root["faults"]) c.faults = parse_faults(ctx, root["faults"]);
+  if (root["tls"]) c.tls = parse_tls(ctx, root["tls"]);
   validate(ctx, root, c);
   return c;
 }

@@ -46,6 +46,20 @@ struct fault_config {
   std::map<std::string, database_faults> databases;  // key: upper-case database name
 };
 
+/// How tdsd answers a client's PRELOGIN ENCRYPTION byte (SQL Server's settings).
+enum class tls_mode {
+  off,       // no certificate: answer ENCRYPT_NOT_SUP, as a server without TLS does
+  optional,  // a certificate, encryption when the client asks (or for LOGIN7 only)
+  required,  // SQL Server's Force Encryption: a client that won't encrypt is refused
+};
+
+/// The server certificate and what to do with it (paths absolute once loaded).
+struct tls_config {
+  std::string cert_file;
+  std::string key_file;
+  tls_mode mode = tls_mode::off;
+};
+
 /// The whole configuration file.
 struct server_config {
   endpoint_config listen;
@@ -53,6 +67,7 @@ struct server_config {
   std::vector<login_config> logins;
   std::vector<database_config> databases;
   fault_config faults;
+  tls_config tls;
 };
 
 /// Loads and validates a config file; throws std::runtime_error "file:line:col: message".

@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include "tests/tdsd/tls_channel.hpp"
 #include "tests/tdsd/wire.hpp"
 
 namespace tdsd {
@@ -28,12 +29,41 @@ bool is_client_type(std::uint8_t t) {
   }
 }
 
+// The plain path returns Asio's own awaitable: no coroutine frame of ours per read.
+auto read_exact(asio::ip::tcp::socket& socket, std::span<std::uint8_t> into) {
+  return asio::async_read(socket, asio::buffer(into.data(), into.size()), asio::use_awaitable);
+}
+
+asio::awaitable<void> read_exact(tls_channel& tls, std::span<std::uint8_t> into) {
+  return tls.read_exact(into);
+}
+
+template <typename Stream>
+asio::awaitable<message> read_message_from(Stream& stream) {
+  message msg;
+  bool first = true;
+  for (;;) {
+    std::uint8_t header[8];
+    co_await read_exact(stream, header);
+    const packet_header checked = check_packet_header(header, msg, first);
+    msg.type = checked.type;
+    if (first && checked.reset_connection) msg.reset_connection = true;
+    const std::size_t old = msg.payload.size();
+    msg.payload.resize(old + checked.payload_size);
+    if (checked.payload_size > 0) {
+      co_await read_exact(stream, std::span<std::uint8_t>(msg.payload.data() + old, checked.payload_size));
+    }
+    first = false;
+    if (checked.end_of_message) co_return msg;
+  }
+}
+
 }  // namespace
 
 packet_header check_packet_header(std::span<const std::uint8_t, 8> header, const message& msg,
                                   bool first) {
   if (first && header[0] == tls_handshake_record) {
-    throw protocol_error("TLS ClientHello received; tdsd does not support encryption");
+    throw protocol_error("TLS ClientHello before PRELOGIN: TDS 8 (strict encryption) is not supported");
   }
   if (!is_client_type(header[0])) {
     throw protocol_error(fmt::format("unknown packet type 0x{:02x}", header[0]));
@@ -50,28 +80,17 @@ packet_header check_packet_header(std::span<const std::uint8_t, 8> header, const
                        (header[1] & status_reset_connection) != 0, length - 8};
 }
 
-asio::awaitable<message> read_message(asio::ip::tcp::socket& socket) {
-  message msg;
-  bool first = true;
-  for (;;) {
-    std::uint8_t header[8];
-    co_await asio::async_read(socket, asio::buffer(header), asio::use_awaitable);
-    const packet_header checked = check_packet_header(header, msg, first);
-    msg.type = checked.type;
-    if (first && checked.reset_connection) msg.reset_connection = true;
-    const std::size_t old = msg.payload.size();
-    msg.payload.resize(old + checked.payload_size);
-    if (checked.payload_size > 0) {
-      co_await asio::async_read(socket, asio::buffer(msg.payload.data() + old, checked.payload_size),
-                                asio::use_awaitable);
-    }
-    first = false;
-    if (checked.end_of_message) co_return msg;
-  }
-}
+asio::awaitable<message> read_message(asio::ip::tcp::socket& socket) { return read_message_from(socket); }
+
+asio::awaitable<message> read_message(tls_channel& tls) { return read_message_from(tls); }
 
 std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std::uint16_t spid,
                                       bool end_of_message) {
+  return frame_message(packet_type::reply, payload, spid, end_of_message);
+}
+
+std::vector<std::uint8_t> frame_message(packet_type type, std::span<const std::uint8_t> payload,
+                                        std::uint16_t spid, bool end_of_message) {
   constexpr std::size_t body = reply_packet_size - 8;
   std::vector<std::uint8_t> out;
   out.reserve(payload.size() + (payload.size() / body + 1) * 8);
@@ -81,7 +100,7 @@ std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std
     const std::size_t n = std::min(body, payload.size() - offset);
     const bool last = offset + n == payload.size();
     const std::size_t length = n + 8;
-    out.push_back(static_cast<std::uint8_t>(packet_type::reply));
+    out.push_back(static_cast<std::uint8_t>(type));
     out.push_back(last && end_of_message ? status_end_of_message : 0);
     out.push_back(static_cast<std::uint8_t>(length >> 8));
     out.push_back(static_cast<std::uint8_t>(length));

@@ -10,6 +10,8 @@ namespace tdsd {
 
 namespace asio = boost::asio;
 
+class tls_channel;
+
 /// Packet types tdsd understands (client requests) or sends (reply).
 enum class packet_type : std::uint8_t {
   sql_batch = 0x01,
@@ -49,9 +51,15 @@ packet_header check_packet_header(std::span<const std::uint8_t, 8> header, const
 
 /// Reads one client message; throws protocol_error on TLS, unknown types or bad framing.
 asio::awaitable<message> read_message(asio::ip::tcp::socket& socket);
+/// Reads one client message from inside an established TLS session.
+asio::awaitable<message> read_message(tls_channel& tls);
 
-/// Frames a reply payload into packets of type 0x04; the last one carries
-/// end-of-message unless `end_of_message` is false (a connection dropped mid-result).
+/// Frames a payload into packets of `type`; the last one carries end-of-message unless
+/// `end_of_message` is false (a connection dropped mid-result).
+std::vector<std::uint8_t> frame_message(packet_type type, std::span<const std::uint8_t> payload,
+                                        std::uint16_t spid, bool end_of_message = true);
+
+/// Frames a reply payload into packets of type 0x04 (see frame_message).
 std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std::uint16_t spid,
                                       bool end_of_message = true);
 

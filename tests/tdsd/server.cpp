@@ -45,7 +45,9 @@ tcp::endpoint endpoint_of(const endpoint_config& e) {
 }  // namespace
 
 server::server(asio::io_context& io, asio::thread_pool& workers, server_config config, database_catalog& catalog)
-    : io_(io), workers_(workers), config_(std::move(config)), catalog_(catalog), faults_(config_.faults) {}
+    : io_(io), workers_(workers), config_(std::move(config)), catalog_(catalog), faults_(config_.faults) {
+  if (config_.tls.mode != tls_mode::off) tls_ = std::make_unique<tls_context>(config_.tls);
+}
 
 void server::start() {
   listen_endpoint_ = endpoint_of(config_.listen);

@@ -13,6 +13,7 @@
 #include "tests/tdsd/config.hpp"
 #include "tests/tdsd/database_catalog.hpp"
 #include "tests/tdsd/fault_state.hpp"
+#include "tests/tdsd/tls_context.hpp"
 
 namespace tdsd {
 
@@ -29,12 +30,17 @@ struct server_stats {
   std::atomic<std::uint64_t> logins{0};
   std::atomic<std::uint64_t> failed_logins{0};
   std::atomic<std::uint64_t> queries{0};
+  std::atomic<std::uint64_t> tls_sessions{0};    // handshakes done, the whole session encrypted
+  std::atomic<std::uint64_t> tls_login_only{0};  // handshakes done, LOGIN7 encrypted only
+  std::atomic<std::uint64_t> tls_refused{0};     // clients that would not encrypt under mode required
+  std::atomic<std::uint64_t> tls_failures{0};    // handshakes that failed
 };
 
 /// Owns the listeners and knows every live session (for kill_connections and down).
 class server {
  public:
-  /// `workers` runs SQLite; `io` runs sockets (one thread).
+  /// `workers` runs SQLite; `io` runs sockets (one thread). Loads the TLS certificate
+  /// when `config.tls.mode` is not off (throws std::runtime_error if it cannot).
   server(asio::io_context& io, asio::thread_pool& workers, server_config config, database_catalog& catalog);
 
   /// Binds the TDS and control listeners and starts accepting; throws on bind errors.
@@ -68,6 +74,8 @@ class server {
   const server_config& config() const { return config_; }
   /// The databases.
   const database_catalog& catalog() const { return catalog_; }
+  /// The TLS context; null when tls mode is off.
+  const tls_context* tls() const { return tls_.get(); }
   /// The SQLite worker pool.
   asio::thread_pool& workers() { return workers_; }
 
@@ -80,6 +88,7 @@ class server {
   database_catalog& catalog_;
   fault_state faults_;
   server_stats stats_;
+  std::unique_ptr<tls_context> tls_;
   std::shared_ptr<tcp::acceptor> listener_;
   std::shared_ptr<tcp::acceptor> control_;
   tcp::endpoint listen_endpoint_;

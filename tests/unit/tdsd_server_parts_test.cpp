@@ -186,6 +186,46 @@ TEST_CASE("PRELOGIN reply announces NOT_SUP and replies are framed at 4096", "[t
   CHECK(tdsd::frame_reply(payload, 77, false)[2 * 4096 + 1] == 0x00);
 }
 
+TEST_CASE("PRELOGIN ENCRYPTION gets SQL Server's answer in each tls mode", "[tdsd][tls]") {
+  using tdsd::encryption;
+  using tdsd::tls_mode;
+  using tdsd::tls_scope;
+  struct cell {
+    tls_mode mode;
+    encryption client;
+    encryption answer;
+    tls_scope scope;
+  };
+  const cell table[] = {
+      {tls_mode::off, encryption::off, encryption::not_supported, tls_scope::none},
+      {tls_mode::off, encryption::on, encryption::not_supported, tls_scope::none},
+      {tls_mode::off, encryption::required, encryption::not_supported, tls_scope::none},
+      {tls_mode::optional, encryption::off, encryption::off, tls_scope::login_only},
+      {tls_mode::optional, encryption::on, encryption::on, tls_scope::whole_session},
+      {tls_mode::optional, encryption::not_supported, encryption::not_supported, tls_scope::none},
+      {tls_mode::optional, encryption::required, encryption::on, tls_scope::whole_session},
+      {tls_mode::required, encryption::off, encryption::required, tls_scope::whole_session},
+      {tls_mode::required, encryption::on, encryption::on, tls_scope::whole_session},
+      {tls_mode::required, encryption::not_supported, encryption::required, tls_scope::refuse},
+      {tls_mode::required, encryption::required, encryption::on, tls_scope::whole_session},
+  };
+  for (const auto& c : table) {
+    const auto choice = tdsd::negotiate_encryption(c.mode, c.client);
+    CHECK(choice.answer == c.answer);
+    CHECK(choice.scope == c.scope);
+  }
+  // VERSION, ENCRYPTION (value last), terminator
+  auto prelogin = bytes({0, 0, 11, 0, 6, 1, 0, 17, 0, 1, 0xFF, 0x0F, 0, 0, 0, 0, 0, 0x01});
+  CHECK(tdsd::client_encryption(prelogin) == encryption::on);
+  prelogin.back() = 0x80;  // CLIENT_CERT bit with OFF
+  CHECK(tdsd::client_encryption(prelogin) == encryption::off);
+  prelogin.back() = 0x07;
+  CHECK_THROWS_AS(tdsd::client_encryption(prelogin), tdsd::protocol_error);
+  CHECK(tdsd::client_encryption(bytes({0, 0, 6, 0, 6, 0xFF, 0x0F, 0, 0, 0, 0, 0})) == encryption::not_supported);
+  const auto reply = tdsd::prelogin_reply(encryption::required);
+  CHECK(tdsd::client_encryption(reply) == encryption::required);
+}
+
 TEST_CASE("config errors carry file:line:col and durations parse", "[tdsd][config]") {
   CHECK(tdsd::parse_duration("250ms").count() == 250);
   CHECK(tdsd::parse_duration("5s").count() == 5000);

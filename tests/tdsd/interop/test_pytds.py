@@ -8,11 +8,20 @@ import uuid
 
 import pytds
 
-from tdsd_fixture import DATABASE, PASSWORD, USER, expect, run_tests, start_tdsd
+from tdsd_fixture import (DATABASE, PASSWORD, TLS_HOST, TLS_LOG, USER, expect, make_certificates, run_tests,
+                          start_tdsd, start_tls_tdsd)
+
+CA, CERT, BAD = make_certificates()
 
 
 def connect(server, password=PASSWORD, **kw):
     return pytds.connect(server.host, DATABASE, USER, password, port=server.port, **kw)
+
+
+def connect_tls(server, cafile=CA.cert, **kw):
+    """pytds with a CA file (ENCRYPT_ON) and its host name check, to TLS_HOST."""
+    return pytds.connect(TLS_HOST, DATABASE, USER, PASSWORD, port=server.port, cafile=cafile,
+                         validate_host=True, login_timeout=10, **kw)
 
 
 def test_login_good_and_bad():
@@ -143,6 +152,64 @@ def test_transactions_commit_and_rollback_seen_from_another_connection():
         cur = reader.cursor()
         cur.execute("SELECT SUM(Amount) FROM Ledger")
         expect(cur.fetchone()[0] == 50, "a rolled-back UPDATE stuck")
+
+
+def test_tls_results_larger_than_a_record_and_several_sets():
+    text = "".join(f"Grüße 東京 {i:06d}; " for i in range(3000))  # > 50 KB: many TLS records
+    with start_tls_tdsd(CERT, mode="required") as server, connect_tls(server, autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute("INSERT INTO Notes (Body) OUTPUT INSERTED.Id VALUES (%s)", (text,))
+        note_id = cur.fetchone()[0]
+        cur.execute("SET NOCOUNT ON; SELECT Body FROM Notes WHERE Id = %s; SELECT N'zwei' AS b", (note_id,))
+        expect(cur.fetchone()[0] == text, "the 50 KB value did not come back whole over TLS")
+        expect(cur.nextset() and cur.fetchall() == [("zwei",)], "second result set")
+        expect(server.wait_for_line(TLS_LOG, 5), "tdsd did not log an encrypted session")
+
+
+def test_tls_timeout_cancels_and_connection_survives():
+    with start_tls_tdsd(CERT, mode="optional") as server, \
+            connect_tls(server, autocommit=True, timeout=2) as conn:
+        cur = conn.cursor()
+        try:
+            cur.execute("WAITFOR DELAY '00:00:20'")
+            raise AssertionError("WAITFOR DELAY '00:00:20' finished inside a 2 s time-out")
+        except pytds.tds_base.TimeoutError:
+            pass
+        cur.execute("SELECT 5")
+        expect(cur.fetchone() == (5,), "no answer after the cancel over TLS")
+
+
+def test_tls_login_only_then_plain():
+    with start_tls_tdsd(CERT, mode="optional") as server, \
+            connect_tls(server, autocommit=True, enc_login_only=True) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT N'klar' AS t")
+        expect(cur.fetchone() == ("klar",), "no answer after the encrypted login")
+        expect(server.wait_for_line(r"\(LOGIN7 only\)", 5), "LOGIN7 was not encrypted alone")
+
+
+def test_tls_verification_failures():
+    cases = [(BAD.unknown_ca, CA.cert, "unknown CA"), (CERT, BAD.unknown_ca_root, "CA not given"),
+             (BAD.wrong_name, CA.cert, "wrong name"), (BAD.expired, CA.cert, "expired")]
+    for cert, cafile, what in cases:
+        with start_tls_tdsd(cert, mode="required") as server:
+            try:
+                connect_tls(server, cafile=cafile).close()
+                raise AssertionError(f"pytds accepted a bad certificate ({what})")
+            except AssertionError:
+                raise
+            except Exception as e:  # pyOpenSSL's verify error, or pytds's own for the name
+                expect("Login failed" not in str(e), f"{what}: got as far as the login: {e!r}")
+            expect(not server.wait_for_line(r"login ok", 0.5), f"{what}: logged in anyway")
+
+
+def test_tls_client_without_encryption_is_refused_by_mode_required():
+    with start_tls_tdsd(CERT, mode="required") as server:
+        try:
+            connect(server).close()
+            raise AssertionError("a client without a CA file (ENCRYPT_NOT_SUP) got in")
+        except pytds.tds_base.Error as e:
+            expect("required by server" in str(e), f"unexpected error: {e!r}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,10 @@
 
 import subprocess
 
-from tdsd_fixture import DATABASE, PASSWORD, USER, expect, run_tests, start_tdsd
+from tdsd_fixture import (DATABASE, PASSWORD, TLS_LOG, USER, expect, freetds_conf, make_certificates,
+                          run_tests, start_tdsd, start_tls_tdsd)
+
+CA, CERT, BAD = make_certificates()
 
 
 def tsql(server, script, password=PASSWORD, database=DATABASE, timeout=60):
@@ -12,6 +15,15 @@ def tsql(server, script, password=PASSWORD, database=DATABASE, timeout=60):
          "-D", database, "-o", "q"],
         input=script + "\nexit\n", capture_output=True, text=True, timeout=timeout,
         env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"})
+    return result.returncode, result.stdout + result.stderr
+
+
+def tsql_with_conf(conf, script, timeout=60):
+    """Runs `script` in tsql against the freetds.conf section tdsd_tls of `conf`."""
+    result = subprocess.run(
+        ["tsql", "-S", "tdsd_tls", "-U", USER, "-P", PASSWORD, "-D", DATABASE, "-o", "q"],
+        input=script + "\nexit\n", capture_output=True, text=True, timeout=timeout,
+        env={"LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "FREETDSCONF": conf})
     return result.returncode, result.stdout + result.stderr
 
 
@@ -81,6 +93,47 @@ def test_error_then_good_query():
         expect("Msg 208" in out, f"no error 208: {out}")
         expect("unsupported T-SQL construct: EXEC" in out, f"no EXEC refusal: {out}")
         expect("answer" in out and "42" in out, f"no answer after the errors: {out}")
+
+
+def test_tls_require_with_ca_file_and_host_check():
+    big = "".join(f"Grüße {i:06d} " for i in range(4000))  # ~50 KB: many TLS records
+    with start_tls_tdsd(CERT, mode="required") as server:
+        conf = freetds_conf(server, "require", CA.cert)
+        code, out = tsql_with_conf(conf, f"INSERT INTO Notes (Body) VALUES (N'{big}')\ngo\n"
+                                         "SELECT COUNT(*) AS n FROM AllTypes\ngo\nSELECT Body FROM Notes\ngo")
+        expect(code == 0, out[:500])
+        expect("\n2\n" in out, f"no count: {out[:300]}")
+        expect(big.rstrip() in out, "the 50 KB value did not come back whole over TLS")
+        expect(server.wait_for_line(TLS_LOG, 5), "tdsd did not log an encrypted session")
+
+
+def test_tls_default_request_is_encrypted_whole_by_a_forcing_server():
+    # FreeTDS's default `request` offers ENCRYPT_OFF; Force Encryption answers REQ.
+    with start_tls_tdsd(CERT, mode="required") as server:
+        code, out = tsql_with_conf(freetds_conf(server, "request"), "SELECT N'över TLS' AS t\ngo")
+        expect(code == 0 and "över TLS" in out, out)
+        expect(server.wait_for_line(TLS_LOG, 5), "not encrypted as a whole")
+
+
+def test_tls_request_under_optional_encrypts_the_login_only():
+    with start_tls_tdsd(CERT, mode="optional") as server:
+        code, out = tsql_with_conf(freetds_conf(server, "request"), "SELECT 7 AS seven\ngo")
+        expect(code == 0 and "seven" in out, out)
+        expect(server.wait_for_line(r"\(LOGIN7 only\)", 5), "LOGIN7 was not encrypted alone")
+
+
+def test_tls_certificate_from_an_unknown_ca_is_rejected():
+    with start_tls_tdsd(BAD.unknown_ca, mode="required") as server:
+        code, out = tsql_with_conf(freetds_conf(server, "require", CA.cert), "SELECT 1\ngo")
+        expect(code != 0, f"tsql accepted a certificate from an unknown CA: {out}")
+        expect(not server.wait_for_line(r"login ok", 1), "logged in anyway")
+
+
+def test_tls_client_that_will_not_encrypt_is_refused_by_mode_required():
+    with start_tls_tdsd(CERT, mode="required") as server:
+        code, out = tsql_with_conf(freetds_conf(server, "off"), "SELECT 1\ngo")
+        expect(code != 0, f"an unencrypted client got in: {out}")
+        expect(server.wait_for_line(r"ENCRYPT_NOT_SUP\) and tls mode is required", 5), "no refusal logged")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,24 @@
 // tedious (Node's pure-JavaScript TDS client) against a running tdsd on interop.yaml.
 // Started by ../test_tedious.py with TDSD_HOST, TDSD_PORT, TDSD_USER, TDSD_DATABASE and
 // TDSD_PASSWORD set; prints PASS/FAIL lines and exits non-zero when a check fails.
+// With TDSD_CA (a CA file), tedious keeps its TLS defaults (encrypt: true,
+// trustServerCertificate: false) and trusts that CA (the certificate must name
+// TDSD_HOST). With TDSD_ENCRYPT=default, encrypt is left at its default (true) and no CA
+// is given. `node tedious_check.js connect` only logs in and
+// prints CONNECTED or CONNECT FAILED (exit 0 / 1), for the TLS refusal tests.
 'use strict';
 
+const fs = require('fs');
 const { Connection, Request, TYPES } = require('tedious');
 
 const env = process.env;
+
+// encrypt: false unless a TLS test asked for tedious's defaults.
+function tls_options() {
+  if (env.TDSD_CA) return { cryptoCredentialsDetails: { ca: [fs.readFileSync(env.TDSD_CA)] } };
+  if (env.TDSD_ENCRYPT === 'default') return {};
+  return { encrypt: false };
+}
 
 function config(overrides = {}) {
   return {
@@ -17,7 +30,7 @@ function config(overrides = {}) {
     options: {
       port: Number(env.TDSD_PORT),
       database: env.TDSD_DATABASE,
-      encrypt: false,
+      ...tls_options(),
       connectTimeout: 10000,
       requestTimeout: 30000,
     },
@@ -215,7 +228,23 @@ async function main() {
   process.exit(failures === 0 ? 0 : 1);
 }
 
-main().catch((err) => {
-  console.log(`FAIL setup: ${err.stack || err}`);
-  process.exit(1);
-});
+async function connect_only() {
+  try {
+    const conn = await connect();
+    console.log('CONNECTED');
+    conn.close();
+    process.exit(0);
+  } catch (err) {
+    console.log(`CONNECT FAILED: ${err.code || ''} ${err.message}`);
+    process.exit(1);
+  }
+}
+
+if (process.argv[2] === 'connect') {
+  connect_only();
+} else {
+  main().catch((err) => {
+    console.log(`FAIL setup: ${err.stack || err}`);
+    process.exit(1);
+  });
+}
