@@ -295,7 +295,6 @@ class Bench:
         env = {"REGISTRY_PORT": str(self.own.port), "REGISTRY_REFRESH": "30s", "TDSD_PASSWORD": TENANT_PW,
                "TDSD_REGISTRY_PASSWORD": REGISTRY_PW, "TENANT_DB_PASSWORD": TENANT_PW,
                "TG_AUTH_SECRET": AUTH_SECRET, "TG_DB_CA_FILE": self.db_ca.cert}
-        gw_port = free_port()
         with open(os.path.join(SOURCE_DIR, "conf", "demo.yaml")) as f:
             config = f.read()
         # every tdsd is on 127.0.0.1: lift the per-host and total caps (node-seed has none)
@@ -313,7 +312,7 @@ class Bench:
                               POOL_MAX=str(POOL_MAX), REGISTRY_TTL_MS="30000"), cwd=NODE_DIR)
         self.node.port = node_port
         self.procs += [self.gateway, self.node]
-        wait_http(gw_port, "/livez")
+        wait_http(self.gateway.port, "/livez")
         wait_http(node_port, "/nothing")
         self.subjects = [("gateway", self.gateway), ("node-seed", self.node)]
         self.check_same_answers()
