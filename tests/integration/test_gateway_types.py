@@ -204,6 +204,15 @@ def test_typed_parameters_find_rows():
         expect(status == 200 and body == [{"Id": 1}], f"{status} {body}")
 
 
+def test_empty_text_and_binary_parameters_arrive_as_null():
+    # A documented limit of FreeTDS db-lib (README): dbrpcparam has no way to send a
+    # zero-length non-NULL value, so '' and empty binary reach the database as NULL.
+    with gateway() as gw:
+        insert(gw.port, 5, {"Latin": "", "Label": "", "Blob": ""})
+        row = json.loads(read_text(gw.port, "/api/typed/5?company=TYPES"))
+        expect(row["Latin"] is None and row["Label"] is None and row["Blob"] is None, f"{row}")
+
+
 def test_invalid_typed_parameters_are_400():
     bad = {"price": "12.5.1", "day": "2024-02-30", "clock": "24:00:00", "ref": "not-a-uuid",
            "at": "2024-05-01T10:00:00+15:00"}
