@@ -67,6 +67,10 @@ int decimal_collation(void*, int a_len, const void* a, int b_len, const void* b)
 
 }  // namespace
 
+void register_collations(sqlite3* db) {
+  sqlite3_create_collation(db, "TDS_DECIMAL", SQLITE_UTF8, nullptr, decimal_collation);
+}
+
 std::int64_t login_textsize(bool odbc) { return odbc ? -1 : 4096; }
 
 std::int64_t textsize_setting(std::int64_t n) {
@@ -93,7 +97,7 @@ sqlite_connection::sqlite_connection(const std::string& path, connection_identit
                           nullptr);
   sqlite3_create_function(db_, "tdsd_set_textsize", 1, SQLITE_UTF8, identity, set_textsize_function, nullptr,
                           nullptr);
-  sqlite3_create_collation(db_, "TDS_DECIMAL", SQLITE_UTF8, nullptr, decimal_collation);
+  register_collations(db_);
   sqlite3_create_function(db_, "tdsd_textsize", 0, SQLITE_UTF8, identity, textsize_function, nullptr, nullptr);
 }
 
