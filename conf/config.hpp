@@ -38,6 +38,11 @@ struct retry_after_config {
     duration registry_unavailable = 5s;       ///< POST /admin/registry/reload failed
 };
 
+/// How DECIMAL/NUMERIC/MONEY values (`decimal_as`) and integers beyond ±(2^53-1)
+/// (`bigint_as`) appear in SQL results: a JSON number with the exact digits, or a JSON
+/// string of them for clients whose numbers are doubles (JavaScript).
+enum class number_form { number, string };
+
 /// `limits:` bounds on everything a client controls.
 struct limits_config {
     std::size_t max_header_bytes = 16 * 1024;       ///< request line + headers; beyond: 431
@@ -55,6 +60,8 @@ struct limits_config {
     // SQL results: a route may override the first two.
     std::size_t max_response_bytes = 16 * 1024 * 1024;  ///< a SQL route's body; beyond: 502 result_too_large
     std::size_t max_cell_bytes = 4 * 1024 * 1024;       ///< one value of a row; beyond: 502 result_too_large
+    number_form decimal_as = number_form::number;       ///< a route may override it
+    number_form bigint_as = number_form::number;        ///< a route may override it
     /// Bodies of SQL responses being built or sent, all requests together; beyond: 503.
     std::size_t max_inflight_response_bytes = 256 * 1024 * 1024;
     retry_after_config retry_after;
@@ -123,7 +130,8 @@ struct tenant_config {
 enum class route_kind { echo, sql, login, proxy };
 
 /// Declared type of a SQL route parameter.
-enum class param_type { int32, int64, number, boolean, string, datetime, binary };
+enum class param_type { int32, int64, number, boolean, string, datetime, binary, decimal, date, time,
+                        datetimeoffset, uuid };
 
 /// Where a SQL route parameter's value is read from.
 enum class param_source { path, query, body, claim };
@@ -160,6 +168,8 @@ struct route_config {
     std::optional<duration> query_timeout;  ///< overrides pools.query_timeout
     std::optional<std::size_t> max_response_bytes;  ///< overrides limits.max_response_bytes
     std::optional<std::size_t> max_cell_bytes;      ///< overrides limits.max_cell_bytes
+    std::optional<number_form> decimal_as;          ///< overrides limits.decimal_as
+    std::optional<number_form> bigint_as;           ///< overrides limits.bigint_as
     // kind == proxy
     std::string upstream;
     std::string strip_prefix;

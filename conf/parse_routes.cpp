@@ -22,7 +22,12 @@ param_type read_param_type(const YAML::Node& value) {
                                          {"bool", param_type::boolean},
                                          {"string", param_type::string},
                                          {"datetime", param_type::datetime},
-                                         {"binary", param_type::binary}});
+                                         {"binary", param_type::binary},
+                                         {"decimal", param_type::decimal},
+                                         {"date", param_type::date},
+                                         {"time", param_type::time},
+                                         {"datetimeoffset", param_type::datetimeoffset},
+                                         {"uuid", param_type::uuid}});
 }
 
 param_source read_param_source(const YAML::Node& value) {
@@ -155,6 +160,10 @@ bool read_route_field(route_config& out, std::string_view key, const YAML::Node&
         out.max_response_bytes = read_uint<std::size_t>(value, 1);
     } else if (key == "max_cell_bytes") {
         out.max_cell_bytes = read_uint<std::size_t>(value, 1);
+    } else if (key == "decimal_as") {
+        out.decimal_as = read_number_form(value);
+    } else if (key == "bigint_as") {
+        out.bigint_as = read_number_form(value);
     } else if (key == "upstream") {
         out.upstream = read_string(value);
     } else if (key == "strip_prefix") {

@@ -16,6 +16,8 @@ listen_config parse_listen(const YAML::Node& node);
 retry_after_config parse_retry_after(const YAML::Node& node);
 /// `limits:`
 limits_config parse_limits(const YAML::Node& node);
+/// `number` or `string` (`decimal_as`, `bigint_as` of limits and routes)
+number_form read_number_form(const YAML::Node& node);
 /// `tenant_resolution:`
 tenant_resolution_config parse_tenant_resolution(const YAML::Node& node);
 /// One entry of `tenants:`

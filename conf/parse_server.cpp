@@ -105,6 +105,10 @@ retry_after_config parse_retry_after(const YAML::Node& node) {
     return out;
 }
 
+number_form read_number_form(const YAML::Node& node) {
+    return read_enum<number_form>(node, {{"number", number_form::number}, {"string", number_form::string}});
+}
+
 limits_config parse_limits(const YAML::Node& node) {
     limits_config out;
     for_each_field(node, "limits", [&](std::string_view key, const YAML::Node& value) {
@@ -130,6 +134,10 @@ limits_config parse_limits(const YAML::Node& node) {
             out.max_response_bytes = read_limit(value);
         } else if (key == "max_cell_bytes") {
             out.max_cell_bytes = read_limit(value);
+        } else if (key == "decimal_as") {
+            out.decimal_as = read_number_form(value);
+        } else if (key == "bigint_as") {
+            out.bigint_as = read_number_form(value);
         } else if (key == "max_inflight_response_bytes") {
             out.max_inflight_response_bytes = read_limit(value);
         } else if (key == "retry_after") {

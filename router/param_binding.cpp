@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include "router/typed_text.hpp"
 #include "router/utf8.hpp"
 
 namespace router {
@@ -124,6 +126,43 @@ converted to_binary(const input_value& in) {
     return bound_value(std::move(*bytes));
 }
 
+const char* canonical_problem(conf::param_type type) {
+    switch (type) {
+        case conf::param_type::decimal: return "expected a decimal number such as -12.50 (at most 38 digits)";
+        case conf::param_type::date: return "expected a date such as 2024-03-01";
+        case conf::param_type::time: return "expected a time such as 12:30:00 or 12:30:00.1234567";
+        case conf::param_type::datetimeoffset:
+            return "expected a date-time with offset such as 2024-03-01T12:30:00+02:00";
+        default: return "expected a UUID such as 6F9619FF-8B86-D011-B42D-00C04FC964FF";
+    }
+}
+
+/// decimal, date, time, datetimeoffset, uuid: the canonical text of typed_text.hpp.
+converted to_canonical_text(const input_value& in, conf::param_type type) {
+    const auto* text = text_of(in);
+    std::string number;
+    if (type == conf::param_type::decimal && text == nullptr) {
+        // A JSON number: an integer exactly; a fraction only as exactly as the double it
+        // arrived as (clients that need every digit send a string).
+        if (const auto* i = std::get_if<std::int64_t>(&in)) number = std::to_string(*i);
+        if (const auto* d = std::get_if<double>(&in); d && std::isfinite(*d)) number = fmt::format("{}", *d);
+        if (number.find_first_of("eE") != std::string::npos) number.clear();
+        if (!number.empty()) text = &number;
+    }
+    if (text == nullptr) return std::string(canonical_problem(type));
+    std::optional<std::string> value;
+    switch (type) {
+        case conf::param_type::decimal: value = canonical_decimal(*text); break;
+        case conf::param_type::date: value = canonical_date(*text); break;
+        case conf::param_type::time: value = canonical_time(*text); break;
+        case conf::param_type::datetimeoffset: value = canonical_datetimeoffset(*text); break;
+        default: value = canonical_uuid(*text); break;
+    }
+    if (!value) return std::string(canonical_problem(type));
+    // Built in place: a temporary bound_value here trips g++ 12's -Wfree-nonheap-object.
+    return converted(std::in_place_index<0>, std::in_place_type<std::string>, std::move(*value));
+}
+
 /// Why client text cannot be a value of any type, if it cannot: the database and every
 /// JSON answer need valid UTF-8, and NUL truncates C strings on the way.
 std::optional<std::string> text_problem(const input_value& in) {
@@ -145,6 +184,11 @@ converted convert(const input_value& in, conf::param_type type) {
         case conf::param_type::string: return to_string(in);
         case conf::param_type::datetime: return to_datetime(in);
         case conf::param_type::binary: return to_binary(in);
+        case conf::param_type::decimal:
+        case conf::param_type::date:
+        case conf::param_type::time:
+        case conf::param_type::datetimeoffset:
+        case conf::param_type::uuid: return to_canonical_text(in, type);
     }
     return std::string("unsupported type");
 }
@@ -164,6 +208,9 @@ std::optional<std::string> check_constraints(const conf::param_config& param, co
     std::optional<double> numeric;
     if (const auto* i = std::get_if<std::int64_t>(&value)) numeric = static_cast<double>(*i);
     if (const auto* d = std::get_if<double>(&value)) numeric = *d;
+    if (const auto* t = std::get_if<std::string>(&value); t && param.type == conf::param_type::decimal) {
+        numeric = std::strtod(t->c_str(), nullptr);  // bounds from YAML are doubles anyway
+    }
     if (numeric && param.min && *numeric < *param.min) {
         return "must be at least " + format_limit(*param.min);
     }

@@ -58,6 +58,10 @@ std::string_view column_type_name(column_type t) noexcept {
     case column_type::binary: return "binary";
     case column_type::datetime: return "datetime";
     case column_type::decimal: return "decimal";
+    case column_type::date: return "date";
+    case column_type::time: return "time";
+    case column_type::datetimeoffset: return "datetimeoffset";
+    case column_type::uuid: return "uuid";
     case column_type::other: return "other";
     }
     return "other";

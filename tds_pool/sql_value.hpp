@@ -30,9 +30,18 @@ struct sql_datetime {
     friend bool operator==(const sql_datetime&, const sql_datetime&) = default;
 };
 
-/// One cell: NULL, integer, float, bit, text (UTF-8), binary or date/time.
+/// An exact decimal (DECIMAL, NUMERIC, MONEY, SMALLMONEY) as the server's digits:
+/// "-12.50", "922337203685477.5807"; never passed through a double.
+struct sql_decimal {
+    std::string digits;
+    friend bool operator==(const sql_decimal&, const sql_decimal&) = default;
+};
+
+/// One cell: NULL, integer, float, bit, text (UTF-8), binary, date/time or an exact
+/// decimal. DATE, TIME, DATETIMEOFFSET and UNIQUEIDENTIFIER arrive as their canonical
+/// text (std::string), their column type says which.
 using sql_value = std::variant<std::monostate, std::int64_t, double, bool, std::string,
-                               std::vector<std::uint8_t>, sql_datetime>;
+                               std::vector<std::uint8_t>, sql_datetime, sql_decimal>;
 
 /// The SQL type family of a result column, kept for an exact JSON mapping.
 enum class column_type {
@@ -41,9 +50,13 @@ enum class column_type {
     boolean,   ///< BIT: bool
     text,      ///< CHAR, VARCHAR, NCHAR, NVARCHAR, TEXT: std::string (UTF-8)
     binary,    ///< BINARY, VARBINARY, IMAGE: bytes
-    datetime,  ///< DATETIME, DATETIME2, DATE, SMALLDATETIME: sql_datetime
-    decimal,   ///< DECIMAL, NUMERIC, MONEY: std::string, exact digits
-    other,     ///< anything else, converted to text by FreeTDS
+    datetime,  ///< DATETIME, DATETIME2, SMALLDATETIME: sql_datetime
+    decimal,   ///< DECIMAL, NUMERIC, MONEY, SMALLMONEY: sql_decimal, exact digits
+    date,      ///< DATE: std::string "YYYY-MM-DD"
+    time,      ///< TIME: std::string "HH:MM:SS[.fffffff]"
+    datetimeoffset,  ///< DATETIMEOFFSET: std::string "YYYY-MM-DDTHH:MM:SS[.fffffff]+HH:MM"
+    uuid,      ///< UNIQUEIDENTIFIER: std::string, upper-case canonical form
+    other,     ///< types outside this list (XML, SQL_VARIANT, ...): text by FreeTDS
 };
 
 /// Lower-case name of a column type ("integer", "text", ...).
@@ -69,7 +82,10 @@ struct query_result {
 };
 
 /// Declared type of a query parameter (the sp_executesql declaration follows from it).
-enum class param_type { int32, int64, float64, boolean, string, binary, datetime, null };
+/// decimal, date, time, datetimeoffset and uuid carry their canonical text (validated by
+/// the router) and go out as NVARCHAR that sp_executesql converts to the declared type.
+enum class param_type { int32, int64, float64, boolean, string, binary, datetime, null, decimal, date,
+                        time, datetimeoffset, uuid };
 
 /// One named parameter; a std::monostate value is a typed NULL.
 struct sql_param {

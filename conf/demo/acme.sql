@@ -44,3 +44,9 @@ VALUES
     (6, N'ACME: HVAC unit not cooling', N'Compressor cycles every few minutes. (ACME site 6)', N'Resolved', 3, 1, '2024-05-14 08:38:00', '2024-06-14 16:30:00'),
     (6, N'ACME: Badge reader offline', N'Reader at the loading dock shows a red light. (ACME site 6)', N'Closed', 4, 2, '2024-05-15 08:45:00', '2024-06-15 16:30:00');
 GO
+
+INSERT INTO Appointments (AppointmentId, TicketId, ScheduledFor, ArrivalWindow, VisitDate, CalloutFee, PartsCost, Notes)
+VALUES
+    ('3F2504E0-4F89-11D3-9A0C-0305E82C3301', 1, '2024-06-03 09:00:00 -07:00', '02:00:00', '2024-06-03', 149.00, 1234.5678, 'Compressor relay — bring spare (€ price list)'),
+    ('7C9E6679-7425-40DE-944B-E07FC1F90AE7', 2, '2024-06-04 14:30:00 -07:00', '01:00:00', '2024-06-04', 89.50, NULL, 'Badge reader firmware');
+GO

@@ -55,3 +55,20 @@ CREATE INDEX IX_Tickets_SiteId ON Tickets (SiteId);
 GO
 CREATE INDEX IX_Tickets_Status ON Tickets (Status, Priority);
 GO
+
+-- A technician's visit for a ticket: when (with the customer's UTC offset), what the
+-- call-out costs (exact DECIMAL, MONEY for parts), keyed by a UNIQUEIDENTIFIER the
+-- mobile app generates offline. Notes are VARCHAR in the database's Latin1 collation.
+CREATE TABLE Appointments (
+    AppointmentId UNIQUEIDENTIFIER NOT NULL PRIMARY KEY,
+    TicketId INT NOT NULL REFERENCES Tickets (TicketId),
+    ScheduledFor DATETIMEOFFSET(0) NOT NULL,
+    ArrivalWindow TIME(0) NOT NULL,
+    VisitDate DATE NOT NULL,
+    CalloutFee DECIMAL(10,2) NOT NULL,
+    PartsCost MONEY NULL,
+    Notes VARCHAR(200) NULL
+);
+GO
+CREATE INDEX IX_Appointments_TicketId ON Appointments (TicketId);
+GO

@@ -11,16 +11,19 @@ namespace gateway {
 
 namespace {
 
-boost::json::value integer_to_json(std::int64_t v) {
-    if (v > max_exact_json_integer || v < -max_exact_json_integer) {
+boost::json::value integer_to_json(std::int64_t v, bool beyond_as_string) {
+    if (beyond_as_string && (v > max_exact_json_integer || v < -max_exact_json_integer)) {
         return boost::json::string(std::to_string(v));
     }
     return v;
 }
 
 struct cell_visitor {
+    number_forms forms;
+
     boost::json::value operator()(std::monostate) const { return nullptr; }
-    boost::json::value operator()(std::int64_t v) const { return integer_to_json(v); }
+    boost::json::value operator()(std::int64_t v) const { return integer_to_json(v, forms.bigint_as_string); }
+    boost::json::value operator()(const tds_pool::sql_decimal& v) const { return boost::json::string(v.digits); }
     boost::json::value operator()(double v) const {
         if (!std::isfinite(v)) return nullptr;
         return v;
@@ -37,8 +40,8 @@ struct cell_visitor {
 
 }  // namespace
 
-boost::json::value cell_to_json(const tds_pool::sql_value& value) {
-    return std::visit(cell_visitor{}, value);
+boost::json::value cell_to_json(const tds_pool::sql_value& value, number_forms forms) {
+    return std::visit(cell_visitor{forms}, value);
 }
 
 std::string encode_base64(const std::vector<std::uint8_t>& bytes) {

@@ -1,10 +1,12 @@
 #pragma once
-// Row sets to JSON, column type by column type:
-//   integer  -> JSON number, except beyond ±(2^53-1) where a double would lose digits:
-//               then a JSON string of the exact digits (JavaScript clients stay exact);
+// Row sets to JSON, column type by column type (the README's type table):
+//   integer  -> JSON number; with bigint_as: string, beyond ±(2^53-1) (where a double,
+//               a JavaScript number, would lose digits) a JSON string of the exact digits;
+//   decimal  -> DECIMAL/NUMERIC/MONEY: a JSON number with the server's exact digits, or
+//               with decimal_as: string a JSON string of them; never through a double;
 //   floating -> number (NaN/infinity -> null); boolean -> true/false;
-//   text, decimal (exact digits), other -> string; datetime -> ISO 8601 string;
-//   binary   -> standard base64 string; NULL -> null.
+//   text, date, time, datetimeoffset, uuid, other -> string (their canonical text);
+//   datetime -> ISO 8601 string; binary -> standard base64 string; NULL -> null.
 // Result modes: `many` is an array of row objects capped at max_rows (truncation is
 // signalled by the header X-Result-Truncated: true, the body stays a plain array);
 // `one` is the first row as an object; `exec` is {"rowsAffected": N}.
@@ -28,9 +30,18 @@ namespace gateway {
 /// Largest integer a double (a JavaScript number) holds exactly.
 inline constexpr std::int64_t max_exact_json_integer = (std::int64_t{1} << 53) - 1;
 
+/// Which numbers a route writes as JSON strings (`decimal_as`, `bigint_as`).
+struct number_forms {
+    bool decimal_as_string = false;
+    bool bigint_as_string = false;
+    friend bool operator==(const number_forms&, const number_forms&) = default;
+};
+
 /// One cell as JSON (see the file comment); the value's alternative already carries
-/// its column type family (decimal digits arrive as text).
-boost::json::value cell_to_json(const tds_pool::sql_value& value);
+/// its column type family. A Boost.JSON value holds no exact decimal, so this form
+/// writes decimals as strings whatever `forms` say (the login route has none); the sql
+/// route's text form (result_json_text.hpp) writes them as exact numbers.
+boost::json::value cell_to_json(const tds_pool::sql_value& value, number_forms forms = {});
 
 /// Standard base64 with padding (OpenSSL's EVP_EncodeBlock).
 std::string encode_base64(const std::vector<std::uint8_t>& bytes);

@@ -12,19 +12,21 @@
 #include <vector>
 
 #include "gateway/telemetry/json_text.hpp"
+#include "gateway/sql/result_json.hpp"
 #include "tds_pool/sql_value.hpp"
 
 namespace gateway {
 
-/// Appends one cell as JSON (the mapping of result_json.hpp).
-void append_cell_json(std::string& out, const tds_pool::sql_value& value);
+/// Appends one cell as JSON (the mapping of result_json.hpp); decimals as exact JSON
+/// numbers unless `forms` say string.
+void append_cell_json(std::string& out, const tds_pool::sql_value& value, number_forms forms = {});
 
 /// Writes rows of one result set as JSON objects. The keys are escaped once, when the
 /// writer is made. A duplicate column name keeps its first position and takes the
 /// value of its last column, as assigning into a JSON object would.
 class row_object_writer {
 public:
-    explicit row_object_writer(const tds_pool::row_set& set);
+    explicit row_object_writer(const tds_pool::row_set& set, number_forms forms = {});
 
     /// Appends row `cells` as an object (cells beyond the columns are ignored).
     void append(std::string& out, const std::vector<tds_pool::sql_value>& cells) const;
@@ -40,6 +42,7 @@ private:
                        const std::vector<tds_pool::sql_value>& cells) const;
 
     const tds_pool::row_set& set_;
+    number_forms forms_;
     std::vector<field> fields_;  ///< for rows with a cell per column (all rows, in practice)
 };
 
@@ -50,9 +53,10 @@ struct rows_text {
 };
 
 /// The first result set's rows as a JSON array (`[]` without a set), capped.
-rows_text many_to_json_text(const tds_pool::query_result& result, std::size_t max_rows);
+rows_text many_to_json_text(const tds_pool::query_result& result, std::size_t max_rows,
+                            number_forms forms = {});
 
 /// The first row of the first result set as a JSON object; nullopt when there is none.
-std::optional<std::string> one_to_json_text(const tds_pool::query_result& result);
+std::optional<std::string> one_to_json_text(const tds_pool::query_result& result, number_forms forms = {});
 
 }  // namespace gateway

@@ -5,8 +5,12 @@
 namespace gateway {
 
 result_bounds result_bounds::of(const conf::route_config& route, const conf::limits_config& limits) {
+    const auto as_string = [](std::optional<conf::number_form> own, conf::number_form global) {
+        return own.value_or(global) == conf::number_form::string;
+    };
     return {route.result, route.max_rows, route.max_response_bytes.value_or(limits.max_response_bytes),
-            route.max_cell_bytes.value_or(limits.max_cell_bytes)};
+            route.max_cell_bytes.value_or(limits.max_cell_bytes),
+            number_forms{as_string(route.decimal_as, limits.decimal_as), as_string(route.bigint_as, limits.bigint_as)}};
 }
 
 json_result_sink::json_result_sink(result_bounds bounds, budget_share& share)
@@ -25,7 +29,7 @@ void json_result_sink::begin_set(const std::vector<tds_pool::column_info>& colum
     ++sets_;
     if (!writing()) return;
     set_.columns = columns;
-    writer_.emplace(set_);
+    writer_.emplace(set_, bounds_.numbers);
     if (bounds_.mode == conf::result_mode::many) body_ += '[';
 }
 

@@ -26,6 +26,7 @@ struct result_bounds {
     std::size_t max_rows = 1000;
     std::size_t max_response_bytes = 16 * 1024 * 1024;
     std::size_t max_cell_bytes = 4 * 1024 * 1024;
+    number_forms numbers{};  ///< decimal_as / bigint_as
 
     /// The route's bounds, its own overriding those of `limits`.
     static result_bounds of(const conf::route_config& route, const conf::limits_config& limits);

@@ -39,6 +39,11 @@ tds_pool::param_type sql_type(conf::param_type type) {
         case conf::param_type::string: return tds_pool::param_type::string;
         case conf::param_type::datetime: return tds_pool::param_type::datetime;
         case conf::param_type::binary: return tds_pool::param_type::binary;
+        case conf::param_type::decimal: return tds_pool::param_type::decimal;
+        case conf::param_type::date: return tds_pool::param_type::date;
+        case conf::param_type::time: return tds_pool::param_type::time;
+        case conf::param_type::datetimeoffset: return tds_pool::param_type::datetimeoffset;
+        case conf::param_type::uuid: return tds_pool::param_type::uuid;
     }
     return tds_pool::param_type::string;
 }

@@ -1,11 +1,14 @@
 #include "tds_pool/freetds/row_reader.hpp"
 
+#include "tds_pool/freetds/cell_text.hpp"
+
 #include <sybfront.h>
 #include <sybdb.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <span>
 
 namespace tds_pool::detail {
 namespace {
@@ -36,6 +39,41 @@ sql_value datetime_value(int type, const BYTE* data) {
     }
 }
 
+// FreeTDS's SYBUNIQUE (UNIQUEIDENTIFIER): dbcoltype reports it, sybdb.h does not name it.
+constexpr int guid_type = 36;
+
+// DATE, TIME and DATETIMEOFFSET come as DBDATETIMEALL (days after 1900-01-01, 100 ns ticks).
+sql_value temporal_text(int type, const BYTE* data) {
+    const auto dt = load<DBDATETIMEALL>(data);
+    switch (type) {
+    case SYBMSDATE: return date_text(dt.date);
+    case SYBMSTIME: return time_text(dt.time);
+    default: return offset_datetime_text(dt.date, dt.time, dt.offset);
+    }
+}
+
+// MONEY is two 32-bit halves (high first), SMALLMONEY one: counts of 1/10000.
+sql_value money_value(const BYTE* data, DBINT length) {
+    if (length == 4) {
+        return sql_decimal{money_text(load<DBMONEY4>(data).mny4)};
+    }
+    const auto money = load<DBMONEY>(data);
+    const auto bits = (static_cast<std::uint64_t>(static_cast<std::uint32_t>(money.mnyhigh)) << 32) |
+                      static_cast<std::uint64_t>(money.mnylow);
+    return sql_decimal{money_text(static_cast<std::int64_t>(bits))};
+}
+
+// DECIMAL/NUMERIC: FreeTDS's own conversion to text is exact (digit by digit, no double).
+sql_value decimal_value(DBPROCESS* proc, int type, const BYTE* data, DBINT length) {
+    char buffer[64];
+    const DBINT n = dbconvert(proc, type, data, length, SYBCHAR, reinterpret_cast<BYTE*>(buffer),
+                              sizeof(buffer));
+    if (n < 0) {
+        return sql_value{};
+    }
+    return sql_decimal{std::string(buffer, static_cast<std::size_t>(n))};
+}
+
 sql_value converted_text(DBPROCESS* proc, int type, const BYTE* data, DBINT length) {
     char buffer[256];
     const DBINT n = dbconvert(proc, type, data, length, SYBCHAR, reinterpret_cast<BYTE*>(buffer),
@@ -64,6 +102,14 @@ sql_value read_value(DBPROCESS* proc, int column, int type) {
         return std::string(reinterpret_cast<const char*>(data), static_cast<std::size_t>(length));
     case column_type::binary: return std::vector<std::uint8_t>(data, data + length);
     case column_type::datetime: return datetime_value(type, data);
+    case column_type::date:
+    case column_type::time:
+    case column_type::datetimeoffset: return temporal_text(type, data);
+    case column_type::uuid:
+        return length == 16 ? sql_value{uuid_text(std::span<const std::uint8_t, 16>(data, 16))} : sql_value{};
+    case column_type::decimal:
+        if (type == SYBMONEY || type == SYBMONEY4 || type == SYBMONEYN) return money_value(data, length);
+        return decimal_value(proc, type, data, length);
     default: return converted_text(proc, type, data, length);
     }
 }
@@ -127,8 +173,15 @@ column_type classify_column(int server_type) noexcept {
     case SYBBINARY: case SYBVARBINARY: case SYBIMAGE:
         return column_type::binary;
     case SYBDATETIME: case SYBDATETIME4: case SYBDATETIMN: case SYBMSDATETIME2:
-    case SYBMSDATE:
         return column_type::datetime;
+    case SYBMSDATE:
+        return column_type::date;
+    case SYBMSTIME:
+        return column_type::time;
+    case SYBMSDATETIMEOFFSET:
+        return column_type::datetimeoffset;
+    case guid_type:
+        return column_type::uuid;
     case SYBDECIMAL: case SYBNUMERIC: case SYBMONEY: case SYBMONEY4: case SYBMONEYN:
         return column_type::decimal;
     default:

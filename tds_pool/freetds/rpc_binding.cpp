@@ -3,6 +3,7 @@
 #include <sybfront.h>
 #include <sybdb.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <limits>
@@ -54,6 +55,13 @@ int wire_type(param_type type) noexcept {
     case param_type::binary: return SYBIMAGE;
     case param_type::datetime: return SYBMSDATETIME2;
     case param_type::null: return SYBNTEXT;
+    // Canonical text that sp_executesql converts to the declared type: db-lib 1.3's
+    // typed RPC values for these (DBDECIMAL, DBDATETIMEALL with offset) are not needed.
+    case param_type::decimal:
+    case param_type::date:
+    case param_type::time:
+    case param_type::datetimeoffset:
+    case param_type::uuid: return SYBNTEXT;
     }
     return SYBNTEXT;
 }
@@ -96,6 +104,11 @@ bool encode(const sql_param& param, bound_value& out) {
         }
         return false;
     case param_type::string:
+    case param_type::decimal:
+    case param_type::date:
+    case param_type::time:
+    case param_type::datetimeoffset:
+    case param_type::uuid:
         if (const auto* v = std::get_if<std::string>(&param.value)) {
             out.bytes.assign(v->begin(), v->end());
             return true;
@@ -147,8 +160,31 @@ std::string_view declared_type(param_type type) noexcept {
     case param_type::binary: return "varbinary(max)";
     case param_type::datetime: return "datetime2";
     case param_type::null: return "nvarchar(max)";
+    case param_type::decimal: return "decimal(38,10)";
+    case param_type::date: return "date";
+    case param_type::time: return "time(7)";
+    case param_type::datetimeoffset: return "datetimeoffset(7)";
+    case param_type::uuid: return "uniqueidentifier";
     }
     return "nvarchar(max)";
+}
+
+std::string declared_type_of(const sql_param& param) {
+    const auto* digits = std::get_if<std::string>(&param.value);
+    if (param.type != param_type::decimal || digits == nullptr) {
+        return std::string(declared_type(param.type));
+    }
+    // decimal(p,s) that holds this value exactly: a fixed (38,10) would round 0.123456789012.
+    const auto point = digits->find('.');
+    const auto count = [&](std::size_t from, std::size_t to) {
+        return static_cast<int>(std::count_if(digits->begin() + static_cast<std::ptrdiff_t>(from),
+                                               digits->begin() + static_cast<std::ptrdiff_t>(to),
+                                               [](char c) { return c >= '0' && c <= '9'; }));
+    };
+    const int integer = count(0, point == std::string::npos ? digits->size() : point);
+    const int scale = point == std::string::npos ? 0 : count(point, digits->size());
+    const int precision = std::clamp(std::max(integer, 1) + scale, 1, 38);
+    return fmt::format("decimal({},{})", precision, std::min(scale, precision));
 }
 
 bool valid_param_name(std::string_view name) noexcept {
@@ -180,7 +216,7 @@ outcome<std::string> parameter_declaration(const std::vector<sql_param>& params)
         if (!declaration.empty()) {
             declaration += ", ";
         }
-        declaration += fmt::format("@{} {}", param.name, declared_type(param.type));
+        declaration += fmt::format("@{} {}", param.name, declared_type_of(param));
     }
     return declaration;
 }

@@ -15,6 +15,9 @@ namespace tds_pool {
 /// The T-SQL type a parameter is declared with ("int", "datetime2", ...).
 std::string_view declared_type(param_type type) noexcept;
 
+/// The declared type of one parameter: a decimal's precision and scale follow its digits.
+std::string declared_type_of(const sql_param& param);
+
 /// True for names sp_executesql accepts unquoted: letters, digits, '_' (no leading digit).
 bool valid_param_name(std::string_view name) noexcept;
 

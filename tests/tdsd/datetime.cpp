@@ -55,21 +55,8 @@ bool expect_char(std::string_view s, std::size_t& pos, char c) {
   return false;
 }
 
-}  // namespace
-
-std::optional<tds_datetime> parse_datetime_text(std::string_view s) {
-  std::size_t pos = 0;
-  const auto y = digits(s, pos, 4);
-  if (!y || !expect_char(s, pos, '-')) return std::nullopt;
-  const auto mo = digits(s, pos, 2);
-  if (!mo || !expect_char(s, pos, '-')) return std::nullopt;
-  const auto d = digits(s, pos, 2);
-  if (!d || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *y < 1) return std::nullopt;
-  tds_datetime out;
-  out.days = days_from_civil(*y, *mo, *d) - epoch_0001;
-  if (pos == s.size()) return out;
-  if (s[pos] != ' ' && s[pos] != 'T') return std::nullopt;
-  ++pos;
+// Reads 'HH:MM[:SS[.fffffff]]' at `pos` as 100 ns ticks since midnight.
+std::optional<std::uint64_t> parse_time_of_day(std::string_view s, std::size_t& pos) {
   const auto h = digits(s, pos, 2);
   if (!h || !expect_char(s, pos, ':')) return std::nullopt;
   const auto mi = digits(s, pos, 2);
@@ -89,10 +76,89 @@ std::optional<tds_datetime> parse_datetime_text(std::string_view s) {
       }
     }
   }
+  return ((static_cast<std::uint64_t>(*h) * 60 + *mi) * 60 + sec) * 10000000ULL + fraction_ticks;
+}
+
+// Reads a date and an optional time at `pos`.
+std::optional<tds_datetime> parse_date_and_time(std::string_view s, std::size_t& pos) {
+  const auto y = digits(s, pos, 4);
+  if (!y || !expect_char(s, pos, '-')) return std::nullopt;
+  const auto mo = digits(s, pos, 2);
+  if (!mo || !expect_char(s, pos, '-')) return std::nullopt;
+  const auto d = digits(s, pos, 2);
+  if (!d || *mo < 1 || *mo > 12 || *d < 1 || *d > 31 || *y < 1) return std::nullopt;
+  tds_datetime out;
+  out.days = days_from_civil(*y, *mo, *d) - epoch_0001;
+  if (pos == s.size() || (s[pos] != ' ' && s[pos] != 'T')) return out;
+  if (pos + 1 < s.size() && (s[pos + 1] == '+' || s[pos + 1] == '-')) return out;  // ' +02:00'
+  ++pos;
+  const auto ticks = parse_time_of_day(s, pos);
+  if (!ticks) return std::nullopt;
+  out.ticks = *ticks;
+  return out;
+}
+
+// Reads 'Z' or '[ ]+HH:MM' / '-HH:MM' at `pos` as minutes east of UTC.
+std::optional<int> parse_offset(std::string_view s, std::size_t& pos) {
+  if (pos < s.size() && s[pos] == ' ') ++pos;
+  if (expect_char(s, pos, 'Z')) return 0;
+  if (pos >= s.size() || (s[pos] != '+' && s[pos] != '-')) return std::nullopt;
+  const int sign = s[pos++] == '-' ? -1 : 1;
+  const auto h = digits(s, pos, 2);
+  if (!h || !expect_char(s, pos, ':')) return std::nullopt;
+  const auto m = digits(s, pos, 2);
+  if (!m || *m > 59 || *h * 60 + *m > 14 * 60) return std::nullopt;
+  return sign * static_cast<int>(*h * 60 + *m);
+}
+
+}  // namespace
+
+std::optional<tds_datetime> parse_datetime_text(std::string_view s) {
+  std::size_t pos = 0;
+  const auto out = parse_date_and_time(s, pos);
+  if (!out) return std::nullopt;
   if (pos < s.size() && s[pos] == 'Z') ++pos;
   if (pos != s.size()) return std::nullopt;
-  out.ticks = ((static_cast<std::uint64_t>(*h) * 60 + *mi) * 60 + sec) * 10000000ULL + fraction_ticks;
   return out;
+}
+
+std::optional<offset_datetime> parse_offset_datetime_text(std::string_view s) {
+  std::size_t pos = 0;
+  const auto local = parse_date_and_time(s, pos);
+  if (!local) return std::nullopt;
+  offset_datetime out{*local, 0};
+  if (pos < s.size()) {
+    const auto offset = parse_offset(s, pos);
+    if (!offset || pos != s.size()) return std::nullopt;
+    out.offset_minutes = *offset;
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> parse_time_text(std::string_view s) {
+  std::size_t pos = 0;
+  if (s.size() > 10 && s[4] == '-') {
+    const auto dt = parse_datetime_text(s);  // a datetime's time of day
+    if (!dt) return std::nullopt;
+    return dt->ticks;
+  }
+  const auto ticks = parse_time_of_day(s, pos);
+  if (!ticks || pos != s.size()) return std::nullopt;
+  return ticks;
+}
+
+tds_datetime to_utc(const offset_datetime& v) {
+  constexpr std::int64_t per_day = 86400LL * 10000000LL;
+  const std::int64_t total = static_cast<std::int64_t>(v.local.ticks) - v.offset_minutes * 60LL * 10000000LL;
+  tds_datetime out{v.local.days, 0};
+  out.days += total >= 0 ? total / per_day : -1 + (total + 1) / per_day;
+  out.ticks = static_cast<std::uint64_t>(((total % per_day) + per_day) % per_day);
+  return out;
+}
+
+std::string format_offset_text(int minutes) {
+  const int a = minutes < 0 ? -minutes : minutes;
+  return fmt::format("{}{:02}:{:02}", minutes < 0 ? '-' : '+', a / 60, a % 60);
 }
 
 std::string format_datetime_text(const tds_datetime& dt, bool date_only) {

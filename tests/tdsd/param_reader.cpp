@@ -3,9 +3,10 @@
 #include <fmt/format.h>
 
 #include <bit>
-#include <cmath>
 
+#include "tests/tdsd/code_page.hpp"
 #include "tests/tdsd/datetime.hpp"
+#include "tests/tdsd/decimal_text.hpp"
 #include "tests/tdsd/utf16.hpp"
 
 namespace tdsd {
@@ -14,20 +15,6 @@ namespace {
 constexpr std::uint64_t plp_null = 0xFFFFFFFFFFFFFFFFULL;
 
 std::string as_string(std::span<const std::uint8_t> b) { return std::string(b.begin(), b.end()); }
-
-// Single-byte character data arrives in the collation's code page (1252); Latin-1 is close enough.
-std::string latin1_to_utf8(std::span<const std::uint8_t> b) {
-  std::string out;
-  for (const auto c : b) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back(static_cast<char>(0xC0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
-    }
-  }
-  return out;
-}
 
 std::optional<std::string> read_plp(byte_reader& r) {
   const std::uint64_t total = r.u64();
@@ -54,12 +41,19 @@ sql_value float_of(std::span<const std::uint8_t> b) {
   return make_real(std::bit_cast<double>(r.u64()));
 }
 
+// MONEY is an integer count of 1/10000: bound as exact text with four decimals.
 sql_value money_of(std::span<const std::uint8_t> b) {
   byte_reader r(b);
-  if (b.size() == 4) return make_real(static_cast<std::int32_t>(r.u32()) / 10000.0);
-  const auto high = static_cast<std::uint64_t>(r.u32());
-  const auto low = static_cast<std::uint64_t>(r.u32());
-  return make_real(static_cast<double>(static_cast<std::int64_t>((high << 32) | low)) / 10000.0);
+  std::int64_t v = 0;
+  if (b.size() == 4) {
+    v = static_cast<std::int32_t>(r.u32());
+  } else {
+    const auto high = static_cast<std::uint64_t>(r.u32());
+    const auto low = static_cast<std::uint64_t>(r.u32());
+    v = static_cast<std::int64_t>((high << 32) | low);
+  }
+  const auto magnitude = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+  return make_text(format_decimal(scaled_decimal{v < 0, magnitude}, 4));
 }
 
 sql_value datetime_of(std::span<const std::uint8_t> b) {
@@ -93,21 +87,21 @@ sql_value new_date_of(std::uint8_t type, unsigned scale, std::span<const std::ui
   if (type == 0x29) return make_text(format_datetime_text(dt).substr(11));
   dt.days = static_cast<std::int64_t>(r.uint_n(3));
   if (type == 0x2B) {
-    // Stored as UTC plus an offset: bind the local wall-clock time.
+    // The wire has UTC plus an offset; tdsd stores the local time with its offset, as
+    // SQL Server prints a DATETIMEOFFSET.
     const auto offset = static_cast<std::int16_t>(r.u16());
-    const std::int64_t total = static_cast<std::int64_t>(dt.ticks) + offset * 60LL * 10000000LL;
-    const std::int64_t per_day = 86400LL * 10000000LL;
-    dt.days += total >= 0 ? total / per_day : -1 + (total + 1) / per_day;
-    dt.ticks = static_cast<std::uint64_t>(((total % per_day) + per_day) % per_day);
+    const auto local = to_utc(offset_datetime{dt, -offset});
+    return make_text(format_datetime_text(local) + " " + format_offset_text(offset));
   }
   return make_text(format_datetime_text(dt));
 }
 
+// DECIMAL/NUMERIC: sign byte and a little-endian magnitude; bound as exact text.
 sql_value decimal_of(unsigned scale, std::span<const std::uint8_t> b) {
-  long double magnitude = 0;
-  for (std::size_t i = b.size(); i > 1; --i) magnitude = magnitude * 256 + b[i - 1];
-  const long double v = magnitude / std::pow(10.0L, static_cast<long double>(scale));
-  return make_real(static_cast<double>(b[0] == 1 ? v : -v));
+  if (b.size() > 17) throw protocol_error("DECIMAL value longer than 17 bytes");
+  scaled_decimal d{b[0] == 0, 0};
+  for (std::size_t i = b.size(); i > 1; --i) d.magnitude = (d.magnitude << 8) | b[i - 1];
+  return make_text(format_decimal(d, scale));
 }
 
 sql_value guid_of(std::span<const std::uint8_t> b) {
@@ -165,7 +159,7 @@ sql_value scalar_of(std::uint8_t type, unsigned precision_scale, std::span<const
 sql_value character_of(std::uint8_t type, std::span<const std::uint8_t> b) {
   switch (type) {
     case 0xE7: case 0xEF: case 0x63: return make_text(utf16le_to_utf8(b));
-    case 0xA7: case 0xAF: case 0x23: return make_text(latin1_to_utf8(b));
+    case 0xA7: case 0xAF: case 0x23: return make_text(cp1252_to_utf8(b));
     default: return make_blob(as_string(b));
   }
 }

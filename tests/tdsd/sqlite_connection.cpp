@@ -1,5 +1,7 @@
 #include "tests/tdsd/sqlite_connection.hpp"
 
+#include "tests/tdsd/decimal_text.hpp"
+
 #include <fmt/format.h>
 #include <sqlite3.h>
 
@@ -57,7 +59,17 @@ int progress_function(void* user) {
   return identity->cancel && identity->cancel->cancelled() ? 1 : 0;
 }
 
+// Exact numeric columns hold text digits (see tsql_ddl.cpp): compare them as numbers.
+int decimal_collation(void*, int a_len, const void* a, int b_len, const void* b) {
+  return compare_decimal_text(std::string_view(static_cast<const char*>(a), static_cast<std::size_t>(a_len)),
+                              std::string_view(static_cast<const char*>(b), static_cast<std::size_t>(b_len)));
+}
+
 }  // namespace
+
+void register_collations(sqlite3* db) {
+  sqlite3_create_collation(db, "TDS_DECIMAL", SQLITE_UTF8, nullptr, decimal_collation);
+}
 
 std::int64_t login_textsize(bool odbc) { return odbc ? -1 : 4096; }
 
@@ -85,6 +97,7 @@ sqlite_connection::sqlite_connection(const std::string& path, connection_identit
                           nullptr);
   sqlite3_create_function(db_, "tdsd_set_textsize", 1, SQLITE_UTF8, identity, set_textsize_function, nullptr,
                           nullptr);
+  register_collations(db_);
   sqlite3_create_function(db_, "tdsd_textsize", 0, SQLITE_UTF8, identity, textsize_function, nullptr, nullptr);
 }
 

@@ -12,6 +12,10 @@ struct sqlite3;
 
 namespace tdsd {
 
+/// Registers the collations the T-SQL rewrite names (TDS_DECIMAL for exact numerics
+/// stored as text) on a SQLite connection.
+void register_collations(sqlite3* db);
+
 /// What the SQL functions registered on a connection need to know about their client.
 struct connection_identity {
   int spid = 0;

@@ -81,6 +81,28 @@ void add_default_collation(tsql_statement& s, std::size_t first, std::size_t& la
   ++last;
 }
 
+// DECIMAL, NUMERIC and MONEY would take SQLite's NUMERIC affinity and turn a 38-digit
+// value into an approximate REAL: `Price DECIMAL(12,2)` -> `Price DECIMAL_TEXT(12,2)
+// COLLATE TDS_DECIMAL` keeps the digits as text (the name contains TEXT) and compares
+// them as numbers; the declared type still names DECIMAL for the result's TYPE_INFO.
+void exact_numeric_as_text(tsql_statement& s, std::size_t first, std::size_t& last) {
+  static constexpr std::array<std::string_view, 5> exact_types{"DECIMAL", "DEC", "NUMERIC", "MONEY",
+                                                                "SMALLMONEY"};
+  if (first + 1 >= last || s[first + 1].kind != tsql_token_kind::word) return;
+  bool exact = false;
+  for (const auto name : exact_types) exact = exact || is_word(s[first + 1], name);
+  if (!exact) return;
+  s[first + 1] = raw_token(upper_ascii(s[first + 1].text) + "_TEXT");
+  std::size_t at = first + 2;
+  if (symbol_at(s, at, "(")) {
+    const auto close = matching_paren(s, at);
+    if (close == std::string::npos || close >= last) return;
+    at = close + 1;
+  }
+  s.insert(s.begin() + static_cast<std::ptrdiff_t>(at), raw_token("COLLATE TDS_DECIMAL"));
+  ++last;
+}
+
 // Walks the parenthesised element list of CREATE TABLE name (...) starting at `open`.
 construct_error rewrite_columns(tsql_statement& s, std::size_t open) {
   std::size_t first = open + 1;
@@ -92,6 +114,7 @@ construct_error rewrite_columns(tsql_statement& s, std::size_t open) {
       std::size_t last = i;
       if (auto error = rewrite_identity_column(s, first, last)) return error;
       add_default_collation(s, first, last);
+      exact_numeric_as_text(s, first, last);
       i = last;
       first = last + 1;
       if (closes) {

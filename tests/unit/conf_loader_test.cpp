@@ -519,7 +519,8 @@ TEST_CASE("wrong types are errors at the value", "[conf][loader]") {
         {"routes:\n  - {path: /a, auth: maybe, kind: echo}\n", "t.yaml:2:22: expected one of: required, none"},
         {"routes:\n  - {path: /a, result: all, kind: echo}\n", "t.yaml:2:24: expected one of: many, one, exec"},
         {"routes:\n  - {path: /a, params: [{name: a, type: text}], kind: echo}\n",
-         "t.yaml:2:41: expected one of: int, bigint, number, bool, string, datetime, binary"},
+         "t.yaml:2:41: expected one of: int, bigint, number, bool, string, datetime, binary, "
+         "decimal, date, time, datetimeoffset, uuid"},
         {"routes:\n  - {path: /a, params: [{name: a, from: cookie}], kind: echo}\n",
          "t.yaml:2:41: expected one of: path, query, body, claim"},
         {"routes:\n  - {path: /a, params: [{name: a, min: low}], kind: echo}\n",

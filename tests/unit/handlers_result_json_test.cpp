@@ -29,8 +29,13 @@ TEST_CASE("each column type has its JSON form", "[result_json]") {
     CHECK(cell_to_json(sql_value{}).is_null());
     CHECK(cell_to_json(sql_value(std::int64_t{42})).as_int64() == 42);
     CHECK(cell_to_json(sql_value(gateway::max_exact_json_integer)).is_int64());
-    CHECK(cell_to_json(sql_value(gateway::max_exact_json_integer + 1)).as_string() == "9007199254740992");
-    CHECK(cell_to_json(sql_value(-gateway::max_exact_json_integer - 1)).as_string() == "-9007199254740992");
+    CHECK(cell_to_json(sql_value(gateway::max_exact_json_integer + 1)).as_int64() == 9007199254740992);
+    // bigint_as: string quotes only what a double cannot hold.
+    const gateway::number_forms quoted{false, true};
+    CHECK(cell_to_json(sql_value(gateway::max_exact_json_integer), quoted).is_int64());
+    CHECK(cell_to_json(sql_value(gateway::max_exact_json_integer + 1), quoted).as_string() == "9007199254740992");
+    CHECK(cell_to_json(sql_value(-gateway::max_exact_json_integer - 1), quoted).as_string() == "-9007199254740992");
+    CHECK(cell_to_json(sql_value(tds_pool::sql_decimal{"-12.50"})).as_string() == "-12.50");
     CHECK(cell_to_json(sql_value(0.25)).as_double() == 0.25);
     CHECK(cell_to_json(sql_value(std::numeric_limits<double>::infinity())).is_null());
     CHECK(cell_to_json(sql_value(true)).as_bool());

@@ -86,7 +86,7 @@ TEST_CASE("strings escape quotes, backslashes and control characters only", "[re
     CHECK(written(std::string("\b\t\n\f\r")) == R"("\b\t\n\f\r")");
     CHECK(written(std::string("\x01\x1f")) == R"("\u0001\u001f")");
     CHECK(written(std::string("\xff")) == "\"\xff\"");  // invalid UTF-8 passes through
-    CHECK(written(std::int64_t{9007199254740992}) == R"("9007199254740992")");
+    CHECK(written(std::int64_t{9007199254740992}) == "9007199254740992");
     CHECK(written(std::numeric_limits<double>::quiet_NaN()) == "null");
 }
 

@@ -70,7 +70,18 @@ TEST_CASE("declared column types map to TDS types", "[tdsd][types]") {
   CHECK(tdsd::type_from_declaration("INT")->length == 4);
   CHECK(tdsd::type_from_declaration("bigint")->length == 8);
   CHECK(tdsd::type_from_declaration("BIT")->type == wire_type::bitn);
-  CHECK(tdsd::type_from_declaration("DECIMAL(10,2)")->type == wire_type::fltn);
+  CHECK(tdsd::type_from_declaration("DECIMAL(10,2)")->type == wire_type::decimaln);
+  CHECK(tdsd::type_from_declaration("DECIMAL_TEXT(10,2)")->scale == 2);  // after the DDL rewrite
+  CHECK(tdsd::type_from_declaration("NUMERIC(38,0)")->length == 17);
+  CHECK(tdsd::type_from_declaration("MONEY")->type == wire_type::moneyn);
+  CHECK(tdsd::type_from_declaration("TINYINT")->length == 1);
+  CHECK(tdsd::type_from_declaration("SMALLINT")->length == 2);
+  CHECK(tdsd::type_from_declaration("REAL")->length == 4);
+  CHECK(tdsd::type_from_declaration("DATETIMEOFFSET(3)")->scale == 3);
+  CHECK(tdsd::type_from_declaration("UNIQUEIDENTIFIER")->type == wire_type::guid);
+  CHECK(tdsd::type_from_declaration("VARCHAR(40)")->type == wire_type::varchar);
+  CHECK(tdsd::type_from_declaration("VARCHAR(40)")->length == 40);
+  CHECK(tdsd::type_from_declaration("CHAR(4)")->type == wire_type::char_);
   CHECK(tdsd::type_from_declaration("NVARCHAR(100)")->length == 200);
   CHECK(tdsd::type_from_declaration("NVARCHAR(MAX)")->is_max());
   CHECK(tdsd::type_from_declaration("NTEXT")->is_max());
@@ -112,10 +123,12 @@ TEST_CASE("RPC parameter values decode", "[tdsd][rpc]") {
   CHECK(read_param(bytes({0x6F, 8, 8, 1, 0, 0, 0, 0x2C, 1, 0, 0})).bytes == "1900-01-02 00:00:01");
   CHECK(read_param(bytes({0x28, 3, 1, 0, 0})).bytes == "0001-01-02");
   CHECK(read_param(bytes({0x2A, 7, 8, 0, 0, 0, 0, 0, 0, 0, 0})).bytes == "0001-01-01 00:00:00");
-  // DATETIMEOFFSET(0): UTC 0001-01-02 23:00 at +02:00 binds as local 0001-01-03 01:00
-  CHECK(read_param(bytes({0x2B, 0, 8, 0x70, 0x43, 0x01, 1, 0, 0, 120, 0})).bytes == "0001-01-03 01:00:00");
-  // DECIMAL(5,2) -123.45
-  CHECK(read_param(bytes({0x6A, 5, 5, 2, 5, 0, 0x39, 0x30, 0, 0})).real == Approx(-123.45));
+  // DATETIMEOFFSET(0): UTC 0001-01-02 23:00 at +02:00 binds as local 0001-01-03 01:00 +02:00
+  CHECK(read_param(bytes({0x2B, 0, 8, 0x70, 0x43, 0x01, 1, 0, 0, 120, 0})).bytes == "0001-01-03 01:00:00 +02:00");
+  // DECIMAL(5,2) -123.45, exact text
+  CHECK(read_param(bytes({0x6A, 5, 5, 2, 5, 0, 0x39, 0x30, 0, 0})).bytes == "-123.45");
+  // MONEY -922337203685477.5808 (high half first)
+  CHECK(read_param(bytes({0x6E, 8, 8, 0, 0, 0, 0x80, 0, 0, 0, 0})).bytes == "-922337203685477.5808");
   const auto xml = bytes({0xF1});
   tdsd::byte_reader bad(xml);
   CHECK_THROWS_AS(tdsd::read_param_value(bad), tdsd::unsupported_request);
@@ -266,7 +279,7 @@ TEST_CASE("the executor emits one DONE per statement with MORE on all but the la
   CHECK(tokens[13] == 0x81);                                 // then COLMETADATA
   CHECK(tokens[tokens.size() - 13] == 0xFD);
   CHECK(tokens[tokens.size() - 12] == 0x10);                 // last DONE: COUNT, no MORE
-  CHECK(tokens[tokens.size() - 21] == 60);                   // tdsd_spid() as INTN(8) before it
+  CHECK(tokens[tokens.size() - 17] == 60);                   // tdsd_spid() as INTN(4) before it
 
   tdsd::exec_request dup;
   dup.tsql = "insert into t values (1, 'again')";

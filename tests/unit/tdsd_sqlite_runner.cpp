@@ -1,5 +1,7 @@
 #include "tests/unit/tdsd_sqlite_runner.hpp"
 
+#include "tests/tdsd/sqlite_connection.hpp"
+
 #include <stdexcept>
 
 #include "tests/tdsd/tsql_rewrite.hpp"
@@ -23,6 +25,7 @@ sqlite_db::sqlite_db() {
   if (sqlite3_open(":memory:", &db_) != SQLITE_OK) throw std::runtime_error("sqlite3_open");
   sqlite3_create_function(db_, "tdsd_spid", 0, SQLITE_UTF8, nullptr, spid_function, nullptr, nullptr);
   sqlite3_create_function(db_, "tdsd_sleep", 1, SQLITE_UTF8, this, sleep_function, nullptr, nullptr);
+  tdsd::register_collations(db_);
 }
 
 sqlite_db::~sqlite_db() { sqlite3_close(db_); }

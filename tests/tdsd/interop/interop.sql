@@ -30,3 +30,44 @@ CREATE TABLE Ledger (
     Amount INT NOT NULL
 );
 GO
+-- Typed: every declared type tdsd sends as SQL Server does, written by the clients
+-- through typed parameters (edge values) and read back; row 1 is a seed.
+CREATE TABLE Typed (
+    Id INT IDENTITY(1,1) PRIMARY KEY,
+    Tiny TINYINT NULL,
+    Small SMALLINT NULL,
+    Int32 INT NULL,
+    Big BIGINT NULL,
+    Price DECIMAL(12,2) NULL,
+    Wide DECIMAL(38,10) NULL,
+    Num NUMERIC(38,0) NULL,
+    Cash MONEY NULL,
+    SmallCash SMALLMONEY NULL,
+    Ratio REAL NULL,
+    Measure FLOAT NULL,
+    Day DATE NULL,
+    Clock TIME(7) NULL,
+    Stamp DATETIME NULL,
+    SmallStamp SMALLDATETIME NULL,
+    Precise DATETIME2(7) NULL,
+    Appointment DATETIMEOFFSET(7) NULL,
+    Ref UNIQUEIDENTIFIER NULL,
+    Code CHAR(4) NULL,
+    Latin VARCHAR(40) NULL,
+    LatinMax VARCHAR(MAX) NULL,
+    Fixed NCHAR(3) NULL,
+    Label NVARCHAR(40) NULL,
+    Raw BINARY(4) NULL,
+    Blob VARBINARY(16) NULL,
+    Flag BIT NULL
+);
+GO
+INSERT INTO Typed (Tiny, Small, Int32, Big, Price, Wide, Num, Cash, SmallCash, Ratio, Measure, Day, Clock,
+                   Stamp, SmallStamp, Precise, Appointment, Ref, Code, Latin, LatinMax, Fixed, Label, Raw, Blob, Flag)
+VALUES (255, -32768, -2147483648, 9223372036854775807, -9999999999.99,
+        '9999999999999999999999999999.9999999999', '-99999999999999999999999999999999999999',
+        '-922337203685477.5808', 214748.3647, 1.5, 2.25, '9999-12-31', '23:59:59.9999999',
+        '2024-05-01 10:20:30.123', '2024-05-01 10:21:00', '9999-12-31 23:59:59.9999999',
+        '2024-05-01 10:20:30.1234567 +14:00', '6F9619FF-8B86-D011-B42D-00C04FC964FF', 'AB',
+        N'€ Š œ ÿ Müller', N'€uro', N'x', N'Grüße 東京', 0x0102, 0xCAFE, 1);
+GO

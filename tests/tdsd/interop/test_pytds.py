@@ -81,6 +81,64 @@ def test_every_result_type_and_nulls():
         expect(nulls == (None,) * 9, f"nulls: {nulls}")
 
 
+TYPED_COLUMNS = ("Tiny, Small, Int32, Big, Price, Wide, Num, Cash, SmallCash, Ratio, Measure, Day, Clock, "
+                 "Stamp, SmallStamp, Precise, Appointment, Ref, Code, Latin, LatinMax, Fixed, Label, Raw, Blob, Flag")
+
+
+def test_typed_table_round_trip():
+    """Edge values of every declared type written through pytds's typed parameters and
+    read back with the Python types SQL Server's TYPE_INFO gives them."""
+    plus14 = datetime.timezone(datetime.timedelta(hours=14))
+    minus12 = datetime.timezone(datetime.timedelta(hours=-12))
+    rows = [
+        (255, 32767, 2147483647, 2**63 - 1, decimal.Decimal("9999999999.99"),
+         decimal.Decimal("9999999999999999999999999999.9999999999"), decimal.Decimal("9" * 38),
+         decimal.Decimal("922337203685477.5807"), decimal.Decimal("214748.3647"), 1.5, 2.25,
+         datetime.date(9999, 12, 31), datetime.time(23, 59, 59, 999999),
+         datetime.datetime(2024, 5, 1, 10, 20, 30, 500000), datetime.datetime(2079, 6, 6, 23, 59),
+         datetime.datetime(9999, 12, 31, 23, 59, 59, 999999),
+         datetime.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=plus14),
+         uuid.UUID("6f9619ff-8b86-d011-b42d-00c04fc964ff"), "AB", "€ Š œ ÿ Müller", "€" * 5000, "x",
+         "Grüße 東京", pytds.Binary(b"\x01\x02\x03\x04"), pytds.Binary(b"\xca\xfe"), True),
+        (0, -32768, -2147483648, -2**63, decimal.Decimal("-9999999999.99"),
+         decimal.Decimal("-9999999999999999999999999999.9999999999"), decimal.Decimal("-" + "9" * 38),
+         decimal.Decimal("-922337203685477.5808"), decimal.Decimal("-214748.3648"), -0.25, -2.5,
+         datetime.date(1, 1, 1), datetime.time(0, 0), datetime.datetime(1753, 1, 1),
+         datetime.datetime(1900, 1, 1), datetime.datetime(1, 1, 1),
+         datetime.datetime(1, 1, 1, tzinfo=minus12), uuid.UUID(int=0), "Zz", "ÿ", "", "y", "x",
+         pytds.Binary(b"\x00\x00\x00\x00"), pytds.Binary(b"\x00"), False),
+    ]
+    with start_tdsd() as server, connect(server, autocommit=True) as conn:
+        cur = conn.cursor()
+        cur.execute("DELETE FROM Typed")
+        for row in rows:
+            cur.execute(f"INSERT INTO Typed ({TYPED_COLUMNS}) VALUES ({', '.join(['%s'] * len(row))})", row)
+        cur.execute("INSERT INTO Typed (Tiny) VALUES (NULL)")
+        cur.execute(f"SELECT {TYPED_COLUMNS} FROM Typed ORDER BY Id")
+        got = cur.fetchall()
+        # CHAR(4) and NCHAR(3) come back padded, as SQL Server stores them.
+        def expected(i, v):
+            if i in (18, 21):
+                return v.ljust(4 if i == 18 else 3)
+            return bytes(v) if i in (23, 24) else v
+        want = [tuple(expected(i, v) for i, v in enumerate(row)) for row in rows]
+        for g, w in zip(got, want):
+            for name, gv, wv in zip(TYPED_COLUMNS.split(", "), g, w):
+                expect(gv == wv and type(gv) is type(wv), f"{name}: got {gv!r}, want {wv!r}")
+        expect(got[2] == (None,) * len(rows[0]), f"NULLs: {got[2]}")
+        cur.execute("SELECT Id FROM Typed WHERE Price = %s AND Ref = %s",
+                    (decimal.Decimal("-9999999999.99"), uuid.UUID(int=0)))
+        expect(len(cur.fetchall()) == 1, "typed parameters find the row")
+
+
+def test_integer_expressions_are_int():
+    with start_tdsd() as server, connect(server) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT 42 AS v, %s * 2 AS w, 3000000000 AS big", (21,))
+        expect(cur.fetchone() == (42, 42, 3000000000), "values")
+        expect([d[1] for d in cur.description] == [56, 56, 127], f"INT, INT, BIGINT: {cur.description}")
+
+
 def test_values_larger_than_a_packet():
     text = "".join(f"Grüße 東京 {i:06d}; " for i in range(6000))  # > 100 KB as UTF-16
     blob = bytes(range(256)) * 400  # 100 KB
