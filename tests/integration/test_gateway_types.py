@@ -83,6 +83,7 @@ routes:
       - {{name: clock, type: time}}
       - {{name: ref, type: uuid}}
       - {{name: at, type: datetimeoffset}}
+pools: {{encrypt: false}}
 tenants:
   - {{code: TYPES, server: 127.0.0.1, port: {tdsd.port}, database: TypesDB}}
 """
