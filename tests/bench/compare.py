@@ -354,7 +354,7 @@ class Bench:
                     raise RuntimeError(f"{name} {path}: {status} {data[:200]!r}")
                 rows = json.loads(data)
                 rows = rows if isinstance(rows, list) else [rows]
-                answers.append([(str(r["id"]), r["name"], r["email"]) for r in rows])  # tdsd types IDENTITY as BIGINT: tedious gives strings
+                answers.append([(r["id"], r["name"], r["email"]) for r in rows])
             if answers[0] != answers[1]:
                 raise RuntimeError(f"gateway and node-seed disagree on {path}: {answers}")
         if len(answers[0]) != LIST_ROWS:
