@@ -61,6 +61,8 @@ private:
         if (ec || !client_.remote_endpoint(ignored).address().is_loopback()) {
             return close();
         }
+        // A decrypted reply goes to FreeTDS at once, not after Nagle waits for an ACK.
+        client_.set_option(tcp::no_delay(true), ignored);
         read_client_packet();
     }
 
