@@ -118,6 +118,7 @@ std::string settle_cast(tsql_statement& s, std::size_t cast, std::size_t as, std
   const std::size_t type = as + 1;
   std::string declared = upper_ascii(render_tokens(tsql_statement(s.begin() + static_cast<std::ptrdiff_t>(type),
                                                                    s.begin() + static_cast<std::ptrdiff_t>(close))));
+  std::erase(declared, ' ');
   bool is_max = false;
   auto length = type_length(s, type, close, is_max);
   if (one_of(s[type], {"DECIMAL", "DEC", "NUMERIC", "MONEY", "SMALLMONEY"})) {
