@@ -27,6 +27,9 @@ struct stmt_deleter {
 };
 using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_deleter>;
 
+// The CAST target types of one rewritten statement's result columns.
+using cast_types = std::vector<std::optional<std::string>>;
+
 // The result of stepping one statement to completion.
 struct statement_result {
   bool has_columns = false;
@@ -102,15 +105,24 @@ std::string column_name(sqlite3_stmt* s, int i) {
   return quoted ? name : std::string();
 }
 
+// A column's declared type: a table column's own, or the target of the top-level CAST
+// it was written as (SQLite declares no type for an expression).
+std::optional<column_type> declared_type(sqlite3_stmt* s, int i, const cast_types& casts) {
+  const auto index = static_cast<std::size_t>(i);
+  if (index < casts.size() && casts[index]) return type_from_declaration(*casts[index]);
+  const char* decl = sqlite3_column_decltype(s, i);
+  return decl ? type_from_declaration(decl) : std::nullopt;
+}
+
 // `max_rows` is SET ROWCOUNT (0 = no cap).
-statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, std::int64_t max_rows) {
+statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, std::int64_t max_rows,
+                          const cast_types& casts) {
   statement_result out;
   const int columns = sqlite3_column_count(s);
   out.has_columns = columns > 0;
   for (int i = 0; i < columns; ++i) {
-    const char* decl = sqlite3_column_decltype(s, i);
     out.names.push_back(column_name(s, i));
-    out.declared.push_back(decl ? type_from_declaration(decl) : std::nullopt);
+    out.declared.push_back(declared_type(s, i, casts));
   }
   for (;;) {
     if (cancel.cancelled()) {
@@ -276,8 +288,8 @@ void announce_transaction_change(sqlite3* db, bool was_open, sqlite3_stmt* s, co
 }
 
 // Runs one prepared statement; returns false when the batch must stop.
-bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exec_request& req,
-                   reply_builder& reply, exec_outcome& out) {
+bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel_token& cancel,
+                   const exec_request& req, reply_builder& reply, exec_outcome& out) {
   if (auto bind_error = bind_params(s, req.params)) {
     reply.error(*bind_error);
     return false;
@@ -285,7 +297,7 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, const exe
   const bool was_open = sqlite3_get_autocommit(db) == 0;
   const bool set_option = is_set_option(sqlite3_sql(s));
   const std::int64_t max_rows = req.session && !set_option ? req.session->rowcount : 0;
-  const auto result = step_all(db, s, cancel, max_rows);
+  const auto result = step_all(db, s, cancel, max_rows, casts);
   if (result.cancelled) {
     out.cancelled = true;
     return false;
@@ -346,6 +358,33 @@ void reset_session(sqlite3* db, const exec_request& req, exec_outcome& out) {
   write_envchange_bytes(out.tokens, 18, {}, {});
 }
 
+// Prepares and runs one rewritten statement (its text may hold more than one for SQLite);
+// returns false when the batch must stop.
+bool run_rewritten(sqlite3* db, const rewritten_statement& statement, cancel_token& cancel, const exec_request& req,
+                   reply_builder& reply, exec_outcome& out) {
+  const std::string& sql = statement.sql;
+  const char* tail = sql.c_str();
+  const char* end = tail + sql.size();
+  while (tail < end) {
+    if (cancel.cancelled()) {
+      out.cancelled = true;
+      return false;
+    }
+    sqlite3_stmt* raw = nullptr;
+    const char* next = nullptr;
+    const int rc = sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, &next);
+    stmt_ptr stmt(raw);
+    if (rc != SQLITE_OK) {
+      reply.error(map_sqlite_error(db, std::string_view(tail, static_cast<std::size_t>(end - tail))));
+      return false;
+    }
+    tail = next;
+    if (!stmt) continue;  // only blanks or comments were left
+    if (!run_statement(db, stmt.get(), statement.cast_types, cancel, req, reply, out)) return false;
+  }
+  return true;
+}
+
 exec_outcome execute_statements(sqlite3* db, cancel_token& cancel, const exec_request& req) {
   exec_outcome out;
   if (req.reset_connection) reset_session(db, req, out);
@@ -356,25 +395,8 @@ exec_outcome execute_statements(sqlite3* db, cancel_token& cancel, const exec_re
     reply.finish();
     return out;
   }
-  const std::string& sql = rewritten.sql;
-  const char* tail = sql.c_str();
-  const char* end = tail + sql.size();
-  while (tail < end) {
-    if (cancel.cancelled()) {
-      out.cancelled = true;
-      return out;
-    }
-    sqlite3_stmt* raw = nullptr;
-    const char* next = nullptr;
-    const int rc = sqlite3_prepare_v2(db, tail, static_cast<int>(end - tail), &raw, &next);
-    stmt_ptr stmt(raw);
-    if (rc != SQLITE_OK) {
-      reply.error(map_sqlite_error(db, std::string_view(tail, static_cast<std::size_t>(end - tail))));
-      break;
-    }
-    tail = next;
-    if (!stmt) continue;  // only blanks or comments were left
-    if (!run_statement(db, stmt.get(), cancel, req, reply, out)) break;
+  for (const auto& statement : rewritten.statements) {
+    if (!run_rewritten(db, statement, cancel, req, reply, out)) break;
   }
   if (out.cancelled || out.drop) return out;
   reply.finish();

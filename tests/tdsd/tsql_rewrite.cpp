@@ -44,34 +44,37 @@ construct_error rewrite_ordinary(tsql_statement& statement) {
 // sp_executesql inside sp_executesql inside ... stops somewhere.
 constexpr int max_exec_depth = 4;
 
-construct_error rewrite_statements(std::vector<tsql_statement> statements, std::string& sql, int depth);
+construct_error rewrite_statements(std::vector<tsql_statement> statements, std::vector<rewritten_statement>& out,
+                                   int depth);
 
 // EXEC sp_executesql: its statement, parameters bound, rewritten like a batch of its own.
-construct_error rewrite_exec(const tsql_statement& statement, std::string& sql, int depth) {
+construct_error rewrite_exec(const tsql_statement& statement, std::vector<rewritten_statement>& out, int depth) {
   if (depth >= max_exec_depth) return "EXEC sp_executesql nested this deep";
   std::vector<tsql_token> inner;
   if (auto error = expand_sp_executesql(statement, inner)) return error;
-  return rewrite_statements(split_statements(inner), sql, depth + 1);
+  return rewrite_statements(split_statements(inner), out, depth + 1);
 }
 
-// Appends each statement's SQLite text to `sql`, separated by ";\n".
-construct_error rewrite_statements(std::vector<tsql_statement> statements, std::string& sql, int depth) {
+// Appends each statement's SQLite text, with its CAST result types, to `out`.
+construct_error rewrite_statements(std::vector<tsql_statement> statements, std::vector<rewritten_statement>& out,
+                                   int depth) {
   for (auto& statement : statements) {
     if (is_exec_sp_executesql(statement)) {
-      if (auto error = rewrite_exec(statement, sql, depth)) return error;
+      if (auto error = rewrite_exec(statement, out, depth)) return error;
       continue;
     }
+    std::vector<std::optional<std::string>> cast_types;
     auto control = rewrite_control_statement(statement);
     if (control.error) return control.error;
     if (control.handled) {
       if (!control.replacement.empty() && rewrite_ordinary(control.replacement)) return "IF";
       statement = std::move(control.replacement);
-    } else if (auto error = rewrite_ordinary(statement)) {
-      return error;
+    } else {
+      cast_types = take_select_cast_types(statement);
+      if (auto error = rewrite_ordinary(statement)) return error;
     }
     if (statement.empty()) continue;
-    if (!sql.empty()) sql += ";\n";
-    sql += render_tokens(statement);
+    out.push_back({render_tokens(statement), std::move(cast_types)});
   }
   return std::nullopt;
 }
@@ -80,12 +83,17 @@ construct_error rewrite_statements(std::vector<tsql_statement> statements, std::
 
 rewrite_result rewrite_tsql(std::string_view tsql) {
   auto lexed = lex_tsql(tsql);
-  if (lexed.error) return rewrite_result{{}, "T-SQL syntax error: " + *lexed.error};
-  std::string sql;
-  if (auto error = rewrite_statements(split_statements(lexed.tokens), sql, 0)) {
-    return rewrite_result{{}, "unsupported T-SQL construct: " + *error};
+  if (lexed.error) return rewrite_result{{}, "T-SQL syntax error: " + *lexed.error, {}};
+  std::vector<rewritten_statement> statements;
+  if (auto error = rewrite_statements(split_statements(lexed.tokens), statements, 0)) {
+    return rewrite_result{{}, "unsupported T-SQL construct: " + *error, {}};
   }
-  return rewrite_result{std::move(sql), std::nullopt};
+  std::string sql;
+  for (const auto& statement : statements) {
+    if (!sql.empty()) sql += ";\n";
+    sql += statement.sql;
+  }
+  return rewrite_result{std::move(sql), std::nullopt, std::move(statements)};
 }
 
 }  // namespace tdsd

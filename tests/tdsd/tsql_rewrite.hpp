@@ -11,6 +11,8 @@
 //   INT|BIGINT IDENTITY(s,i) PRIMARY KEY -> INTEGER PRIMARY KEY AUTOINCREMENT
 //   text columns in CREATE TABLE get COLLATE NOCASE (SQL Server's default collation is
 //   case-insensitive); COLLATE *_CI_* -> NOCASE, *_CS_* / *_BIN* -> BINARY
+//   a SELECT's top-level CAST / CONVERT items: their target types travel beside the SQL
+//     (rewritten_statement::cast_types); see tsql_select_casts.cpp;
 //   CONVERT(type, x) -> CAST(x AS type); CAST(x AS DATE) -> date(x);
 //   CAST(x AS DATETIME|DATETIME2|TIME|UNIQUEIDENTIFIER...) -> CAST(x AS TEXT)
 //     (those names have NUMERIC affinity in SQLite, which would cut '2024-05-01' to 2024)
@@ -42,7 +44,8 @@
 //   SELECT INTO, FOR JSON/XML, TOP with PERCENT/WITH TIES or in INSERT/UPDATE/DELETE,
 //   OUTPUT ... INTO, other @@variables.
 // Not translated (SQLite's own meaning applies): '+' between two non-literal strings
-//   (use CONCAT), CONVERT with a style, the length limit of NVARCHAR(n) in CAST,
+//   (use CONCAT), CONVERT with a style, the length limit of NVARCHAR(n) in a CAST that
+//   is not a whole select item,
 //   GETDATE() being UTC, DATEADD(month) past a month's end (SQLite rolls 01-31 + 1 month
 //   over to 03-02).
 #include <optional>
@@ -52,10 +55,18 @@
 
 namespace tdsd {
 
+/// One statement's SQLite text and the T-SQL types its result columns take from a
+/// top-level CAST / CONVERT (by position; nullopt or past the end: SQLite's type).
+struct rewritten_statement {
+  std::string sql;
+  std::vector<std::optional<std::string>> cast_types;
+};
+
 /// The outcome of rewriting one batch: SQLite SQL, or why it cannot be run.
 struct rewrite_result {
   std::string sql;                   // statements joined with ";\n"; empty: nothing to run
   std::optional<std::string> error;  // "unsupported T-SQL construct: X"
+  std::vector<rewritten_statement> statements;  // `sql` one statement at a time
 };
 
 /// The functions SET ROWCOUNT and SET TEXTSIZE become; a statement calling one sends no

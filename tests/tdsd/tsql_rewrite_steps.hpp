@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/tdsd/tsql_statements.hpp"
 
@@ -52,6 +53,12 @@ construct_error rewrite_offset_fetch(tsql_statement& statement);
 
 /// INSERT/UPDATE/DELETE ... OUTPUT INSERTED.a ... -> ... RETURNING a.
 construct_error rewrite_output(tsql_statement& statement);
+
+/// The T-SQL target type of each item of a SELECT's list that is a whole CAST(x AS type)
+/// or CONVERT(type, x) (nullopt for other items), by position, up to the first `*` item;
+/// empty for other statements. Rewrites those CASTs where SQLite would spoil the value
+/// (exact numerics kept as digits, character and binary values cut to their length).
+std::vector<std::optional<std::string>> take_select_cast_types(tsql_statement& statement);
 
 /// CREATE TABLE/INDEX: IDENTITY primary keys, CLUSTERED, filegroups.
 construct_error rewrite_ddl(tsql_statement& statement);

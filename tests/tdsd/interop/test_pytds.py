@@ -131,6 +131,26 @@ def test_typed_table_round_trip():
         expect(len(cur.fetchall()) == 1, "typed parameters find the row")
 
 
+def test_cast_keeps_its_target_type():
+    """A top-level CAST / CONVERT result goes out as its target type, the value converted."""
+    with start_tdsd() as server, connect(server) as conn:
+        cur = conn.cursor()
+        cur.execute("SELECT CAST(1.005 AS DECIMAL(5,2)) AS d, CAST(-1.005 AS DECIMAL(5,2)), "
+                    "CAST('2024-01-02 10:11:12' AS DATE), CONVERT(DATETIMEOFFSET(0), '2024-01-02 10:11:12 +14:00'), "
+                    "CAST(12.34565 AS MONEY), CAST(N'abcdef' AS NVARCHAR(3)), CAST(7 AS TINYINT), "
+                    "CAST('6F9619FF-8B86-D011-B42D-00C04FC964FF' AS UNIQUEIDENTIFIER), CAST(2 AS BIT), "
+                    "CAST('10:11:12.5' AS TIME(1)), CAST(Price AS DECIMAL(14,1)) FROM Typed")
+        row = cur.fetchone()
+        plus14 = datetime.timezone(datetime.timedelta(hours=14))
+        want = (decimal.Decimal("1.01"), decimal.Decimal("-1.01"), datetime.date(2024, 1, 2),
+                datetime.datetime(2024, 1, 2, 10, 11, 12, tzinfo=plus14), decimal.Decimal("12.3457"), "abc", 7,
+                uuid.UUID("6f9619ff-8b86-d011-b42d-00c04fc964ff"), True, datetime.time(10, 11, 12, 500000),
+                decimal.Decimal("-10000000000.0"))
+        for i, (got, wanted) in enumerate(zip(row, want)):
+            expect(got == wanted and type(got) is type(wanted), f"column {i}: got {got!r}, want {wanted!r}")
+        expect(cur.description[0][0] == "d" and cur.description[1][0] == "", f"names: {cur.description}")
+
+
 def test_integer_expressions_are_int():
     with start_tdsd() as server, connect(server) as conn:
         cur = conn.cursor()

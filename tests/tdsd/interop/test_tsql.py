@@ -76,6 +76,18 @@ def test_every_result_type_and_nulls():
         expect(nulls == ["NULL"] * 9, f"nulls: {nulls}")
 
 
+def test_typed_table_columns():
+    """A few of interop.sql's Typed columns as tsql prints them from their TYPE_INFO."""
+    with start_tdsd() as server:
+        code, out = tsql(server, "SELECT Tiny, Price, Num, Cash, Ref, Code, Latin, Flag FROM Typed\ngo")
+        expect(code == 0, out)
+        rows = [line.split("\t") for line in out.splitlines() if "\t" in line]
+        expect(len(rows) == 2, f"want header + 1 row: {out}")
+        expect(rows[1] == ["255", "-9999999999.99", "-99999999999999999999999999999999999999",
+                           "-922337203685477.5808", "6F9619FF-8B86-D011-B42D-00C04FC964FF", "AB  ",
+                           "€ Š œ ÿ Müller", "1"], f"values: {rows[1]}")
+
+
 def test_batch_and_value_larger_than_a_packet():
     big = "".join(f"Grüße {i:06d} " for i in range(8000))  # ~100 KB, far over 4096-byte packets
     with start_tdsd() as server:
