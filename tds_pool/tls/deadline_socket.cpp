@@ -106,6 +106,10 @@ int deadline_socket::release() noexcept {
     return fd;
 }
 
+bool deadline_socket::passed(deadline until) {
+    return std::chrono::steady_clock::now() >= until;
+}
+
 bool deadline_socket::wait(short events, deadline until) const {
     pollfd p{fd_, events, 0};
     return ::poll(&p, 1, milliseconds_left(until)) > 0;
@@ -114,6 +118,9 @@ bool deadline_socket::wait(short events, deadline until) const {
 std::optional<std::string> deadline_socket::send_all(std::span<const std::uint8_t> bytes, deadline until) {
     std::size_t sent = 0;
     while (sent < bytes.size()) {
+        if (passed(until)) {
+            return std::string("the server did not answer in time");
+        }
         const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
         if (n > 0) {
             sent += static_cast<std::size_t>(n);
@@ -127,8 +134,16 @@ std::optional<std::string> deadline_socket::send_all(std::span<const std::uint8_
 }
 
 std::optional<std::string> deadline_socket::receive_exact(std::span<std::uint8_t> out, deadline until) {
+    // Checked on every pass, not only when the socket would block: a server that keeps
+    // sending (empty packets, say) must not hold the open past its deadline.
+    if (passed(until)) {
+        return std::string("the server did not answer in time");
+    }
     std::size_t got = 0;
     while (got < out.size()) {
+        if (passed(until)) {
+            return std::string("the server did not answer in time");
+        }
         const ssize_t n = ::recv(fd_, out.data() + got, out.size() - got, 0);
         if (n > 0) {
             got += static_cast<std::size_t>(n);

@@ -33,6 +33,7 @@ public:
 
 private:
     explicit deadline_socket(int fd) : fd_(fd) {}
+    static bool passed(deadline until);
     /// Waits until `events` are ready; false when the deadline passed first.
     bool wait(short events, deadline until) const;
 

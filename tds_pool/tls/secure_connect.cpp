@@ -8,6 +8,10 @@ namespace tds_pool::tls {
 namespace {
 
 constexpr std::uint8_t packet_type_reply = 0x04;
+// More packets than any real PRELOGIN answer or TLS handshake takes (a handshake flight
+// with a long certificate chain is a handful of 4 KiB packets): a server that sends more,
+// empty ones say, is not negotiating.
+constexpr int max_negotiation_packets = 64;
 
 /// The name the certificate must carry, for messages.
 std::string certificate_name(const connection_target& target) {
@@ -27,7 +31,10 @@ db_error handshake_failure(const connection_target& target, const std::string& w
 /// The payloads of one message (packets up to end of message), within a size bound.
 std::variant<std::vector<std::uint8_t>, std::string> receive_message(deadline_socket& socket, deadline until) {
     std::vector<std::uint8_t> payload;
-    for (;;) {
+    for (int count = 0;; ++count) {
+        if (count == max_negotiation_packets) {
+            return std::string("the server's PRELOGIN answer never ends");
+        }
         auto packet = receive_packet(socket, until);
         if (auto* reason = std::get_if<std::string>(&packet)) {
             return *reason;
@@ -84,7 +91,10 @@ std::variant<std::vector<std::uint8_t>, db_error> negotiate(deadline_socket& soc
 /// Runs the handshake through PRELOGIN packets; nullopt once it is done.
 std::optional<db_error> handshake(deadline_socket& socket, tls_channel& channel,
                                   const connection_target& target, deadline until) {
-    for (;;) {
+    for (int received = 0;; ++received) {
+        if (received > max_negotiation_packets) {
+            return handshake_failure(target, "the server sent more handshake packets than a handshake takes");
+        }
         const handshake_step step = channel.advance_handshake();
         const auto output = channel.take_output();
         if (!output.empty()) {

@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <fmt/format.h>
 
+#include "tds_pool/tls/loopback_peer.hpp"
 #include "tds_pool/tls/prelogin_packet.hpp"
 
 namespace tds_pool::tls {
@@ -55,12 +56,20 @@ public:
     }
 
 private:
+    /// Takes FreeTDS's connection only. Another local process that reaches the port first
+    /// is turned away and the port stays ours (listening) until FreeTDS has connected, so
+    /// nobody can take the secured session or bind the port to catch FreeTDS's LOGIN7.
     void on_accept(error_code ec) {
         error_code ignored;
-        acceptor_.close(ignored);  // one client per session
-        if (ec || !client_.remote_endpoint(ignored).address().is_loopback()) {
+        if (ec) {
             return close();
         }
+        if (!peer_is_this_process(client_.native_handle())) {
+            client_.close(ignored);
+            acceptor_.async_accept(client_, [self = shared_from_this()](error_code ec2) { self->on_accept(ec2); });
+            return;
+        }
+        acceptor_.close(ignored);  // one client per session
         // A decrypted reply goes to FreeTDS at once, not after Nagle waits for an ACK.
         client_.set_option(tcp::no_delay(true), ignored);
         read_client_packet();
@@ -174,7 +183,7 @@ outcome<std::uint16_t> tls_relay::serve(secured_server server, std::chrono::mill
     const tcp::endpoint loopback(asio::ip::address_v4::loopback(), 0);
     acceptor.open(loopback.protocol(), ec);
     if (!ec) acceptor.bind(loopback, ec);
-    if (!ec) acceptor.listen(1, ec);
+    if (!ec) acceptor.listen(4, ec);
     if (ec) {
         return db_error{errc::tenant_db_unavailable, fmt::format("cannot open the TLS relay: {}", ec.message())};
     }

@@ -10,9 +10,11 @@ verified one is served and says so in /health and /admin/tenants, and the tenant
 beside a refused one are served all along. No password reaches the log."""
 
 import os
+import socket
 import sys
 import tempfile
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
@@ -209,6 +211,97 @@ def test_refused_tenants_do_not_slow_the_others():
             expect(not errors, errors[:5])
     finally:
         servers.stop()
+
+
+# A PRELOGIN answer offering encryption: VERSION and ENCRYPTION=ON, then the terminator.
+PRELOGIN_ON = bytes([0x04, 0x01, 0x00, 0x1A, 0x00, 0x00, 0x01, 0x00,
+                     0x00, 0x00, 0x0B, 0x00, 0x06, 0x01, 0x00, 0x11, 0x00, 0x01, 0xFF,
+                     0x0F, 0x00, 0x07, 0xD0, 0x00, 0x00, 0x01])
+
+
+class FloodingServer:
+    """A hostile "database" that never ends a negotiation: after the client's PRELOGIN it
+    sends empty, never-final packets as fast as it can, in the PRELOGIN answer itself
+    (`prelogin`) or after offering encryption, in place of the TLS handshake (`handshake`)."""
+
+    def __init__(self, stage):
+        self.stage = stage
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.open_connections = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._flood, args=(conn,), daemon=True).start()
+
+    def _flood(self, conn):
+        self.open_connections += 1
+        empty = bytes([0x12 if self.stage == "handshake" else 0x04, 0x00, 0x00, 0x08, 0, 0, 1, 0]) * 512
+        try:
+            conn.recv(4096)
+            if self.stage == "handshake":
+                conn.sendall(PRELOGIN_ON)
+            while True:
+                conn.sendall(empty)
+        except OSError:
+            pass
+        finally:
+            self.open_connections -= 1
+            conn.close()
+
+    def stop(self):
+        self.listener.close()
+
+
+def test_a_server_that_floods_the_negotiation_is_cut_off_at_the_login_timeout():
+    floods = {"FLOOD_PRELOGIN": FloodingServer("prelogin"), "FLOOD_HANDSHAKE": FloodingServer("handshake")}
+    good = support.start_tdsd("127.0.0.1", ["FieldServiceDB"])
+    try:
+        tenants = [f"  - {{code: {code}, name: {code}, server: 127.0.0.1, port: {server.port}, database: FieldServiceDB}}"
+                   for code, server in floods.items()]
+        tenants.append(f"  - {{code: GOOD, name: GOOD, server: 127.0.0.1, port: {good.port}, database: FieldServiceDB, "
+                       "encrypt: false}")
+        config = f"""
+listen: {{address: 127.0.0.1, port: 0}}
+registry: {{source: yaml, default_user: fieldservice_api, default_credential_ref: env:TG_TEST_DB_PASSWORD}}
+pools: {{worker_threads: 2, login_timeout: 2s, acquire_timeout: 8s}}
+tenants:
+{chr(10).join(tenants)}
+routes:
+  - {{method: GET, path: /api/customers, kind: sql, sql: "SELECT Id AS id, Name AS name FROM Customers ORDER BY Id"}}
+"""
+        with harness.start_gateway(config, env={"TG_TEST_DB_PASSWORD": DB_PASSWORD}) as gateway:
+            answers = {}
+
+            def ask(code):
+                started = time.monotonic()
+                status, _, body = customers(gateway.port, code)
+                answers[code] = (status, body, time.monotonic() - started)
+
+            flooding = [threading.Thread(target=ask, args=(code,)) for code in floods]
+            for thread in flooding:
+                thread.start()
+            time.sleep(0.3)  # both floods hold a worker thread each: every worker there is
+            ask("GOOD")
+            for thread in flooding:
+                thread.join()
+            status, body, _ = answers["GOOD"]
+            expect(status == 200 and body, ("GOOD", status, body))
+            for code in floods:
+                status, body, took = answers[code]
+                expect(status == 503, (code, status, body))
+                expect(took < 5, f"{code} answered after {took:.1f}s, login_timeout is 2s")
+            support.wait_for(lambda: all(s.open_connections == 0 for s in floods.values()), 5,
+                             "the gateway to close the flooding connections")
+    finally:
+        good.stop()
+        for server in floods.values():
+            server.stop()
 
 
 REGISTRY_NAME = "registry.tls.test"

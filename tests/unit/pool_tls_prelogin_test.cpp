@@ -2,10 +2,18 @@
 // hostile or broken server must get a clean "no" (nullopt), never an out-of-bounds read.
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdint>
 #include <vector>
 
+#include "tds_pool/tls/loopback_peer.hpp"
 #include "tds_pool/tls/prelogin_packet.hpp"
 #include "tds_pool/tls/tls_channel.hpp"
 
@@ -91,4 +99,61 @@ TEST_CASE("a TLS session cannot be set up with a CA file that is not PEM", "[poo
     settings.ca_file = "/dev/null";
     const auto channel = tls_channel::create(settings, "db.example.com");
     CHECK(std::holds_alternative<std::string>(channel));
+}
+
+namespace {
+
+/// A listener on 127.0.0.1 with an ephemeral port.
+int loopback_listener(std::uint16_t& port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+    REQUIRE(::listen(fd, 4) == 0);
+    socklen_t size = sizeof(address);
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size);
+    port = ntohs(address.sin_port);
+    return fd;
+}
+
+/// Connects to 127.0.0.1:port; async-signal-safe, so a forked child may call it.
+int connect_loopback(std::uint16_t port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    return ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 ? fd : -1;
+}
+
+}  // namespace
+
+TEST_CASE("the relay tells FreeTDS's connection from another process's", "[pool][tls]") {
+    std::uint16_t port = 0;
+    const int listener = loopback_listener(port);
+
+    SECTION("a socket of this process") {
+        const int ours = connect_loopback(port);
+        REQUIRE(ours >= 0);
+        const int accepted = ::accept(listener, nullptr, nullptr);
+        CHECK(peer_is_this_process(accepted));
+        ::close(accepted);
+        ::close(ours);
+    }
+    SECTION("a socket of another process, connected first") {
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            const int theirs = connect_loopback(port);
+            ::pause();  // holds the connection open until killed
+            ::_exit(theirs >= 0 ? 0 : 1);
+        }
+        const int accepted = ::accept(listener, nullptr, nullptr);
+        CHECK_FALSE(peer_is_this_process(accepted));
+        ::kill(child, SIGKILL);
+        ::waitpid(child, nullptr, 0);
+        ::close(accepted);
+    }
+    ::close(listener);
 }
