@@ -33,9 +33,9 @@ std::optional<std::string> canonical_offset(std::string_view text) {
 }  // namespace
 
 std::optional<std::string> canonical_decimal(std::string_view text) {
-    std::string sign;
+    bool negative = false;
     if (!text.empty() && (text[0] == '-' || text[0] == '+')) {
-        if (text[0] == '-') sign = "-";
+        negative = text[0] == '-';
         text.remove_prefix(1);
     }
     const auto point = text.find('.');
@@ -44,7 +44,9 @@ std::optional<std::string> canonical_decimal(std::string_view text) {
     if (!all_digits(integer) || (point != std::string_view::npos && !all_digits(fraction))) return std::nullopt;
     while (integer.size() > 1 && integer[0] == '0') integer.remove_prefix(1);
     if (integer.size() + fraction.size() > 38) return std::nullopt;
-    std::string out = sign;
+    std::string out;
+    out.reserve(integer.size() + fraction.size() + 2);
+    if (negative) out += '-';
     out += integer;
     if (!fraction.empty()) {
         out += '.';
