@@ -6,6 +6,12 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <utility>
+
 #include <fmt/format.h>
 
 namespace tds_pool::tls {
@@ -59,6 +65,39 @@ std::variant<ctx_ptr, std::string> make_context(const conf::tls_settings& settin
     return ctx;
 }
 
+// One context per (trust, CA file), reused for a minute: loading the system trust store
+// parses every CA certificate in it, milliseconds of CPU that every open would otherwise
+// pay; a CA file replaced on disk is read again within that minute. The keys come from
+// the configuration (the registry has no CA column), so the map stays small.
+constexpr std::chrono::seconds context_reuse{60};
+
+std::variant<std::shared_ptr<SSL_CTX>, std::string> shared_context(const conf::tls_settings& settings) {
+    struct cached {
+        std::shared_ptr<SSL_CTX> context;
+        std::chrono::steady_clock::time_point made;
+    };
+    static std::mutex mutex;
+    static std::map<std::pair<bool, std::string>, cached> contexts;
+    const auto key = std::make_pair(settings.trust_server_certificate,
+                                    settings.trust_server_certificate ? std::string() : settings.ca_file);
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex);
+        const auto found = contexts.find(key);
+        if (found != contexts.end() && now - found->second.made < context_reuse) {
+            return found->second.context;
+        }
+    }
+    auto made = make_context(settings);
+    if (auto* reason = std::get_if<std::string>(&made)) {
+        return std::move(*reason);
+    }
+    std::shared_ptr<SSL_CTX> context(std::get<ctx_ptr>(made).release(), SSL_CTX_free);
+    std::lock_guard lock(mutex);
+    contexts[key] = cached{context, now};
+    return context;
+}
+
 /// Sets the name the certificate must carry and the SNI the server sees.
 bool expect_name(SSL* ssl, const std::string& name, bool verify) {
     if (!is_ip_literal(name) && SSL_set_tlsext_host_name(ssl, name.c_str()) != 1) {
@@ -94,11 +133,11 @@ void tls_channel::ssl_deleter::operator()(SSL* ssl) const { SSL_free(ssl); }
 
 std::variant<tls_channel, std::string> tls_channel::create(const conf::tls_settings& settings,
                                                            const std::string& server) {
-    auto context = make_context(settings);
+    auto context = shared_context(settings);
     if (auto* reason = std::get_if<std::string>(&context)) {
         return *reason;
     }
-    SSL* ssl = SSL_new(std::get<ctx_ptr>(context).get());  // holds its own reference
+    SSL* ssl = SSL_new(std::get<std::shared_ptr<SSL_CTX>>(context).get());  // holds its own reference
     if (ssl == nullptr) {
         return openssl_error_text();
     }
