@@ -120,6 +120,7 @@ class Server:
         return self.proc.wait(timeout)
 
     def stop(self, timeout=10.0):
+        self._report_if_it_died()
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -131,6 +132,17 @@ class Server:
         if self._output:
             self._output.close()
         return self.proc.returncode
+
+    def _report_if_it_died(self):
+        """A server that exited on its own with an error (a sanitizer report, a crash)
+        leaves only a reset connection in the test: show what it printed last."""
+        code = self.proc.poll()
+        if code is None or code == 0:
+            return
+        self._reader.join(timeout=5)
+        tail = "\n".join(self.output()[-60:])
+        print(f"--- {self.name} exited on its own with code {code}; its last lines:\n{tail}",
+              file=sys.stderr, flush=True)
 
     def __enter__(self):
         return self

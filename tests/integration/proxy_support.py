@@ -2,6 +2,7 @@
 nginx serving files, and gateway configurations with proxy routes in front of them."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -26,13 +27,44 @@ def free_port():
         return s.getsockname()[1]
 
 
+def answers_as_nginx(host, port):
+    """True when an HTTP request to host:port is answered by nginx (its Server header), not
+    by whatever else may have taken the port."""
+    try:
+        with socket.create_connection((host, port), timeout=0.5) as sock:
+            sock.settimeout(1.0)
+            sock.sendall(b"HEAD / HTTP/1.0\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 8192:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                head += chunk
+    except OSError:
+        return False
+    return re.search(rb"(?im)^server: nginx", head) is not None
+
+
 class Nginx:
     """Debian's nginx in the foreground on a temp prefix, serving `root` on a free port
     (or running `server_body` in its server block instead)."""
 
     def __init__(self, root, extra_http="", listen_address="127.0.0.1", server_body=None):
         self.dir = tempfile.mkdtemp(prefix="tg-nginx-")
-        self.port = free_port()
+        self._root, self._extra_http = root, extra_http
+        self._listen_address, self._server_body = listen_address, server_body
+        # The free port is free only when it is picked: a test running beside this one can
+        # take it before nginx binds it. Then nginx fails at once and another port is tried.
+        for _ in range(5):
+            self.port = free_port()
+            error = self._start()
+            if error is None:
+                return
+            if "Address already in use" not in error:
+                raise RuntimeError("nginx failed: " + error)
+        raise RuntimeError("nginx found no free port: " + error)
+
+    def _write_config(self):
         conf = os.path.join(self.dir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(f"""
@@ -52,25 +84,28 @@ http {{
   sendfile on;
   keepalive_requests 100000;
   default_type application/octet-stream;
-  {extra_http}
+  {self._extra_http}
   server {{
-    listen {listen_address}:{self.port};
-    {server_body or f"root {root};"}
+    listen {self._listen_address}:{self.port};
+    {self._server_body or f"root {self._root};"}
   }}
 }}
 """)
+        return conf
+
+    def _start(self):
+        """Starts nginx on self.port; None once it answers, else what it printed."""
+        conf = self._write_config()
         self.proc = subprocess.Popen([NGINX, "-e", "stderr", "-p", self.dir, "-c", conf],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        probe = "127.0.0.1" if self._listen_address == "0.0.0.0" else self._listen_address
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            try:
-                probe = "127.0.0.1" if listen_address == "0.0.0.0" else listen_address
-                socket.create_connection((probe, self.port), timeout=0.5).close()
-                return
-            except OSError:
-                if self.proc.poll() is not None:
-                    raise RuntimeError("nginx failed: " + self.proc.stderr.read().decode())
-                time.sleep(0.05)
+            if answers_as_nginx(probe, self.port):
+                return None
+            if self.proc.poll() is not None:
+                return self.proc.stderr.read().decode()
+            time.sleep(0.05)
         raise RuntimeError("nginx did not start")
 
     def stop(self):
