@@ -65,6 +65,11 @@ void pool_stats::record_reset() {
     ++resets_;
 }
 
+void pool_stats::record_clean_return() {
+    std::lock_guard lock(mutex_);
+    ++clean_returns_;
+}
+
 void pool_stats::record_discard(std::string_view reason) {
     std::lock_guard lock(mutex_);
     ++discards_[std::string(reason)];
@@ -121,6 +126,7 @@ void pool_stats::fill(pool_snapshot& out) const {
     out.open_failures = open_failures_;
     out.closes_by_reason = closes_;
     out.session_resets = resets_;
+    out.clean_returns = clean_returns_;
     out.discards_by_reason = discards_;
     out.acquire_wait = acquire_wait_.snapshot();
     out.query_time = query_time_.snapshot();

@@ -58,6 +58,8 @@ struct pool_snapshot {
     std::uint64_t open_failures = 0;
     std::map<std::string, std::uint64_t> closes_by_reason;
     std::uint64_t session_resets = 0;  ///< leases whose session was reset and reused
+    /// Leases reused without a reset: nothing they ran can have changed the session.
+    std::uint64_t clean_returns = 0;
     std::map<std::string, std::uint64_t> discards_by_reason;  ///< leased connections not reused
     histogram_snapshot acquire_wait;
     histogram_snapshot query_time;
@@ -101,6 +103,8 @@ public:
     void record_close(std::string_view reason);
     /// A lease's session was reset: the connection goes back to the idle list.
     void record_reset();
+    /// A lease came back needing no reset: the connection goes straight back to idle.
+    void record_clean_return();
     /// A leased connection is closed instead of reused, for `reason`.
     void record_discard(std::string_view reason);
     void record_acquire_wait(std::chrono::nanoseconds elapsed);
@@ -119,7 +123,7 @@ private:
     mutable std::mutex mutex_;
     gauges gauges_;
     std::uint64_t opens_ = 0, open_failures_ = 0, query_timeouts_ = 0, acquire_timeouts_ = 0;
-    std::uint64_t resets_ = 0;
+    std::uint64_t resets_ = 0, clean_returns_ = 0;
     std::map<std::string, std::uint64_t> closes_, errors_, discards_, tls_failures_;
     std::string encryption_;
     latency_histogram acquire_wait_, query_time_;

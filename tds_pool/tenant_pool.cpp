@@ -319,6 +319,10 @@ void tenant_pool::on_release(slot_id id, pooled_resource* resource, std::optiona
     if (discard) {
         stats_.record_discard(close_reason_name(*discard));
         state_.discard(id, *discard);
+    } else if (!static_cast<connection*>(resource)->needs_reset()) {
+        // Nothing the lease ran can have changed the session: reusable without a round trip.
+        stats_.record_clean_return();
+        state_.release(id, false);
     } else {
         // Idle again only once its session is reset; a waiter counts on it meanwhile.
         state_.begin_reset(id);

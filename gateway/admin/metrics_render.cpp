@@ -13,7 +13,7 @@ namespace {
 struct pool_totals {
     std::size_t idle = 0, busy = 0, opening = 0, resetting = 0, waiters = 0, max_size = 0;
     std::uint64_t opens = 0, open_failures = 0, acquire_timeouts = 0, query_timeouts = 0;
-    std::uint64_t resets = 0;
+    std::uint64_t resets = 0, clean_returns = 0;
     std::map<std::string, std::uint64_t> closes, errors, discards, tls_failures;
     tds_pool::histogram_snapshot acquire_wait, query_time;
 };
@@ -44,6 +44,7 @@ void add_pool(pool_totals& t, const tds_pool::pool_snapshot& p) {
     t.query_timeouts += p.query_timeouts;
     for (const auto& [reason, n] : p.closes_by_reason) t.closes[reason] += n;
     t.resets += p.session_resets;
+    t.clean_returns += p.clean_returns;
     for (const auto& [reason, n] : p.discards_by_reason) t.discards[reason] += n;
     for (const auto& [code, n] : p.errors_by_code) t.errors[code] += n;
     for (const auto& [reason, n] : p.tls_failures_by_reason) t.tls_failures[reason] += n;
@@ -164,6 +165,13 @@ void write_pool_session_counters(metrics_writer& w, const std::map<std::string, 
     for (const auto& [tenant, t] : pools) {
         w.sample("tenant_gateway_pool_connection_resets_total", {{"tenant", tenant}},
                  static_cast<double>(t.resets));
+    }
+    w.family("tenant_gateway_pool_connection_clean_returns_total",
+             "Leased connections reused without a reset: nothing they ran can change session state.",
+             "counter");
+    for (const auto& [tenant, t] : pools) {
+        w.sample("tenant_gateway_pool_connection_clean_returns_total", {{"tenant", tenant}},
+                 static_cast<double>(t.clean_returns));
     }
     w.family("tenant_gateway_pool_connections_discarded_total",
              "Leased connections closed instead of reused, by reason.", "counter");

@@ -20,6 +20,7 @@
 #include "tds_pool/freetds/reply_peek.hpp"
 #include "tds_pool/freetds/row_reader.hpp"
 #include "tds_pool/freetds/rpc_binding.hpp"
+#include "tds_pool/freetds/session_state.hpp"
 #include "tds_pool/tls/tls_relay.hpp"
 
 namespace tds_pool {
@@ -156,7 +157,12 @@ void connection::set_timeout(std::chrono::milliseconds timeout) {
     }
 }
 
+void connection::note_sent(std::string_view sql) noexcept {
+    session_touched_ = session_touched_ || implicit_transactions_ || may_change_session_state(sql);
+}
+
 bool connection::send(const query& q, db_error& error) {
+    note_sent(q.sql);
     auto declaration = parameter_declaration(q.params);
     if (!declaration) {
         error = declaration.error();
@@ -375,7 +381,21 @@ std::optional<close_reason> connection::unsafe_reason() const {
     return unsafe_;
 }
 
-std::optional<std::int64_t> connection::trancount_batch(const char* sql, std::chrono::milliseconds timeout) {
+namespace {
+
+std::optional<std::int64_t> integer_at(const std::vector<sql_value>& row, std::size_t column) {
+    if (column >= row.size()) return std::nullopt;
+    const auto* value = std::get_if<std::int64_t>(&row[column]);
+    return value ? std::optional<std::int64_t>(*value) : std::nullopt;
+}
+
+// SQL Server's @@OPTIONS bit for SET IMPLICIT_TRANSACTIONS ON.
+constexpr std::int64_t implicit_transactions_option = 2;
+
+}  // namespace
+
+std::optional<std::int64_t> connection::trancount_batch(const char* sql, std::chrono::milliseconds timeout,
+                                                        std::optional<std::int64_t>* options) {
     idle_plain_ = false;
     diag_->reset();
     set_timeout(timeout);
@@ -388,9 +408,9 @@ std::optional<std::int64_t> connection::trancount_batch(const char* sql, std::ch
     if (!result || result.value().sets.empty() || result.value().sets.back().rows.empty()) {
         return std::nullopt;
     }
-    const auto& value = result.value().sets.back().rows[0].at(0);
-    const auto* count = std::get_if<std::int64_t>(&value);
-    return count ? std::optional<std::int64_t>(*count) : std::nullopt;
+    const auto& row = result.value().sets.back().rows[0];
+    if (options) *options = integer_at(row, 1);
+    return integer_at(row, 0);
 }
 
 std::optional<close_reason> connection::reset_session(std::chrono::milliseconds timeout) {
@@ -399,20 +419,23 @@ std::optional<close_reason> connection::reset_session(std::chrono::milliseconds 
     }
     // No public db-lib call sets the TDS RESETCONNECTION bit, so the reset is explicit.
     // SET options, #temp tables and USE already ended with the request's sp_executesql.
-    auto count = trancount_batch("SET CONTEXT_INFO 0x; SELECT @@TRANCOUNT", timeout);
-    if (count && *count == 0) {
-        return std::nullopt;
-    }
-    if (count) {
+    std::optional<std::int64_t> options;
+    auto count = trancount_batch("SET CONTEXT_INFO 0x; SELECT @@TRANCOUNT, @@OPTIONS", timeout, &options);
+    if (count && *count > 0) {
         count = trancount_batch("ROLLBACK TRANSACTION; SELECT @@TRANCOUNT", timeout);
-        if (count && *count == 0) {
-            return std::nullopt;
-        }
     }
     if (auto reason = unsafe_reason()) {
         return reason;
     }
-    return count ? close_reason::open_transaction : close_reason::reset_failed;
+    if (!count || !options) {
+        return close_reason::reset_failed;
+    }
+    if (*count != 0) {
+        return close_reason::open_transaction;
+    }
+    implicit_transactions_ = (*options & implicit_transactions_option) != 0;
+    session_touched_ = false;
+    return std::nullopt;
 }
 
 }  // namespace tds_pool

@@ -103,8 +103,12 @@ public:
     std::optional<close_reason> unsafe_reason() const;
     /// Brings the session back to its state after login between two leases: clears
     /// CONTEXT_INFO and rolls back a transaction left open, then checks @@TRANCOUNT is 0.
-    /// nullopt when clean; otherwise why the connection must be discarded.
+    /// nullopt when clean; otherwise why the connection must be discarded. It also learns
+    /// whether the server opens transactions implicitly for this session (@@OPTIONS).
     std::optional<close_reason> reset_session(std::chrono::milliseconds timeout);
+    /// False only when nothing sent since the last reset can have changed session state
+    /// (session_state.hpp): a new connection is reset once, to learn its @@OPTIONS.
+    bool needs_reset() const noexcept { return session_touched_ || unsafe_.has_value(); }
 
     /// True once the socket is gone (DBDEAD) or the session is otherwise unusable.
     bool is_dead() const;
@@ -119,8 +123,12 @@ private:
     /// batch failed (unsafe, as for a request, unless the server itself refused it). The
     /// round trip has the query's time-out of its own.
     std::optional<db_error> apply_text_size(const query& q, std::chrono::milliseconds timeout);
-    /// Runs a plain batch whose last result set's first value is @@TRANCOUNT.
-    std::optional<std::int64_t> trancount_batch(const char* sql, std::chrono::milliseconds timeout);
+    /// Runs a plain batch whose last result set's first row holds @@TRANCOUNT (and, when
+    /// asked for, @@OPTIONS as its second value).
+    std::optional<std::int64_t> trancount_batch(const char* sql, std::chrono::milliseconds timeout,
+                                                std::optional<std::int64_t>* options = nullptr);
+    /// Remembers that `sql` was sent: whether the next lease needs a reset.
+    void note_sent(std::string_view sql) noexcept;
     /// Reads the reply into `sink` without any clean-up on failure (`failed_step_` says
     /// where) or after the sink stopped it (`stopped` is set).
     bool read_reply_tokens(row_sink& sink, bool& stopped);
@@ -137,6 +145,10 @@ private:
     /// run inside a request's sp_executesql when it returns.
     std::optional<std::int32_t> text_size_;
     std::optional<close_reason> unsafe_;  ///< set once, never cleared: the connection is closed
+    bool session_touched_ = true;  ///< something sent since the last reset may have changed the session
+    /// The server opens a transaction by itself on this session's statements (IMPLICIT_TRANSACTIONS
+    /// in @@OPTIONS, from its 'user options'): every lease needs the reset.
+    bool implicit_transactions_ = false;
     link_encryption encryption_ = link_encryption::not_required;
 };
 

@@ -63,10 +63,24 @@ bool starts_a_statement(std::string_view word) noexcept {
     return false;
 }
 
-}  // namespace
+/// Words after which a statement may have changed what the next lease would see.
+bool changes_session(std::string_view word) noexcept {
+    static constexpr std::string_view words[] = {
+        "BEGIN",    "COMMIT",    "ROLLBACK",  "SAVE",     "TRAN",     "TRANSACTION", "WORK",
+        "IMPLICIT_TRANSACTIONS", "ANSI_DEFAULTS", "CONTEXT_INFO", "INSERT", "UPDATE", "DELETE",
+        "MERGE",    "INTO",      "TRUNCATE",  "CREATE",   "ALTER",    "DROP",        "GRANT",
+        "DENY",     "REVOKE",    "BULK",      "WRITETEXT", "UPDATETEXT", "ENABLE",   "DISABLE",
+        "OPENQUERY", "OPENROWSET", "OPENDATASOURCE"};
+    for (const auto candidate : words) {
+        if (same_word(word, candidate)) return true;
+    }
+    return false;
+}
 
-bool may_leave_session_state(std::string_view sql) noexcept {
-    bool first_word = true;
+/// Calls `visit(word)` for each word outside literals, quoted identifiers and comments
+/// until it returns true; true when one did.
+template <typename Visit>
+bool any_word(std::string_view sql, Visit visit) noexcept {
     for (std::size_t i = 0; i < sql.size();) {
         if (const auto past = skip_quoted(sql, i); past != i) {
             i = past;
@@ -78,12 +92,25 @@ bool may_leave_session_state(std::string_view sql) noexcept {
         }
         const std::size_t start = i;
         while (i < sql.size() && is_word_char(sql[i])) ++i;
-        const std::string_view word = sql.substr(start, i - start);
-        if (same_word(word, "EXEC") || same_word(word, "EXECUTE") || same_word(word, "CURSOR")) return true;
-        if (first_word && !starts_a_statement(word)) return true;
-        first_word = false;
+        if (visit(sql.substr(start, i - start))) return true;
     }
     return false;
+}
+
+}  // namespace
+
+bool may_change_session_state(std::string_view sql) noexcept {
+    return may_leave_session_state(sql) || any_word(sql, changes_session);
+}
+
+bool may_leave_session_state(std::string_view sql) noexcept {
+    bool first_word = true;
+    return any_word(sql, [&first_word](std::string_view word) {
+        if (same_word(word, "EXEC") || same_word(word, "EXECUTE") || same_word(word, "CURSOR")) return true;
+        const bool procedure_call = first_word && !starts_a_statement(word);
+        first_word = false;
+        return procedure_call;
+    });
 }
 
 }  // namespace tds_pool

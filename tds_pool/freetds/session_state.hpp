@@ -16,4 +16,13 @@ namespace tds_pool {
 /// identifiers and comments are not read as words.
 bool may_leave_session_state(std::string_view sql) noexcept;
 
+/// True unless `sql` provably leaves the session as it found it, so the lease-end reset
+/// (a round trip) may be skipped: it names no transaction statement (BEGIN, COMMIT,
+/// ROLLBACK, SAVE, TRAN...), no option that opens transactions by itself
+/// (IMPLICIT_TRANSACTIONS, ANSI_DEFAULTS), no CONTEXT_INFO, no statement that can fire a
+/// trigger, which may set session state of its own (INSERT, UPDATE, DELETE, MERGE, INTO,
+/// DDL, GRANT...), and nothing `may_leave_session_state` flags. Plain SELECTs pass.
+/// A session whose server opens transactions implicitly needs the reset whatever it ran.
+bool may_change_session_state(std::string_view sql) noexcept;
+
 }  // namespace tds_pool

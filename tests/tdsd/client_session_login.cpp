@@ -93,6 +93,8 @@ asio::awaitable<bool> client_session::login(const login_request& request) {
   user_ = request.user;
   identity_.login_textsize = login_textsize(request.odbc);
   identity_.textsize = identity_.login_textsize;
+  identity_.login_options = server_.config().user_options;
+  identity_.options = identity_.login_options;
   const auto failed = fmt::format("Login failed for user '{}'.", request.user);
   // Arguments of co_await calls are named locals: g++ 12 can destroy temporaries there twice.
   std::string why;

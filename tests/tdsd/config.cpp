@@ -226,7 +226,7 @@ server_config load_config(const std::string& path) {
   } catch (const YAML::BadFile&) {
     throw std::runtime_error(fmt::format("{}:1:1: cannot read file", path));
   }
-  check_keys(ctx, root, {"listen", "control", "logins", "databases", "faults", "tls"});
+  check_keys(ctx, root, {"listen", "control", "logins", "databases", "faults", "tls", "user_options"});
   server_config c;
   if (root["listen"]) c.listen = parse_endpoint(ctx, root["listen"]);
   if (root["control"]) c.control = parse_endpoint(ctx, root["control"]);
@@ -240,6 +240,10 @@ server_config load_config(const std::string& path) {
   }
   if (root["faults"]) c.faults = parse_faults(ctx, root["faults"]);
   if (root["tls"]) c.tls = parse_tls(ctx, root["tls"]);
+  if (root["user_options"]) {
+    c.user_options = get_as<int>(ctx, root["user_options"], "a number");
+    if (c.user_options < 0 || c.user_options > 32767) ctx.fail(root["user_options"], "user_options must be 0..32767");
+  }
   validate(ctx, root, c);
   return c;
 }

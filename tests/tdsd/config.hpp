@@ -68,6 +68,9 @@ struct server_config {
   std::vector<database_config> databases;
   fault_config faults;
   tls_config tls;
+  /// SQL Server's 'user options' server setting: the @@OPTIONS every session starts
+  /// with. tdsd honours IMPLICIT_TRANSACTIONS (2); the other bits are only reported.
+  int user_options = 0;
 };
 
 /// Loads and validates a config file; throws std::runtime_error "file:line:col: message".

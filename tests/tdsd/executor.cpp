@@ -287,6 +287,20 @@ void announce_transaction_change(sqlite3* db, bool was_open, sqlite3_stmt* s, co
   }
 }
 
+// Under SET IMPLICIT_TRANSACTIONS ON, SQL Server opens a transaction for a statement that
+// reads or changes a table when none is open (a SELECT without FROM opens none).
+bool opens_transaction_implicitly(sqlite3* db, sqlite3_stmt* s, const exec_request& req) {
+  if (!req.session || (req.session->options & implicit_transactions_option) == 0) return false;
+  if (sqlite3_get_autocommit(db) == 0) return false;
+  const std::string_view sql = sqlite3_sql(s);
+  if (is_set_option(sql)) return false;
+  const auto keyword = first_keyword(sql);
+  if (keyword == "SELECT" || keyword == "WITH") return upper(sql).find("FROM") != std::string::npos;
+  static constexpr std::string_view changes[] = {"INSERT", "REPLACE", "UPDATE", "DELETE",
+                                                 "CREATE", "DROP",    "ALTER"};
+  return std::find(std::begin(changes), std::end(changes), keyword) != std::end(changes);
+}
+
 // Runs one prepared statement; returns false when the batch must stop.
 bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel_token& cancel,
                    const exec_request& req, reply_builder& reply, exec_outcome& out) {
@@ -295,6 +309,7 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel
     return false;
   }
   const bool was_open = sqlite3_get_autocommit(db) == 0;
+  if (opens_transaction_implicitly(db, s, req)) sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   const bool set_option = is_set_option(sqlite3_sql(s));
   const std::int64_t max_rows = req.session && !set_option ? req.session->rowcount : 0;
   const auto result = step_all(db, s, cancel, max_rows, casts);
@@ -353,6 +368,7 @@ void reset_session(sqlite3* db, const exec_request& req, exec_outcome& out) {
   if (req.session) {
     req.session->rowcount = 0;
     req.session->textsize = req.session->login_textsize;
+    req.session->options = req.session->login_options;
   }
   drop_temp_tables(db, {});
   write_envchange_bytes(out.tokens, 18, {}, {});
@@ -414,11 +430,13 @@ exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req)
   if (req.reset_connection) {
     before.rowcount = 0;
     before.textsize = before.login_textsize;
+    before.options = before.login_options;
   }
   auto out = execute_statements(db, cancel, req);
   if (req.session) {
     req.session->rowcount = before.rowcount;
     req.session->textsize = before.textsize;
+    req.session->options = before.options;
   }
   drop_temp_tables(db, kept_tables);
   return out;

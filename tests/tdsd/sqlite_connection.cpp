@@ -46,6 +46,23 @@ void set_textsize_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_null(ctx);
 }
 
+// @@OPTIONS: the session's option bits.
+void options_function(sqlite3_context* ctx, int, sqlite3_value**) {
+  const auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
+  sqlite3_result_int64(ctx, identity->options);
+}
+
+// SET IMPLICIT_TRANSACTIONS ON|OFF: the option's bit in the session's @@OPTIONS.
+void set_implicit_transactions_function(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
+  if (sqlite3_value_int64(argv[0]) != 0) {
+    identity->options |= implicit_transactions_option;
+  } else {
+    identity->options &= ~implicit_transactions_option;
+  }
+  sqlite3_result_null(ctx);
+}
+
 // @@TEXTSIZE: SQL Server shows an unlimited setting as -1.
 void textsize_function(sqlite3_context* ctx, int, sqlite3_value**) {
   const auto* identity = static_cast<connection_identity*>(sqlite3_user_data(ctx));
@@ -99,6 +116,9 @@ sqlite_connection::sqlite_connection(const std::string& path, connection_identit
                           nullptr);
   register_collations(db_);
   sqlite3_create_function(db_, "tdsd_textsize", 0, SQLITE_UTF8, identity, textsize_function, nullptr, nullptr);
+  sqlite3_create_function(db_, "tdsd_options", 0, SQLITE_UTF8, identity, options_function, nullptr, nullptr);
+  sqlite3_create_function(db_, "tdsd_set_implicit_transactions", 1, SQLITE_UTF8, identity,
+                          set_implicit_transactions_function, nullptr, nullptr);
 }
 
 sqlite_connection::~sqlite_connection() { sqlite3_close_v2(db_); }

@@ -1,7 +1,8 @@
 #pragma once
 // A client's own SQLite connection: WAL, busy timeout, foreign keys, tdsd_spid/tdsd_sleep,
 // tdsd_trancount (@@TRANCOUNT), tdsd_set_rowcount (SET ROWCOUNT), tdsd_set_textsize
-// (SET TEXTSIZE) and tdsd_textsize (@@TEXTSIZE).
+// (SET TEXTSIZE), tdsd_textsize (@@TEXTSIZE), tdsd_options (@@OPTIONS) and
+// tdsd_set_implicit_transactions (SET IMPLICIT_TRANSACTIONS).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -25,7 +26,14 @@ struct connection_identity {
   std::int64_t textsize = -1;
   /// What the login left (login_textsize) and a connection reset restores.
   std::int64_t login_textsize = -1;
+  /// @@OPTIONS: the server's user_options at login, then SET IMPLICIT_TRANSACTIONS.
+  std::int64_t options = 0;
+  std::int64_t login_options = 0;
 };
+
+/// The @@OPTIONS bit of SET IMPLICIT_TRANSACTIONS ON: a data statement run outside a
+/// transaction opens one, which stays open until COMMIT or ROLLBACK.
+inline constexpr std::int64_t implicit_transactions_option = 2;
 
 /// The TEXTSIZE a session starts with, as in SQL Server: unlimited after a LOGIN7 with
 /// fODBC (TDS 7.3 and later), else the documented default of 4096 bytes.

@@ -46,8 +46,8 @@ std::optional<control_outcome> session_number(const tsql_statement& s, std::stri
   return replaced(std::string(function) + "(" + (negative ? "-" : "") + s[at].text + ")");
 }
 
-// SET ROWCOUNT n and SET TEXTSIZE n are session options tdsd honours (they cap result
-// sets and (MAX) values): each becomes a call of a tdsd_set_ function, whose result the
+// SET ROWCOUNT n, SET TEXTSIZE n and SET IMPLICIT_TRANSACTIONS ON|OFF are session options
+// tdsd honours (they cap result sets and (MAX) values, or open transactions): each becomes a call of a tdsd_set_ function, whose result the
 // executor does not send. Other session options (SET NOCOUNT ON, ...) have no SQLite
 // meaning: the statement is dropped. Assigning a variable is a different thing.
 control_outcome rewrite_set(const tsql_statement& s) {
@@ -60,6 +60,11 @@ control_outcome rewrite_set(const tsql_statement& s) {
   if (word_at(s, 1, "TEXTSIZE")) {
     if (auto call = session_number(s, set_textsize_call)) return std::move(*call);
     return rejected("SET TEXTSIZE without a whole number");
+  }
+  if (word_at(s, 1, "IMPLICIT_TRANSACTIONS")) {
+    const bool on = word_at(s, 2, "ON");
+    if (s.size() != 3 || (!on && !word_at(s, 2, "OFF"))) return rejected("SET IMPLICIT_TRANSACTIONS without ON or OFF");
+    return replaced(std::string(set_implicit_transactions_call) + (on ? "(1)" : "(0)"));
   }
   return dropped();
 }

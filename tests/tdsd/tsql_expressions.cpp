@@ -43,6 +43,8 @@ construct_error rewrite_system_variable(tsql_statement& s, std::size_t i) {
     rename(s, i, "tdsd_trancount()");
   } else if (name == "@@ROWCOUNT") {
     rename(s, i, "changes()");
+  } else if (name == "@@OPTIONS") {
+    rename(s, i, "tdsd_options()");
   } else if (name == "@@TEXTSIZE") {
     rename(s, i, "tdsd_textsize()");
   } else if (name == "@@VERSION") {

@@ -73,10 +73,12 @@ struct rewrite_result {
 /// result set (is_set_option).
 inline constexpr std::string_view set_rowcount_call = "SELECT tdsd_set_rowcount";
 inline constexpr std::string_view set_textsize_call = "SELECT tdsd_set_textsize";
+inline constexpr std::string_view set_implicit_transactions_call = "SELECT tdsd_set_implicit_transactions";
 
 /// True for rewritten SQL that only changes a session option.
 inline bool is_set_option(std::string_view sql) {
-  return sql.starts_with(set_rowcount_call) || sql.starts_with(set_textsize_call);
+  return sql.starts_with(set_rowcount_call) || sql.starts_with(set_textsize_call) ||
+         sql.starts_with(set_implicit_transactions_call);
 }
 
 /// Rewrites T-SQL statement(s) into SQLite SQL.

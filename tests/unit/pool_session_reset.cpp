@@ -24,7 +24,8 @@ asio::awaitable<tds_pool::query_outcome> run_query(tds_pool::pool_manager* pools
 
 /// One pool of at most one connection against one tdsd.
 struct one_connection_pool {
-    one_connection_pool() : pools(rt.ioc(), config()) {}
+    /// `server_yaml` is extra tdsd configuration (e.g. `user_options: 2`).
+    explicit one_connection_pool(const std::string& server_yaml = "") : server(server_yaml), pools(rt.ioc(), config()) {}
 
     static conf::pools_config config() {
         conf::pools_config c;
@@ -84,7 +85,8 @@ TEST_CASE("a transaction a request leaves open is rolled back before the next le
     CHECK(p.single_int("SELECT COUNT(*) FROM items WHERE id = 902") == 0);
     CHECK(p.single_int("SELECT @@SPID") == spid);  // reset, not replaced
     REQUIRE(p.settled());
-    CHECK(p.snapshot().session_resets >= 4);
+    CHECK(p.snapshot().session_resets == 2);  // the new connection's first lease and the BEGIN's
+    CHECK(p.snapshot().clean_returns == 3);
     CHECK(p.snapshot().discards_by_reason.empty());
 }
 
@@ -164,4 +166,44 @@ TEST_CASE("a statement that may leave unresettable state closes its connection",
     CHECK(p.snapshot().discards_by_reason["session_unprovable"] == 1);
     const auto after = p.single_int("SELECT @@SPID");
     CHECK(after != first);
+}
+
+TEST_CASE("a lease that only read goes back without a reset; one that wrote is reset",
+          "[tdsd][pool][reset]") {
+    one_connection_pool p;
+    const auto spid = p.single_int("SELECT @@SPID");  // the first lease is reset: it learns @@OPTIONS
+    REQUIRE(p.settled());
+    CHECK(p.snapshot().session_resets == 1);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(p.single_int("SELECT COUNT(*) FROM items /* UPDATE in a comment */ WHERE name <> 'DELETE'") == 50);
+    }
+    REQUIRE(p.settled());
+    CHECK(p.snapshot().session_resets == 1);
+    CHECK(p.snapshot().clean_returns == 3);
+    REQUIRE(p.run("UPDATE items SET name = name WHERE id = 1"));
+    REQUIRE(p.settled());
+    CHECK(p.snapshot().session_resets == 2);
+    // A transaction left open by a later lease is still rolled back.
+    REQUIRE(p.run("BEGIN TRAN; INSERT INTO items (id, name) VALUES (903, N'left open')"));
+    CHECK(p.single_int("SELECT COUNT(*) FROM items WHERE id = 903") == 0);
+    CHECK(p.single_int("SELECT @@SPID") == spid);
+    REQUIRE(p.settled());
+    CHECK(p.snapshot().discards_by_reason.empty());
+}
+
+TEST_CASE("on a server that opens transactions implicitly, every lease is reset",
+          "[tdsd][pool][reset]") {
+    // SQL Server's 'user options' = 2: each session starts with IMPLICIT_TRANSACTIONS ON,
+    // so a plain SELECT from a table leaves a transaction open.
+    one_connection_pool p("user_options: 2\n");
+    const auto spid = p.single_int("SELECT @@SPID");
+    for (int i = 0; i < 3; ++i) {
+        CHECK(p.single_int("SELECT COUNT(*) FROM items") == 50);
+        CHECK(p.single_int("SELECT @@TRANCOUNT") == 0);  // the SELECT's transaction was rolled back
+    }
+    CHECK(p.single_int("SELECT @@SPID") == spid);
+    REQUIRE(p.settled());
+    CHECK(p.snapshot().clean_returns == 0);
+    CHECK(p.snapshot().session_resets == 8);
+    CHECK(p.snapshot().discards_by_reason.empty());
 }

@@ -24,3 +24,30 @@ TEST_CASE("procedure calls and cursors are not", "[pool][session]") {
     CHECK(may_leave_session_state("/* leading comment */ dbo.proc_without_exec 1"));
     CHECK(may_leave_session_state("SELECT 1; EXEC('SELECT 2')"));
 }
+
+using tds_pool::may_change_session_state;
+
+TEST_CASE("reads leave the session as they found it: no reset needed", "[pool][session]") {
+    CHECK_FALSE(may_change_session_state("SELECT id, name FROM Customers WHERE id = @id"));
+    CHECK_FALSE(may_change_session_state("WITH x AS (SELECT 1 AS a) SELECT a FROM x ORDER BY a"));
+    CHECK_FALSE(may_change_session_state("SELECT 'BEGIN TRAN; DELETE' AS s -- COMMIT"));
+    CHECK_FALSE(may_change_session_state("SELECT [update], \"insert\" FROM t /* ROLLBACK */"));
+    CHECK_FALSE(may_change_session_state("SET NOCOUNT ON; SELECT COUNT(*) FROM t"));
+    CHECK_FALSE(may_change_session_state("DECLARE @n INT = 3; SELECT TOP (@n) id FROM t"));
+}
+
+TEST_CASE("transactions, writes, DDL, context and procedures need the reset", "[pool][session]") {
+    CHECK(may_change_session_state("BEGIN TRANSACTION; UPDATE t SET a = 1; COMMIT"));
+    CHECK(may_change_session_state("begin tran"));
+    CHECK(may_change_session_state("SET IMPLICIT_TRANSACTIONS ON; SELECT 1 FROM t"));
+    CHECK(may_change_session_state("SET ANSI_DEFAULTS ON"));
+    CHECK(may_change_session_state("SET CONTEXT_INFO 0x01"));
+    CHECK(may_change_session_state("insert into Notes (Text) values (@t)"));  // a trigger may fire
+    CHECK(may_change_session_state("WITH x AS (SELECT 1 AS a) DELETE FROM t"));
+    CHECK(may_change_session_state("SELECT a INTO #copy FROM t"));
+    CHECK(may_change_session_state("MERGE t USING s ON t.id = s.id WHEN MATCHED THEN DELETE;"));
+    CHECK(may_change_session_state("CREATE TABLE #x (a INT)"));
+    CHECK(may_change_session_state("SELECT * FROM OPENQUERY(remote, 'SELECT 1')"));
+    CHECK(may_change_session_state("EXEC dbo.report"));
+    CHECK(may_change_session_state("dbo.proc_without_exec 1"));
+}

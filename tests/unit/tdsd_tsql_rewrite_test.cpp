@@ -287,3 +287,10 @@ TEST_CASE("session state: #temp tables, SET ROWCOUNT, @@TRANCOUNT", "[tdsd][rewr
   CHECK(rewritten("SELECT @@TRANCOUNT") == "SELECT tdsd_trancount()");
   CHECK(tdsd::rewrite_tsql("SET ROWCOUNT @n").error.has_value());
 }
+
+TEST_CASE("session state: @@OPTIONS and SET IMPLICIT_TRANSACTIONS", "[tdsd][rewrite]") {
+  CHECK(rewritten("SELECT @@TRANCOUNT, @@OPTIONS") == "SELECT tdsd_trancount(), tdsd_options()");
+  CHECK(rewritten("SET IMPLICIT_TRANSACTIONS ON") == "SELECT tdsd_set_implicit_transactions(1)");
+  CHECK(rewritten("set implicit_transactions off") == "SELECT tdsd_set_implicit_transactions(0)");
+  CHECK(tdsd::rewrite_tsql("SET IMPLICIT_TRANSACTIONS 1").error.has_value());
+}
