@@ -66,13 +66,57 @@ bool starts_a_statement(std::string_view word) noexcept {
 /// Words after which a statement may have changed what the next lease would see.
 bool changes_session(std::string_view word) noexcept {
     static constexpr std::string_view words[] = {
-        "BEGIN",    "COMMIT",    "ROLLBACK",  "SAVE",     "TRAN",     "TRANSACTION", "WORK",
-        "IMPLICIT_TRANSACTIONS", "ANSI_DEFAULTS", "CONTEXT_INFO", "INSERT", "UPDATE", "DELETE",
-        "MERGE",    "INTO",      "TRUNCATE",  "CREATE",   "ALTER",    "DROP",        "GRANT",
-        "DENY",     "REVOKE",    "BULK",      "WRITETEXT", "UPDATETEXT", "ENABLE",   "DISABLE",
-        "OPENQUERY", "OPENROWSET", "OPENDATASOURCE"};
+        "BEGIN",     "COMMIT",     "ROLLBACK",  "SAVE",      "TRAN",          "TRANSACTION",
+        "WORK",      "IMPLICIT_TRANSACTIONS",   "ANSI_DEFAULTS", "CONTEXT_INFO", "INSERT",
+        "UPDATE",    "DELETE",     "MERGE",     "INTO",      "TRUNCATE",      "CREATE",
+        "ALTER",     "DROP",       "GRANT",     "DENY",      "REVOKE",        "BULK",
+        "WRITETEXT", "UPDATETEXT", "ENABLE",    "DISABLE",   "OPEN",          "CLOSE",
+        "FETCH",     "DEALLOCATE", "REVERT",    "OPENQUERY", "OPENROWSET",    "OPENDATASOURCE"};
     for (const auto candidate : words) {
         if (same_word(word, candidate)) return true;
+    }
+    return false;
+}
+
+/// A word that starts with a digit is a number only as [0-9]+([eE][0-9]*)? or 0x[hex]*
+/// ('.', '+' and '-' already split words). Anything else ("1DELETE") is a number glued
+/// to a keyword, which SQL Server reads as two tokens.
+bool is_plain_number(std::string_view word) noexcept {
+    std::size_t i = 0;
+    if (word.size() >= 2 && word[0] == '0' && (word[1] == 'x' || word[1] == 'X')) {
+        for (i = 2; i < word.size(); ++i) {
+            if (!std::isxdigit(static_cast<unsigned char>(word[i]))) return false;
+        }
+        return true;
+    }
+    while (i < word.size() && std::isdigit(static_cast<unsigned char>(word[i]))) ++i;
+    if (i < word.size() && (word[i] == 'e' || word[i] == 'E')) ++i;
+    while (i < word.size() && std::isdigit(static_cast<unsigned char>(word[i]))) ++i;
+    return i == word.size();
+}
+
+/// Text the scanner cannot read as SQL Server would, so it proves nothing: a byte outside
+/// ASCII outside literals (SQL Server may take it as white space between two keywords), a
+/// carriage return without its line feed (it may end a -- comment), a number glued to a word.
+bool scanner_unsure(std::string_view sql) noexcept {
+    for (std::size_t cr = sql.find('\r'); cr != std::string_view::npos; cr = sql.find('\r', cr + 1)) {
+        if (cr + 1 == sql.size() || sql[cr + 1] != '\n') return true;  // also inside a comment
+    }
+    for (std::size_t i = 0; i < sql.size();) {
+        if (const auto past = skip_quoted(sql, i); past != i) {
+            i = past;
+            continue;
+        }
+        const auto c = static_cast<unsigned char>(sql[i]);
+        if (c >= 0x80) return true;
+        if (std::isdigit(c) && (i == 0 || !is_word_char(sql[i - 1]))) {
+            std::size_t end = i;
+            while (end < sql.size() && is_word_char(sql[end])) ++end;
+            if (!is_plain_number(sql.substr(i, end - i))) return true;
+            i = end;
+            continue;
+        }
+        ++i;
     }
     return false;
 }
@@ -97,18 +141,50 @@ bool any_word(std::string_view sql, Visit visit) noexcept {
     return false;
 }
 
+/// True when the batch's first token (after blanks and comments) is a [bracketed] or
+/// "quoted" name: SQL Server runs a batch's first statement as a procedure call without EXEC.
+bool starts_with_quoted_name(std::string_view sql) noexcept {
+    for (std::size_t i = 0; i < sql.size();) {
+        const char c = sql[i];
+        if (c == '[' || c == '"') return true;
+        if (c == '\'') return false;
+        if (std::isspace(static_cast<unsigned char>(c))) {
+            ++i;
+            continue;
+        }
+        const auto past = skip_quoted(sql, i);
+        if (past == i) return false;  // a word or a symbol
+        i = past;                     // a comment
+    }
+    return false;
+}
+
+/// Statements whose effect outlives the request and that the lease-end reset cannot undo:
+/// procedure calls, cursors, keys opened for the session, SETUSER, DBCC (trace flags).
+bool leaves_what_reset_cannot_clear(std::string_view word, std::string_view previous) noexcept {
+    static constexpr std::string_view words[] = {"EXEC", "EXECUTE", "CURSOR", "SETUSER", "DBCC"};
+    for (const auto candidate : words) {
+        if (same_word(word, candidate)) return true;
+    }
+    // OPEN SYMMETRIC KEY / OPEN MASTER KEY: keys stay open until CLOSE or logout.
+    return same_word(previous, "OPEN") && (same_word(word, "SYMMETRIC") || same_word(word, "MASTER"));
+}
+
 }  // namespace
 
 bool may_change_session_state(std::string_view sql) noexcept {
-    return may_leave_session_state(sql) || any_word(sql, changes_session);
+    return may_leave_session_state(sql) || scanner_unsure(sql) || any_word(sql, changes_session);
 }
 
 bool may_leave_session_state(std::string_view sql) noexcept {
+    if (starts_with_quoted_name(sql)) return true;
     bool first_word = true;
-    return any_word(sql, [&first_word](std::string_view word) {
-        if (same_word(word, "EXEC") || same_word(word, "EXECUTE") || same_word(word, "CURSOR")) return true;
+    std::string_view previous;
+    return any_word(sql, [&](std::string_view word) {
+        if (leaves_what_reset_cannot_clear(word, previous)) return true;
         const bool procedure_call = first_word && !starts_a_statement(word);
         first_word = false;
+        previous = word;
         return procedure_call;
     });
 }

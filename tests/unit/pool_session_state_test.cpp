@@ -51,3 +51,23 @@ TEST_CASE("transactions, writes, DDL, context and procedures need the reset", "[
     CHECK(may_change_session_state("EXEC dbo.report"));
     CHECK(may_change_session_state("dbo.proc_without_exec 1"));
 }
+
+TEST_CASE("what the scanner cannot read as SQL Server would proves nothing", "[pool][session]") {
+    // found by a hostile review: each of these hid a statement from the word scan
+    CHECK(may_leave_session_state("[dbo].[usp_GetDashboard]"));
+    CHECK(may_leave_session_state("  /* c */ \"dbo\".\"usp_report\""));
+    CHECK(may_leave_session_state("[sys].[sp_set_session_context] 'TenantId', '42'"));
+    CHECK(may_leave_session_state("SET NOCOUNT ON; OPEN SYMMETRIC KEY SsnKey DECRYPTION BY CERTIFICATE SsnCert; "
+                                  "SELECT CONVERT(varchar(11), DECRYPTBYKEY(ssn)) FROM People"));
+    CHECK(may_leave_session_state("SET NOCOUNT ON; OPEN MASTER KEY DECRYPTION BY PASSWORD = 'x'"));
+    CHECK(may_leave_session_state("SET NOCOUNT ON; SETUSER 'bob'"));
+    CHECK(may_leave_session_state("SET NOCOUNT ON; DBCC TRACEON(3604)"));
+    CHECK(may_change_session_state("SELECT 1DELETE FROM t WHERE id = @id"));
+    CHECK(may_change_session_state("SELECT a, 0INTO ##g FROM t"));
+    CHECK(may_change_session_state("SELECT 1 BEGIN\xE3\x80\x80TRAN"));  // U+3000 between the words
+    CHECK(may_change_session_state("SELECT 1 --x\rBEGIN TRAN"));
+    // numbers, hex and names with digits are still read
+    CHECK_FALSE(may_change_session_state("SELECT 1.5e10, 0x1F, 2E5, col2 FROM t2 WHERE id = 10"));
+    CHECK_FALSE(may_change_session_state("SELECT N'Grüße' AS s\r\nFROM t"));
+    CHECK_FALSE(may_leave_session_state("'a literal first'"));
+}
