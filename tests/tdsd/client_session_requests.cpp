@@ -135,6 +135,7 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
   request.drop_after_rows = faults.drop_after_rows;
   request.transactions = &transactions_;
   request.session = &identity_;
+  request.cache = &db_->cache();
   const std::function<exec_outcome()> job =
       std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request));
   exec_outcome outcome = co_await run_on_workers(server_.workers(), job);

@@ -374,11 +374,27 @@ void reset_session(sqlite3* db, const exec_request& req, exec_outcome& out) {
   write_envchange_bytes(out.tokens, 18, {}, {});
 }
 
+// Runs a statement the connection keeps prepared, then resets it for the next request.
+bool run_kept(sqlite3* db, sqlite3_stmt* stmt, const rewritten_statement& statement, cancel_token& cancel,
+              const exec_request& req, reply_builder& reply, exec_outcome& out) {
+  if (cancel.cancelled()) {
+    out.cancelled = true;
+    return false;
+  }
+  const bool go_on = run_statement(db, stmt, statement.cast_types, cancel, req, reply, out);
+  statement_cache::release(stmt);
+  return go_on;
+}
+
 // Prepares and runs one rewritten statement (its text may hold more than one for SQLite);
-// returns false when the batch must stop.
+// returns false when the batch must stop. A text that is one SQLite statement is kept
+// prepared by the connection's cache.
 bool run_rewritten(sqlite3* db, const rewritten_statement& statement, cancel_token& cancel, const exec_request& req,
                    reply_builder& reply, exec_outcome& out) {
   const std::string& sql = statement.sql;
+  if (req.cache) {
+    if (auto* kept = req.cache->find(sql)) return run_kept(db, kept, statement, cancel, req, reply, out);
+  }
   const char* tail = sql.c_str();
   const char* end = tail + sql.size();
   while (tail < end) {
@@ -394,6 +410,10 @@ bool run_rewritten(sqlite3* db, const rewritten_statement& statement, cancel_tok
       reply.error(map_sqlite_error(db, std::string_view(tail, static_cast<std::size_t>(end - tail))));
       return false;
     }
+    if (req.cache && stmt && tail == sql.c_str() && next == end) {
+      req.cache->keep(sql, stmt.get());
+      return run_kept(db, stmt.release(), statement, cancel, req, reply, out);
+    }
     tail = next;
     if (!stmt) continue;  // only blanks or comments were left
     if (!run_statement(db, stmt.get(), statement.cast_types, cancel, req, reply, out)) return false;
@@ -405,7 +425,9 @@ exec_outcome execute_statements(sqlite3* db, cancel_token& cancel, const exec_re
   exec_outcome out;
   if (req.reset_connection) reset_session(db, req, out);
   reply_builder reply(out, req);
-  const auto rewritten = rewrite_tsql(req.tsql);
+  rewrite_result uncached;
+  if (!req.cache) uncached = rewrite_tsql(req.tsql);
+  const rewrite_result& rewritten = req.cache ? req.cache->rewritten(req.tsql) : uncached;
   if (rewritten.error) {
     reply.error(server_message{50000, 16, 1, *rewritten.error});
     reply.finish();

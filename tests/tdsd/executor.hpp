@@ -8,6 +8,7 @@
 #include "tests/tdsd/cancel_token.hpp"
 #include "tests/tdsd/rpc_request.hpp"
 #include "tests/tdsd/sqlite_connection.hpp"
+#include "tests/tdsd/statement_cache.hpp"
 #include "tests/tdsd/wire.hpp"
 
 struct sqlite3;
@@ -29,6 +30,7 @@ struct exec_request {
   bool reset_connection = false;       // roll back an open transaction, acknowledge with ENVCHANGE 18
   transaction_ids* transactions = nullptr;  // the session's; BEGIN/COMMIT/ROLLBACK in SQL update it
   connection_identity* session = nullptr;   // the session's SET options (ROWCOUNT, TEXTSIZE)
+  statement_cache* cache = nullptr;         // the connection's rewrites and prepared statements
 };
 
 /// The encoded reply, or why there is none.

@@ -121,7 +121,10 @@ sqlite_connection::sqlite_connection(const std::string& path, connection_identit
                           set_implicit_transactions_function, nullptr, nullptr);
 }
 
-sqlite_connection::~sqlite_connection() { sqlite3_close_v2(db_); }
+sqlite_connection::~sqlite_connection() {
+  cache_.clear();  // its statements first: the handle closes only once none is left
+  sqlite3_close_v2(db_);
+}
 
 void sqlite_connection::exec(const std::string& sql) {
   char* error = nullptr;

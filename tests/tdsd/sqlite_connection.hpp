@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/tdsd/cancel_token.hpp"
+#include "tests/tdsd/statement_cache.hpp"
 
 struct sqlite3;
 
@@ -55,11 +56,14 @@ class sqlite_connection {
 
   /// The raw handle.
   sqlite3* get() const { return db_; }
+  /// What this connection keeps prepared between requests.
+  statement_cache& cache() { return cache_; }
   /// Runs SQL without results; throws std::runtime_error with SQLite's message.
   void exec(const std::string& sql);
 
  private:
   sqlite3* db_ = nullptr;
+  statement_cache cache_;
 };
 
 }  // namespace tdsd

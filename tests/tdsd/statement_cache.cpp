@@ -1,0 +1,34 @@
+#include "tests/tdsd/statement_cache.hpp"
+
+#include <sqlite3.h>
+
+namespace tdsd {
+
+const rewrite_result& statement_cache::rewritten(const std::string& tsql) {
+  if (const auto found = rewrites_.find(tsql); found != rewrites_.end()) return found->second;
+  if (rewrites_.size() >= max_entries) rewrites_.clear();
+  return rewrites_.emplace(tsql, rewrite_tsql(tsql)).first->second;
+}
+
+sqlite3_stmt* statement_cache::find(const std::string& sql) const {
+  const auto found = statements_.find(sql);
+  return found == statements_.end() ? nullptr : found->second;
+}
+
+void statement_cache::keep(const std::string& sql, sqlite3_stmt* stmt) {
+  if (statements_.size() >= max_entries) clear();
+  const auto [it, inserted] = statements_.emplace(sql, stmt);
+  if (!inserted) sqlite3_finalize(stmt);  // a statement kept already: not expected, never leaked
+}
+
+void statement_cache::release(sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+}
+
+void statement_cache::clear() {
+  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  statements_.clear();
+}
+
+}  // namespace tdsd

@@ -1,0 +1,43 @@
+#pragma once
+// What a client connection keeps between its requests: the SQLite rewrite of each T-SQL
+// text it sent and the prepared statement of each single-statement rewrite. Clients (the
+// gateway's pools above all) send the same few texts over and over; rewriting and
+// preparing them again cost more CPU than running them. Bounded: when a map is full it is
+// emptied. One client's requests run one at a time, so no lock is needed.
+#include <string>
+#include <unordered_map>
+
+#include "tests/tdsd/tsql_rewrite.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tdsd {
+
+class statement_cache {
+ public:
+  statement_cache() = default;
+  ~statement_cache() { clear(); }
+  statement_cache(const statement_cache&) = delete;
+  statement_cache& operator=(const statement_cache&) = delete;
+
+  /// rewrite_tsql(tsql), kept for the next time; valid until the next call.
+  const rewrite_result& rewritten(const std::string& tsql);
+
+  /// The statement kept for `sql` (reset, no bindings), or nullptr.
+  sqlite3_stmt* find(const std::string& sql) const;
+  /// Keeps `stmt`, prepared from `sql` on this connection; the cache finalizes it.
+  void keep(const std::string& sql, sqlite3_stmt* stmt);
+  /// Resets a kept statement after use so it holds no read transaction and no values.
+  static void release(sqlite3_stmt* stmt);
+
+  /// Finalizes every kept statement (before the connection closes).
+  void clear();
+
+ private:
+  static constexpr std::size_t max_entries = 256;
+  std::unordered_map<std::string, rewrite_result> rewrites_;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+}  // namespace tdsd
