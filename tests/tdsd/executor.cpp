@@ -340,21 +340,33 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel
 }
 
 // The session's #temp tables (SQLite temp schema tables named "#...").
-std::vector<std::string> temp_tables(sqlite3* db) {
+std::vector<std::string> temp_tables(sqlite3* db, statement_cache* cache) {
   std::vector<std::string> names;
-  sqlite3_stmt* raw = nullptr;
-  const char* sql = "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE '#%'";
-  if (sqlite3_prepare_v2(db, sql, -1, &raw, nullptr) != SQLITE_OK) return names;
-  stmt_ptr stmt(raw);
-  while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
-    names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0)));
+  static const std::string sql = "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE '#%'";
+  // Asked twice per sp_executesql: kept prepared when the connection has a cache.
+  sqlite3_stmt* kept = cache ? cache->find(sql) : nullptr;
+  stmt_ptr owned;
+  if (!kept) {
+    sqlite3_stmt* raw = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return names;
+    if (cache) {
+      cache->keep(sql, raw);
+      kept = raw;
+    } else {
+      owned.reset(raw);
+    }
   }
+  sqlite3_stmt* stmt = kept ? kept : owned.get();
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
+  }
+  if (kept) statement_cache::release(kept);
   return names;
 }
 
 // Drops the #temp tables that are not in `keep`.
-void drop_temp_tables(sqlite3* db, const std::vector<std::string>& keep) {
-  for (const auto& name : temp_tables(db)) {
+void drop_temp_tables(sqlite3* db, statement_cache* cache, const std::vector<std::string>& keep) {
+  for (const auto& name : temp_tables(db, cache)) {
     if (std::find(keep.begin(), keep.end(), name) != keep.end()) continue;
     const std::string sql = "DROP TABLE temp.\"" + name + "\"";
     sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
@@ -370,7 +382,7 @@ void reset_session(sqlite3* db, const exec_request& req, exec_outcome& out) {
     req.session->textsize = req.session->login_textsize;
     req.session->options = req.session->login_options;
   }
-  drop_temp_tables(db, {});
+  drop_temp_tables(db, req.cache, {});
   write_envchange_bytes(out.tokens, 18, {}, {});
 }
 
@@ -446,7 +458,7 @@ exec_outcome execute_statements(sqlite3* db, cancel_token& cancel, const exec_re
 exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req) {
   if (!req.in_proc) return execute_statements(db, cancel, req);
   // sp_executesql is a scope of its own: its SET options and #temp tables end with it.
-  auto kept_tables = temp_tables(db);
+  auto kept_tables = temp_tables(db, req.cache);
   if (req.reset_connection) kept_tables.clear();
   connection_identity before = req.session ? *req.session : connection_identity{};
   if (req.reset_connection) {
@@ -460,7 +472,7 @@ exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req)
     req.session->textsize = before.textsize;
     req.session->options = before.options;
   }
-  drop_temp_tables(db, kept_tables);
+  drop_temp_tables(db, req.cache, kept_tables);
   return out;
 }
 
