@@ -2,6 +2,9 @@
 
 #include <array>
 #include <cctype>
+#include <functional>
+#include <string>
+#include <unordered_map>
 
 namespace tds_pool {
 
@@ -172,11 +175,9 @@ bool leaves_what_reset_cannot_clear(std::string_view word, std::string_view prev
 
 }  // namespace
 
-bool may_change_session_state(std::string_view sql) noexcept {
-    return may_leave_session_state(sql) || scanner_unsure(sql) || any_word(sql, changes_session);
-}
+namespace {
 
-bool may_leave_session_state(std::string_view sql) noexcept {
+bool scan_leaves(std::string_view sql) noexcept {
     if (starts_with_quoted_name(sql)) return true;
     bool first_word = true;
     std::string_view previous;
@@ -188,5 +189,38 @@ bool may_leave_session_state(std::string_view sql) noexcept {
         return procedure_call;
     });
 }
+
+struct session_effects {
+    bool leaves = false;   ///< may_leave_session_state
+    bool changes = false;  ///< may_change_session_state
+};
+
+struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+};
+
+/// The scan of `sql`, remembered per thread: a route sends the same text on every request,
+/// and scanning it word by word cost more than looking it up.
+session_effects effects_of(std::string_view sql) noexcept {
+    constexpr std::size_t max_remembered = 512;
+    thread_local std::unordered_map<std::string, session_effects, text_hash, std::equal_to<>> remembered;
+    if (const auto found = remembered.find(sql); found != remembered.end()) return found->second;
+    session_effects effects;
+    effects.leaves = scan_leaves(sql);
+    effects.changes = effects.leaves || scanner_unsure(sql) || any_word(sql, changes_session);
+    try {
+        if (remembered.size() >= max_remembered) remembered.clear();
+        remembered.emplace(std::string(sql), effects);
+    } catch (...) {  // out of memory: the answer stands, it is only not remembered
+    }
+    return effects;
+}
+
+}  // namespace
+
+bool may_change_session_state(std::string_view sql) noexcept { return effects_of(sql).changes; }
+
+bool may_leave_session_state(std::string_view sql) noexcept { return effects_of(sql).leaves; }
 
 }  // namespace tds_pool
