@@ -192,12 +192,17 @@ void tls_channel::feed(std::span<const std::uint8_t> ciphertext) {
 }
 
 std::vector<std::uint8_t> tls_channel::take_output() {
-    BIO* out = SSL_get_wbio(ssl_.get());
-    std::vector<std::uint8_t> bytes(static_cast<std::size_t>(BIO_ctrl_pending(out)));
-    if (!bytes.empty()) {
-        BIO_read(out, bytes.data(), static_cast<int>(bytes.size()));
-    }
+    std::vector<std::uint8_t> bytes;
+    take_output(bytes);
     return bytes;
+}
+
+void tls_channel::take_output(std::vector<std::uint8_t>& into) {
+    BIO* out = SSL_get_wbio(ssl_.get());
+    into.resize(static_cast<std::size_t>(BIO_ctrl_pending(out)));
+    if (!into.empty()) {
+        BIO_read(out, into.data(), static_cast<int>(into.size()));
+    }
 }
 
 bool tls_channel::encrypt(std::span<const std::uint8_t> plain) {

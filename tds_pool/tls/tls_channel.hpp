@@ -39,6 +39,8 @@ public:
     void feed(std::span<const std::uint8_t> ciphertext);
     /// Ciphertext to send to the server (drains it).
     std::vector<std::uint8_t> take_output();
+    /// The same into `into`, whose capacity is reused (the relay's buffer of each direction).
+    void take_output(std::vector<std::uint8_t>& into);
     /// Encrypts `plain` (its ciphertext is then in take_output()); false when the session
     /// is broken.
     bool encrypt(std::span<const std::uint8_t> plain);

@@ -108,7 +108,7 @@ private:
     void pump_up() {
         client_.async_read_some(asio::buffer(up_), [self = shared_from_this()](error_code ec, std::size_t n) {
             if (ec || !self->channel_.encrypt(std::span(self->up_.data(), n))) return self->close();
-            self->up_cipher_ = self->channel_.take_output();
+            self->channel_.take_output(self->up_cipher_);
             asio::async_write(self->server_, asio::buffer(self->up_cipher_), [self](error_code ec2, std::size_t) {
                 if (ec2) return self->close();
                 self->pump_up();
