@@ -1,6 +1,5 @@
 #include "tds_pool/freetds/session_state.hpp"
 
-#include <array>
 #include <cctype>
 #include <functional>
 #include <string>
@@ -54,16 +53,22 @@ std::size_t skip_quoted(std::string_view sql, std::size_t i) noexcept {
     return i;
 }
 
+/// True when `word` is one of `list`, compared case-insensitively.
+template <std::size_t N>
+bool is_one_of(std::string_view word, const std::string_view (&list)[N]) noexcept {
+    for (const auto candidate : list) {
+        if (same_word(word, candidate)) return true;
+    }
+    return false;
+}
+
 /// Statement keywords a batch may start with; any other first word is a procedure call.
 bool starts_a_statement(std::string_view word) noexcept {
-    static constexpr std::array<std::string_view, 22> keywords = {
+    static constexpr std::string_view keywords[] = {
         "SELECT", "INSERT", "UPDATE", "DELETE", "MERGE",    "WITH",    "DECLARE", "SET",
         "IF",     "BEGIN",  "COMMIT", "ROLLBACK", "SAVE",   "WAITFOR", "WHILE",   "RETURN",
         "PRINT",  "THROW",  "CREATE", "DROP",   "TRUNCATE", "VALUES"};
-    for (const auto keyword : keywords) {
-        if (same_word(word, keyword)) return true;
-    }
-    return false;
+    return is_one_of(word, keywords);
 }
 
 /// Words after which a statement may have changed what the next lease would see.
@@ -75,10 +80,7 @@ bool changes_session(std::string_view word) noexcept {
         "ALTER",     "DROP",       "GRANT",     "DENY",      "REVOKE",        "BULK",
         "WRITETEXT", "UPDATETEXT", "ENABLE",    "DISABLE",   "OPEN",          "CLOSE",
         "FETCH",     "DEALLOCATE", "REVERT",    "OPENQUERY", "OPENROWSET",    "OPENDATASOURCE"};
-    for (const auto candidate : words) {
-        if (same_word(word, candidate)) return true;
-    }
-    return false;
+    return is_one_of(word, words);
 }
 
 /// A word that starts with a digit is a number only as [0-9]+([eE][0-9]*)? or 0x[hex]*
@@ -166,16 +168,10 @@ bool starts_with_quoted_name(std::string_view sql) noexcept {
 /// procedure calls, cursors, keys opened for the session, SETUSER, DBCC (trace flags).
 bool leaves_what_reset_cannot_clear(std::string_view word, std::string_view previous) noexcept {
     static constexpr std::string_view words[] = {"EXEC", "EXECUTE", "CURSOR", "SETUSER", "DBCC"};
-    for (const auto candidate : words) {
-        if (same_word(word, candidate)) return true;
-    }
+    if (is_one_of(word, words)) return true;
     // OPEN SYMMETRIC KEY / OPEN MASTER KEY: keys stay open until CLOSE or logout.
     return same_word(previous, "OPEN") && (same_word(word, "SYMMETRIC") || same_word(word, "MASTER"));
 }
-
-}  // namespace
-
-namespace {
 
 bool scan_leaves(std::string_view sql) noexcept {
     if (starts_with_quoted_name(sql)) return true;

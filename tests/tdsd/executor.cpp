@@ -344,23 +344,18 @@ std::vector<std::string> temp_tables(sqlite3* db, statement_cache* cache) {
   std::vector<std::string> names;
   static const std::string sql = "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE '#%'";
   // Asked twice per sp_executesql: kept prepared when the connection has a cache.
-  sqlite3_stmt* kept = cache ? cache->find(sql) : nullptr;
   stmt_ptr owned;
-  if (!kept) {
+  if (!cache) {
     sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) return names;
-    if (cache) {
-      cache->keep(sql, raw);
-      kept = raw;
-    } else {
-      owned.reset(raw);
-    }
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &raw, nullptr);
+    owned.reset(raw);
   }
-  sqlite3_stmt* stmt = kept ? kept : owned.get();
+  sqlite3_stmt* stmt = cache ? cache->prepare(db, sql) : owned.get();
+  if (stmt == nullptr) return names;
   while (sqlite3_step(stmt) == SQLITE_ROW) {
     names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
   }
-  if (kept) statement_cache::release(kept);
+  if (cache) statement_cache::release(stmt);
   return names;
 }
 

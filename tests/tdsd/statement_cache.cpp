@@ -21,6 +21,17 @@ void statement_cache::keep(const std::string& sql, sqlite3_stmt* stmt) {
   if (!inserted) sqlite3_finalize(stmt);  // a statement kept already: not expected, never leaked
 }
 
+sqlite3_stmt* statement_cache::prepare(sqlite3* db, const std::string& sql) {
+  if (auto* kept = find(sql)) return kept;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK || stmt == nullptr) {
+    sqlite3_finalize(stmt);
+    return nullptr;
+  }
+  keep(sql, stmt);
+  return stmt;
+}
+
 void statement_cache::release(sqlite3_stmt* stmt) {
   sqlite3_reset(stmt);
   sqlite3_clear_bindings(stmt);

@@ -28,6 +28,9 @@ class statement_cache {
   sqlite3_stmt* find(const std::string& sql) const;
   /// Keeps `stmt`, prepared from `sql` on this connection; the cache finalizes it.
   void keep(const std::string& sql, sqlite3_stmt* stmt);
+  /// The kept statement for `sql` (one SQLite statement), prepared on `db` and kept the
+  /// first time; nullptr when it does not prepare. release() it after use.
+  sqlite3_stmt* prepare(sqlite3* db, const std::string& sql);
   /// Resets a kept statement after use so it holds no read transaction and no values.
   static void release(sqlite3_stmt* stmt);
 
