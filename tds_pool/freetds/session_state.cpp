@@ -47,8 +47,18 @@ std::size_t skip_quoted(std::string_view sql, std::size_t i) noexcept {
         return end == std::string_view::npos ? sql.size() : end + 1;
     }
     if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-        const auto end = sql.find("*/", i + 2);
-        return end == std::string_view::npos ? sql.size() : end + 2;
+        // T-SQL block comments nest: /* /* */ still open */ ends at the second */.
+        std::size_t depth = 0;
+        for (std::size_t j = i; j + 1 < sql.size(); ++j) {
+            if (sql[j] == '/' && sql[j + 1] == '*') {
+                ++depth;
+                ++j;
+            } else if (sql[j] == '*' && sql[j + 1] == '/') {
+                ++j;
+                if (--depth == 0) return j + 1;
+            }
+        }
+        return sql.size();  // unclosed: the rest is comment, as for SQL Server
     }
     return i;
 }

@@ -66,6 +66,12 @@ TEST_CASE("what the scanner cannot read as SQL Server would proves nothing", "[p
     CHECK(may_change_session_state("SELECT a, 0INTO ##g FROM t"));
     CHECK(may_change_session_state("SELECT 1 BEGIN\xE3\x80\x80TRAN"));  // U+3000 between the words
     CHECK(may_change_session_state("SELECT 1 --x\rBEGIN TRAN"));
+    // block comments nest in T-SQL: what follows the inner */ is still comment
+    CHECK(may_change_session_state("SELECT 1 /* /* */ ' */ BEGIN TRAN; SET CONTEXT_INFO 0x01 --'"));
+    CHECK(may_leave_session_state("SELECT 1 /* /* */ [ */ EXEC sys.sp_set_session_context N'k', 1 --]"));
+    CHECK(may_leave_session_state("SELECT 1 /* /* */ \" */ DECLARE c CURSOR GLOBAL FOR SELECT 1; OPEN c --\""));
+    CHECK(may_change_session_state("SELECT 1/**//*/**/[*/BEGIN TRAN--]"));
+    CHECK_FALSE(may_change_session_state("SELECT /* a /* nested */ comment */ id FROM t"));
     // numbers, hex and names with digits are still read
     CHECK_FALSE(may_change_session_state("SELECT 1.5e10, 0x1F, 2E5, col2 FROM t2 WHERE id = 10"));
     CHECK_FALSE(may_change_session_state("SELECT N'Grüße' AS s\r\nFROM t"));
