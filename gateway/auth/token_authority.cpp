@@ -127,7 +127,8 @@ token_authority::token_authority(token_settings settings)
       issuer_(std::move(settings.issuer)),
       tenant_claim_(std::move(settings.tenant_claim)),
       ttl_(settings.ttl),
-      clock_leeway_(settings.clock_leeway) {}
+      clock_leeway_(settings.clock_leeway),
+      verified_(cached_tokens) {}
 
 token_authority::token_authority(std::string key, std::string issuer, std::string tenant_claim,
                                  std::chrono::seconds ttl)
@@ -158,6 +159,15 @@ issued_token token_authority::issue(std::string_view tenant, std::string_view su
 std::variant<verified_token, token_problem> token_authority::verify(
     std::string_view token, std::chrono::system_clock::time_point now) const {
     if (token.empty() || token.size() > 8192) return token_problem{"missing or oversized token"};
+    const std::int64_t now_seconds = epoch_seconds(now);
+    if (auto known = verified_.find(token, now_seconds)) return std::move(*known);
+    auto checked = verify_signed(token, now_seconds);
+    if (const auto* claims = std::get_if<verified_token>(&checked)) verified_.remember(token, *claims, now_seconds);
+    return checked;
+}
+
+std::variant<verified_token, token_problem> token_authority::verify_signed(std::string_view token,
+                                                                           std::int64_t now) const {
     const jwt_ptr jwt = decode_with_any(keys_, std::string(token));
     if (!jwt) return token_problem{"malformed token or bad signature"};
     // the key alone does not pin the algorithm: refuse anything but HS256 explicitly
@@ -165,7 +175,7 @@ std::variant<verified_token, token_problem> token_authority::verify(
     const char* iss = jwt_get_grant(jwt.get(), "iss");
     if (iss == nullptr || issuer_ != iss) return token_problem{"wrong issuer"};
     const boost::json::object grants = grants_of(jwt.get());
-    if (auto problem = check_times(grants, epoch_seconds(now), clock_leeway_.count())) return *problem;
+    if (auto problem = check_times(grants, now, clock_leeway_.count())) return *problem;
     const char* tenant = jwt_get_grant(jwt.get(), tenant_claim_.c_str());
     const char* sub = jwt_get_grant(jwt.get(), "sub");
     if (tenant == nullptr || *tenant == '\0' || sub == nullptr || *sub == '\0') {

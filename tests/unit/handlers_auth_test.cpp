@@ -5,6 +5,7 @@
 
 #include "gateway/auth/token_authority.hpp"
 #include "gateway/auth/password_hash.hpp"
+#include "gateway/auth/verified_token_cache.hpp"
 #include "gateway/sql/result_json.hpp"  // encode_base64 for hand-built tokens
 
 using namespace std::chrono_literals;
@@ -90,6 +91,45 @@ TEST_CASE("expired, tampered, foreign and unsigned tokens are refused", "[token]
     CHECK_FALSE(problem(authority.verify("not.a.token", now)).empty());
     CHECK_FALSE(problem(authority.verify("", now)).empty());
     CHECK_THROWS(gateway::token_authority("short", "i", "tenant", 60s));
+}
+
+TEST_CASE("a verified token is remembered until it expires and never past it", "[token]") {
+    gateway::token_authority authority(key, "tenant-gateway", "tenant", 60s);
+    const auto now = std::chrono::system_clock::now();
+    const auto issued = authority.issue("ACME", "17", now);
+    REQUIRE(problem(authority.verify(issued.token, now)).empty());
+    const auto again = authority.verify(issued.token, now + 30s);
+    REQUIRE(std::holds_alternative<gateway::verified_token>(again));
+    CHECK(std::get<gateway::verified_token>(again).tenant == "ACME");
+    CHECK(std::get<gateway::verified_token>(again).subject == "17");
+
+    // a remembered token still expires on the second, and a near copy is not it
+    CHECK(problem(authority.verify(issued.token, now + 60s)) == "expired");
+    std::string tampered = issued.token;
+    tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+    CHECK_FALSE(problem(authority.verify(tampered, now)).empty());
+    CHECK_FALSE(problem(authority.verify(issued.token + " ", now)).empty());
+
+    // another authority (a rotated key) remembers nothing of this one's tokens
+    gateway::token_authority rotated("another key that is long enough to use!", "tenant-gateway", "tenant", 60s);
+    CHECK_FALSE(problem(rotated.verify(issued.token, now)).empty());
+}
+
+TEST_CASE("the verified-token cache stays within its capacity", "[token]") {
+    gateway::verified_token_cache cache(64);
+    gateway::verified_token claims{"ACME", "1", 1000, {}};
+    for (int i = 0; i < 5000; ++i) cache.remember("token-" + std::to_string(i), claims, 10);
+    CHECK(cache.size() <= 64);
+    CHECK(cache.size() >= 32);
+    cache.remember(std::string(gateway::verified_token_cache::max_token_bytes + 1, 'x'), claims, 10);
+    CHECK_FALSE(cache.find(std::string(gateway::verified_token_cache::max_token_bytes + 1, 'x'), 10));
+    cache.remember("late", claims, 999);
+    CHECK(cache.find("late", 999));
+    CHECK_FALSE(cache.find("late", 1000));  // expired entries are dropped on sight
+    CHECK_FALSE(cache.find("late", 999));
+    gateway::verified_token_cache off(0);
+    off.remember("t", claims, 10);
+    CHECK_FALSE(off.find("t", 10));
 }
 
 TEST_CASE("bearer tokens are taken from the Authorization header", "[token]") {
