@@ -224,10 +224,16 @@ struct pools_config {
     duration idle_timeout = 5min;
     duration max_lifetime = 30min;
     duration validate_after = 30s;         ///< idle longer than this: SELECT 1 before use
+    /// Each connection lives a random time in [(1 - jitter) × max_lifetime, max_lifetime],
+    /// so connections opened together (after a failover) are not all replaced at once.
+    double max_lifetime_jitter = 0.15;
     duration unused_pool_timeout = 10min;  ///< a tenant's pool with no use is closed
     std::size_t max_total_connections = 1000;
     std::size_t max_connections_per_host = 200;
     unsigned worker_threads = 16;          ///< blocking FreeTDS work runs here
+    /// Connections being opened at once by this instance, all pools together; more
+    /// opens wait their turn (within acquire_timeout), so a failover is no login storm.
+    std::size_t max_opening_total = 16;
     breaker_config breaker;
     /// encrypt, trust_server_certificate, ca_file: every tenant's unless it says otherwise.
     tls_settings tls;
@@ -254,6 +260,9 @@ struct registry_config {
     tls_overrides tls;  ///< the registry connection's own; absent keys: pools'
     duration refresh_interval = 30s;
     duration negative_cache_ttl = 30s;
+    /// source == tds: how often the cheap change check (MAX(UpdatedAt), COUNT(*)) runs;
+    /// a full load follows only when its answer changed. 0: off.
+    duration change_poll_interval = 5s;
     std::size_t negative_cache_max = 10000;
     /// On-demand look-ups of codes missing from the snapshot, across all codes: a token
     /// bucket refilled at this rate (0: never ask, unknown codes are not found).
@@ -273,6 +282,13 @@ struct registry_config {
 };
 
 enum class access_policy { open, loopback, token };
+/// `cluster:` this instance's place among the instances that share every tenant's
+/// connection budget (README, "Many instances: the connection budget").
+struct cluster_config {
+    std::size_t instances = 1;    ///< gateways serving the same tenants
+    std::size_t instance_id = 0;  ///< this one's index, 0 <= instance_id < instances
+};
+
 
 /// `admin:` endpoints under /admin/.
 struct admin_config {
@@ -353,3 +369,4 @@ struct config {
 };
 
 }  // namespace conf
+    cluster_config cluster;

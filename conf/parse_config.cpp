@@ -46,6 +46,25 @@ void check_response_limits(const YAML::Node& root, const config& out) {
     }
 }
 
+/// The global caps are split across the instances: each must get at least one connection.
+void check_cluster_caps(const YAML::Node& root, const config& out) {
+    const std::size_t instances = out.cluster.instances;
+    const YAML::Node pools = at(root, "pools");
+    const auto too_small = [instances](std::string_view name, std::size_t cap) {
+        return "pools." + std::string(name) + " " + std::to_string(cap) +
+               " is below cluster.instances " + std::to_string(instances) +
+               ": split across the instances, some would get no connection";
+    };
+    if (out.pools.max_total_connections < instances) {
+        fail(at(pools, "max_total_connections"),
+             too_small("max_total_connections", out.pools.max_total_connections));
+    }
+    if (out.pools.max_connections_per_host < instances) {
+        fail(at(pools, "max_connections_per_host"),
+             too_small("max_connections_per_host", out.pools.max_connections_per_host));
+    }
+}
+
 /// Fills one top-level section; false for an unknown key.
 bool read_section(config& out, std::string_view key, const YAML::Node& value) {
     if (key == "listen") {
@@ -62,6 +81,8 @@ bool read_section(config& out, std::string_view key, const YAML::Node& value) {
         out.upstreams = parse_upstreams(value);
     } else if (key == "pools") {
         out.pools = parse_pools(value);
+    } else if (key == "cluster") {
+        out.cluster = parse_cluster(value);
     } else if (key == "registry") {
         out.registry = parse_registry(value);
     } else if (key == "admin") {
@@ -92,6 +113,7 @@ config parse_config(const YAML::Node& root) {
     });
     check_route_upstreams(root, out);
     check_response_limits(root, out);
+    check_cluster_caps(root, out);
     return out;
 }
 

@@ -26,6 +26,13 @@ breaker_config parse_breaker(const YAML::Node& node) {
 
 namespace {
 
+/// `max_lifetime_jitter:` a fraction in [0, 1): below 1, no connection's lifetime is zero.
+double read_jitter(const YAML::Node& value) {
+    const double jitter = read_number(value);
+    if (jitter < 0.0 || jitter >= 1.0) fail(value, "expected a fraction from 0 up to (not including) 1");
+    return jitter;
+}
+
 /// Fills one field of `pools:`; false for an unknown key.
 bool read_pools_field(pools_config& out, std::string_view key, const YAML::Node& value) {
     if (key == "min_size") {
@@ -46,6 +53,8 @@ bool read_pools_field(pools_config& out, std::string_view key, const YAML::Node&
         out.idle_timeout = read_duration(value);
     } else if (key == "max_lifetime") {
         out.max_lifetime = read_duration(value);
+    } else if (key == "max_lifetime_jitter") {
+        out.max_lifetime_jitter = read_jitter(value);
     } else if (key == "validate_after") {
         out.validate_after = read_duration(value);
     } else if (key == "unused_pool_timeout") {
@@ -54,6 +63,8 @@ bool read_pools_field(pools_config& out, std::string_view key, const YAML::Node&
         out.max_total_connections = read_uint<std::size_t>(value, 1);
     } else if (key == "max_connections_per_host") {
         out.max_connections_per_host = read_uint<std::size_t>(value, 1);
+    } else if (key == "max_opening_total") {
+        out.max_opening_total = read_uint<std::size_t>(value, 1);
     } else if (key == "worker_threads") {
         out.worker_threads = static_cast<unsigned>(read_unsigned(value, 1, 1024));
     } else if (key == "breaker") {

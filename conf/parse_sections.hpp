@@ -4,6 +4,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "conf/config.hpp"
@@ -43,6 +45,11 @@ bool read_tls_field(tls_overrides& out, std::string_view key, const YAML::Node& 
 breaker_config parse_breaker(const YAML::Node& node);
 /// `pools:`
 pools_config parse_pools(const YAML::Node& node);
+/// `cluster:`
+cluster_config parse_cluster(const YAML::Node& node);
+/// The ordinal N a host name `name-N` ends in (a StatefulSet pod's), read from its first
+/// label; nullopt when it has none.
+std::optional<std::size_t> host_name_ordinal(std::string_view host);
 /// `registry.hosting:`
 hosting_config parse_hosting(const YAML::Node& node);
 /// `registry:`

@@ -131,6 +131,8 @@ registry_config parse_registry(const YAML::Node& node) {
             out.credential_ref = read_secret_ref(value);
         } else if (key == "refresh_interval") {
             out.refresh_interval = read_duration(value);
+        } else if (key == "change_poll_interval") {
+            out.change_poll_interval = read_duration(value);
         } else if (key == "negative_cache_ttl") {
             out.negative_cache_ttl = read_duration(value);
         } else if (key == "negative_cache_max") {

@@ -59,6 +59,7 @@ const std::map<std::string, std::string>& placements() {
         {"upstream_config", "upstreams:\n  - KEY: x\n"},
         {"breaker_config", "pools:\n  breaker:\n    KEY: x\n"},
         {"pools_config", "pools:\n  KEY: x\n"},
+        {"cluster_config", "cluster:\n  KEY: x\n"},
         {"hosting_config", "registry:\n  hosting:\n    KEY: x\n"},
         {"registry_config", "registry:\n  KEY: x\n"},
         {"admin_config", "admin:\n  KEY: x\n"},
