@@ -329,6 +329,15 @@ void write_registry(metrics_writer& w, const tenant_metrics_inputs& in) {
              static_cast<double>(status.loads_ok));
     w.sample("tenant_gateway_registry_refreshes_total", {{"result", "failure"}},
              static_cast<double>(status.loads_failed));
+    w.family("tenant_gateway_registry_change_checks_total",
+             "Cheap registry change checks (registry.change_poll_interval), by answer: unchanged, "
+             "changed (a full load followed) or failed.", "counter");
+    w.sample("tenant_gateway_registry_change_checks_total", {{"result", "unchanged"}},
+             static_cast<double>(status.checks_unchanged));
+    w.sample("tenant_gateway_registry_change_checks_total", {{"result", "changed"}},
+             static_cast<double>(status.checks_changed));
+    w.sample("tenant_gateway_registry_change_checks_total", {{"result", "failed"}},
+             static_cast<double>(status.checks_failed));
     w.family("tenant_gateway_registry_lookups_total",
              "On-demand look-ups of codes missing from the snapshot, by outcome: sent to the "
              "registry, or answered not found by the rate limit.", "counter");

@@ -178,6 +178,7 @@ void tenant_registry::install(std::shared_ptr<registry_snapshot> next, std::stri
         last_success_ = loaded;
         stale_ = !from_source;  // a disk copy is stale until the source answers
         if (from_source) {
+            change_check_unsupported_ = false;  // the load asked the source's check anew
             ++loads_ok_;
             last_error_.clear();
             backoff_.reset();
@@ -233,6 +234,9 @@ registry_status tenant_registry::status() const {
     out.negative_cached = misses_.size();
     out.loads_ok = loads_ok_;
     out.loads_failed = loads_failed_;
+    out.checks_unchanged = checks_unchanged_;
+    out.checks_changed = checks_changed_;
+    out.checks_failed = checks_failed_;
     return out;
 }
 

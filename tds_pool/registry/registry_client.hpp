@@ -2,8 +2,11 @@
 // The tenant registry the gateway asks "where does tenant X live?".
 //
 // It keeps an immutable snapshot of all tenants (shared_ptr<const registry_snapshot>),
-// loaded at start-up and rebuilt by refresh(): on an interval, on SIGHUP and on POST
-// /admin/registry/reload. When a refresh fails the last good snapshot keeps serving and
+// loaded at start-up and rebuilt by refresh(): on an interval, on SIGHUP, on POST
+// /admin/registry/reload (which reaches one instance only), and whenever the source's
+// cheap change check, asked every change_poll_interval, says the tenants changed — so an
+// UPDATE of the Tenants table reaches every instance within that interval without a
+// full load per poll. When a refresh fails the last good snapshot keeps serving and
 // status() reports it stale. A failing first load is not fatal: load_at_start() falls
 // back to the last-known-good snapshot file (registry.snapshot_file) when there is one,
 // and the refresh loop retries with jittered exponential backoff (retry_base..retry_max)
@@ -69,6 +72,9 @@ struct registry_status {
     std::size_t negative_cached = 0;
     std::uint64_t loads_ok = 0;      ///< successful loads and refreshes since start
     std::uint64_t loads_failed = 0;  ///< failed refreshes since start
+    std::uint64_t checks_unchanged = 0;  ///< change checks that found nothing new
+    std::uint64_t checks_changed = 0;    ///< change checks that started a full load
+    std::uint64_t checks_failed = 0;     ///< change checks the source could not answer
     std::uint64_t lookups = 0;          ///< on-demand look-ups sent to the source
     std::uint64_t lookups_limited = 0;  ///< unknown codes answered not found by the rate limit
 };
@@ -120,6 +126,10 @@ public:
     /// Re-reads every tenant and swaps the snapshot; on failure keeps the old one.
     asio::awaitable<refresh_result> refresh();
 
+    /// Asks the source's cheap change check; refresh() when it says the tenants changed.
+    /// A source without one is not asked again until the next full load.
+    asio::awaitable<void> check_for_change();
+
     /// Reads from `source` from now on (a reloaded configuration's `tenants:` list);
     /// the next refresh() uses it. Source calls stay on the worker thread, in order.
     void replace_source(std::unique_ptr<registry_source> source);
@@ -151,8 +161,15 @@ private:
     void record_failure(const std::string& error);
     bool load_from_snapshot_file();
     void save_snapshot_later(snapshot_ptr snapshot);
-    /// How long the refresh loop sleeps next; nullopt ends it.
-    std::optional<clock::duration> next_wait();
+    /// The refresh loop's next step: how long it sleeps, then a full load or a change check.
+    struct loop_step {
+        clock::duration wait{};
+        bool full_load = true;
+    };
+    /// The next step of the refresh loop; nullopt ends it.
+    std::optional<loop_step> next_step();
+    /// Counts a change check's answer; false when the source has no check.
+    bool note_change_answer(const std::optional<change_answer>& answer);
     void remember_miss(const std::string& code, clock::duration ttl);
     std::uint64_t current_generation() const;
     bool recently_missed(const std::string& code);
@@ -183,6 +200,13 @@ private:
     bool stale_ = false;
     std::uint64_t loads_ok_ = 0;
     std::uint64_t loads_failed_ = 0;
+    std::uint64_t checks_unchanged_ = 0;
+    std::uint64_t checks_changed_ = 0;
+    std::uint64_t checks_failed_ = 0;
+    /// The source answered its change check `unsupported`: until its next full load, the
+    /// loop waits for refresh_interval only.
+    bool change_check_unsupported_ = false;
+    bool told_no_change_check_ = false;  ///< logged once per source, not at every load
     std::string last_error_;
     std::map<std::string, clock::time_point> misses_;  ///< code -> until when
     std::map<std::string, std::shared_ptr<flight>> flights_;

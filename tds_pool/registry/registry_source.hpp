@@ -16,12 +16,22 @@
 
 namespace tds_pool {
 
+/// What a source's cheap change check answered.
+enum class change_answer {
+    changed,      ///< the tenants changed since the last load_all: load them again
+    unchanged,    ///< nothing changed since the last load_all
+    unsupported,  ///< the source has no such check: only the full refresh notices changes
+};
+
 /// A blocking reader of tenant records; one caller at a time.
 class registry_source {
 public:
     virtual ~registry_source() = default;
     /// Every tenant, active or not.
     virtual outcome<std::vector<tenant_record>> load_all() = 0;
+    /// Whether the tenants changed since the last load_all, asked far more cheaply than
+    /// load_all (registry.change_poll_interval); unsupported unless a source has a way.
+    virtual outcome<change_answer> check_changed() { return change_answer::unsupported; }
     /// One tenant by upper-case code; an empty optional when there is no such row.
     virtual outcome<std::optional<tenant_record>> load_one(const std::string& code) = 0;
     /// "yaml" or "tds", for logs.
