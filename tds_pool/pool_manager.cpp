@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "tds_pool/connection_budget.hpp"
+#include "tds_pool/instance_share.hpp"
+#include "tds_pool/open_throttle.hpp"
 #include "tds_pool/pool_log.hpp"
 #include "tds_pool/tenant_pool.hpp"
 
@@ -64,12 +66,29 @@ asio::awaitable<void> sweep_loop(std::weak_ptr<pool_registry> weak,
 
 }  // namespace
 
-pool_manager::pool_manager(asio::io_context& ioc, conf::pools_config config)
+namespace {
+
+// The global caps name themselves as the rotation key: their remainders land on
+// different instances.
+std::size_t total_share(const conf::pools_config& config, const conf::cluster_config& cluster) {
+    return instance_share(config.max_total_connections, cluster, "max_total_connections");
+}
+
+std::size_t per_host_share(const conf::pools_config& config, const conf::cluster_config& cluster) {
+    return instance_share(config.max_connections_per_host, cluster, "max_connections_per_host");
+}
+
+}  // namespace
+
+pool_manager::pool_manager(asio::io_context& ioc, conf::pools_config config,
+                           conf::cluster_config cluster)
     : ioc_(ioc),
       config_(config),
+      cluster_(cluster),
       workers_(std::make_shared<asio::thread_pool>(std::max(1U, config.worker_threads))),
-      budget_(std::make_shared<connection_budget>(config.max_total_connections,
-                                                  config.max_connections_per_host)),
+      budget_(std::make_shared<connection_budget>(total_share(config, cluster),
+                                                  per_host_share(config, cluster))),
+      opens_(std::make_shared<open_throttle>(config.max_opening_total)),
       registry_(std::make_shared<pool_registry>()) {
     detail::ensure_freetds_initialized();
     start_sweeper();
@@ -94,15 +113,32 @@ void pool_manager::start_sweeper() {
 
 namespace {
 
-/// The tenant's own cap (the registry row's), else pools.max_size.
-std::size_t cap_for(const conf::pools_config& config, const connection_target& target) {
+/// The tenant's own limit (the registry row's), else pools.max_size: all instances' together.
+std::size_t cluster_limit(const conf::pools_config& config, const connection_target& target) {
     return target.max_connections ? std::max<std::size_t>(1, *target.max_connections)
                                   : std::max<std::size_t>(1, config.max_size);
 }
 
+/// This instance's part of the tenant's limit; 0 when the others hold all of it.
+std::size_t cap_for(const conf::pools_config& config, const conf::cluster_config& cluster,
+                    const std::string& tenant, const connection_target& target) {
+    return instance_share(cluster_limit(config, target), cluster, tenant);
+}
+
+/// The refusal of a tenant whose limit leaves this instance no connection.
+db_error no_share_error(const std::string& tenant, std::size_t limit,
+                        const conf::cluster_config& cluster) {
+    db_error error{errc::tenant_db_unavailable,
+                   fmt::format("tenant {} may have {} database connections across {} gateway "
+                               "instances; this instance ({}) has no share of them, another "
+                               "instance serves it",
+                               tenant, limit, cluster.instances, cluster.instance_id)};
+    error.retry_after = std::chrono::seconds(1);
+    return error;
+}
+
 /// The settings of one tenant's pool: the `pools:` section with the tenant's own cap.
-tenant_pool_settings settings_for(const conf::pools_config& config, const connection_target& target) {
-    const std::size_t cap = cap_for(config, target);
+tenant_pool_settings settings_for(const conf::pools_config& config, std::size_t cap) {
     auto settings = tenant_pool_settings::from_config(config);
     settings.limits.max_size = cap;
     settings.limits.min_size = std::min(settings.limits.min_size, cap);
@@ -117,7 +153,10 @@ std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
     if (registry_->closed) {
         return nullptr;
     }
-    const std::size_t cap = cap_for(config_, target);
+    const std::size_t cap = cap_for(config_, cluster_, tenant, target);
+    if (cap == 0) {
+        return nullptr;  // a reload took this instance's share between refusal() and here
+    }
     auto it = registry_->active.find(tenant);
     if (it != registry_->active.end()) {
         if (it->second->key() == target.key()) {
@@ -128,23 +167,58 @@ std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
         // Server, database, user or secret changed: new pool, the old one drains.
         registry_->retire(it, "connection target changed");
     }
-    auto pool = std::make_shared<tenant_pool>(ioc_.get_executor(), workers_, budget_, tenant,
-                                              target, settings_for(config_, target));
+    auto pool = std::make_shared<tenant_pool>(ioc_.get_executor(), workers_, budget_, opens_, tenant,
+                                              target, settings_for(config_, cap));
     pool->start();
     registry_->active.emplace(tenant, pool);
     return pool;
 }
 
-void pool_manager::reconfigure(const conf::pools_config& config) {
-    budget_->set_caps(config.max_total_connections, config.max_connections_per_host);
+void pool_manager::reconfigure(const conf::pools_config& config, const conf::cluster_config& cluster) {
+    budget_->set_caps(total_share(config, cluster), per_host_share(config, cluster));
+    opens_->set_cap(config.max_opening_total);
     std::lock_guard lock(registry_->mutex);
     const unsigned workers = config_.worker_threads;  // the thread pool is sized once
     config_ = config;
     config_.worker_threads = workers;
+    cluster_ = cluster;
     registry_->unused_timeout = config.unused_pool_timeout;
-    for (const auto& [tenant, pool] : registry_->active) {
-        pool->reconfigure(settings_for(config_, pool->target()));
+    for (auto it = registry_->active.begin(); it != registry_->active.end();) {
+        auto current = it++;
+        const std::size_t cap = cap_for(config_, cluster_, current->first, current->second->target());
+        if (cap == 0) {
+            // another instance holds all of this tenant's connections now
+            registry_->retire(current, "no share of the tenant's connections on this instance");
+            continue;
+        }
+        current->second->reconfigure(settings_for(config_, cap));
     }
+}
+
+std::optional<db_error> pool_manager::refusal(const std::string& tenant,
+                                              const connection_target& target) const {
+    std::lock_guard lock(registry_->mutex);
+    if (cap_for(config_, cluster_, tenant, target) != 0) return std::nullopt;
+    return no_share_error(tenant, cluster_limit(config_, target), cluster_);
+}
+
+std::size_t pool_manager::instance_cap(const std::string& tenant,
+                                       std::optional<std::size_t> max_connections) const {
+    connection_target target;
+    target.max_connections = max_connections;
+    std::lock_guard lock(registry_->mutex);
+    return cap_for(config_, cluster_, tenant, target);
+}
+
+instance_caps pool_manager::caps() const {
+    std::lock_guard lock(registry_->mutex);
+    instance_caps out;
+    out.cluster = cluster_;
+    out.max_total_connections = total_share(config_, cluster_);
+    out.max_connections_per_host = per_host_share(config_, cluster_);
+    out.max_opening_total = config_.max_opening_total;
+    out.opening_total = opens_->running();
+    return out;
 }
 
 conf::tls_settings pool_manager::tls_defaults() const {
@@ -155,6 +229,7 @@ conf::tls_settings pool_manager::tls_defaults() const {
 asio::awaitable<query_outcome> pool_manager::execute(std::string tenant, connection_target target,
                                                      query q,
                                                      std::chrono::steady_clock::time_point deadline) {
+    if (auto refused = refusal(tenant, target)) co_return *refused;
     auto pool = pool_for(tenant, target);
     if (!pool) {
         co_return db_error{errc::pool_closed, "the pool manager is shut down"};
@@ -165,7 +240,10 @@ asio::awaitable<query_outcome> pool_manager::execute(std::string tenant, connect
 asio::awaitable<std::optional<db_error>> pool_manager::execute_into(
     std::string tenant, connection_target target, query q,
     std::chrono::steady_clock::time_point deadline, row_sink* sink) {
-    std::optional<db_error> error;
+    std::optional<db_error> error = refusal(tenant, target);
+    if (error) {
+        co_return error;
+    }
     if (auto pool = pool_for(tenant, target)) {
         error = co_await tenant_pool::execute_into(std::move(pool), std::move(q), deadline, sink);
     } else {
@@ -176,6 +254,7 @@ asio::awaitable<std::optional<db_error>> pool_manager::execute_into(
 
 asio::awaitable<outcome<std::chrono::microseconds>> pool_manager::probe(
     std::string tenant, connection_target target, std::chrono::milliseconds timeout) {
+    if (auto refused = refusal(tenant, target)) co_return *refused;
     auto pool = pool_for(tenant, target);
     if (!pool) {
         co_return db_error{errc::pool_closed, "the pool manager is shut down"};

@@ -39,7 +39,17 @@ namespace asio = boost::asio;
 
 class tenant_pool;
 class connection_budget;
+class open_throttle;
 struct pool_registry;
+
+/// This instance's caps after the split across the cluster, for /health and /metrics.
+struct instance_caps {
+    conf::cluster_config cluster;
+    std::size_t max_total_connections = 0;     ///< this instance's share of pools.max_total_connections
+    std::size_t max_connections_per_host = 0;  ///< its share of pools.max_connections_per_host
+    std::size_t max_opening_total = 0;         ///< pools.max_opening_total (per instance, not split)
+    std::size_t opening_total = 0;             ///< connections being opened now, all pools
+};
 
 /// Result of pool_manager::execute: the row sets, or a db_error with its errc code,
 /// the server's error (number, severity, state, message) and a retry-after.
@@ -48,8 +58,11 @@ using query_outcome = outcome<query_result>;
 /// Per-tenant FreeTDS pools behind one facade; thread-safe.
 class pool_manager {
 public:
-    /// Pools on strands of `ioc`, with `config.worker_threads` workers for FreeTDS.
-    pool_manager(asio::io_context& ioc, conf::pools_config config);
+    /// Pools on strands of `ioc`, with `config.worker_threads` workers for FreeTDS. Every
+    /// tenant's limit and the global caps are this instance's share of them in `cluster`
+    /// (tds_pool/instance_share.hpp).
+    pool_manager(asio::io_context& ioc, conf::pools_config config,
+                 conf::cluster_config cluster = {});
     /// Shuts down and joins the workers (waits for running FreeTDS calls to return).
     ~pool_manager();
     pool_manager(const pool_manager&) = delete;
@@ -82,7 +95,13 @@ public:
     /// live pools take the new limits, timeouts and breaker settings (a smaller max_size
     /// closes surplus idle connections now and busy ones when released), pools created
     /// later start with them, and the global caps and the unused-pool timeout change.
-    void reconfigure(const conf::pools_config& config);
+    /// A new `cluster` changes every share the same way (a tenant left with none drains).
+    void reconfigure(const conf::pools_config& config, const conf::cluster_config& cluster);
+    /// This instance's connection cap for `tenant` (its registry MaxConnections, none:
+    /// pools.max_size); 0 when the other instances hold all of it.
+    std::size_t instance_cap(const std::string& tenant, std::optional<std::size_t> max_connections) const;
+    /// The cluster placement and this instance's global caps.
+    instance_caps caps() const;
     /// pools.encrypt, trust_server_certificate and ca_file as last configured: the TLS
     /// settings of every tenant that names none of its own.
     conf::tls_settings tls_defaults() const;
@@ -93,12 +112,16 @@ public:
 
 private:
     std::shared_ptr<tenant_pool> pool_for(const std::string& tenant, const connection_target& target);
+    /// tenant_db_unavailable when this instance has no share of the tenant's connections.
+    std::optional<db_error> refusal(const std::string& tenant, const connection_target& target) const;
     void start_sweeper();
 
     asio::io_context& ioc_;
     conf::pools_config config_;  ///< guarded by the pool registry's mutex
+    conf::cluster_config cluster_;  ///< guarded by the pool registry's mutex
     std::shared_ptr<asio::thread_pool> workers_;
     std::shared_ptr<connection_budget> budget_;
+    std::shared_ptr<open_throttle> opens_;
     std::shared_ptr<pool_registry> registry_;
 };
 

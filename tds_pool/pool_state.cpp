@@ -37,8 +37,16 @@ bool is_discard_reason(close_reason reason) noexcept {
     }
 }
 
-pool_state::pool_state(pool_limits limits, std::function<pool_clock::time_point()> clock)
-    : limits_(limits), clock_(std::move(clock)) {}
+std::chrono::milliseconds jittered_lifetime(std::chrono::milliseconds max_lifetime, double jitter,
+                                            double draw) noexcept {
+    const double cut = std::clamp(jitter, 0.0, 1.0) * std::clamp(draw, 0.0, 1.0);
+    const auto shortened = std::chrono::duration<double, std::milli>(max_lifetime) * cut;
+    return max_lifetime - std::chrono::duration_cast<std::chrono::milliseconds>(shortened);
+}
+
+pool_state::pool_state(pool_limits limits, std::function<pool_clock::time_point()> clock,
+                       std::uint32_t seed)
+    : limits_(limits), clock_(std::move(clock)), random_(seed) {}
 
 void pool_state::change_state(slot_list::iterator it, slot_state to) {
     // splice keeps the iterator (and so the index entry) valid across lists.
@@ -60,7 +68,9 @@ pool_state::slot_list::iterator pool_state::find(slot_id id, slot_state expected
 }
 
 bool pool_state::expired(const slot& s, pool_clock::time_point now) const {
-    return now - s.created_at >= limits_.max_lifetime;
+    // the draw is kept, not the lifetime: a reload's max_lifetime applies to every connection
+    return now - s.created_at >=
+           jittered_lifetime(limits_.max_lifetime, limits_.max_lifetime_jitter, s.lifetime_draw);
 }
 
 std::optional<checkout> pool_state::take_idle() {
@@ -141,7 +151,7 @@ std::size_t pool_state::wanted_opens() const {
 slot_id pool_state::begin_open() {
     const auto now = clock_();
     auto& opening = list(slot_state::opening);
-    opening.push_back(slot{next_slot_, slot_state::opening, now, now, close_reason::broken, nullptr});
+    opening.push_back(slot{next_slot_, slot_state::opening, now, now, 0.0, close_reason::broken, nullptr});
     index_[next_slot_] = std::prev(opening.end());
     return next_slot_++;
 }
@@ -152,6 +162,7 @@ void pool_state::open_succeeded(slot_id id, std::unique_ptr<pooled_resource> res
     it->resource = std::move(resource);
     it->created_at = now;
     it->last_used = now;
+    it->lifetime_draw = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     if (draining_) {
         close(it, close_reason::draining);
         return;

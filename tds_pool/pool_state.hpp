@@ -15,6 +15,7 @@
 #include <list>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -63,8 +64,15 @@ struct pool_limits {
     std::size_t max_opening = 2;
     std::chrono::milliseconds idle_timeout{300'000};
     std::chrono::milliseconds max_lifetime{1'800'000};
+    /// Each connection's lifetime is max_lifetime shortened by up to this fraction.
+    double max_lifetime_jitter = 0.0;
     std::chrono::milliseconds validate_after{30'000};
 };
+
+/// The lifetime of a connection whose random draw is `draw` (in [0, 1)):
+/// max_lifetime × (1 − jitter × draw), so within ((1 − jitter) × max_lifetime, max_lifetime].
+std::chrono::milliseconds jittered_lifetime(std::chrono::milliseconds max_lifetime, double jitter,
+                                            double draw) noexcept;
 
 /// A connection handed to a caller: which slot, and whether to run SELECT 1 first.
 struct checkout {
@@ -89,8 +97,9 @@ struct closed_slot {
 /// The pool's bookkeeping; not thread-safe (it lives on the tenant's strand).
 class pool_state {
 public:
-    /// A pool with `limits`, reading the time from `clock`.
-    pool_state(pool_limits limits, std::function<pool_clock::time_point()> clock);
+    /// A pool with `limits`, reading the time from `clock`; `seed` feeds the lifetime jitter.
+    pool_state(pool_limits limits, std::function<pool_clock::time_point()> clock,
+               std::uint32_t seed = std::random_device{}());
 
     /// Newest idle connection (LIFO), moved to busy; expired ones are closed on the way.
     std::optional<checkout> take_idle();
@@ -159,6 +168,7 @@ private:
         slot_state state = slot_state::opening;
         pool_clock::time_point created_at;
         pool_clock::time_point last_used;
+        double lifetime_draw = 0.0;  ///< in [0, 1): how much of the jitter this one gets
         close_reason reason = close_reason::broken;
         std::unique_ptr<pooled_resource> resource;
     };
@@ -181,6 +191,7 @@ private:
     slot_id next_slot_ = 1;
     waiter_id next_waiter_ = 1;
     bool draining_ = false;
+    std::minstd_rand random_;
 };
 
 }  // namespace tds_pool

@@ -50,6 +50,7 @@ tenant_pool_settings tenant_pool_settings::from_config(const conf::pools_config&
     s.limits.max_opening = std::max<std::size_t>(1, config.max_opening);
     s.limits.idle_timeout = config.idle_timeout;
     s.limits.max_lifetime = config.max_lifetime;
+    s.limits.max_lifetime_jitter = config.max_lifetime_jitter;
     s.limits.validate_after = config.validate_after;
     s.breaker = config.breaker;
     s.connect.login_timeout = config.login_timeout;
@@ -65,13 +66,15 @@ tenant_pool_settings tenant_pool_settings::from_config(const conf::pools_config&
 // ---- construction, janitor ------------------------------------------------
 
 tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_pool> workers,
-                         std::shared_ptr<connection_budget> budget, std::string tenant,
+                         std::shared_ptr<connection_budget> budget,
+                         std::shared_ptr<open_throttle> opens, std::string tenant,
                          connection_target target, tenant_pool_settings settings,
                          std::function<pool_clock::time_point()> clock)
     : strand_(asio::make_strand(io)),
       worker_pool_(std::move(workers)),
       workers_(worker_pool_->get_executor()),
       budget_(std::move(budget)),
+      opens_(std::move(opens)),
       tenant_(std::move(tenant)),
       target_(std::move(target)),
       key_(target_.key()),
@@ -254,17 +257,38 @@ void tenant_pool::kick_opens() {
     TG_ASSERT_ON(strand_);
     const std::size_t wanted = state_.wanted_opens();
     for (std::size_t i = 0; i < wanted; ++i) {
+        if (!opens_->try_begin()) {
+            wait_for_open_turn();  // the instance opens enough at once: ours comes later
+            break;
+        }
         if (!budget_->try_reserve(target_.server)) {
+            opens_->end();
             break;  // global caps: waiters get a released connection or time out
         }
         if (!breaker_.try_attempt()) {
             budget_->release(target_.server);
+            opens_->end();
             break;
         }
         const slot_id id = state_.begin_open();
         asio::co_spawn(strand_, open_one(shared_from_this(), id),
                        [](std::exception_ptr e) { log_if_failed(e, "connection open"); });
     }
+}
+
+void tenant_pool::wait_for_open_turn() {
+    TG_ASSERT_ON(strand_);
+    if (waiting_for_open_turn_) return;
+    waiting_for_open_turn_ = true;
+    opens_->wait_for_turn([weak = weak_from_this()] {
+        auto self = weak.lock();
+        if (!self) return;
+        asio::post(self->strand_, [self] {
+            self->waiting_for_open_turn_ = false;
+            self->kick_opens();
+            self->publish();
+        });
+    });
 }
 
 asio::awaitable<void> tenant_pool::open_one(std::shared_ptr<tenant_pool> self, slot_id id) {
@@ -279,6 +303,7 @@ asio::awaitable<void> tenant_pool::open_one(std::shared_ptr<tenant_pool> self, s
 
 void tenant_pool::on_open_result(slot_id id, outcome<std::unique_ptr<connection>> result) {
     TG_ASSERT_ON(strand_);
+    opens_->end();
     stats_.record_open(result.has_value());
     if (result) {
         stats_.record_encryption(link_encryption_name(result.value()->encryption()));

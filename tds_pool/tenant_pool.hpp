@@ -40,6 +40,7 @@
 #include "tds_pool/circuit_breaker.hpp"
 #include "tds_pool/freetds/connection.hpp"
 #include "tds_pool/connection_budget.hpp"
+#include "tds_pool/open_throttle.hpp"
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/pool_state.hpp"
 #include "tds_pool/pool_stats.hpp"
@@ -97,10 +98,12 @@ private:
 /// A tenant's pool; always owned by a std::shared_ptr (coroutines keep it alive).
 class tenant_pool : public std::enable_shared_from_this<tenant_pool> {
 public:
-    /// A pool for `tenant` at `target`; bookkeeping on a new strand of `io`. `clock` is
-    /// what the bookkeeping and the breaker read (timers and deadlines use steady time).
+    /// A pool for `tenant` at `target`; bookkeeping on a new strand of `io`; its opens
+    /// take turns of `opens`, shared by every pool of the process. `clock` is what the
+    /// bookkeeping and the breaker read (timers and deadlines use steady time).
     tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_pool> workers,
-                std::shared_ptr<connection_budget> budget, std::string tenant,
+                std::shared_ptr<connection_budget> budget,
+                std::shared_ptr<open_throttle> opens, std::string tenant,
                 connection_target target, tenant_pool_settings settings,
                 std::function<pool_clock::time_point()> clock = pool_clock::now);
 
@@ -187,6 +190,8 @@ private:
     void on_open_result(slot_id id, outcome<std::unique_ptr<connection>> result);
     void release_job_slot();
     void kick_opens();
+    /// Asks the open throttle to wake this pool when a turn is free (once at a time).
+    void wait_for_open_turn();
     void serve_waiters();
     void wake(waiter_id id, outcome<checkout> result);
     void fail_all_waiters(const db_error& error);
@@ -202,6 +207,7 @@ private:
     std::shared_ptr<asio::thread_pool> worker_pool_;  ///< outlives the pools' queued jobs
     asio::thread_pool::executor_type workers_;
     std::shared_ptr<connection_budget> budget_;
+    std::shared_ptr<open_throttle> opens_;
     const std::string tenant_;
     const connection_target target_;
     const std::string key_;
@@ -217,6 +223,7 @@ private:
     /// refusals keep a TLS failure's code.
     std::optional<db_error> last_open_failure_;
     std::unordered_map<waiter_id, std::shared_ptr<parked_waiter>> parked_;
+    bool waiting_for_open_turn_ = false;
     std::size_t jobs_running_ = 0;
     std::deque<std::shared_ptr<asio::steady_timer>> job_waiters_;
     std::shared_ptr<asio::steady_timer> janitor_timer_;

@@ -69,6 +69,7 @@ health_inputs collect_health(tenant_backend& backend, const conf::config& config
     in.probes = backend.probes().results();
     in.hosting = backend.hosting();
     in.pool_max_size = config.pools.max_size;
+    in.caps = backend.pools().caps();
     in.now = std::chrono::system_clock::now();
     return in;
 }
@@ -111,6 +112,7 @@ response metrics(const runtime_state& state, health_monitor& monitor) {
         t.registry_status = backend->registry().status();
         t.pools = backend->pools().snapshot();
         t.active_pools = backend->pools().active_pools();
+        t.caps = backend->pools().caps();
         t.probes = backend->probes().results();
         t.hosting = backend->hosting();
         in.tenants = std::move(t);

@@ -6,6 +6,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "tds_pool/instance_share.hpp"
 #include "tds_pool/registry/hosting.hpp"
 
 namespace gateway {
@@ -21,14 +22,17 @@ const tds_pool::pool_snapshot* live_pool(const std::vector<tds_pool::pool_snapsh
     return nullptr;
 }
 
-boost::json::object pool_json(const tds_pool::pool_snapshot* pool, std::size_t configured_max) {
+/// `limit` is the tenant's connections on all instances; `share` this instance's part.
+boost::json::object pool_json(const tds_pool::pool_snapshot* pool, std::size_t limit,
+                              std::size_t share) {
     boost::json::object out;
     out["size"] = pool ? pool->idle + pool->busy + pool->opening : 0;
     out["idle"] = pool ? pool->idle : 0;
     out["busy"] = pool ? pool->busy : 0;
     out["opening"] = pool ? pool->opening : 0;
     out["waiting"] = pool ? pool->waiters : 0;
-    out["max"] = pool ? pool->max_size : configured_max;
+    out["max"] = pool ? pool->max_size : share;
+    out["clusterMax"] = limit;
     return out;
 }
 
@@ -63,7 +67,8 @@ boost::json::object tenant_json(const tds_pool::tenant_record& tenant, const hea
         out["latency"] = nullptr;
         out["latencyMs"] = nullptr;
     }
-    out["pool"] = pool_json(pool, tenant.max_connections.value_or(in.pool_max_size));
+    const std::size_t limit = tenant.max_connections.value_or(in.pool_max_size);
+    out["pool"] = pool_json(pool, limit, tds_pool::instance_share(limit, in.caps.cluster, tenant.code));
     out["breaker"] = pool ? pool->breaker_state : "closed";
     // How the last connection opened travels; null before any opened.
     if (pool != nullptr && !pool->encryption.empty()) {
@@ -89,6 +94,19 @@ boost::json::object tenant_json(const tds_pool::tenant_record& tenant, const hea
     } else {
         out["lastCheck"] = nullptr;
     }
+    return out;
+}
+
+/// "instance": where this gateway stands among those sharing the tenants' budgets, and
+/// its share of the global caps.
+boost::json::object instance_json(const tds_pool::instance_caps& caps) {
+    boost::json::object out;
+    out["id"] = caps.cluster.instance_id;
+    out["instances"] = caps.cluster.instances;
+    out["maxTotalConnections"] = caps.max_total_connections;
+    out["maxConnectionsPerHost"] = caps.max_connections_per_host;
+    out["maxOpeningTotal"] = caps.max_opening_total;
+    out["opening"] = caps.opening_total;
     return out;
 }
 
@@ -153,6 +171,7 @@ boost::json::object health_report(const health_inputs& in,
     body["tenantsDown"] = down;
     body["tenants"] = std::move(tenants);
     body["registry"] = registry_json(in);
+    body["instance"] = instance_json(in.caps);
     body["time"] = iso8601(in.now);
     return body;
 }

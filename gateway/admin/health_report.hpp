@@ -14,6 +14,7 @@
 
 #include "conf/config.hpp"
 #include "gateway/sql/probe_scheduler.hpp"
+#include "tds_pool/pool_manager.hpp"
 #include "tds_pool/pool_stats.hpp"
 #include "tds_pool/registry/registry_client.hpp"
 #include "tds_pool/registry/registry_record.hpp"
@@ -29,6 +30,8 @@ struct health_inputs {
     std::size_t active_pools = 0;
     conf::hosting_config hosting;
     std::size_t pool_max_size = 0;  ///< pools.max_size, for tenants without a pool yet
+    /// This instance's place in the cluster and its share of the global caps.
+    tds_pool::instance_caps caps;
     std::chrono::system_clock::time_point now{};
 };
 

@@ -374,6 +374,30 @@ void write_process(metrics_writer& w, const metrics_inputs& in) {
     }
 }
 
+/// Where this instance stands in the cluster and its share of the global caps.
+void write_instance(metrics_writer& w, const tds_pool::instance_caps& caps) {
+    w.family("tenant_gateway_cluster_instances",
+             "Gateway instances sharing every tenant's connection limit (cluster.instances).", "gauge");
+    w.sample("tenant_gateway_cluster_instances", {}, static_cast<double>(caps.cluster.instances));
+    w.family("tenant_gateway_cluster_instance_id", "This instance's index (cluster.instance_id).",
+             "gauge");
+    w.sample("tenant_gateway_cluster_instance_id", {}, static_cast<double>(caps.cluster.instance_id));
+    w.family("tenant_gateway_pool_max_total_connections",
+             "This instance's share of pools.max_total_connections.", "gauge");
+    w.sample("tenant_gateway_pool_max_total_connections", {},
+             static_cast<double>(caps.max_total_connections));
+    w.family("tenant_gateway_pool_max_connections_per_host",
+             "This instance's share of pools.max_connections_per_host.", "gauge");
+    w.sample("tenant_gateway_pool_max_connections_per_host", {},
+             static_cast<double>(caps.max_connections_per_host));
+    w.family("tenant_gateway_pool_max_opening_total",
+             "Connections this instance may open at once, all pools (pools.max_opening_total).",
+             "gauge");
+    w.sample("tenant_gateway_pool_max_opening_total", {}, static_cast<double>(caps.max_opening_total));
+    w.family("tenant_gateway_pool_opening_total", "Connections being opened now, all pools.", "gauge");
+    w.sample("tenant_gateway_pool_opening_total", {}, static_cast<double>(caps.opening_total));
+}
+
 }  // namespace
 
 std::string render_metrics(const metrics_inputs& in, metrics_registry& labels) {
@@ -383,6 +407,7 @@ std::string render_metrics(const metrics_inputs& in, metrics_registry& labels) {
         write_pools(w, *in.tenants, labels);
         write_tenants(w, *in.tenants, labels);
         write_registry(w, *in.tenants);
+        write_instance(w, in.tenants->caps);
     }
     write_process(w, in);
     for (const auto& collect : in.collectors) collect(w);

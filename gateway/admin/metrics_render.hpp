@@ -14,6 +14,7 @@
 #include "gateway/telemetry/metrics_registry.hpp"
 #include "gateway/telemetry/metrics_text.hpp"
 #include "gateway/sql/probe_scheduler.hpp"
+#include "tds_pool/pool_manager.hpp"
 #include "tds_pool/pool_stats.hpp"
 #include "tds_pool/registry/registry_client.hpp"
 
@@ -30,6 +31,7 @@ struct tenant_metrics_inputs {
     tds_pool::snapshot_ptr registry;
     tds_pool::registry_status registry_status;
     conf::hosting_config hosting;
+    tds_pool::instance_caps caps;  ///< cluster placement and this instance's global caps
 };
 
 /// Everything one scrape shows.

@@ -29,7 +29,7 @@ tenant_backend::tenant_backend(asio::io_context& ioc, const conf::config& config
     : ioc_(ioc),
       secrets_(std::make_shared<tds_pool::credential_store>()),
       registry_(config.registry, tds_pool::make_registry_source(config, secrets_)),
-      pools_(ioc, config.pools),
+      pools_(ioc, config.pools, config.cluster),
       probes_(pools_, registry_, *secrets_, probe_settings_from(config.health)),
       limiter_(config.auth.login_limit),
       dummies_(fallback_dummy(config.auth)) {
@@ -77,7 +77,7 @@ backend_reload tenant_backend::prepare(const conf::config& next) const {
 }
 
 void tenant_backend::apply(const conf::config& next, backend_reload prepared) {
-    pools_.reconfigure(next.pools);
+    pools_.reconfigure(next.pools, next.cluster);
     registry_.reconfigure(next.registry, std::move(prepared.registry_source));
     probes_.update(probe_settings_from(next.health));
     limiter_.set_limits(next.auth.login_limit);
