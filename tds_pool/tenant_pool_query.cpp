@@ -90,7 +90,10 @@ asio::awaitable<std::optional<db_error>> tenant_pool::run_on(std::shared_ptr<ten
     if (auto error = co_await send_on(self, conn, statement, timeout)) {
         co_return std::move(*error);
     }
-    const bool readable = co_await wait_readable(conn->socket(), timeout);
+    const bool readable = co_await wait_readable(conn->reply_socket(), timeout);
+    if (readable) {
+        conn->take_arrived_reply();
+    }
     if (!readable) {
         // Out of time: read_reply's own time-out (1 s) sends ATTENTION and keeps the
         // connection when the server acknowledges it.

@@ -55,23 +55,29 @@ db_error open_failure(const connection_target& target, const detail::diagnostics
 // before each dbopen so pools with different settings do not mix them up.
 std::mutex login_timeout_mutex;
 
-/// Where dbopen dials: the server itself, or for an encrypted target the relay's
-/// loopback port in front of a secured connection to it.
-outcome<std::string> dial_address(const connection_target& target, const connect_options& options) {
+/// Where dbopen dials, and for an encrypted target the relay session in between.
+struct dial_plan {
+    std::string address;
+    std::shared_ptr<tls::relay_link> relay;
+};
+
+/// The server itself, or for an encrypted target the relay's loopback port in front of a
+/// secured connection to it.
+outcome<dial_plan> plan_dial(const connection_target& target, const connect_options& options) {
     if (!target.tls.encrypt) {
         // "host:port" reaches the server without a freetds.conf entry (FreeTDS 1.3).
-        return target.address();
+        return dial_plan{target.address(), nullptr};
     }
     auto secured = tls::secure_connect(target, std::chrono::steady_clock::now() + options.login_timeout);
     if (auto* error = std::get_if<db_error>(&secured)) {
         return std::move(*error);
     }
-    auto port = tls::tls_relay::instance().serve(std::move(std::get<tls::secured_server>(secured)),
-                                                 options.login_timeout);
-    if (!port) {
-        return port.error();
+    auto relayed = tls::tls_relay::instance().serve(std::move(std::get<tls::secured_server>(secured)),
+                                                    options.login_timeout);
+    if (!relayed) {
+        return relayed.error();
     }
-    return fmt::format("127.0.0.1:{}", port.value());
+    return dial_plan{fmt::format("127.0.0.1:{}", relayed.value().port), std::move(relayed.value().link)};
 }
 
 }  // namespace
@@ -88,9 +94,9 @@ const char* link_encryption_name(link_encryption e) noexcept {
 outcome<std::unique_ptr<connection>> connection::open(const connection_target& target,
                                                       const connect_options& options) {
     detail::ensure_freetds_initialized();
-    auto address = dial_address(target, options);
-    if (!address) {
-        return address.error();
+    auto dial = plan_dial(target, options);
+    if (!dial) {
+        return dial.error();
     }
     LOGINREC* login = dblogin();
     if (login == nullptr) {
@@ -111,13 +117,15 @@ outcome<std::unique_ptr<connection>> connection::open(const connection_target& t
         std::unique_lock lock(login_timeout_mutex);
         dbsetlogintime(whole_seconds(options.login_timeout));
         lock.unlock();
-        proc = dbopen(login, address.value().c_str());
+        proc = dbopen(login, dial.value().address.c_str());
     }
     dbloginfree(login);
     if (proc == nullptr) {
+        if (dial.value().relay) dial.value().relay->finish();
         return open_failure(target, *diag);
     }
     std::unique_ptr<connection> opened(new connection(proc, std::move(diag)));
+    opened->relay_ = std::move(dial.value().relay);
     if (target.tls.encrypt) {
         opened->encryption_ = target.tls.trust_server_certificate ? link_encryption::encrypted
                                                                   : link_encryption::verified;
@@ -131,7 +139,15 @@ connection::connection(DBPROCESS* proc, std::unique_ptr<detail::diagnostics> dia
     enable_keepalive();
 }
 
-connection::~connection() { dbclose(proc_); }
+connection::~connection() {
+    hand_back_relay();
+    dbclose(proc_);
+    if (relay_) relay_->finish();
+}
+
+void connection::hand_back_relay() {
+    if (relay_) relay_->hand_back();
+}
 
 void connection::enable_keepalive() {
     // The query time-out does not notice a silently dropped network while idle.
@@ -222,6 +238,17 @@ outcome<query_result> connection::execute(const query& q, std::chrono::milliseco
 
 connection::step connection::send_request_nonblocking(const query& q, std::chrono::milliseconds timeout,
                                                       db_error& error) {
+    if (!relay_) return send_prepared(q, timeout, error);
+    relay_->take_over();
+    const step sent = send_prepared(q, timeout, error);
+    if (sent == step::done && !relay_->send_request()) {
+        failed_step_ = "sending the request";
+        return step::failed;
+    }
+    return sent;
+}
+
+connection::step connection::send_prepared(const query& q, std::chrono::milliseconds timeout, db_error& error) {
     idle_plain_ = false;
     diag_->reset();
     if (is_dead()) {
@@ -260,11 +287,12 @@ std::optional<db_error> connection::apply_text_size(const query& q, std::chrono:
 }
 
 std::optional<db_error> connection::send_request(const query& q, std::chrono::milliseconds timeout) {
+    hand_back_relay();
     if (auto error = apply_text_size(q, timeout)) {
         return error;
     }
     db_error error;
-    switch (send_request_nonblocking(q, timeout, error)) {
+    switch (send_prepared(q, timeout, error)) {
     case step::done: return std::nullopt;
     case step::refused: return error;
     case step::failed: break;
@@ -273,6 +301,16 @@ std::optional<db_error> connection::send_request(const query& q, std::chrono::mi
 }
 
 int connection::socket() const { return dbiordesc(proc_); }
+
+int connection::reply_socket() const {
+    const int relayed = relay_ ? relay_->reply_socket() : -1;
+    return relayed >= 0 ? relayed : socket();
+}
+
+void connection::take_arrived_reply() {
+    // A broken relay session shows as FreeTDS's socket closing: the read reports it.
+    if (relay_) relay_->take_reply();
+}
 
 void connection::limit_reply_wait(std::chrono::milliseconds timeout) { set_timeout(timeout); }
 
@@ -292,6 +330,7 @@ bool connection::read_reply_tokens(row_sink& sink, bool& stopped) {
 }
 
 std::optional<db_error> connection::read_reply_into(row_sink& sink) {
+    hand_back_relay();
     bool stopped = false;
     if (!read_reply_tokens(sink, stopped)) {
         return finish_failed_step();
@@ -361,7 +400,10 @@ bool connection::read_buffered_reply_into(row_sink& sink) {
     return idle_plain_;
 }
 
-db_error connection::finish_failed_step() { return fail(failed_step_).error(); }
+db_error connection::finish_failed_step() {
+    hand_back_relay();
+    return fail(failed_step_).error();
+}
 
 bool connection::validate(std::chrono::milliseconds timeout) {
     query probe{"SELECT @probe AS probe", {{"probe", param_type::int32, std::int64_t{1}}}, std::nullopt};
@@ -417,6 +459,7 @@ std::optional<close_reason> connection::reset_session(std::chrono::milliseconds 
     if (auto reason = unsafe_reason()) {
         return reason;
     }
+    hand_back_relay();
     // No public db-lib call sets the TDS RESETCONNECTION bit, so the reset is explicit.
     // SET options, #temp tables and USE already ended with the request's sp_executesql.
     std::optional<std::int64_t> options;

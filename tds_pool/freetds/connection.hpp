@@ -14,6 +14,7 @@
 #include "tds_pool/pooled_resource.hpp"
 #include "tds_pool/row_sink.hpp"
 #include "tds_pool/sql_value.hpp"
+#include "tds_pool/tls/relay_link.hpp"
 
 struct tds_dblib_dbprocess;
 
@@ -88,8 +89,15 @@ public:
     bool read_buffered_reply_into(row_sink& sink);
     /// After a failed step: skips what is left unread and says what went wrong.
     db_error finish_failed_step();
-    /// The socket FreeTDS reads from, for readiness waits; never close it.
+    /// The socket FreeTDS reads from; never close it.
     int socket() const;
+    /// The socket to wait on for the reply to a request send_request_nonblocking sent:
+    /// FreeTDS's own, or on an encrypted connection whose lease holder moves the bytes
+    /// itself, the server's (tls/relay_link.hpp); never close it.
+    int reply_socket() const;
+    /// After reply_socket() became readable: on an encrypted connection, decrypts what
+    /// arrived into FreeTDS's socket, so reply_buffered() can see it.
+    void take_arrived_reply();
     /// Bounds the wait inside read_reply (whole seconds), e.g. after the caller's own
     /// readiness wait already used up the query time-out.
     void limit_reply_wait(std::chrono::milliseconds timeout);
@@ -119,6 +127,10 @@ private:
     explicit connection(tds_dblib_dbprocess* proc, std::unique_ptr<detail::diagnostics> diag);
     void set_timeout(std::chrono::milliseconds timeout);
     bool send(const query& q, db_error& error);
+    /// send_request_nonblocking's steps, whoever moves an encrypted connection's bytes.
+    step send_prepared(const query& q, std::chrono::milliseconds timeout, db_error& error);
+    /// Before a db-lib call that may block: the relay's threads move the bytes.
+    void hand_back_relay();
     /// Sets the session's TEXTSIZE to what `q` asks when it differs; the error when the
     /// batch failed (unsafe, as for a request, unless the server itself refused it). The
     /// round trip has the query's time-out of its own.
@@ -150,6 +162,7 @@ private:
     /// in @@OPTIONS, from its 'user options'): every lease needs the reset.
     bool implicit_transactions_ = false;
     link_encryption encryption_ = link_encryption::not_required;
+    std::shared_ptr<tls::relay_link> relay_;  ///< an encrypted connection's relay session
 };
 
 }  // namespace tds_pool

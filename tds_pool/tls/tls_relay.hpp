@@ -7,9 +7,8 @@
 //
 // FreeTDS thus never sees TLS, so the pool's socket-readiness shortcuts stay sound (TLS
 // would hide decrypted bytes from poll), and the gateway alone decides how certificates
-// are checked. The relay runs on its own threads; each session is confined to a strand,
-// reads one bounded chunk at a time in each direction, and closes both sides when either
-// ends.
+// are checked. The relay's own threads move the bytes whenever FreeTDS may block; on the
+// pool's fast path the connection's lease holder moves them itself (relay_link.hpp).
 
 #include <atomic>
 #include <chrono>
@@ -22,19 +21,26 @@
 #include <boost/asio/io_context.hpp>
 
 #include "tds_pool/outcome.hpp"
+#include "tds_pool/tls/relay_link.hpp"
 #include "tds_pool/tls/secure_connect.hpp"
 
 namespace tds_pool::tls {
+
+/// Where FreeTDS dials for one relayed session, and the connection's hold on it.
+struct relay_endpoint {
+    std::uint16_t port = 0;
+    std::shared_ptr<relay_link> link;
+};
 
 class tls_relay {
 public:
     /// The process's relay; its threads start on first use and live as long as the process.
     static tls_relay& instance();
 
-    /// Starts serving `server` to the first connection on a new loopback port, which it
-    /// returns. Without a client finishing its PRELOGIN within `accept_timeout`, the
-    /// session closes the server connection.
-    outcome<std::uint16_t> serve(secured_server server, std::chrono::milliseconds accept_timeout);
+    /// Starts serving `server` to the first connection on a new loopback port. Without a
+    /// client finishing its PRELOGIN within `accept_timeout`, the session closes the
+    /// server connection.
+    outcome<relay_endpoint> serve(secured_server server, std::chrono::milliseconds accept_timeout);
 
     /// Sessions currently relaying or waiting for their client.
     std::size_t sessions() const noexcept { return sessions_->load(); }
