@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "conf/parse_sections.hpp"
+#include "conf/redis_url.hpp"
 #include "conf/yaml_reader.hpp"
 
 namespace conf {
@@ -124,6 +125,30 @@ metrics_config parse_metrics(const YAML::Node& node) {
     return out;
 }
 
+login_limit_shared_config parse_login_limit_shared(const YAML::Node& node) {
+    login_limit_shared_config out;
+    bool has_redis = false;
+    for_each_field(node, "auth.login_limit.shared", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "redis") {
+            auto url = parse_redis_url(read_string(value));
+            // the message never repeats the URL: it may hold a password
+            if (!url) fail(value, "redis must be redis://[[user]:password@]host[:port][/db]");
+            out.redis = std::move(*url);
+            has_redis = true;
+        } else if (key == "key_prefix") {
+            out.key_prefix = read_string(value);
+        } else if (key == "timeout") {
+            out.timeout = read_duration(value);
+            if (out.timeout < 1ms || out.timeout > 5s) fail(value, "timeout must be between 1ms and 5s");
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (!has_redis) fail(node, "auth.login_limit.shared needs redis");
+    return out;
+}
+
 login_limit_config parse_login_limit(const YAML::Node& node) {
     login_limit_config out;
     for_each_field(node, "auth.login_limit", [&](std::string_view key, const YAML::Node& value) {
@@ -136,6 +161,8 @@ login_limit_config parse_login_limit(const YAML::Node& node) {
             if (out.window < 1s) fail(value, "window must be at least 1s");
         } else if (key == "max_entries") {
             out.max_entries = read_uint<std::size_t>(value, 1);
+        } else if (key == "shared") {
+            out.shared = parse_login_limit_shared(value);
         } else {
             return false;
         }

@@ -60,6 +60,8 @@ admin_config parse_admin(const YAML::Node& node);
 health_config parse_health(const YAML::Node& node);
 /// `metrics:`
 metrics_config parse_metrics(const YAML::Node& node);
+/// `auth.login_limit.shared:`
+login_limit_shared_config parse_login_limit_shared(const YAML::Node& node);
 /// `auth.login_limit:`
 login_limit_config parse_login_limit(const YAML::Node& node);
 /// `auth:`

@@ -65,6 +65,7 @@ const std::map<std::string, std::string>& placements() {
         {"admin_config", "admin:\n  KEY: x\n"},
         {"health_config", "health:\n  KEY: x\n"},
         {"metrics_config", "metrics:\n  KEY: x\n"},
+        {"login_limit_shared_config", "auth:\n  login_limit:\n    shared:\n      KEY: x\n"},
         {"login_limit_config", "auth:\n  login_limit:\n    KEY: x\n"},
         {"auth_config", "auth:\n  KEY: x\n"},
         {"log_config", "log:\n  KEY: x\n"},
