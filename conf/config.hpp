@@ -224,17 +224,17 @@ struct pools_config {
     duration query_timeout = 30s;
     duration idle_timeout = 5min;
     duration max_lifetime = 30min;
+    duration validate_after = 30s;         ///< idle longer than this: SELECT 1 before use
     /// Each connection lives a random time in [(1 - jitter) × max_lifetime, max_lifetime],
     /// so connections opened together (after a failover) are not all replaced at once.
     double max_lifetime_jitter = 0.15;
-    duration validate_after = 30s;         ///< idle longer than this: SELECT 1 before use
     duration unused_pool_timeout = 10min;  ///< a tenant's pool with no use is closed
     std::size_t max_total_connections = 1000;
     std::size_t max_connections_per_host = 200;
+    unsigned worker_threads = 16;          ///< blocking FreeTDS work runs here
     /// Connections being opened at once by this instance, all pools together; more
     /// opens wait their turn (within acquire_timeout), so a failover is no login storm.
     std::size_t max_opening_total = 16;
-    unsigned worker_threads = 16;          ///< blocking FreeTDS work runs here
     breaker_config breaker;
     /// encrypt, trust_server_certificate, ca_file: every tenant's unless it says otherwise.
     tls_settings tls;
@@ -260,10 +260,10 @@ struct registry_config {
     std::string credential_ref;
     tls_overrides tls;  ///< the registry connection's own; absent keys: pools'
     duration refresh_interval = 30s;
+    duration negative_cache_ttl = 30s;
     /// source == tds: how often the cheap change check (MAX(UpdatedAt), COUNT(*)) runs;
     /// a full load follows only when its answer changed. 0: off.
     duration change_poll_interval = 5s;
-    duration negative_cache_ttl = 30s;
     std::size_t negative_cache_max = 10000;
     /// On-demand look-ups of codes missing from the snapshot, across all codes: a token
     /// bucket refilled at this rate (0: never ask, unknown codes are not found).
@@ -282,6 +282,7 @@ struct registry_config {
     hosting_config hosting;
 };
 
+enum class access_policy { open, loopback, token };
 /// `cluster:` this instance's place among the instances that share every tenant's
 /// connection budget (README, "Many instances: the connection budget").
 struct cluster_config {
@@ -289,7 +290,6 @@ struct cluster_config {
     std::size_t instance_id = 0;  ///< this one's index, 0 <= instance_id < instances
 };
 
-enum class access_policy { open, loopback, token };
 
 /// `admin:` endpoints under /admin/.
 struct admin_config {
@@ -316,7 +316,7 @@ struct metrics_config {
 };
 
 /// `auth.login_limit.shared:` the Redis server that counts failed logins for every
-/// instance (README, "Shared login limits"); absent: each instance counts its own.
+/// instance (README, "Many instances: shared login limits"); absent: each counts its own.
 struct login_limit_shared_config {
     redis_url redis;                           ///< from `redis: redis://[[user]:password@]host[:port][/db]`
     std::string key_prefix = "tenant-gateway:login:";  ///< before every limiter key
@@ -372,7 +372,6 @@ struct config {
     std::vector<route_config> routes;
     std::vector<upstream_config> upstreams;
     pools_config pools;
-    cluster_config cluster;
     registry_config registry;
     admin_config admin;
     health_config health;
@@ -382,3 +381,4 @@ struct config {
 };
 
 }  // namespace conf
+    cluster_config cluster;
