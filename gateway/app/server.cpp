@@ -157,6 +157,10 @@ void server::start_monitoring() {
         write_upstream_metrics(writer, *upstreams);
     });
     monitor_.add_collector(write_token_metrics);
+    // The backend lives as long as the server, so the pointer outlives every scrape.
+    monitor_.add_collector([backend = &backend_](metrics_writer& writer) {
+        write_shared_login_metrics(writer, backend->shared_logins().get(), backend->shared_login_fallbacks());
+    });
     monitor_.listening.store(true);
 }
 

@@ -150,6 +150,19 @@ void login_limiter::release(std::span<const login_key> keys) {
     }
 }
 
+void login_limiter::lock_out(const login_key& key, std::chrono::seconds retry_after) {
+    const auto now = now_();
+    std::lock_guard lock(mutex_);
+    entry& e = fresh_entry(key, now);
+    const auto ends = now + std::min<clock::duration>(retry_after, limits_.window);
+    const bool locked_longer = e.failures >= budget_of(key.budget) && e.window_start + limits_.window >= ends;
+    if (locked_longer) return;
+    // a window that ends when the shared one does
+    e.window_start = ends - limits_.window;
+    e.failures = std::max(e.failures, budget_of(key.budget));
+    relist(e);
+}
+
 std::size_t login_limiter::size() const {
     std::lock_guard lock(mutex_);
     return entries_.size();
@@ -207,42 +220,6 @@ void login_limiter::shrink_to(std::size_t size, clock::time_point now) {
         age_list& victims = open_.empty() ? locked_ : open_;
         erase(entries_.find(victims.front()));
     }
-}
-
-login_slots::login_slots(login_limiter& limiter, std::vector<login_key> keys)
-    : limiter_(&limiter), refusal_(limiter.reserve(keys)) {
-    if (!refusal_) keys_ = std::move(keys);
-}
-
-login_slots::login_slots(login_slots&& other) noexcept
-    : limiter_(other.limiter_),
-      keys_(std::move(other.keys_)),
-      refusal_(other.refusal_),
-      settled_(other.settled_) {
-    other.keys_.clear();
-    other.settled_ = true;
-}
-
-login_slots::~login_slots() {
-    if (!settled_ && !keys_.empty()) limiter_->release(keys_);
-}
-
-std::optional<login_refusal> login_slots::add(login_key key) {
-    auto refusal = limiter_->reserve(std::span<const login_key>(&key, 1));
-    if (!refusal) keys_.push_back(std::move(key));
-    return refusal;
-}
-
-void login_slots::failed() {
-    if (settled_) return;
-    settled_ = true;
-    limiter_->fail(keys_);
-}
-
-void login_slots::succeeded() {
-    if (settled_) return;
-    settled_ = true;
-    limiter_->succeed(keys_);
 }
 
 }  // namespace gateway

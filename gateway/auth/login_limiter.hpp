@@ -72,6 +72,10 @@ public:
     void succeed(std::span<const login_key> keys);
     /// Releases the keys' slots without counting anything.
     void release(std::span<const login_key> keys);
+    /// Counts the key as spent for `retry_after` from now, or until its window ends if
+    /// that is later: a lockout learned from the shared store (gateway/auth/login_slots.hpp),
+    /// kept here so that it holds through a Redis outage.
+    void lock_out(const login_key& key, std::chrono::seconds retry_after);
     /// New budgets, window and table size (configuration reload): counts kept so far are
     /// judged by the new budgets and window; a smaller table drops keys as when full.
     void set_limits(const conf::login_limit_config& limits);
@@ -107,34 +111,6 @@ private:
     // budget before any locked one: unlocking a victim takes max_entries locked keys.
     age_list open_;
     age_list locked_;
-};
-
-/// The slots one login attempt holds; released at destruction unless settled.
-class login_slots {
-public:
-    /// Reserves `keys` in `limiter`; check refusal() before going on.
-    login_slots(login_limiter& limiter, std::vector<login_key> keys);
-    ~login_slots();
-    login_slots(login_slots&& other) noexcept;
-    login_slots& operator=(login_slots&&) = delete;
-    login_slots(const login_slots&) = delete;
-    login_slots& operator=(const login_slots&) = delete;
-
-    /// Why the slots could not be taken; nullopt when they are held.
-    const std::optional<login_refusal>& refusal() const noexcept { return refusal_; }
-    /// Reserves one more key (the user id once known); on refusal the held slots stay
-    /// held until this object settles or dies.
-    std::optional<login_refusal> add(login_key key);
-    /// The attempt failed: the slots become failures.
-    void failed();
-    /// The attempt succeeded: slots released, account failures cleared.
-    void succeeded();
-
-private:
-    login_limiter* limiter_;
-    std::vector<login_key> keys_;  ///< the keys whose slots are held
-    std::optional<login_refusal> refusal_;
-    bool settled_ = false;
 };
 
 }  // namespace gateway

@@ -9,6 +9,7 @@
 #include "gateway/http/json_response.hpp"
 #include "gateway/telemetry/log.hpp"
 #include "gateway/auth/login_dummy.hpp"
+#include "gateway/auth/login_slots.hpp"
 #include "gateway/auth/password_hash.hpp"
 #include "gateway/sql/result_json.hpp"
 #include "gateway/sql/sql_handler.hpp"
@@ -133,7 +134,8 @@ std::variant<login_attempt, response> prepare_login(tenant_backend& backend, con
     if (!bound.ok()) return validation_response(bound.problems, ctx.request_id);
     // both budgets take this attempt before the database or the hash is asked
     login_slots slots(backend.limiter(),
-                      {login_account_key(access.code, *username), login_address_key(ctx.client_ip)});
+                      {login_account_key(access.code, *username), login_address_key(ctx.client_ip)},
+                      backend.shared_logins());
     if (slots.refusal()) return too_many(*slots.refusal(), ctx, access.code);
     tds_pool::query lookup{route.sql, to_sql_params(bound.params), route.query_timeout};
     lookup.text_size = ctx.state->text_size();  // its rows are kept whole: same bound
@@ -158,19 +160,22 @@ response finish_login(const request_context& ctx, const std::string& tenant,
     return json_response(http::status::ok, out);
 }
 
-/// A user row was found: learns the tenant's hash scheme for its dummy, and reserves the
-/// row's own account key (any spelling the database matched counts against one budget).
-/// True when that budget is spent.
-bool note_user(tenant_backend& backend, const request_context& ctx, const std::string& tenant,
-               const user_row& user, login_slots& slots) {
+/// A user row was found: learns the tenant's hash scheme for its dummy.
+void note_user_hash(tenant_backend& backend, const std::string& tenant, const user_row& user) {
     if (backend.dummies().claim(tenant, user.hash)) {
         asio::post(backend.hash_workers(), make_dummy_job{&backend.dummies(), tenant, user.hash});
     }
-    const auto refusal = slots.add(login_user_id_key(tenant, user.id));
+}
+
+/// Reserves the found row's own account key (any spelling the database matched counts
+/// against one budget). True when that budget is spent.
+asio::awaitable<bool> row_budget_spent(const request_context* ctx, std::string tenant, std::string user_id,
+                                       login_slots* slots) {
+    const auto refusal = co_await slots->add(login_user_id_key(tenant, user_id));
     if (refusal) {
-        log_info("login throttled", {{"request_id", ctx.request_id}, {"tenant", tenant}, {"budget", "user_id"}});
+        log_info("login throttled", {{"request_id", ctx->request_id}, {"tenant", tenant}, {"budget", "user_id"}});
     }
-    return refusal.has_value();
+    co_return refusal.has_value();
 }
 
 asio::awaitable<response> check_password(tenant_backend* backend, const request_context* ctx,
@@ -184,7 +189,10 @@ asio::awaitable<response> check_password(tenant_backend* backend, const request_
     bool row_locked = false;
     if (result) {
         user = first_user(result.value());
-        if (user) row_locked = note_user(*backend, *ctx, tenant, *user, attempt.slots);
+        if (user) {
+            note_user_hash(*backend, tenant, *user);
+            row_locked = co_await row_budget_spent(ctx, tenant, user->id, &attempt.slots);
+        }
     }
     if (!result) {
         res = db_error_response(result.error(), tenant, ctx->request_id,
@@ -215,8 +223,14 @@ asio::awaitable<response> run_login(tenant_backend* backend, request_context* ct
             res = std::move(*refusal);
         } else {
             auto attempt = std::get<login_attempt>(std::move(prepared));
-            res = co_await check_password(backend, ctx, access.code, std::move(attempt),
-                                          std::move(access.target));
+            // the budgets every instance shares, when Redis holds them
+            co_await attempt.slots.share();
+            if (attempt.slots.refusal()) {
+                res = too_many(*attempt.slots.refusal(), *ctx, access.code);
+            } else {
+                res = co_await check_password(backend, ctx, access.code, std::move(attempt),
+                                              std::move(access.target));
+            }
         }
     }
     co_return res;

@@ -7,9 +7,11 @@
 // same 401 invalid_credentials after the same work (a dummy hash of the tenant's own
 // scheme and cost is verified when the user is missing, gateway/auth/login_dummy.hpp).
 // Every attempt first takes a slot of its account's and its client address's budgets
-// (gateway/auth/login_limiter.hpp); a spent budget answers 429 with Retry-After. When the
-// row the database found has its own budget spent (by other spellings of its name), the
-// attempt is answered as a wrong password after a dummy check, its hash never tried.
+// (gateway/auth/login_limiter.hpp), and with auth.login_limit.shared the same slots in
+// Redis for every instance (gateway/auth/login_slots.hpp); a spent budget answers 429
+// with Retry-After. When the row the database found has its own budget spent (by other
+// spellings of its name), the attempt is answered as a wrong password after a dummy
+// check, its hash never tried.
 // Success: {"token", "expiresAt", "user": {...}} with an HS256 token for the tenant.
 
 #include <memory>

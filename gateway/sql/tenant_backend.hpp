@@ -1,14 +1,17 @@
 #pragma once
 // Everything the gateway keeps about tenant databases, with one owner: the tenant
 // registry, the per-tenant pools, the health probes over them, the credential store,
-// the login limiter, the dummy hashes, the response budget and the threads that verify
-// password hashes (deliberately slow, so never on HTTP threads). The server creates it
+// the login limiter (and its Redis store when shared), the dummy hashes, the response
+// budget and the threads that verify password hashes (deliberately slow, so never on
+// HTTP threads). The server creates it
 // and passes it by reference to the SQL and login handlers, the monitoring endpoints and
 // the admin endpoints. One failure policy: an unreachable registry is never fatal; it is
 // logged, /readyz answers 503 until a snapshot is loaded, and the registry retries in
 // the background. A reload applies every reloadable setting to these same objects.
 
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -17,6 +20,7 @@
 #include "conf/config.hpp"
 #include "gateway/auth/login_dummy.hpp"
 #include "gateway/auth/login_limiter.hpp"
+#include "gateway/auth/shared_login_store.hpp"
 #include "gateway/sql/probe_scheduler.hpp"
 #include "gateway/sql/response_budget.hpp"
 #include "tds_pool/credentials.hpp"
@@ -30,6 +34,9 @@ namespace gateway {
 struct backend_reload {
     std::unique_ptr<tds_pool::registry_source> registry_source;  ///< the new configuration's
     made_dummy fallback_dummy;  ///< from auth.dummy_hash_scheme and _cost
+    /// A store for changed auth.login_limit.shared settings (null: none any more);
+    /// nullopt: unchanged, the current store stays.
+    std::optional<std::shared_ptr<shared_login_store>> shared_logins;
 };
 
 /// Registry, pools, probes and the login machinery; thread-safe. Destroy before the
@@ -62,6 +69,11 @@ public:
     tds_pool::credential_store& secrets() noexcept { return *secrets_; }
     const probe_scheduler& probes() const noexcept { return probes_; }
     login_limiter& limiter() noexcept { return limiter_; }
+    /// The Redis store of the login limits shared by every instance; null when
+    /// auth.login_limit.shared is not configured.
+    std::shared_ptr<shared_login_store> shared_logins() const;
+    /// Why shared login decisions fell back to the local limiter, since start.
+    const shared_login_stats& shared_login_fallbacks() const noexcept { return *shared_stats_; }
     /// The hashes verified for unknown users, per tenant and hash scheme.
     dummy_hashes& dummies() noexcept { return dummies_; }
     /// Threads that run password hashing.
@@ -72,12 +84,19 @@ public:
     conf::hosting_config hosting() const { return registry_.config().hosting; }
 
 private:
+    /// Swaps in the store prepared for a reload, if any, and gives it the new budgets.
+    void apply_shared_logins(const conf::login_limit_config& limits,
+                             std::optional<std::shared_ptr<shared_login_store>> replacement);
+
     asio::io_context& ioc_;
     std::shared_ptr<tds_pool::credential_store> secrets_;
     tds_pool::tenant_registry registry_;
     tds_pool::pool_manager pools_;
     probe_scheduler probes_;
     login_limiter limiter_;
+    std::shared_ptr<shared_login_stats> shared_stats_ = std::make_shared<shared_login_stats>();
+    mutable std::mutex shared_mutex_;
+    std::shared_ptr<shared_login_store> shared_logins_;  ///< guarded by shared_mutex_
     dummy_hashes dummies_;
     std::shared_ptr<response_budget> responses_ = std::make_shared<response_budget>();
     // Last: joined first, so no hash job outlives the dummies it fills.

@@ -1,5 +1,6 @@
 // The login limiter: attempts reserve before the password check, account and address
-// budgets, key normalisation, bounded memory. A manual clock is injected: no sleeping.
+// budgets, key normalisation, bounded memory, lockouts learned from the shared store. A
+// manual clock is injected: no sleeping.
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -7,12 +8,15 @@
 #include <vector>
 
 #include "gateway/auth/login_limiter.hpp"
+#include "gateway/auth/login_slots.hpp"
+#include "tests/unit/awaitable_runner.hpp"
 
 using namespace std::chrono_literals;
 using gateway::login_budget;
 using gateway::login_key;
 using gateway::login_limiter;
 using gateway::login_slots;
+using unit_test::run;
 
 namespace {
 
@@ -134,7 +138,7 @@ TEST_CASE("every spelling the database resolves to one row shares its budget", "
     for (const auto& name : spellings) {
         login_slots slots(limiter, keys("ACME", name, "10.0.0.1"));
         REQUIRE_FALSE(slots.refusal());
-        if (auto refusal = slots.add(gateway::login_user_id_key("ACME", "17"))) {
+        if (auto refusal = run(slots.add(gateway::login_user_id_key("ACME", "17")))) {
             CHECK(refusal->budget == login_budget::account);
             continue;  // released, not counted: the password was never checked
         }
@@ -256,4 +260,26 @@ TEST_CASE("a reloaded window and a smaller table apply to kept keys", "[limiter]
     // user5 was locked for 300 s; under the 10 s window it may try again after 10 s
     clock.now = t0 + 11s;
     CHECK(failed_attempt(limiter, keys("ACME", "user5", "10.0.0.2")));
+}
+
+TEST_CASE("a lockout learned from the shared store holds until the shared window ends", "[limiter]") {
+    manual_clock clock;
+    login_limiter limiter(limits(5, 100), clock.reader());
+    const auto k = keys("ACME", "ops@x", "10.0.0.1");
+    CHECK(failed_attempt(limiter, k));  // one local failure of the five
+    limiter.lock_out(k[0], 120s);
+    const login_slots locked(limiter, k);
+    REQUIRE(locked.refusal());
+    CHECK(locked.refusal()->budget == login_budget::account);
+    CHECK(locked.refusal()->retry_after == 120s);
+    clock.now = t0 + 119s;
+    CHECK(login_slots(limiter, k).refusal());
+    clock.now = t0 + 120s;
+    CHECK_FALSE(login_slots(limiter, k).refusal());  // the shared window ended too
+
+    // a longer local lockout is not shortened
+    for (int i = 0; i < 5; ++i) CHECK(failed_attempt(limiter, keys("ACME", "b", "10.0.0.2")));
+    limiter.lock_out(gateway::login_account_key("ACME", "b"), 10s);
+    clock.now = t0 + 200s;
+    CHECK(login_slots(limiter, keys("ACME", "b", "10.0.0.3")).refusal());
 }
