@@ -378,7 +378,7 @@ struct config {
     metrics_config metrics;
     auth_config auth;
     log_config log;
+    cluster_config cluster;
 };
 
 }  // namespace conf
-    cluster_config cluster;
