@@ -89,38 +89,55 @@ bool integers_of(const redisReply& reply, std::vector<long long>* out) {
 }  // namespace
 
 /// A reservation's reply, shared by the login waiting for it and the Redis thread. The
-/// timer is the login's condition variable: the Redis thread cancels it to wake the login.
+/// login's timer (in its coroutine frame) is its condition variable: the Redis thread has
+/// the login's executor cancel it. The Redis thread never touches the timer itself and
+/// never holds the last reference to it, and it posts to the login's executor only while
+/// the login still waits, under the lock the login takes before it ends: a login that
+/// gave up (its io_context may be gone soon after) is never reached again.
 struct shared_login_store::pending_reply : std::enable_shared_from_this<pending_reply> {
-    explicit pending_reply(const asio::any_io_executor& ex) : timer(ex) {}
+    explicit pending_reply(asio::any_io_executor ex) : executor(std::move(ex)) {}
+
+    /// The timer the login waits on, before the job is posted.
+    void attach(asio::steady_timer* waiting) {
+        std::lock_guard lock(mutex);
+        timer = waiting;
+    }
 
     /// Hands the result over; false when the login stopped waiting.
     bool deliver(shared_reservation result) {
-        {
-            std::lock_guard lock(mutex);
-            if (abandoned) return false;
-            reply = std::move(result);
-        }
-        asio::post(timer.get_executor(), [self = shared_from_this()] { self->timer.cancel(); });
+        std::lock_guard lock(mutex);
+        if (done) return false;
+        reply = std::move(result);
+        asio::post(executor, [self = shared_from_this()] { self->wake(); });
         return true;
     }
 
     /// The reply, or `unavailable` (timeout) after which a late reply is refused.
     shared_reservation take() {
         std::lock_guard lock(mutex);
+        done = true;
+        timer = nullptr;
         if (reply) return std::move(*reply);
-        abandoned = true;
         return {shared_answer::unavailable, shared_failure::timeout, {}, false, {}};
     }
 
     bool is_abandoned() {
         std::lock_guard lock(mutex);
-        return abandoned;
+        return done;
     }
 
-    asio::steady_timer timer;
+    asio::any_io_executor executor;
     std::mutex mutex;
     std::optional<shared_reservation> reply;
-    bool abandoned = false;
+    asio::steady_timer* timer = nullptr;  ///< the login's, while it waits
+    bool done = false;                    ///< the login took its answer (or gave up)
+
+private:
+    /// On the login's executor: ends its wait, unless it has already ended.
+    void wake() {
+        std::lock_guard lock(mutex);
+        if (!done && timer != nullptr) timer->cancel();
+    }
 };
 
 /// One reservation, run on the Redis thread.
@@ -172,10 +189,16 @@ shared_login_store::budgets shared_login_store::current_budgets() const {
 
 asio::awaitable<shared_reservation> shared_login_store::reserve(std::vector<login_key> keys) {
     auto pending = std::make_shared<pending_reply>(co_await asio::this_coro::executor);
-    pending->timer.expires_after(settings_.timeout);
+    asio::steady_timer timer(pending->executor, settings_.timeout);
+    pending->attach(&timer);
+    // A frame destroyed while it waits (its io_context torn down) lets go of the timer too.
+    struct let_go {
+        pending_reply& reply;
+        ~let_go() { reply.take(); }
+    } on_exit{*pending};
     asio::post(thread_, reserve_job{this, pending, std::move(keys), current_budgets()});
     boost::system::error_code ec;  // cancelled: the reply is in
-    co_await pending->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     shared_reservation out = pending->take();
     count(out.failure);
     co_return out;
