@@ -68,7 +68,8 @@ def check_install(prefix):
     config = os.path.join(prefix, "etc", "tenant-gateway", "gateway.yaml")
     unit = os.path.join(prefix, "lib", "systemd", "system", "tenant-gateway.service")
     example = os.path.join(prefix, "share", "doc", "tenant-gateway", "gateway.example.yaml")
-    for path in (binary, config, unit, example):
+    nginx_recipe = os.path.join(prefix, "share", "doc", "tenant-gateway", "tenant-gateway.conf")
+    for path in (binary, config, unit, example, nginx_recipe):
         assert os.path.isfile(path), f"not installed: {path}\n{out}"
     assert os.access(binary, os.X_OK), binary
     version = run([binary, "--version"])
