@@ -125,6 +125,9 @@ struct tenant_config {
     tls_overrides tls;
     bool active = true;
     std::optional<std::size_t> max_connections;  ///< overrides pools.max_size
+    std::optional<std::uint32_t> rate_limit_per_second;     ///< overrides rate_limits.per_second
+    std::optional<std::uint32_t> rate_limit_burst;          ///< overrides rate_limits.burst
+    std::optional<std::uint32_t> max_concurrent_requests;   ///< overrides rate_limits.max_concurrent
 };
 
 /// What a route does with a request.
@@ -154,6 +157,12 @@ struct param_config {
 /// How SQL results become the response body.
 enum class result_mode { many, one, exec };
 
+/// A route's own `rate_limit:` bucket per tenant, instead of the tenant's.
+struct route_rate_limit {
+    std::uint32_t per_second = 0;  ///< 0: unlimited on this route
+    std::uint32_t burst = 0;       ///< 0: per_second
+};
+
 /// One entry of `routes:`.
 struct route_config {
     std::vector<std::string> methods = {"GET"};  ///< upper case
@@ -171,6 +180,7 @@ struct route_config {
     std::optional<std::size_t> max_cell_bytes;      ///< overrides limits.max_cell_bytes
     std::optional<number_form> decimal_as;          ///< overrides limits.decimal_as
     std::optional<number_form> bigint_as;           ///< overrides limits.bigint_as
+    std::optional<route_rate_limit> rate_limit;     ///< overrides the tenant's bucket
     // kind == proxy
     std::string upstream;
     std::string strip_prefix;
@@ -353,6 +363,17 @@ struct auth_config {
     login_limit_config login_limit;
 };
 
+/// `rate_limits:` request budgets per tenant (README, "Rate and concurrency limits");
+/// 0 means unlimited everywhere.
+struct rate_limits_config {
+    std::uint32_t per_second = 0;           ///< tenant's token refill rate
+    std::uint32_t burst = 0;                ///< bucket size; 0: per_second
+    std::uint32_t max_concurrent = 0;       ///< requests in flight per tenant
+    std::uint32_t per_user_per_second = 0;  ///< per tenant + user on auth routes
+    std::uint32_t per_user_burst = 0;       ///< 0: per_user_per_second
+    std::size_t max_buckets = 100000;       ///< buckets kept in memory; idle ones go first
+};
+
 /// Severity of a log line; lines below `log.level` are not written.
 enum class log_level { debug, info, warn, error };
 
@@ -379,6 +400,7 @@ struct config {
     auth_config auth;
     log_config log;
     cluster_config cluster;
+    rate_limits_config rate_limits;
 };
 
 }  // namespace conf

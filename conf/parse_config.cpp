@@ -93,6 +93,8 @@ bool read_section(config& out, std::string_view key, const YAML::Node& value) {
         out.metrics = parse_metrics(value);
     } else if (key == "auth") {
         out.auth = parse_auth(value);
+    } else if (key == "rate_limits") {
+        out.rate_limits = parse_rate_limits(value);
     } else if (key == "log") {
         out.log = parse_log(value);
     } else {

@@ -164,6 +164,8 @@ bool read_route_field(route_config& out, std::string_view key, const YAML::Node&
         out.decimal_as = read_number_form(value);
     } else if (key == "bigint_as") {
         out.bigint_as = read_number_form(value);
+    } else if (key == "rate_limit") {
+        out.rate_limit = parse_route_rate_limit(value);
     } else if (key == "upstream") {
         out.upstream = read_string(value);
     } else if (key == "strip_prefix") {

@@ -67,6 +67,10 @@ login_limit_config parse_login_limit(const YAML::Node& node);
 /// `auth:`
 auth_config parse_auth(const YAML::Node& node);
 log_config parse_log(const YAML::Node& node);
+/// `rate_limits:`
+rate_limits_config parse_rate_limits(const YAML::Node& node);
+/// A route's `rate_limit:`
+route_rate_limit parse_route_rate_limit(const YAML::Node& node);
 /// The whole document, including the checks that span sections.
 config parse_config(const YAML::Node& root);
 

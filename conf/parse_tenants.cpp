@@ -58,6 +58,12 @@ tenant_config parse_tenant(const YAML::Node& node) {
             out.active = read_bool(value);
         } else if (key == "max_connections") {
             out.max_connections = read_uint<std::size_t>(value, 1);
+        } else if (key == "rate_limit_per_second") {
+            out.rate_limit_per_second = read_uint<std::uint32_t>(value);
+        } else if (key == "rate_limit_burst") {
+            out.rate_limit_burst = read_uint<std::uint32_t>(value);
+        } else if (key == "max_concurrent_requests") {
+            out.max_concurrent_requests = read_uint<std::uint32_t>(value);
         } else {
             return read_tls_field(out.tls, key, value);
         }

@@ -85,6 +85,13 @@ void write_requests(metrics_writer& w, const metrics_inputs& in) {
                     {{"route", key.first}, {"method", key.second}}, bounds, cumulative(hist),
                     hist.count, hist.sum_seconds);
     }
+    w.family("tenant_gateway_rate_limited_total",
+             "Requests refused by the tenant limits, by tenant and reason (rate, user, concurrency).",
+             "counter");
+    for (const auto& [key, n] : in.requests.rate_limited) {
+        w.sample("tenant_gateway_rate_limited_total", {{"tenant", key.first}, {"reason", key.second}},
+                 static_cast<double>(n));
+    }
     w.family("tenant_gateway_http_requests_in_flight", "HTTP requests being served now.",
              "gauge");
     w.sample("tenant_gateway_http_requests_in_flight", {}, static_cast<double>(in.in_flight));

@@ -70,12 +70,24 @@ std::function<bool(std::string_view)> registered_tenants(tds_pool::tenant_regist
     };
 }
 
+/// The limit columns of a tenant's registry row; nullopt when the row sets none.
+tenant_limit_lookup registry_limits(tds_pool::tenant_registry& registry) {
+    return [&registry](const std::string& code) -> std::optional<tenant_limit_override> {
+        const auto snapshot = registry.snapshot();
+        const auto* record = snapshot ? snapshot->find(code) : nullptr;
+        if (record == nullptr || (!record->rate_limit_per_second && !record->max_concurrent_requests)) {
+            return std::nullopt;
+        }
+        return tenant_limit_override{record->rate_limit_per_second, record->max_concurrent_requests};
+    };
+}
+
 }  // namespace
 
 server::server(std::string config_path, serving_config initial)
     : config_path_(std::move(config_path)),
       state_(first_state(std::move(initial), upstreams_)),
-      services_{state_, handlers_, endpoints_, connections_, monitor_.metrics},
+      services_{state_, handlers_, endpoints_, connections_, monitor_.metrics, limiter_, registry_limits_},
       loops_(io_context_, state_.get()->config().listen.io_threads),
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
@@ -149,6 +161,8 @@ asio::awaitable<void> server::watch_signals(server* self) {
 void server::start_monitoring() {
     monitor_.metrics.set_tenant_label_limit(state_.get()->config().metrics.max_tenant_labels);
     monitor_.metrics.set_tenant_filter(registered_tenants(backend_.registry()));
+    // before the first accept: sessions read it without a lock
+    registry_limits_ = registry_limits(backend_.registry());
     monitor_.add_collector([budget = backend_.responses()](metrics_writer& writer) {
         write_response_budget_metrics(writer, *budget);
     });

@@ -54,6 +54,8 @@ private:
     endpoint_table endpoints_;  ///< the operator endpoints, filled at construction
     connection_tracker connections_;
     health_monitor monitor_;
+    tenant_limiter limiter_;
+    tenant_limit_lookup registry_limits_;  ///< set once the backend exists (start_monitoring)
     services services_;
     // Declared before io_context_ (loop 0), so they are destroyed after it: a session
     // of another loop may wait on loop 0 (a tenant pool), never the other way round.

@@ -140,6 +140,10 @@ asio::awaitable<response> answer_planned(const request_plan& plan, const request
                         std::move(request_id), std::move(executor), origin.address_text};
     auto res = co_await run_handler(*plan.handler, ctx);
     keep_until_sent = std::move(ctx.keep_until_sent);
+    if (!plan.rate_limit.empty()) {
+        res.set("RateLimit-Policy", plan.rate_limit_policy);
+        res.set("RateLimit", plan.rate_limit);
+    }
     co_return res;
 }
 

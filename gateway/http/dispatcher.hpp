@@ -25,6 +25,9 @@ struct request_plan {
     route_handler* handler = nullptr;      ///< the route kind's handler
     std::optional<verified_token> token;   ///< verified once, when the route needed it
     std::optional<response> refusal;       ///< set: answered with it, nothing runs
+    std::shared_ptr<void> permit;          ///< the tenant's concurrency slot, held to the end
+    std::string rate_limit_policy;         ///< RateLimit-Policy of the answer; empty: none
+    std::string rate_limit;                ///< RateLimit of the answer; empty: none
 
     /// The matched route, or nullptr.
     const conf::route_config* route() const noexcept { return decision.match.route; }

@@ -20,7 +20,14 @@ runtime_state::runtime_state(conf::config config, parts extra)
       text_size_(extra.text_size),
       tokens_(std::move(extra.tokens)),
       gate_(std::move(extra.gate)),
-      upstreams_(std::move(extra.upstreams)) {}
+      upstreams_(std::move(extra.upstreams)) {
+    for (const auto& tenant : config_.tenants) tenant_entries_.emplace(tenant.code, &tenant);
+}
+
+const conf::tenant_config* runtime_state::tenant_entry(std::string_view code) const {
+    const auto found = tenant_entries_.find(code);
+    return found == tenant_entries_.end() ? nullptr : found->second;
+}
 
 state_holder::state_holder(std::shared_ptr<const runtime_state> initial)
     : current_(std::move(initial)) {}

@@ -6,6 +6,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "conf/config.hpp"
 #include "gateway/http/access_gate.hpp"
@@ -44,6 +46,8 @@ public:
     const trusted_proxies& proxies() const noexcept { return proxies_; }
     /// The Vary value of the gateway's own responses: Authorization and the tenant header.
     const std::string& vary() const noexcept { return vary_; }
+    /// The `tenants:` entry of this code (its limit overrides), or nullptr.
+    const conf::tenant_config* tenant_entry(std::string_view code) const;
     /// The SET TEXTSIZE of this configuration's queries (query_text_size), built once.
     std::int32_t text_size() const noexcept { return text_size_; }
     /// The token keys, issuer, ttl and leeway of this configuration; null when none.
@@ -62,6 +66,7 @@ private:
     router::tenant_resolver tenants_;
     trusted_proxies proxies_;
     std::string vary_;
+    std::unordered_map<std::string_view, const conf::tenant_config*> tenant_entries_;  ///< into config_
     std::int32_t text_size_ = 0;
     std::shared_ptr<const token_authority> tokens_;
     std::shared_ptr<const access_gate> gate_;

@@ -1,6 +1,8 @@
 #pragma once
 // The long-lived objects every connection uses. They outlive the io_context.
 
+#include "gateway/http/tenant_admission.hpp"
+
 namespace gateway {
 
 class state_holder;
@@ -16,6 +18,8 @@ struct services {
     const endpoint_table& endpoints;  ///< health, metrics, admin: filled by admin/
     connection_tracker& connections;
     metrics_registry& metrics;        ///< request counters
+    tenant_limiter& limiter;          ///< the tenant limits' buckets, kept across reloads
+    const tenant_limit_lookup& registry_limits;  ///< the registry's limit columns; may be empty
 };
 
 }  // namespace gateway

@@ -149,6 +149,7 @@ asio::awaitable<bool> session::serve_one() {
     entry.request_id = choose_request_id(parser.get()["X-Request-Id"]);
     // The one decision about this request, from its header.
     request_plan plan = plan_request(parser.get(), *state, svc_.endpoints, svc_.handlers, entry.request_id);
+    admit_tenant(plan, *state, {svc_.limiter, svc_.metrics, &svc_.registry_limits}, entry.request_id);
     entry.tenant = plan.decision.tenant.code;
     entry.route = plan.route_label();
     if (plan.relays()) co_return co_await relay(parser, std::move(plan), origin, state, std::move(entry));

@@ -65,6 +65,31 @@ std::string metrics_registry::tenant_label(std::string_view tenant) {
     return std::string(tenant);
 }
 
+std::string_view metrics_registry::label_on_shard(shard& s, std::unique_lock<std::mutex>& lock,
+                                                  std::string_view tenant, std::string& uncached) {
+    if (auto found = s.tenant_labels.find(tenant); found != s.tenant_labels.end()) return found->second;
+    // First request of this tenant on this shard: ask the global label set once.
+    lock.unlock();
+    uncached = tenant_label(tenant);
+    lock.lock();
+    // Codes beyond the cap or unknown (possibly random ones from clients) are not
+    // remembered: a tenant registered later gets its own label then.
+    if (uncached == tenant) return s.tenant_labels.emplace(std::string(tenant), uncached).first->second;
+    return uncached;
+}
+
+void metrics_registry::count_rate_limited(std::string_view tenant, std::string_view reason) {
+    shard& s = my_shard();
+    std::unique_lock lock(s.mutex);
+    std::string uncached;
+    const std::string_view label = label_on_shard(s, lock, tenant, uncached);
+    auto it = s.rate_limited.find(std::pair<std::string_view, std::string_view>{label, reason});
+    if (it == s.rate_limited.end()) {
+        it = s.rate_limited.emplace(std::pair{std::string(label), std::string(reason)}, 0).first;
+    }
+    ++it->second;
+}
+
 void metrics_registry::record(const finished_request& done) {
     shard& s = my_shard();
     const std::string_view route = done.route.empty() ? no_route : done.route;
@@ -74,22 +99,7 @@ void metrics_registry::record(const finished_request& done) {
 
     std::unique_lock lock(s.mutex);
     std::string uncached;  // label of a capped tenant that is not remembered per shard
-    std::string_view label;
-    if (auto found = s.tenant_labels.find(done.tenant); found != s.tenant_labels.end()) {
-        label = found->second;
-    } else {
-        // First request of this tenant on this shard: ask the global label set once.
-        lock.unlock();
-        uncached = tenant_label(done.tenant);
-        lock.lock();
-        // Codes beyond the cap or unknown (possibly random ones from clients) are not
-        // remembered: a tenant registered later gets its own label then.
-        if (uncached == done.tenant) {
-            label = s.tenant_labels.emplace(std::string(done.tenant), uncached).first->second;
-        } else {
-            label = uncached;
-        }
-    }
+    const std::string_view label = label_on_shard(s, lock, done.tenant, uncached);
     const request_key_less::view key{label, route, method, klass};
     auto it = s.series_by_key.find(key);
     if (it == s.series_by_key.end()) {
@@ -114,6 +124,7 @@ request_totals metrics_registry::totals() const {
             out.requests[key] += values.requests;
             out.durations[{key.route, key.method}].merge(values.duration);
         }
+        for (const auto& [key, count] : s.rate_limited) out.rate_limited[key] += count;
     }
     return out;
 }

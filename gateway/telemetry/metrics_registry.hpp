@@ -59,11 +59,23 @@ struct request_key_less {
     }
 };
 
+/// Orders (label, reason) pairs and finds them from string views (no allocation).
+struct label_pair_less {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const noexcept {
+        using view = std::pair<std::string_view, std::string_view>;
+        return view(a.first, a.second) < view(b.first, b.second);
+    }
+};
+
 /// What is merged out of the shards at scrape time.
 struct request_totals {
     std::map<request_key, std::uint64_t> requests;
     /// Request durations by (route, method).
     std::map<std::pair<std::string, std::string>, bucket_counts> durations;
+    /// Tenant-limit refusals by (tenant label, reason).
+    std::map<std::pair<std::string, std::string>, std::uint64_t> rate_limited;
 };
 
 /// One finished request as the counters see it.
@@ -103,6 +115,9 @@ public:
     /// Only codes this says are registered get a label of their own (or "_other").
     void set_tenant_filter(std::function<bool(std::string_view)> is_registered);
 
+    /// Counts a request refused by the tenant limits; `reason` is rate, concurrency or user.
+    void count_rate_limited(std::string_view tenant, std::string_view reason);
+
     /// Every shard merged.
     request_totals totals() const;
     /// When this registry was created (the process start, near enough).
@@ -118,7 +133,13 @@ private:
         mutable std::mutex mutex;
         std::map<request_key, series, request_key_less> series_by_key;
         std::map<std::string, std::string, std::less<>> tenant_labels;  ///< code -> label
+        /// Tenant-limit refusals by (tenant label, reason).
+        std::map<std::pair<std::string, std::string>, std::uint64_t, label_pair_less> rate_limited;
     };
+    /// The tenant's label, from the shard's cache when it is there (`lock` holds
+    /// s.mutex and is released while the global label set is asked).
+    std::string_view label_on_shard(shard& s, std::unique_lock<std::mutex>& lock,
+                                    std::string_view tenant, std::string& uncached);
     static constexpr std::size_t shard_count = 16;
 
     shard& my_shard();

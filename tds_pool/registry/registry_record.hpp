@@ -30,6 +30,10 @@ struct tenant_record {
     conf::tls_overrides tls;     ///< NULL columns / absent keys: pools' defaults
     bool active = true;
     std::optional<std::size_t> max_connections;
+    /// RateLimitPerSecond and MaxConcurrentRequests columns (NULL or absent: the YAML or
+    /// `rate_limits:` defaults); a YAML tenant's own limits are read from its entry instead.
+    std::optional<std::uint32_t> rate_limit_per_second;
+    std::optional<std::uint32_t> max_concurrent_requests;
     /// Why this tenant cannot be served as its row stands (a bad port, an empty
     /// database, an unknown certificate name...); empty for a valid row.
     std::string problem;

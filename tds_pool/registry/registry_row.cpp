@@ -145,6 +145,14 @@ void read_limits(const registry_columns& columns, const std::vector<sql_value>& 
                                     max_connections_limit)) {
         out.max_connections = static_cast<std::size_t>(*max);
     }
+    constexpr std::int64_t max_limit = 1'000'000;
+    if (auto rate = problems.integer("RateLimitPerSecond", columns.get(row, "RateLimitPerSecond"), 0, max_limit)) {
+        out.rate_limit_per_second = static_cast<std::uint32_t>(*rate);
+    }
+    if (auto concurrent = problems.integer("MaxConcurrentRequests", columns.get(row, "MaxConcurrentRequests"), 0,
+                                           max_limit)) {
+        out.max_concurrent_requests = static_cast<std::uint32_t>(*concurrent);
+    }
 }
 
 }  // namespace

@@ -53,6 +53,9 @@ json::object record_json(const tenant_record& r) {
     } else {
         out["maxConnections"] = nullptr;
     }
+    // optional members: a file written before the rate limits existed reads the same
+    if (r.rate_limit_per_second) out["rateLimitPerSecond"] = *r.rate_limit_per_second;
+    if (r.max_concurrent_requests) out["maxConcurrentRequests"] = *r.max_concurrent_requests;
     return out;
 }
 
@@ -149,6 +152,15 @@ conf::tls_overrides tls_from_json(const json::object& o) {
     return tls;
 }
 
+/// An optional member in 0..1000000 (the registry columns' range); absent or null: nullopt.
+std::optional<std::uint32_t> limit_member(const json::object& o, std::string_view name) {
+    const auto* member = o.if_contains(name);
+    if (member == nullptr || member->is_null()) return std::nullopt;
+    const auto n = json::value_to<std::int64_t>(*member);
+    if (n < 0 || n > 1'000'000) throw std::runtime_error(std::string(name) + " out of range");
+    return static_cast<std::uint32_t>(n);
+}
+
 tenant_record record_from_json(const json::value& value) {
     const json::object& o = value.as_object();
     tenant_record r;
@@ -170,6 +182,8 @@ tenant_record record_from_json(const json::value& value) {
         if (n < 1) throw std::runtime_error("maxConnections below 1 for " + r.code);
         r.max_connections = static_cast<std::size_t>(n);
     }
+    r.rate_limit_per_second = limit_member(o, "rateLimitPerSecond");
+    r.max_concurrent_requests = limit_member(o, "maxConcurrentRequests");
     return r;
 }
 

@@ -69,6 +69,8 @@ const std::map<std::string, std::string>& placements() {
         {"login_limit_config", "auth:\n  login_limit:\n    KEY: x\n"},
         {"auth_config", "auth:\n  KEY: x\n"},
         {"log_config", "log:\n  KEY: x\n"},
+        {"route_rate_limit", "routes:\n  - rate_limit:\n      KEY: x\n"},
+        {"rate_limits_config", "rate_limits:\n  KEY: x\n"},
         {"config", "KEY: x\n"},
     };
     return table;
