@@ -14,6 +14,7 @@
 #include "gateway/app/state_loader.hpp"
 #include "gateway/auth/route_access.hpp"
 #include "gateway/http/echo_handler.hpp"
+#include "gateway/http/tenant_limiter_metrics.hpp"
 #include "gateway/http/listener.hpp"
 #include "gateway/proxy/proxy_handler.hpp"
 #include "gateway/proxy/upstream_metrics.hpp"
@@ -171,6 +172,10 @@ void server::start_monitoring() {
         write_upstream_metrics(writer, *upstreams);
     });
     monitor_.add_collector(write_token_metrics);
+    // The limiter and the metrics live as long as the server, so the pointers outlive every scrape.
+    monitor_.add_collector([limiter = &limiter_, metrics = &monitor_.metrics](metrics_writer& writer) {
+        write_tenant_in_flight(writer, *limiter, *metrics);
+    });
     // The backend lives as long as the server, so the pointer outlives every scrape.
     monitor_.add_collector([backend = &backend_](metrics_writer& writer) {
         write_shared_login_metrics(writer, backend->shared_logins().get(), backend->shared_login_fallbacks());

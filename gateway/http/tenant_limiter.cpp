@@ -75,6 +75,17 @@ void tenant_limiter::leave(std::string_view key) {
     }
 }
 
+std::map<std::string, std::uint32_t> tenant_limiter::in_flight() const {
+    std::map<std::string, std::uint32_t> out;
+    for (const auto& s : shards_) {
+        std::lock_guard lock(s.mutex);
+        for (const auto& [key, e] : s.entries) {
+            if (e.in_flight > 0) out.emplace(key, e.in_flight);
+        }
+    }
+    return out;
+}
+
 std::size_t tenant_limiter::size() const {
     std::size_t total = 0;
     for (const auto& s : shards_) {

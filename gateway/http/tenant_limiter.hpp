@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -38,6 +39,8 @@ public:
     void set_max_entries(std::size_t max_entries) noexcept;
     /// Entries held now (tests, and the bound's check).
     std::size_t size() const;
+    /// Requests counted by enter() and not yet left, by key (only keys with some).
+    std::map<std::string, std::uint32_t> in_flight() const;
 
 private:
     struct entry {

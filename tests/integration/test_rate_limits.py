@@ -220,6 +220,9 @@ def test_a_tenant_over_its_concurrency_limit_is_refused_at_once():
         expect(elapsed < 0.2, f"refused after {elapsed:.3f}s: queued, not refused at once")
         # another tenant is not held up by INITECH's slow requests
         expect(harness.http_json(port, "GET", "/api/echo?company=GLOBEX")[0] == 200)
+        in_flight = harness.metric_value(harness.scrape_metrics(port), "tenant_gateway_tenant_requests_in_flight",
+                                         tenant="INITECH")
+        expect(in_flight == 2, f"INITECH in flight: {in_flight}")
         for t in threads:
             t.join()
         expect(results == [200, 200], results)
