@@ -397,12 +397,12 @@ void write_instance(metrics_writer& w, const tds_pool::instance_caps& caps) {
              "This instance's share of pools.max_connections_per_host.", "gauge");
     w.sample("tenant_gateway_pool_max_connections_per_host", {},
              static_cast<double>(caps.max_connections_per_host));
-    w.family("tenant_gateway_pool_max_opening_total",
+    w.family("tenant_gateway_pool_max_opening_connections",
              "Connections this instance may open at once, all pools (pools.max_opening_total).",
              "gauge");
-    w.sample("tenant_gateway_pool_max_opening_total", {}, static_cast<double>(caps.max_opening_total));
-    w.family("tenant_gateway_pool_opening_total", "Connections being opened now, all pools.", "gauge");
-    w.sample("tenant_gateway_pool_opening_total", {}, static_cast<double>(caps.opening_total));
+    w.sample("tenant_gateway_pool_max_opening_connections", {}, static_cast<double>(caps.max_opening_total));
+    w.family("tenant_gateway_pool_opening_connections", "Connections being opened now, all pools.", "gauge");
+    w.sample("tenant_gateway_pool_opening_connections", {}, static_cast<double>(caps.opening_total));
 }
 
 }  // namespace

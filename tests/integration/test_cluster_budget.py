@@ -77,7 +77,7 @@ def test_three_instances_split_every_limit_and_never_exceed_it():
             samples = harness.scrape_metrics(gateway.port)
             expect(harness.metric_value(samples, "tenant_gateway_cluster_instances") == INSTANCES, "instances")
             expect(harness.metric_value(samples, "tenant_gateway_cluster_instance_id") == instance, "id")
-            expect(harness.metric_value(samples, "tenant_gateway_pool_max_opening_total") == 16, "opening cap")
+            expect(harness.metric_value(samples, "tenant_gateway_pool_max_opening_connections") == 16, "opening cap")
         expect(totals == LIMITS, ("the shares add up to each limit", totals))
 
         # a limit below the instance count: served only where a share lies
