@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <optional>
 #include <span>
 #include <utility>
 
@@ -32,6 +33,23 @@ tcp protocol_of(int fd) {
 }
 
 bool would_block() noexcept { return errno == EAGAIN || errno == EWOULDBLOCK; }
+
+/// Sends as much of `bytes` as `fd` takes without blocking: how much, or nullopt when the
+/// socket failed.
+std::optional<std::size_t> send_what_fits(int fd, std::span<const std::uint8_t> bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+        const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, nonblocking_send);
+        if (n >= 0) {
+            sent += static_cast<std::size_t>(n);
+        } else if (would_block()) {
+            break;
+        } else if (errno != EINTR) {
+            return std::nullopt;
+        }
+    }
+    return sent;
+}
 
 }  // namespace
 
@@ -114,18 +132,9 @@ void relay_session::answer_client() {
 }
 
 relay_session::flow relay_session::flush(int fd, std::vector<std::uint8_t>& pending) {
-    std::size_t sent = 0;
-    while (sent < pending.size()) {
-        const ssize_t n = ::send(fd, pending.data() + sent, pending.size() - sent, nonblocking_send);
-        if (n >= 0) {
-            sent += static_cast<std::size_t>(n);
-        } else if (would_block()) {
-            break;
-        } else if (errno != EINTR) {
-            return flow::broken;
-        }
-    }
-    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(sent));
+    const auto sent = send_what_fits(fd, pending);
+    if (!sent) return flow::broken;
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(*sent));
     return pending.empty() ? flow::moved : flow::blocked;
 }
 
@@ -147,19 +156,10 @@ relay_session::flow relay_session::move_up() {
 
 /// `plain_bytes` of plain_ to FreeTDS; what its socket cannot take waits in pending_down_.
 relay_session::flow relay_session::send_down(std::size_t plain_bytes) {
-    std::size_t sent = 0;
-    while (sent < plain_bytes) {
-        const ssize_t n = ::send(client_fd_, plain_.data() + sent, plain_bytes - sent, nonblocking_send);
-        if (n >= 0) {
-            sent += static_cast<std::size_t>(n);
-        } else if (would_block()) {
-            break;
-        } else if (errno != EINTR) {
-            return flow::broken;
-        }
-    }
-    if (sent == plain_bytes) return flow::moved;
-    pending_down_.assign(plain_.begin() + static_cast<std::ptrdiff_t>(sent),
+    const auto sent = send_what_fits(client_fd_, std::span(plain_.data(), plain_bytes));
+    if (!sent) return flow::broken;
+    if (*sent == plain_bytes) return flow::moved;
+    pending_down_.assign(plain_.begin() + static_cast<std::ptrdiff_t>(*sent),
                          plain_.begin() + static_cast<std::ptrdiff_t>(plain_bytes));
     return flow::blocked;
 }
