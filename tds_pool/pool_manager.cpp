@@ -262,6 +262,26 @@ asio::awaitable<outcome<std::chrono::microseconds>> pool_manager::probe(
     co_return co_await tenant_pool::probe(std::move(pool), timeout);
 }
 
+asio::awaitable<std::optional<outcome<std::chrono::microseconds>>> pool_manager::probe_live(
+    std::string tenant, connection_target target, std::chrono::milliseconds timeout) {
+    std::optional<outcome<std::chrono::microseconds>> result;
+    if (auto pool = existing_pool(tenant, target)) {
+        result = co_await tenant_pool::probe(std::move(pool), timeout,
+                                             tenant_pool::probe_use::observes_only);
+    }
+    co_return result;
+}
+
+std::shared_ptr<tenant_pool> pool_manager::existing_pool(const std::string& tenant,
+                                                         const connection_target& target) const {
+    std::lock_guard lock(registry_->mutex);
+    const auto it = registry_->active.find(tenant);
+    if (registry_->closed || it == registry_->active.end() || it->second->key() != target.key()) {
+        return nullptr;
+    }
+    return it->second;
+}
+
 std::vector<pool_snapshot> pool_manager::snapshot() const {
     std::lock_guard lock(registry_->mutex);
     std::vector<pool_snapshot> out;

@@ -87,6 +87,13 @@ public:
                                                               connection_target target,
                                                               std::chrono::milliseconds timeout);
 
+    /// probe without creating or keeping a pool: runs only when this instance already
+    /// holds a live pool of the tenant for `target`, and leaves it closing when unused.
+    /// Nothing (no value) when there is no such pool. In a cluster each instance probes
+    /// only the tenants it serves, so the probes open no connection of their own.
+    asio::awaitable<std::optional<outcome<std::chrono::microseconds>>> probe_live(
+        std::string tenant, connection_target target, std::chrono::milliseconds timeout);
+
     /// One snapshot per live pool (draining ones included, flagged), for /health and /metrics.
     std::vector<pool_snapshot> snapshot() const;
     /// Pools serving tenants now (draining ones excluded): /health "activePools".
@@ -112,6 +119,9 @@ public:
 
 private:
     std::shared_ptr<tenant_pool> pool_for(const std::string& tenant, const connection_target& target);
+    /// The tenant's live pool for `target` if there is one; never creates one.
+    std::shared_ptr<tenant_pool> existing_pool(const std::string& tenant,
+                                               const connection_target& target) const;
     /// tenant_db_unavailable when this instance has no share of the tenant's connections.
     std::optional<db_error> refusal(const std::string& tenant, const connection_target& target) const;
     void start_sweeper();

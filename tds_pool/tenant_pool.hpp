@@ -127,9 +127,16 @@ public:
     static asio::awaitable<outcome<lease>> acquire(std::shared_ptr<tenant_pool> self,
                                                    pool_clock::time_point deadline);
 
+    /// Whether a health probe counts as use of the pool (see pool_manager::probe_live).
+    enum class probe_use {
+        keeps_pool,    ///< like a request: the pool is not "unused" while probed
+        observes_only  ///< leaves last_used alone: an unused pool still closes
+    };
+
     /// SELECT 1 on a pooled connection within `timeout`; records latency for /health.
     static asio::awaitable<outcome<std::chrono::microseconds>> probe(
-        std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout);
+        std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout,
+        probe_use use = probe_use::keeps_pool);
 
     /// Changes the tenant's connection cap live (a registry row's MaxConnections changed):
     /// idle connections above it close now, busy ones when their query finishes.
@@ -200,6 +207,11 @@ private:
     void janitor_tick();
     db_error breaker_error() const;
     void touch();
+    /// execute_into without marking the pool used (the probe's path when it observes only).
+    static asio::awaitable<std::optional<db_error>> run_untouched(std::shared_ptr<tenant_pool> self,
+                                                                  query q,
+                                                                  pool_clock::time_point deadline,
+                                                                  row_sink* sink);
     /// The settings in force; read from any thread.
     std::shared_ptr<const tenant_pool_settings> settings() const;
 

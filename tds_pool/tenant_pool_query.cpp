@@ -147,6 +147,13 @@ asio::awaitable<std::optional<db_error>> tenant_pool::execute_into(std::shared_p
                                                                    pool_clock::time_point deadline,
                                                                    row_sink* sink) {
     self->touch();
+    co_return co_await run_untouched(std::move(self), std::move(q), deadline, sink);
+}
+
+asio::awaitable<std::optional<db_error>> tenant_pool::run_untouched(std::shared_ptr<tenant_pool> self,
+                                                                    query q,
+                                                                    pool_clock::time_point deadline,
+                                                                    row_sink* sink) {
     const auto started = pool_clock::now();
     // Waiting for a connection is bounded by acquire_timeout as well as the deadline.
     const auto settings = self->settings();
@@ -176,15 +183,16 @@ asio::awaitable<std::optional<db_error>> tenant_pool::execute_into(std::shared_p
 }
 
 asio::awaitable<outcome<std::chrono::microseconds>> tenant_pool::probe(
-    std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout) {
+    std::shared_ptr<tenant_pool> self, std::chrono::milliseconds timeout, probe_use use) {
     const auto started = pool_clock::now();
     // An RPC with a parameter, as requests send, not only a batch. A named query, not a
     // temporary: g++ 12 destroys temporaries in a co_await twice.
     query probe_query{"SELECT @probe AS probe", {{"probe", param_type::int32, std::int64_t{1}}}, timeout};
-    auto result = co_await execute(self, std::move(probe_query), started + timeout);
-    if (!result) {
+    result_collector rows;
+    if (use == probe_use::keeps_pool) self->touch();
+    if (auto error = co_await run_untouched(self, std::move(probe_query), started + timeout, &rows)) {
         self->stats_.record_probe(std::nullopt);
-        co_return result.error();
+        co_return std::move(*error);
     }
     const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(pool_clock::now() - started);
     self->stats_.record_probe(latency);

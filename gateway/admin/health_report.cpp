@@ -22,6 +22,15 @@ const tds_pool::pool_snapshot* live_pool(const std::vector<tds_pool::pool_snapsh
     return nullptr;
 }
 
+/// misconfigured, unknown (no probe yet), elsewhere (a cluster instance without a pool
+/// of the tenant), up or down.
+const char* tenant_status(const tds_pool::tenant_record& tenant, const probe_result* probe) {
+    if (!tenant.problem.empty()) return "misconfigured";
+    if (probe == nullptr) return "unknown";
+    if (probe->elsewhere) return "elsewhere";
+    return probe->ok ? "up" : "down";
+}
+
 /// `limit` is the tenant's connections on all instances; `share` this instance's part.
 boost::json::object pool_json(const tds_pool::pool_snapshot* pool, std::size_t limit,
                               std::size_t share) {
@@ -49,11 +58,11 @@ boost::json::object tenant_json(const tds_pool::tenant_record& tenant, const hea
     out["database"] = tenant.database;
     out["hosting"] = tds_pool::hosting_label(tenant.server, in.hosting);
     const bool connected = probe != nullptr && probe->ok && tenant.problem.empty();
-    out["connected"] = connected;
-    if (!tenant.problem.empty()) {
-        out["status"] = "misconfigured";
+    out["status"] = tenant_status(tenant, probe);
+    if (out["status"] == "elsewhere") {
+        out["connected"] = nullptr;  // not known here: the instance serving it probes it
     } else {
-        out["status"] = probe == nullptr ? "unknown" : (connected ? "up" : "down");
+        out["connected"] = connected;
     }
     if (tenant.problem.empty()) {
         out["problem"] = nullptr;
@@ -157,18 +166,23 @@ boost::json::object health_report(const health_inputs& in,
     body["status"] = "ok";  // the gateway answers; tenant outages are listed per tenant
     body["activePools"] = in.active_pools;
     boost::json::array tenants;
-    std::size_t up = 0, down = 0;
+    std::size_t up = 0, down = 0, elsewhere = 0;
     if (in.registry) {
         for (const auto& [code, tenant] : in.registry->tenants) {
             if (!tenant.active) continue;
             if (only_tenant && code != *only_tenant) continue;
             auto entry = tenant_json(tenant, in);
-            (entry["connected"].as_bool() ? up : down) += 1;
+            if (entry["connected"].is_null()) {
+                ++elsewhere;
+            } else {
+                (entry["connected"].as_bool() ? up : down) += 1;
+            }
             tenants.push_back(std::move(entry));
         }
     }
     body["tenantsUp"] = up;
     body["tenantsDown"] = down;
+    body["tenantsElsewhere"] = elsewhere;
     body["tenants"] = std::move(tenants);
     body["registry"] = registry_json(in);
     body["instance"] = instance_json(in.caps);

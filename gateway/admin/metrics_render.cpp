@@ -245,7 +245,7 @@ void write_pools(metrics_writer& w, const tenant_metrics_inputs& in, metrics_reg
 
 void write_tenants(metrics_writer& w, const tenant_metrics_inputs& in, metrics_registry& labels) {
     std::map<std::string, std::size_t> by_hosting;
-    std::size_t up = 0, down = 0, unknown = 0, misconfigured = 0;
+    std::size_t up = 0, down = 0, unknown = 0, misconfigured = 0, elsewhere = 0;
     w.family("tenant_gateway_tenant_up",
              "1 when the last health probe of the tenant's database succeeded, else 0.", "gauge");
     std::vector<std::pair<std::string, const probe_result*>> probed;
@@ -260,6 +260,10 @@ void write_tenants(metrics_writer& w, const tenant_metrics_inputs& in, metrics_r
             const auto it = in.probes.find(code);
             if (it == in.probes.end()) {
                 ++unknown;
+                continue;
+            }
+            if (it->second.elsewhere) {
+                ++elsewhere;  // probed by the cluster instance that serves it
                 continue;
             }
             (it->second.ok ? up : down) += 1;
@@ -288,6 +292,7 @@ void write_tenants(metrics_writer& w, const tenant_metrics_inputs& in, metrics_r
     w.sample("tenant_gateway_tenants", {{"state", "down"}}, static_cast<double>(down));
     w.sample("tenant_gateway_tenants", {{"state", "unknown"}}, static_cast<double>(unknown));
     w.sample("tenant_gateway_tenants", {{"state", "misconfigured"}}, static_cast<double>(misconfigured));
+    w.sample("tenant_gateway_tenants", {{"state", "elsewhere"}}, static_cast<double>(elsewhere));
     w.family("tenant_gateway_tenants_by_hosting", "Active tenants by hosting location.",
              "gauge");
     for (const auto& [hosting, n] : by_hosting) {

@@ -193,14 +193,31 @@ asio::awaitable<void> probe_scheduler::probe_one(tds_pool::tenant_record tenant)
         tds_pool::connection_target where = std::move(*target);
         // An unexpected failure must not end the worker: the round would never finish.
         try {
-            auto outcome = co_await pools_.probe(std::move(code), std::move(where), timeout);
-            result = result_of(outcome);
+            result = co_await probe_target_of(std::move(code), std::move(where), timeout);
         } catch (const std::exception& e) {
             result.error = std::string("probe failed: ") + e.what();
         }
     }
     result.checked_at = wall_clock_();
     store(tenant.code, std::move(result));
+}
+
+asio::awaitable<probe_result> probe_scheduler::probe_target_of(std::string code,
+                                                               tds_pool::connection_target where,
+                                                               std::chrono::milliseconds timeout) {
+    probe_result result;
+    if (pools_.caps().cluster.instances <= 1) {
+        auto outcome = co_await pools_.probe(std::move(code), std::move(where), timeout);
+        result = result_of(outcome);
+        co_return result;
+    }
+    auto outcome = co_await pools_.probe_live(std::move(code), std::move(where), timeout);
+    if (outcome) {
+        result = result_of(*outcome);
+    } else {
+        result.elsewhere = true;
+    }
+    co_return result;
 }
 
 }  // namespace gateway

@@ -1,9 +1,14 @@
 #pragma once
 // Background health probes of every active tenant: each probe_interval a round runs
-// `SELECT 1` on a pooled connection of each tenant (pool_manager::probe, which creates
-// the tenant's pool on first use), at most `max_concurrent` tenants at a time, each
-// bounded by probe_timeout. Results are cached here, so /health and /metrics answer from
-// memory and never wait for a tenant database.
+// `SELECT 1` on a pooled connection of each tenant, at most `max_concurrent` tenants at a
+// time, each bounded by probe_timeout. Results are cached here, so /health and /metrics
+// answer from memory and never wait for a tenant database.
+//
+// A lone instance probes every tenant (pool_manager::probe creates the tenant's pool on
+// first use and keeps it). An instance of a cluster probes only the tenants it holds a
+// live pool of (pool_manager::probe_live), without keeping that pool open: with tenant
+// affinity at the balancer each tenant's database is probed by the instance that serves
+// it, and the others neither open connections for probes nor report it as down.
 
 #include <atomic>
 #include <chrono>
@@ -37,6 +42,9 @@ struct probe_result {
     std::optional<std::chrono::microseconds> latency;  ///< set when ok
     std::chrono::system_clock::time_point checked_at{};
     std::string error;  ///< "code: message" without secrets, when !ok
+    /// Not probed here: this cluster instance holds no pool of the tenant (another
+    /// instance serves it, or no request came here yet). ok is false, error empty.
+    bool elsewhere = false;
 };
 
 /// Probe timing and concurrency (health.probe_interval, probe_timeout, probe_concurrency).
@@ -79,6 +87,9 @@ private:
 
     asio::awaitable<void> run_round(asio::any_io_executor executor);
     asio::awaitable<void> probe_one(tds_pool::tenant_record tenant);
+    /// The probe of a resolved target: every tenant alone, live pools only in a cluster.
+    asio::awaitable<probe_result> probe_target_of(std::string code, tds_pool::connection_target where,
+                                                  std::chrono::milliseconds timeout);
     void store(const std::string& code, probe_result result);
     probe_settings settings() const;
 

@@ -121,8 +121,8 @@ databases:
 
 def gateway_config(tdsd_port, redis_port):
     """One configuration for all three; each reads its instance_id from the environment.
-    Health probes run once at start (1h): a probe opens a tenant's pool on every instance,
-    which unused_pool_timeout closes again where no request keeps it."""
+    Health probes run every 500 ms: in a cluster they probe only the pools an instance
+    holds, so they neither open pools on the other instances nor keep one open."""
     return f"""
 listen: {{address: 127.0.0.1, port: 0, io_threads: 1, trusted_proxies: [127.0.0.1/32]}}
 cluster:
@@ -148,7 +148,7 @@ pools:
   login_timeout: 5s
   acquire_timeout: 10s
   unused_pool_timeout: 2s
-health: {{probe_interval: 1h}}
+health: {{probe_interval: 500ms}}
 admin: {{enabled: true, access: loopback}}
 auth:
   secret_ref: env:TG_AUTH_SECRET
@@ -504,8 +504,8 @@ def check_the_map(cluster):
 
 def check_affinity(cluster, client):
     """While all are up, each tenant's requests reach one instance and its pool lives there
-    only (the start-up probe's pools close after unused_pool_timeout where nothing uses
-    them); returns {tenant: instance}."""
+    only, although every instance runs its probes; each /health reports the tenants it
+    serves up and the others "elsewhere", none down. Returns {tenant: instance}."""
     everyone = list(range(INSTANCES))
     started = time.monotonic()
     resilience.wait_for(lambda: len({r[1] for r in client.since(started)}) == len(LIMITS), 30,
@@ -525,7 +525,36 @@ def check_affinity(cluster, client):
     for code in LIMITS:
         expect(so_far[key_of(code)] == {home[code]}, (code, so_far[key_of(code)], home))
     print("tenant homes:", home, flush=True)
+    check_each_health_view(cluster.gateways, home)
     return home
+
+
+def check_each_health_view(gateways, home):
+    """An instance's /health: its own tenants probed up, the rest "elsewhere" (connected
+    null), none down; the sprayed tenant, not requested yet, elsewhere everywhere."""
+    for instance, gateway in enumerate(gateways):
+        def view():
+            _, _, health = harness.http_json(gateway.port, "GET", "/health")
+            return {t["companyCode"]: t for t in health["tenants"]}, health
+
+        def settled():
+            tenants, _ = view()
+            return all(tenants[code]["status"] == ("up" if home[code] == instance else "elsewhere")
+                       for code in LIMITS)
+
+        resilience.wait_for(settled, 10, f"instance {instance}'s probes of its own tenants")
+        tenants, health = view()
+        for code in LIMITS:
+            if home[code] == instance:
+                expect(tenants[code]["connected"] is True and tenants[code]["latencyMs"] is not None,
+                       tenants[code])
+            else:
+                expect(tenants[code]["connected"] is None and tenants[code]["pool"]["size"] == 0,
+                       tenants[code])
+        expect(tenants[SPRAYED]["status"] == "elsewhere", tenants[SPRAYED])
+        mine = sum(1 for code in LIMITS if home[code] == instance)
+        expect((health["tenantsUp"], health["tenantsDown"]) == (mine, 0), (instance, health["tenantsUp"],
+                                                                        health["tenantsDown"]))
 
 
 def check_an_update_reaches_every_instance(cluster):
