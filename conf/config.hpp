@@ -365,6 +365,18 @@ struct auth_config {
 
 /// `rate_limits:` request budgets per tenant (README, "Rate and concurrency limits");
 /// 0 means unlimited everywhere.
+/// `rate_limits.shared:` the Redis server through which instances split each bucket by
+/// their demand (README, "Many instances: shared rate limits"); absent: each instance
+/// enforces every limit alone.
+struct rate_limits_shared_config {
+    redis_url redis;                                  ///< redis://[[user]:password@]host[:port][/db]
+    std::string key_prefix = "tenant-gateway:rate:";  ///< before every bucket key
+    duration timeout = 50ms;                          ///< connect and command
+    duration sync_interval = 100ms;                   ///< how often demand is exchanged
+
+    friend bool operator==(const rate_limits_shared_config&, const rate_limits_shared_config&) = default;
+};
+
 struct rate_limits_config {
     std::uint32_t per_second = 0;           ///< tenant's token refill rate
     std::uint32_t burst = 0;                ///< bucket size; 0: per_second
@@ -372,6 +384,7 @@ struct rate_limits_config {
     std::uint32_t per_user_per_second = 0;  ///< per tenant + user on auth routes
     std::uint32_t per_user_burst = 0;       ///< 0: per_user_per_second
     std::size_t max_buckets = 100000;       ///< buckets kept in memory; idle ones go first
+    std::optional<rate_limits_shared_config> shared;  ///< Redis, when instances share the limits
 };
 
 /// Severity of a log line; lines below `log.level` are not written.

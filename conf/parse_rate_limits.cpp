@@ -1,8 +1,42 @@
 // Parsing of `rate_limits:` and a route's `rate_limit:`, the per-tenant request budgets.
 #include "conf/parse_sections.hpp"
+#include "conf/redis_url.hpp"
 #include "conf/yaml_reader.hpp"
 
 namespace conf {
+
+namespace {
+
+rate_limits_shared_config parse_rate_limits_shared(const YAML::Node& node) {
+    rate_limits_shared_config out;
+    bool has_redis = false;
+    for_each_field(node, "rate_limits.shared", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "redis") {
+            auto url = parse_redis_url(read_string(value));
+            // the message never repeats the URL: it may hold a password
+            if (!url) fail(value, "redis must be redis://[[user]:password@]host[:port][/db]");
+            out.redis = std::move(*url);
+            has_redis = true;
+        } else if (key == "key_prefix") {
+            out.key_prefix = read_string(value);
+        } else if (key == "timeout") {
+            out.timeout = read_duration(value);
+            if (out.timeout < 1ms || out.timeout > 5s) fail(value, "timeout must be between 1ms and 5s");
+        } else if (key == "sync_interval") {
+            out.sync_interval = read_duration(value);
+            if (out.sync_interval < 10ms || out.sync_interval > 10s) {
+                fail(value, "sync_interval must be between 10ms and 10s");
+            }
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (!has_redis) fail(node, "rate_limits.shared needs redis");
+    return out;
+}
+
+}  // namespace
 
 rate_limits_config parse_rate_limits(const YAML::Node& node) {
     rate_limits_config out;
@@ -20,6 +54,8 @@ rate_limits_config parse_rate_limits(const YAML::Node& node) {
         } else if (key == "max_buckets") {
             // below a few hundred, eviction would reset busy tenants' buckets all the time
             out.max_buckets = read_uint<std::size_t>(value, 256);
+        } else if (key == "shared") {
+            out.shared = parse_rate_limits_shared(value);
         } else {
             return false;
         }

@@ -55,9 +55,13 @@ std::optional<std::string> restart_needed(const conf::config& running, const con
         changed.push_back(fmt::format("pools.worker_threads {} -> {}", running.pools.worker_threads,
                                       next.pools.worker_threads));
     }
+    if (running.rate_limits.shared != next.rate_limits.shared) {
+        // its URL may hold a password: named, never printed
+        changed.push_back("rate_limits.shared");
+    }
     if (changed.empty()) return std::nullopt;
-    return fmt::format("{} changed: the listen settings (address, port, io_threads) and "
-                       "pools.worker_threads need a restart; nothing was applied",
+    return fmt::format("{} changed: the listen settings (address, port, io_threads), "
+                       "pools.worker_threads and rate_limits.shared need a restart; nothing was applied",
                        fmt::join(changed, ", "));
 }
 

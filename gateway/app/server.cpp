@@ -172,6 +172,15 @@ void server::start_monitoring() {
         write_upstream_metrics(writer, *upstreams);
     });
     monitor_.add_collector(write_token_metrics);
+    const auto& config = state_.get()->config();
+    if (config.rate_limits.shared) {
+        rate_share_ = std::make_unique<rate_share_sync>(*config.rate_limits.shared, limiter_,
+                                                        rate_share_instance_name(config.cluster));
+    }
+    // rate_share_ lives as long as the server, so the pointer outlives every scrape.
+    monitor_.add_collector([sync = rate_share_.get()](metrics_writer& writer) {
+        write_rate_share_metrics(writer, sync);
+    });
     // The limiter and the metrics live as long as the server, so the pointers outlive every scrape.
     monitor_.add_collector([limiter = &limiter_, metrics = &monitor_.metrics](metrics_writer& writer) {
         write_tenant_in_flight(writer, *limiter, *metrics);

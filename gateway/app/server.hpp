@@ -14,6 +14,7 @@
 #include "gateway/admin/health_monitor.hpp"
 #include "gateway/app/config_reload.hpp"
 #include "gateway/app/state_loader.hpp"
+#include "gateway/cluster/rate_share_sync.hpp"
 #include "gateway/http/connection_tracker.hpp"
 #include "gateway/http/endpoint_table.hpp"
 #include "gateway/http/event_loops.hpp"
@@ -55,6 +56,9 @@ private:
     connection_tracker connections_;
     health_monitor monitor_;
     tenant_limiter limiter_;
+    /// With rate_limits.shared: sets limiter_'s shares from Redis (after limiter_, so
+    /// it stops first). Set in start_monitoring; a change of its settings needs a restart.
+    std::unique_ptr<rate_share_sync> rate_share_;
     tenant_limit_lookup registry_limits_;  ///< set once the backend exists (start_monitoring)
     services services_;
     // Declared before io_context_ (loop 0), so they are destroyed after it: a session

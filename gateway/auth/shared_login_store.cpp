@@ -1,8 +1,5 @@
 #include "gateway/auth/shared_login_store.hpp"
 
-#include <hiredis/hiredis.h>
-#include <sys/time.h>
-
 #include <algorithm>
 
 #include <boost/asio/post.hpp>
@@ -16,9 +13,6 @@
 namespace gateway {
 
 namespace {
-
-constexpr std::chrono::milliseconds first_backoff{250};
-constexpr std::chrono::milliseconds max_backoff{5000};
 
 // KEYS: an attempt's keys. ARGV[1]: the window in ms; ARGV[1 + i]: key i's budget.
 // Answers {0, 0, 0} when every key took a slot, else {i, key i's PTTL, its failures}.
@@ -59,32 +53,6 @@ for i, key in ipairs(KEYS) do
 end
 return 0
 )lua";
-
-timeval to_timeval(std::chrono::milliseconds d) {
-    timeval tv{};
-    tv.tv_sec = static_cast<time_t>(d.count() / 1000);
-    tv.tv_usec = static_cast<suseconds_t>((d.count() % 1000) * 1000);
-    return tv;
-}
-
-struct reply_free {
-    void operator()(redisReply* r) const noexcept { freeReplyObject(r); }
-};
-
-/// The integers of a reply (one, or an array of them); false for anything else.
-bool integers_of(const redisReply& reply, std::vector<long long>* out) {
-    if (reply.type == REDIS_REPLY_STATUS || reply.type == REDIS_REPLY_STRING) return true;
-    if (reply.type == REDIS_REPLY_INTEGER) {
-        if (out) out->push_back(reply.integer);
-        return true;
-    }
-    if (reply.type != REDIS_REPLY_ARRAY) return false;
-    for (std::size_t i = 0; i < reply.elements; ++i) {
-        if (reply.element[i]->type != REDIS_REPLY_INTEGER) return false;
-        if (out) out->push_back(reply.element[i]->integer);
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -156,22 +124,21 @@ struct shared_login_store::reserve_job {
     }
 };
 
-void shared_login_store::context_free::operator()(redisContext* c) const noexcept { redisFree(c); }
-
 shared_login_store::shared_login_store(const conf::login_limit_config& limits,
                                        std::shared_ptr<shared_login_stats> stats)
     : settings_(limits.shared.value_or(conf::login_limit_shared_config{})),
       stats_(std::move(stats)),
-      backoff_(first_backoff) {
+      link_(settings_.redis, settings_.timeout,
+            {"shared login limits connected",
+             "shared login limits unavailable: each instance counts failed logins alone "
+             "until Redis answers again"},
+            thread_.get_executor()) {
     set_limits(limits);
-    asio::post(thread_, [this] { connect(); });
+    asio::post(thread_, [this] { link_.connect(); });
 }
 
 shared_login_store::~shared_login_store() {
-    asio::post(thread_, [this] {
-        stopping_ = true;
-        reconnect_timer_.cancel();
-    });
+    asio::post(thread_, [this] { link_.stop(); });
     thread_.join();
 }
 
@@ -227,7 +194,7 @@ void shared_login_store::count(shared_failure failure) const noexcept {
 
 shared_reservation shared_login_store::run_reserve(const std::vector<login_key>& keys, const budgets& b) {
     shared_reservation out;
-    if (!context_) {
+    if (!link_.connected()) {
         out.failure = shared_failure::down;
         return out;
     }
@@ -262,11 +229,11 @@ shared_reservation shared_login_store::run_reserve(const std::vector<login_key>&
 }
 
 void shared_login_store::run_fail(const std::vector<login_key>& keys, const budgets& b) {
-    if (context_ && !keys.empty()) (void)eval(fail_script, keys, {std::to_string(b.window.count())});
+    if (link_.connected() && !keys.empty()) (void)eval(fail_script, keys, {std::to_string(b.window.count())});
 }
 
 void shared_login_store::run_settle(const std::vector<login_key>& keys, bool clear_account_failures) {
-    if (!context_ || keys.empty()) return;
+    if (!link_.connected() || keys.empty()) return;
     std::vector<std::string> args;
     for (const auto& key : keys) {
         args.emplace_back(clear_account_failures && key.budget == login_budget::account ? "1" : "0");
@@ -281,95 +248,8 @@ std::optional<std::vector<long long>> shared_login_store::eval(const char* scrip
     for (const auto& key : keys) argv.push_back(settings_.key_prefix + key.text);
     argv.insert(argv.end(), args.begin(), args.end());
     std::vector<long long> integers;
-    if (!command(argv, &integers)) return std::nullopt;
+    if (!link_.command(argv, &integers)) return std::nullopt;
     return integers;
-}
-
-bool shared_login_store::command(const std::vector<std::string>& argv, std::vector<long long>* integers) {
-    if (!context_) return false;
-    std::vector<const char*> parts;
-    std::vector<std::size_t> lengths;
-    for (const auto& a : argv) {
-        parts.push_back(a.data());
-        lengths.push_back(a.size());
-    }
-    std::unique_ptr<redisReply, reply_free> reply(static_cast<redisReply*>(
-        redisCommandArgv(context_.get(), static_cast<int>(parts.size()), parts.data(), lengths.data())));
-    if (!reply) {
-        // I/O error or timeout: the connection's state is unknown, start afresh
-        lose_connection(context_->errstr);
-        return false;
-    }
-    if (reply->type == REDIS_REPLY_ERROR) {
-        // e.g. READONLY after a failover, NOAUTH after a password change: a new
-        // connection (name resolved again) is the cure for most
-        lose_connection(std::string(reply->str, reply->len));
-        return false;
-    }
-    if (!integers_of(*reply, integers)) {
-        lose_connection("unexpected reply");
-        return false;
-    }
-    return true;
-}
-
-void shared_login_store::connect() {
-    if (stopping_) return;
-    const conf::redis_url& url = settings_.redis;
-    context_.reset(redisConnectWithTimeout(url.host.c_str(), url.port, to_timeval(settings_.timeout)));
-    if (!context_ || context_->err != 0) {
-        lose_connection(context_ ? context_->errstr : "cannot allocate a connection");
-        return;
-    }
-    if (redisSetTimeout(context_.get(), to_timeval(settings_.timeout)) != REDIS_OK) {
-        lose_connection("cannot set the timeout");
-        return;
-    }
-    if (log_in()) note_up();
-}
-
-bool shared_login_store::log_in() {
-    const conf::redis_url& url = settings_.redis;
-    if (!url.password.empty()) {
-        std::vector<std::string> auth{"AUTH"};
-        if (!url.username.empty()) auth.push_back(url.username);
-        auth.push_back(url.password);
-        if (!command(auth, nullptr)) return false;
-    }
-    if (url.database != 0 && !command({"SELECT", std::to_string(url.database)}, nullptr)) return false;
-    // a stopped server still accepts connections (the kernel does): only a reply says it is up
-    return command({"PING"}, nullptr);
-}
-
-void shared_login_store::lose_connection(const std::string& reason) {
-    context_.reset();
-    connected_.store(false, std::memory_order_relaxed);
-    if (state_ != link_state::down) {
-        // once per change of state, not per login
-        log_warn("shared login limits unavailable: each instance counts failed logins alone "
-                 "until Redis answers again",
-                 {{"redis", settings_.redis.display}, {"error", reason}});
-        state_ = link_state::down;
-    }
-    schedule_reconnect();
-}
-
-void shared_login_store::schedule_reconnect() {
-    if (stopping_) return;
-    reconnect_timer_.expires_after(backoff_);
-    backoff_ = std::min(backoff_ * 2, max_backoff);
-    reconnect_timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) connect();
-    });
-}
-
-void shared_login_store::note_up() {
-    backoff_ = first_backoff;
-    connected_.store(true, std::memory_order_relaxed);
-    if (state_ != link_state::up) {
-        log_info("shared login limits connected", {{"redis", settings_.redis.display}});
-        state_ = link_state::up;
-    }
 }
 
 void write_shared_login_metrics(metrics_writer& writer, const shared_login_store* store,

@@ -6,11 +6,10 @@
 // like the local one. One Lua script per operation reads and changes all the keys of an
 // attempt atomically and sets the expiry in the same step, so the expiry is never lost.
 //
-// Why one dedicated thread with hiredis's blocking API: that thread alone owns the
-// connection, so commands keep their order (a failure is counted after its reservation)
-// without locks, and its socket timeouts bound each command. A login never waits on that
-// thread longer than `timeout`: a timer on the login's own executor races the reply.
-// hiredis's async API would need an Asio adapter it does not ship.
+// The connection is a redis_link (gateway/cluster/redis_link.hpp) on one dedicated
+// thread, so commands keep their order (a failure is counted after its reservation).
+// A login never waits on that thread longer than `timeout`: a timer on the login's own
+// executor races the reply.
 //
 // Never failing open: when Redis is down, slow or erroring, the answer is `unavailable`
 // and the caller's local limiter decides alone (it is updated on every attempt anyway);
@@ -33,8 +32,7 @@
 
 #include "conf/config.hpp"
 #include "gateway/auth/login_limiter.hpp"
-
-struct redisContext;
+#include "gateway/cluster/redis_link.hpp"
 
 namespace gateway {
 
@@ -88,7 +86,7 @@ public:
     /// The Redis settings this store was made with.
     const conf::login_limit_shared_config& settings() const noexcept { return settings_; }
     /// True while connected to Redis.
-    bool connected() const noexcept { return connected_.load(std::memory_order_relaxed); }
+    bool connected() const noexcept { return link_.connected(); }
 
 private:
     struct pending_reply;
@@ -98,10 +96,6 @@ private:
         std::size_t address = 1;
         std::chrono::milliseconds window{1000};
     };
-    enum class link_state { unknown, up, down };
-    struct context_free {
-        void operator()(redisContext* c) const noexcept;
-    };
 
     budgets current_budgets() const;
     shared_reservation run_reserve(const std::vector<login_key>& keys, const budgets& b);
@@ -109,27 +103,15 @@ private:
     void run_settle(const std::vector<login_key>& keys, bool clear_account_failures);
     std::optional<std::vector<long long>> eval(const char* script, const std::vector<login_key>& keys,
                                               const std::vector<std::string>& args);
-    bool command(const std::vector<std::string>& argv, std::vector<long long>* integers);
-    void connect();
-    bool log_in();
     void count(shared_failure failure) const noexcept;
-    void lose_connection(const std::string& reason);
-    void schedule_reconnect();
-    void note_up();
 
     const conf::login_limit_shared_config settings_;
     std::shared_ptr<shared_login_stats> stats_;
     mutable std::mutex budgets_mutex_;
     budgets budgets_;
-    std::atomic<bool> connected_{false};
-    // Touched on the Redis thread only.
-    std::unique_ptr<redisContext, context_free> context_;
-    std::chrono::milliseconds backoff_;
-    link_state state_ = link_state::unknown;
-    bool stopping_ = false;
-    // The thread is joined in the destructor, before any member above goes away.
+    // Joined in the destructor, before the link goes away; the link is used on it only.
     asio::thread_pool thread_{1};
-    asio::steady_timer reconnect_timer_{thread_};
+    redis_link link_;
 };
 
 class metrics_writer;

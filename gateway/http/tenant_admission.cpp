@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "gateway/http/json_response.hpp"
 #include "gateway/telemetry/metrics_registry.hpp"
@@ -75,6 +76,12 @@ bool take_or_refuse(request_plan& plan, const admission_context& ctx, const std:
     return true;
 }
 
+/// A route's own bucket, apart from the tenant's and from other routes' (two routes may
+/// share a path with different methods): '\x1f' cannot appear in a code or a path.
+std::string route_bucket_key(const std::string& code, const conf::route_config& route) {
+    return fmt::format("{}\x1f{}\x1f{}", code, fmt::join(route.methods, ","), route.path);
+}
+
 }  // namespace
 
 request_limits limits_for(const conf::rate_limits_config& defaults, const conf::tenant_config* tenant,
@@ -100,8 +107,7 @@ void admit_tenant(request_plan& plan, const runtime_state& state, const admissio
     std::optional<tenant_limit_override> registry;
     if (ctx.registry != nullptr && *ctx.registry) registry = (*ctx.registry)(*code);
     const request_limits limits = limits_for(defaults, state.tenant_entry(*code), registry, *plan.route());
-    // a route's own bucket is separate from the tenant's: '\x1f' cannot appear in a code
-    const std::string bucket_key = limits.policy == "route" ? *code + '\x1f' + plan.route()->path : *code;
+    const std::string bucket_key = limits.policy == "route" ? route_bucket_key(*code, *plan.route()) : *code;
     if (limits.bucket.limited() &&
         !take_or_refuse(plan, ctx, bucket_key, "rate", limits.policy, limits.bucket, request_id)) {
         return;

@@ -1,6 +1,7 @@
 #include "gateway/http/tenant_limiter.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
 
 namespace gateway {
@@ -50,11 +51,50 @@ bucket_verdict tenant_limiter::take(std::string_view key, const bucket_rule& rul
     shard& s = shard_for(key);
     std::lock_guard lock(s.mutex);
     entry& e = find_or_add(s, key, now);
-    const bucket_verdict verdict = take_token(e.bucket, rule, now);
-    const double missing = rule.capacity() - e.bucket.tokens;
+    if (e.demand < UINT32_MAX) ++e.demand;
+    bucket_rule mine = rule;
+    mine.share = e.share;
+    const bucket_verdict verdict = take_token(e.bucket, mine, now);
+    const double missing = mine.local_capacity() - e.bucket.tokens;
     e.full_at = now + std::chrono::duration_cast<clock::duration>(
-                          std::chrono::duration<double>(missing / rule.per_second));
+                          std::chrono::duration<double>(missing / mine.local_rate()));
     return verdict;
+}
+
+std::vector<std::pair<std::string, std::uint32_t>> tenant_limiter::drain_demand(std::size_t max_keys) {
+    std::vector<std::pair<std::string, std::uint32_t>> out;
+    for (auto& s : shards_) {
+        std::lock_guard lock(s.mutex);
+        for (auto& [key, e] : s.entries) {
+            if (e.demand == 0) {
+                e.share = 1.0;
+                continue;
+            }
+            out.emplace_back(key, e.demand);
+            e.demand = 0;
+        }
+    }
+    if (out.size() > max_keys) {
+        std::partial_sort(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(max_keys), out.end(),
+                          [](const auto& a, const auto& b) { return a.second > b.second; });
+        out.resize(max_keys);
+    }
+    return out;
+}
+
+void tenant_limiter::set_share(std::string_view key, double share) {
+    shard& s = shard_for(key);
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.entries.find(std::string(key)); it != s.entries.end()) {
+        it->second.share = std::clamp(share, 0.001, 1.0);
+    }
+}
+
+void tenant_limiter::reset_shares() {
+    for (auto& s : shards_) {
+        std::lock_guard lock(s.mutex);
+        for (auto& [key, e] : s.entries) e.share = 1.0;
+    }
 }
 
 bool tenant_limiter::enter(std::string_view key, std::uint32_t max) {

@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "gateway/http/token_bucket.hpp"
 
@@ -35,6 +37,16 @@ public:
     /// Ends a request counted by enter().
     void leave(std::string_view key);
 
+    /// Bucket keys taken from since the last call with how many takes each saw (allowed
+    /// or not), at most `max_keys` of the busiest; their counts start again at 0. A key
+    /// nobody took from since forgets its share: it starts whole when used again.
+    std::vector<std::pair<std::string, std::uint32_t>> drain_demand(std::size_t max_keys);
+    /// This instance's share of `key`'s rule, in (0, 1] (shared rate limits); a key no
+    /// longer held is ignored.
+    void set_share(std::string_view key, double share);
+    /// Every bucket back to its whole rule: the instance decides alone again.
+    void reset_shares();
+
     /// Changes the cap (from a reloaded configuration); entries beyond it go over time.
     void set_max_entries(std::size_t max_entries) noexcept;
     /// Entries held now (tests, and the bound's check).
@@ -47,6 +59,8 @@ private:
         token_bucket bucket;
         std::uint32_t in_flight = 0;
         clock::time_point full_at{};  ///< from then on, forgetting the bucket loses nothing
+        std::uint32_t demand = 0;     ///< takes since the last drain_demand
+        double share = 1.0;           ///< of the rule, set by the shared rate limits
     };
     struct alignas(64) shard {
         mutable std::mutex mutex;

@@ -7,15 +7,21 @@
 
 namespace gateway {
 
-/// A bucket's size and refill rate; per_second 0 is unlimited.
+/// A bucket's size and refill rate; per_second 0 is unlimited. With shared rate limits
+/// this instance holds `share` of the rule: both the rate and the size are scaled by it.
 struct bucket_rule {
     std::uint32_t per_second = 0;
     std::uint32_t burst = 0;  ///< 0: per_second
+    double share = 1.0;       ///< this instance's part, in (0, 1]
 
     /// True when the rule limits anything.
     bool limited() const noexcept { return per_second > 0; }
-    /// Tokens a full bucket holds.
+    /// Tokens a full bucket holds, all instances together.
     std::uint32_t capacity() const noexcept { return burst > 0 ? burst : per_second; }
+    /// This instance's tokens per second.
+    double local_rate() const noexcept { return per_second * share; }
+    /// This instance's bucket size: at least one token, so a small share still admits.
+    double local_capacity() const noexcept { return capacity() * share < 1.0 ? 1.0 : capacity() * share; }
 };
 
 /// The state of one bucket.

@@ -71,6 +71,7 @@ const std::map<std::string, std::string>& placements() {
         {"log_config", "log:\n  KEY: x\n"},
         {"route_rate_limit", "routes:\n  - rate_limit:\n      KEY: x\n"},
         {"rate_limits_config", "rate_limits:\n  KEY: x\n"},
+        {"rate_limits_shared_config", "rate_limits:\n  shared:\n    KEY: x\n"},
         {"config", "KEY: x\n"},
     };
     return table;

@@ -1,6 +1,7 @@
 // What a reload refuses because it needs a restart (restart_needed): pure, no server.
 #include <catch2/catch.hpp>
 
+#include "conf/redis_url.hpp"
 #include "gateway/app/config_reload.hpp"
 
 TEST_CASE("reloadable changes need no restart", "[reload]") {
@@ -34,4 +35,18 @@ TEST_CASE("listen address, port, io_threads and worker threads need a restart", 
     CHECK(why->find("listen.address") != std::string::npos);
     CHECK(why->find("listen.io_threads") != std::string::npos);
     CHECK(why->find("pools.worker_threads") != std::string::npos);
+}
+
+TEST_CASE("shared rate limits need a restart, and the message never prints their URL", "[reload]") {
+    conf::config running;
+    conf::config next = running;
+    conf::rate_limits_shared_config shared;
+    shared.redis = *conf::parse_redis_url("redis://:s3cret@127.0.0.1:6379/0");
+    next.rate_limits.shared = shared;
+    auto why = gateway::restart_needed(running, next);
+    REQUIRE(why);
+    CHECK(why->find("rate_limits.shared") != std::string::npos);
+    CHECK(why->find("s3cret") == std::string::npos);
+    running.rate_limits.shared = shared;
+    CHECK_FALSE(gateway::restart_needed(running, next));
 }

@@ -2,7 +2,9 @@
 // limiter's bound and in-flight counts, and which source's limits a request gets.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
+#include <utility>
 
 #include "gateway/http/tenant_admission.hpp"
 #include "gateway/http/tenant_limiter.hpp"
@@ -93,6 +95,53 @@ TEST_CASE("tenant limiter: the number of entries is bounded, busy ones are kept"
     for (int i = 0; i < 10000; ++i) limiter.take("T" + std::to_string(i), rule, t0 + std::chrono::milliseconds(i));
     CHECK(limiter.size() <= 256 + 16);
     CHECK_FALSE(limiter.enter("BUSY", 1));  // still counted: not evicted while in flight
+}
+
+TEST_CASE("token bucket: a share scales the rate and the size, never below one token", "[gateway][rate_limits]") {
+    token_bucket bucket;
+    bucket_rule third{30, 30, 1.0 / 3};
+    for (int i = 0; i < 10; ++i) CHECK(take_token(bucket, third, t0).allowed);
+    CHECK_FALSE(take_token(bucket, third, t0).allowed);
+    CHECK_FALSE(take_token(bucket, third, t0 + 90ms).allowed);  // 0.9 of a token at 10 a second
+    CHECK(take_token(bucket, third, t0 + 110ms).allowed);
+    token_bucket tiny;
+    const bucket_rule sliver{2, 2, 0.01};
+    CHECK(take_token(tiny, sliver, t0).allowed);  // a bucket of one token, not of 0.02
+    CHECK_FALSE(take_token(tiny, sliver, t0).allowed);
+}
+
+TEST_CASE("tenant limiter: demand is drained per key, shares apply and fall back whole", "[gateway][rate_limits]") {
+    gateway::tenant_limiter limiter;
+    const bucket_rule rule{100, 100};
+    for (int i = 0; i < 7; ++i) limiter.take("ACME", rule, t0);
+    limiter.take("GLOBEX", rule, t0);
+    auto demand = limiter.drain_demand(10);
+    std::sort(demand.begin(), demand.end());
+    REQUIRE(demand.size() == 2);
+    CHECK(demand[0] == std::pair<std::string, std::uint32_t>{"ACME", 7});
+    CHECK(demand[1] == std::pair<std::string, std::uint32_t>{"GLOBEX", 1});
+    CHECK(limiter.drain_demand(10).empty());  // counts start again
+
+    // a tenth of the bucket: it shrinks to 10 tokens at once, one is taken
+    limiter.set_share("ACME", 0.1);
+    CHECK(limiter.take("ACME", rule, t0).remaining == 9);
+    limiter.reset_shares();
+    CHECK(limiter.take("ACME", rule, t0 + 1s).remaining == 99);
+
+    // half of GLOBEX's: 50 tokens refilled at 50 a second
+    limiter.set_share("GLOBEX", 0.5);
+    CHECK(limiter.take("GLOBEX", rule, t0 + 1s).remaining == 49);
+    limiter.drain_demand(10);  // GLOBEX was taken from: it keeps its share
+    limiter.drain_demand(10);  // idle since: whole again, refilled at 100 a second
+    CHECK(limiter.take("GLOBEX", rule, t0 + 1500ms).remaining == 98);
+
+    // capped: the busiest keys first
+    limiter.drain_demand(10);
+    for (int i = 0; i < 3; ++i) limiter.take("ACME", rule, t0 + 2s);
+    limiter.take("NEW", rule, t0 + 2s);
+    demand = limiter.drain_demand(1);
+    REQUIRE(demand.size() == 1);
+    CHECK(demand[0] == std::pair<std::string, std::uint32_t>{"ACME", 3});
 }
 
 TEST_CASE("tenant limits: route over registry over YAML tenant over defaults", "[gateway][rate_limits]") {
