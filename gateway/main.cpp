@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
             return 0;
         case gateway::cli_action::check_config:
             return gateway::check_config(options.config_path);
+        case gateway::cli_action::openapi:
+            return gateway::print_openapi(options.config_path);
         case gateway::cli_action::serve:
             break;
     }

@@ -4,7 +4,10 @@
 
 #include "gateway/admin/admin_tenants.hpp"
 #include "gateway/admin/health_endpoints.hpp"
+#include "gateway/admin/openapi_document.hpp"
+#include "gateway/auth/operator_access.hpp"
 #include "gateway/http/json_response.hpp"
+#include "gateway/http/runtime_state.hpp"
 
 namespace gateway {
 
@@ -13,6 +16,21 @@ namespace {
 /// GET /livez: the process is up and its event loop answers.
 asio::awaitable<response> livez(endpoint_request) {
     co_return json_response(http::status::ok, boost::json::object{{"status", "ok"}});
+}
+
+/// GET /openapi.json: the contract of the configuration this request runs under (so a
+/// reload shows at once), readable by whoever may read /metrics.
+asio::awaitable<response> openapi(endpoint_request r) {
+    const auto& config = r.state.config();
+    if (auto refused = check_access(config.metrics.access, config.metrics.token, r.req, r.origin.address,
+                                    r.request_id)) {
+        co_return std::move(*refused);
+    }
+    response res{http::status::ok, 11};
+    res.set(http::field::content_type, "application/json");
+    res.body() = openapi_text(config, TG_VERSION);
+    res.prepare_payload();
+    co_return res;
 }
 
 /// An endpoint answered from memory by monitoring_response.
@@ -30,6 +48,7 @@ bool admin_enabled(const conf::config& config) { return config.admin.enabled; }
 void add_monitoring_endpoints(endpoint_table& table, health_monitor& monitor) {
     table.add(endpoint{"/livez", {http::verb::get}, nullptr, livez});
     for (const char* path : {"/readyz", "/health", "/metrics", "/dashboard"}) table.add(monitoring(path, monitor));
+    table.add(endpoint{"/openapi.json", {http::verb::get}, nullptr, openapi});
 }
 
 void add_admin_endpoints(endpoint_table& table, tenant_backend& backend, config_reload_function reload) {

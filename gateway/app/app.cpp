@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "conf/loader.hpp"
+#include "gateway/admin/openapi_document.hpp"
 #include "gateway/app/server.hpp"
 #include "gateway/app/state_loader.hpp"
 #include "gateway/telemetry/log.hpp"
@@ -19,6 +20,17 @@ int check_config(const std::string& path) {
     try {
         const auto state = load_runtime_state(path);
         fmt::print("config OK: {}\n", path);
+        return 0;
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "{}\n", e.what());
+        return 1;
+    }
+}
+
+int print_openapi(const std::string& path) {
+    try {
+        const auto state = load_runtime_state(path);
+        fmt::print("{}\n", openapi_text(state->config(), version()));
         return 0;
     } catch (const std::exception& e) {
         fmt::print(stderr, "{}\n", e.what());

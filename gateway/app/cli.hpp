@@ -10,7 +10,7 @@
 namespace gateway {
 
 /// What the executable was asked to do.
-enum class cli_action { serve, check_config, version, help };
+enum class cli_action { serve, check_config, openapi, version, help };
 
 /// A well-formed command line.
 struct cli_options {

@@ -60,3 +60,16 @@ TEST_CASE("unknown arguments are refused", "[gateway][cli]") {
     CHECK_THAT(failure({"--config", "a.yaml", "--verbose"}), Catch::Contains("--verbose"));
     CHECK_THAT(failure({"a.yaml"}), Catch::Contains("a.yaml"));
 }
+
+TEST_CASE("--openapi takes the file either way and excludes --check-config", "[gateway][cli]") {
+    for (auto args : {std::vector<std::string_view>{"--openapi", "a.yaml"},
+                      std::vector<std::string_view>{"--openapi", "--config", "a.yaml"},
+                      std::vector<std::string_view>{"--config=a.yaml", "--openapi"}}) {
+        auto options = ok(args);
+        CHECK(options.action == gateway::cli_action::openapi);
+        CHECK(options.config_path == "a.yaml");
+    }
+    CHECK_THAT(failure({"--openapi"}), Catch::Contains("--config"));
+    CHECK_THAT(failure({"--openapi", "--check-config", "a.yaml"}), Catch::Contains("either"));
+    CHECK_THAT(std::string(gateway::usage_text()), Catch::Contains("--openapi"));
+}
