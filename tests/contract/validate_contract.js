@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Checks the gateway's OpenAPI document with independent tools:
 //   node validate_contract.js DOC.json              the document is valid OpenAPI 3.1
-//                                                   (@apidevtools/swagger-parser)
+//                                                   (@apidevtools/swagger-parser), every
+//                                                   schema compiles in Ajv's strict mode,
+//                                                   path templates match path parameters
 //   node validate_contract.js DOC.json ANSWERS.json  and every recorded answer is
 //                                                   documented: its status is listed for
 //                                                   its operation, its required headers
@@ -17,6 +19,8 @@
 const fs = require("fs");
 const SwaggerParser = require("@apidevtools/swagger-parser");
 const Ajv2020 = require("ajv/dist/2020");
+
+const pathMethods = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 function load(path) {
   return JSON.parse(fs.readFileSync(path, "utf8"));
@@ -73,6 +77,75 @@ function bodyProblems(response, answer) {
   return schemaProblems(media.schema || {}, answer.body).map((p) => `body ${p}`);
 }
 
+// ---- checks of the document the OpenAPI 3.1 meta-schema leaves open ----------------
+
+// Every schema must be a JSON Schema 2020-12 that Ajv compiles in strict mode: unknown
+// keywords or types, and patterns that are no ECMA-262 regular expression, are errors.
+const strictAjv = new Ajv2020({ strict: true, strictTypes: false, validateFormats: false });
+
+function* documentSchemas(doc) {
+  for (const [name, schema] of Object.entries((doc.components || {}).schemas || {})) {
+    yield [`components.schemas.${name}`, schema];
+  }
+  for (const [path, item] of Object.entries(doc.paths || {})) {
+    for (const method of pathMethods.filter((m) => item[m])) {
+      const op = item[method];
+      const where = `${method.toUpperCase()} ${path}`;
+      for (const p of op.parameters || []) yield [`${where} parameter ${p.name}`, p.schema || {}];
+      for (const [media, m] of Object.entries((op.requestBody || {}).content || {})) {
+        yield [`${where} body ${media}`, m.schema || {}];
+      }
+      for (const [status, r] of Object.entries(op.responses || {})) {
+        for (const [name, h] of Object.entries(r.headers || {})) yield [`${where} ${status} header ${name}`, h.schema || {}];
+        for (const [media, m] of Object.entries(r.content || {})) yield [`${where} ${status} ${media}`, m.schema || {}];
+      }
+    }
+  }
+}
+
+function schemaDefinitionProblems(doc) {
+  const out = [];
+  for (const [where, schema] of documentSchemas(doc)) {
+    try {
+      strictAjv.compile(schema);
+    } catch (err) {
+      out.push(`${where}: not a valid JSON Schema: ${err.message}`);
+    }
+  }
+  return out;
+}
+
+// Each {name} of a path template is a required path parameter of every operation, and
+// every path parameter appears in the template (OpenAPI 3.1, 4.8.12.1).
+function pathParameterProblems(doc) {
+  const out = [];
+  for (const [path, item] of Object.entries(doc.paths || {})) {
+    const names = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
+    for (const method of pathMethods.filter((m) => item[m])) {
+      const declared = (item[method].parameters || []).filter((p) => p.in === "path");
+      const got = declared.map((p) => p.name).sort();
+      if (JSON.stringify(got) !== JSON.stringify(names)) {
+        out.push(`${method.toUpperCase()} ${path}: path parameters ${got} for template names ${names}`);
+      }
+      for (const p of declared.filter((p) => p.required !== true)) out.push(`${method.toUpperCase()} ${path}: ${p.name} not required`);
+    }
+  }
+  return out;
+}
+
+function operationIdProblems(doc) {
+  const seen = new Set();
+  const out = [];
+  for (const item of Object.values(doc.paths || {})) {
+    for (const method of pathMethods.filter((m) => item[m] && item[m].operationId)) {
+      const id = item[method].operationId;
+      if (seen.has(id)) out.push(`operationId ${id} is not unique`);
+      seen.add(id);
+    }
+  }
+  return out;
+}
+
 function answerProblems(doc, answer) {
   const item = (doc.paths || {})[answer.path];
   if (!item) return [`path ${answer.path} is not in the document`];
@@ -101,8 +174,12 @@ async function main() {
   }
   let problems = 0;
   let checked = 0;
+  const doc = await SwaggerParser.dereference(load(docPath));
+  for (const p of [...schemaDefinitionProblems(doc), ...pathParameterProblems(doc), ...operationIdProblems(doc)]) {
+    problems += 1;
+    console.log(`invalid OpenAPI document: ${p}`);
+  }
   if (answersPath) {
-    const doc = await SwaggerParser.dereference(load(docPath));
     for (const answer of load(answersPath)) {
       checked += 1;
       for (const p of answerProblems(doc, answer)) {
