@@ -63,10 +63,12 @@ json::array servers(const conf::config& config) {
     json::array out{json::object{{"url", "/"}, {"description", "this gateway"}}};
     if (!selects_by(config, conf::tenant_source::subdomain)) return out;
     for (const std::string& base : config.tenant_resolution.base_domains) {
-        json::object company{{"default", "acme"}, {"description", "the tenant's company code as the first label"}};
+        // the variable's own description is left out: the published 3.1 schema of
+        // 2021-04-15 misspells that key and refuses it
+        json::object company{{"default", "acme"}};
         json::object scheme{{"default", "https"}, {"enum", json::array{"https", "http"}}};
         out.push_back(json::object{{"url", "{scheme}://{company}." + base},
-                                   {"description", "the tenant named by its subdomain"},
+                                   {"description", "the tenant named by its subdomain: company is its company code"},
                                    {"variables", json::object{{"scheme", std::move(scheme)},
                                                               {"company", std::move(company)}}}});
     }

@@ -59,7 +59,17 @@ json::object health_item(const conf::config& config) {
                         {"required", false},
                         {"description", "only this tenant"},
                         {"schema", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]{1,64}$"}}}};
-    json::object body{{"type", "object"}, {"required", json::array{"activePools", "tenants"}}};
+    json::object tenant_state{{"type", "object"},
+                              {"required", json::array{"companyCode", "server", "hosting", "connected", "latency"}},
+                              {"properties", json::object{{"companyCode", {{"type", "string"}}},
+                                                          {"server", {{"type", "string"}}},
+                                                          {"hosting", {{"type", "string"}}},
+                                                          {"connected", {{"type", "boolean"}}},
+                                                          {"latency", {{"type", json::array{"string", "null"}}}}}}};
+    json::object body{{"type", "object"},
+                      {"required", json::array{"activePools", "tenants"}},
+                      {"properties", json::object{{"activePools", {{"type", "integer"}}},
+                                                  {"tenants", {{"type", "array"}, {"items", std::move(tenant_state)}}}}}};
     json::object responses{
         {"200", answer("every tenant database's state (README, Monitoring); 200 whatever the tenants' state",
                        "application/json", std::move(body))},

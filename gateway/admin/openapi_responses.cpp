@@ -41,7 +41,7 @@ struct error_case {
 // In status order; within a status, in the order a request meets the checks.
 constexpr error_case error_cases[] = {
     {400, "bad_request", "the request is not valid HTTP/1.1 or its target cannot be decoded", any},
-    {400, "duplicate_header", "a header that may appear once (Host, Content-Length, ...) appears twice", any},
+    {400, "duplicate_header", "Host, Authorization or Proxy-Authorization appears twice", any},
     {400, "invalid_company_code", "a tenant selector is not a company code (1-64 of A-Z, 0-9, _, -)", any},
     {400, "tenant_conflict", "two tenant selectors name different tenants", any},
     {400, "tenant_required", "no tenant selector names a tenant", tenant_needed},
@@ -148,14 +148,16 @@ std::pair<std::string_view, json::object> success_response(const conf::route_con
             return {"200", json_success(route, said[static_cast<int>(route.result)], sql_result_schema(route))};
         }
         case conf::route_kind::login:
-            return {"200", json_success(route, "a signed token for the tenant and the user's row "
-                                               "(without user_id's password_hash)",
+            return {"200", json_success(route, "a signed token for the tenant, and the user's row: the "
+                                               "query's columns but password_hash",
                                         login_result_schema())};
         case conf::route_kind::echo:
             return {"200", json_success(route, "what the gateway understood of the request", echo_result_schema())};
         case conf::route_kind::proxy: break;
     }
-    json::object relayed{{"description", "the upstream's answer, relayed as it is: status, headers and body"},
+    json::object relayed{{"description", "the upstream's answer, relayed as it is: status, headers and body "
+                                         "(an upstream's own 4xx or 5xx too; the error codes listed are "
+                                         "the gateway's)"},
                          {"content", json::object{{"*/*", json::object{}}}}};
     return {"default", std::move(relayed)};
 }
