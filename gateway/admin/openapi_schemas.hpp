@@ -1,8 +1,9 @@
 #pragma once
 // JSON Schemas (the OpenAPI 3.1 dialect, JSON Schema 2020-12) of what a route accepts and
 // answers: a declared parameter's value as router/param_binding checks it, and the bodies
-// the sql, login and echo handlers write. Stricter than the gateway only where JSON Schema
-// cannot say exactly what it accepts (noted in the schema's description), never looser.
+// the sql, login and echo handlers write. What JSON Schema cannot say exactly is left to
+// the gateway and said in the description: calendar validity of dates, a binary value's
+// decoded bytes, bounds on a decimal written as text, RE2 rather than ECMA-262 patterns.
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>

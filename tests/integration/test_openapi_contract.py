@@ -325,6 +325,10 @@ def exercise(rec, op, tokens):
     expect(success_expected(op, got), f"{op.method} {op.path} with valid values: {got}")
     got = rec.call("tenant by header", op, path_v, query, body, token, headers={"X-Company-Code": "acme"})
     expect(success_expected(op, got), f"{op.method} {op.path} by header: {got}")
+    subdomain = next(v for v in op.doc["servers"] if "variables" in v)["url"]
+    host = subdomain.split("://", 1)[1].replace("{company}", "acme")
+    got = rec.call("tenant by subdomain", op, path_v, query, body, token, headers={"Host": host})
+    expect(success_expected(op, got), f"{op.method} {op.path} on {host}: {got}")
     exercise_constraints(rec, op, (path_v, query, body), {"company": "ACME"}, token)
     exercise_tenants(rec, op, (path_v, query, body), tokens)
 
