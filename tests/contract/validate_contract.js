@@ -14,6 +14,9 @@
 //                 headers: {lower-case name: value}, body: parsed JSON or null,
 //                 json: true when the body parsed as JSON}]
 // Prints one line per problem and {"checked": N, "problems": M} last; exits 1 on any.
+//   node validate_contract.js --cases CASES.json   several [{name, doc, answers}] in one
+//                                                   run (the tests' mutated documents):
+//                                                   {"case", "checked", "problems"} each
 "use strict";
 
 const fs = require("fs");
@@ -157,39 +160,51 @@ function answerProblems(doc, answer) {
   return headerProblems(response, answer).concat(bodyProblems(response, answer));
 }
 
-async function main() {
-  const [docPath, answersPath] = process.argv.slice(2);
-  if (!docPath) {
-    console.error("usage: validate_contract.js DOC.json [ANSWERS.json]");
-    process.exit(2);
-  }
-  // validate() resolves and checks the document against the OpenAPI 3.1 schema and its
-  // rules (unique operationIds, declared path parameters, ...); it changes its argument.
+/// Checks one document and its answers; prints a line per problem, returns the counts.
+async function check(document, answers, prefix) {
+  const say = (line) => console.log(prefix + line);
+  // validate() checks the document against the published OpenAPI 3.1 schema; it changes
+  // its argument, hence the copies
   try {
-    await SwaggerParser.validate(load(docPath));
+    await SwaggerParser.validate(structuredClone(document));
   } catch (err) {
-    console.log(`invalid OpenAPI document: ${err.message}`);
-    console.log(JSON.stringify({ checked: 0, problems: 1 }));
-    process.exit(1);
+    say(`invalid OpenAPI document: ${err.message}`);
+    return { checked: 0, problems: 1 };
   }
   let problems = 0;
   let checked = 0;
-  const doc = await SwaggerParser.dereference(load(docPath));
+  const doc = await SwaggerParser.dereference(structuredClone(document));
   for (const p of [...schemaDefinitionProblems(doc), ...pathParameterProblems(doc), ...operationIdProblems(doc)]) {
     problems += 1;
-    console.log(`invalid OpenAPI document: ${p}`);
+    say(`invalid OpenAPI document: ${p}`);
   }
-  if (answersPath) {
-    for (const answer of load(answersPath)) {
-      checked += 1;
-      for (const p of answerProblems(doc, answer)) {
-        problems += 1;
-        console.log(`${answer.label}: ${answer.method} ${answer.path} -> ${answer.status}: ${p}`);
-      }
+  for (const answer of answers || []) {
+    checked += 1;
+    for (const p of answerProblems(doc, answer)) {
+      problems += 1;
+      say(`${answer.label}: ${answer.method} ${answer.path} -> ${answer.status}: ${p}`);
     }
   }
-  console.log(JSON.stringify({ checked, problems }));
-  process.exit(problems ? 1 : 0);
+  return { checked, problems };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === "--cases" && args[1]) {
+    // [{name, doc, answers}]: one summary line per case, exit 0 whatever they found
+    for (const c of load(args[1])) {
+      const counts = await check(c.doc, c.answers, `[${c.name}] `);
+      console.log(JSON.stringify({ case: c.name, ...counts }));
+    }
+    return;
+  }
+  if (!args[0]) {
+    console.error("usage: validate_contract.js DOC.json [ANSWERS.json] | --cases CASES.json");
+    process.exit(2);
+  }
+  const counts = await check(load(args[0]), args[1] ? load(args[1]) : [], "");
+  console.log(JSON.stringify(counts));
+  process.exit(counts.problems ? 1 : 0);
 }
 
 main().catch((err) => {

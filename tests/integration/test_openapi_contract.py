@@ -376,44 +376,76 @@ def operation_of(doc, answer):
     return doc["paths"][answer["path"]][answer["method"].lower()]
 
 
-def expect_refused(doc, answers, what, needle):
-    code, out = run_validator(doc, answers)
-    expect(code == 1 and needle in out, f"{what}: the validator should refuse: exit {code}\n{out[-1500:]}")
+def run_cases(cases):
+    """{name: (problems, output lines)} of validate_contract.js --cases, one node run."""
+    with tempfile.TemporaryDirectory(prefix="tg-openapi-") as tmp:
+        path = os.path.join(tmp, "cases.json")
+        with open(path, "w") as f:
+            json.dump([{"name": n, "doc": d, "answers": a} for n, (d, a) in cases.items()], f)
+        run = subprocess.run(["node", VALIDATOR, "--cases", path], capture_output=True, timeout=120)
+    out = run.stdout.decode()
+    expect(run.returncode == 0, f"validator: {out}{run.stderr.decode()}")
+    results = {}
+    for line in out.splitlines():
+        if line.startswith("{"):
+            summary = json.loads(line)
+            results[summary["case"]] = (summary["problems"], [x for x in out.splitlines()
+                                                              if x.startswith(f"[{summary['case']}] ")])
+    return results
 
 
 def test_the_checker_refuses_what_is_not_documented():
     doc, answers = RESULTS.get("doc"), RESULTS.get("answers")
     expect(doc is not None and answers, "needs the answers of test_every_route_answers_as_documented")
+    cases, needles = {}, {}
+
+    def case(name, mutated, sample, needle):
+        cases[name], needles[name] = (mutated, sample), needle
+
+    case("unchanged", doc, answers, None)
     broken = copy.deepcopy(doc)
     del broken["info"]
-    expect_refused(broken, None, "a document without info", "invalid OpenAPI document")
+    case("a document without info", broken, [], "invalid OpenAPI document")
+    bad_schema = copy.deepcopy(doc)
+    bad_schema["components"]["schemas"]["Row"]["type"] = "record"
+    case("a schema that is no JSON Schema", bad_schema, [], "not a valid JSON Schema")
     # a status the operation does not list
     refused = next(a for a in answers if a["status"] == 400)
     missing = copy.deepcopy(doc)
     del operation_of(missing, refused)["responses"]["400"]
-    expect_refused(missing, [refused], "an undocumented status", "status 400 is not documented")
+    case("an undocumented status", missing, [refused], "status 400 is not documented")
     # rows whose values are not what Row allows
     rows = [a for a in answers if a["status"] == 200 and isinstance(a["body"], list) and a["body"]]
     expect(rows, "no answer with rows was recorded")
     narrowed = copy.deepcopy(doc)
     narrowed["components"]["schemas"]["Row"]["additionalProperties"] = {"type": "boolean"}
-    expect_refused(narrowed, rows, "a row schema the rows do not fit", "body ")
+    case("a row schema the rows do not fit", narrowed, rows, "body ")
     # an error code the status does not list
     not_found = [a for a in answers if error_code(a["body"]) == "not_found"]
     expect(not_found, "no not_found answer was recorded")
     fewer = copy.deepcopy(doc)
     for answer in not_found:
-        codes = operation_of(fewer, answer)["responses"]["404"]["content"]["application/json"]["schema"]
-        enum = codes["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"]
+        schema = operation_of(fewer, answer)["responses"]["404"]["content"]["application/json"]["schema"]
+        enum = schema["allOf"][1]["properties"]["error"]["properties"]["code"]["enum"]
         if "not_found" in enum:
             enum.remove("not_found")
-    expect_refused(fewer, not_found, "an error code not listed", "must be equal to one of the allowed values")
+    case("an error code not listed", fewer, not_found, "must be equal to one of the allowed values")
     # a required header that is not sent
     strict = copy.deepcopy(doc)
     strict["components"]["headers"]["X-Never-Sent"] = {"required": True, "schema": {"type": "string"}}
     operation_of(strict, refused)["responses"]["400"]["headers"]["X-Never-Sent"] = {
         "$ref": "#/components/headers/X-Never-Sent"}
-    expect_refused(strict, [refused], "a required header missing", "required header X-Never-Sent is missing")
+    case("a required header missing", strict, [refused], "required header X-Never-Sent is missing")
+
+    results = run_cases(cases)
+    for name, needle in needles.items():
+        expect(name in results, f"no result for {name}: {results}")
+        problems, lines = results[name]
+        if needle is None:
+            expect(problems == 0, f"{name}: {lines}")
+        else:
+            expect(problems > 0 and any(needle in line for line in lines),
+                   f"{name}: the validator should refuse it with {needle!r}: {lines[:5]}")
 
 
 PROBE_ROUTE = """  - method: GET

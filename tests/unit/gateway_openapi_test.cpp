@@ -2,6 +2,7 @@
 // their constraints, security, result shapes and error codes, and its stable text.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include <boost/json/parse.hpp>
