@@ -64,7 +64,8 @@ json::object health_item(const conf::config& config) {
                               {"properties", json::object{{"companyCode", {{"type", "string"}}},
                                                           {"server", {{"type", "string"}}},
                                                           {"hosting", {{"type", "string"}}},
-                                                          {"connected", {{"type", "boolean"}}},
+                                                          // null: probed by another instance
+                                                          {"connected", {{"type", json::array{"boolean", "null"}}}},
                                                           {"latency", {{"type", json::array{"string", "null"}}}}}}};
     json::object body{{"type", "object"},
                       {"required", json::array{"activePools", "tenants"}},

@@ -372,6 +372,22 @@ def test_every_route_answers_as_documented():
     RESULTS["answers"], RESULTS["doc"] = rec.answers, doc
 
 
+def test_operator_endpoints_answer_as_documented():
+    s = stack()
+    doc = json.loads(served_document(s.port))
+    rec = Recorder(s.port)
+    for path in ("/livez", "/readyz", "/health", "/metrics", "/openapi.json"):
+        op = Operation(doc, path, "get", doc["paths"][path]["get"])
+        got = rec.call("operator endpoint", op, {}, {})
+        expect(got[0] == 200, f"{path}: {got[0]}")
+    health = Operation(doc, "/health", "get", doc["paths"]["/health"]["get"])
+    for tenant, status in (("acme", 200), ("no such code!", 400), ("NOSUCHCO", 404)):
+        got = rec.call(f"/health?tenant={tenant}", health, {}, {"tenant": tenant})
+        expect(got[0] == status, f"/health?tenant={tenant}: {got}")
+    code, out = run_validator(doc, rec.answers)
+    expect(code == 0, f"operator answers that do not match the document:\n{out}")
+
+
 def operation_of(doc, answer):
     return doc["paths"][answer["path"]][answer["method"].lower()]
 
