@@ -8,6 +8,7 @@
 
 #include "gateway/admin/dashboard_page.hpp"
 #include "gateway/admin/health_report.hpp"
+#include "gateway/admin/series_report.hpp"
 #include "gateway/auth/operator_access.hpp"
 #include "gateway/http/json_response.hpp"
 #include "gateway/http/response_headers.hpp"
@@ -138,6 +139,20 @@ response dashboard() {
     return no_store(std::move(res));
 }
 
+/// GET /dashboard/series.json[?tenant=CODE]: the charts' data, each tenant's last 15 minutes.
+response dashboard_series(const router::parsed_target& target, health_monitor& monitor,
+                          std::string_view request_id) {
+    auto filter = tenant_filter(target, request_id);
+    if (auto* refused = std::get_if<response>(&filter)) return std::move(*refused);
+    const auto& history = monitor.metrics.history();
+    const auto now = std::chrono::steady_clock::now();
+    series_clock clock;
+    clock.now = std::chrono::system_clock::now();
+    clock.into_slot = now - history.epoch_start(history.epoch_at(now));
+    const auto windows = history.read(now, std::get<std::optional<std::string>>(filter));
+    return no_store(json_response(http::status::ok, series_report(windows, clock)));
+}
+
 }  // namespace
 
 response monitoring_response(const router::parsed_target& target, const request& req,
@@ -154,11 +169,12 @@ response monitoring_response(const router::parsed_target& target, const request&
         if (refused) return std::move(*refused);
         return metrics(state, monitor);
     }
-    // /health and the page that shows it share one policy.
+    // /health and the page that shows it (with its charts' data) share one policy.
     auto refused =
         check_access(config.health.access, config.health.token, req, remote, request_id);
     if (refused) return std::move(*refused);
     if (target.path == "/dashboard") return dashboard();
+    if (target.path == "/dashboard/series.json") return dashboard_series(target, monitor, request_id);
     return health(target, state, monitor, request_id);
 }
 

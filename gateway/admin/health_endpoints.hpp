@@ -1,5 +1,6 @@
 #pragma once
-// The monitoring endpoints: /readyz, /health, /metrics and /dashboard (registered by
+// The monitoring endpoints: /readyz, /health, /metrics, /dashboard and its charts' data
+// /dashboard/series.json (registered by
 // operator_endpoints). They answer from memory (cached probe results, counters), never
 // waiting for a tenant database, so they stay fast while tenants are down or stalled.
 

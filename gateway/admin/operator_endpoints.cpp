@@ -47,7 +47,7 @@ bool admin_enabled(const conf::config& config) { return config.admin.enabled; }
 
 void add_monitoring_endpoints(endpoint_table& table, health_monitor& monitor) {
     table.add(endpoint{"/livez", {http::verb::get}, nullptr, livez});
-    for (const char* path : {"/readyz", "/health", "/metrics", "/dashboard"}) table.add(monitoring(path, monitor));
+    for (const char* path : {"/readyz", "/health", "/metrics", "/dashboard", "/dashboard/series.json"}) table.add(monitoring(path, monitor));
     table.add(endpoint{"/openapi.json", {http::verb::get}, nullptr, openapi});
 }
 

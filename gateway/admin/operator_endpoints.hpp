@@ -1,7 +1,7 @@
 #pragma once
 // The endpoints the gateway answers itself, registered in the dispatcher's endpoint
 // table at start-up:
-//   GET  /livez /readyz /health /metrics /dashboard   (health_endpoints)
+//   GET  /livez /readyz /health /metrics /dashboard /dashboard/series.json   (health_endpoints)
 //   GET  /openapi.json                                 (openapi_document, under metrics.access)
 //   GET  /admin/tenants, POST /admin/registry/reload   (admin_tenants; while admin.enabled)
 //   POST /admin/config/reload                           (admin_config_reload; while admin.enabled)
@@ -14,7 +14,7 @@ namespace gateway {
 
 class tenant_backend;
 
-/// Adds /livez, /readyz, /health, /metrics, /dashboard and /openapi.json. `monitor` must outlive `table`.
+/// Adds /livez, /readyz, /health, /metrics, /dashboard, /dashboard/series.json and /openapi.json. `monitor` must outlive `table`.
 void add_monitoring_endpoints(endpoint_table& table, health_monitor& monitor);
 
 /// Adds the /admin/ endpoints. `backend` must outlive `table`.

@@ -189,6 +189,7 @@ void server::start_monitoring() {
     monitor_.add_collector([backend = &backend_](metrics_writer& writer) {
         write_shared_login_metrics(writer, backend->shared_logins().get(), backend->shared_login_fallbacks());
     });
+    sampler_.start(io_context_.get_executor());
     monitor_.listening.store(true);
 }
 

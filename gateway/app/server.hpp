@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "gateway/admin/health_monitor.hpp"
+#include "gateway/admin/series_sampler.hpp"
 #include "gateway/app/config_reload.hpp"
 #include "gateway/app/state_loader.hpp"
 #include "gateway/cluster/rate_share_sync.hpp"
@@ -80,6 +81,8 @@ private:
     // services hold references to it and are destroyed later, but use it no more once
     // the event loops have stopped.
     tenant_backend backend_;
+    // Last, so destroyed first: it samples backend_ into monitor_'s history.
+    series_sampler sampler_{monitor_.metrics.history(), backend_};
 };
 
 }  // namespace gateway

@@ -44,7 +44,9 @@ std::string_view method_label(std::string_view method) noexcept {
     return "OTHER";  // arbitrary client-chosen methods must not create series
 }
 
-metrics_registry::metrics_registry() : started_(std::chrono::steady_clock::now()) {}
+metrics_registry::metrics_registry() : started_(std::chrono::steady_clock::now()) {
+    series_.set_limit(label_limit_.load());
+}
 
 metrics_registry::shard& metrics_registry::my_shard() {
     thread_local const std::size_t index =
@@ -109,6 +111,14 @@ void metrics_registry::record(const finished_request& done) {
     }
     ++it->second.requests;
     it->second.duration.observe(seconds);
+    const bool own_label = !done.tenant.empty() && label == done.tenant;
+    lock.unlock();
+    // Registered tenants within the label cap only: codes made up by clients are not charted.
+    if (own_label) {
+        series_.record_request(done.tenant, done.status,
+                               std::chrono::duration_cast<std::chrono::microseconds>(done.elapsed),
+                               std::chrono::steady_clock::now());
+    }
 }
 
 void metrics_registry::set_tenant_filter(std::function<bool(std::string_view)> is_registered) {

@@ -17,6 +17,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "gateway/telemetry/tenant_series.hpp"
+
 namespace gateway {
 
 /// Fixed latency buckets in seconds shared by every gateway histogram.
@@ -110,6 +112,7 @@ public:
     /// Changes the cap (from the configuration; labels already given stay).
     void set_tenant_label_limit(std::size_t limit) noexcept {
         label_limit_.store(limit, std::memory_order_relaxed);
+        series_.set_limit(limit);
     }
 
     /// Only codes this says are registered get a label of their own (or "_other").
@@ -120,6 +123,10 @@ public:
 
     /// Every shard merged.
     request_totals totals() const;
+    /// The last 15 minutes per tenant (/dashboard's charts): record() feeds it the
+    /// requests of tenants with a label of their own, under the same cap.
+    tenant_series& history() noexcept { return series_; }
+    const tenant_series& history() const noexcept { return series_; }
     /// When this registry was created (the process start, near enough).
     std::chrono::steady_clock::time_point started() const noexcept { return started_; }
 
@@ -151,6 +158,7 @@ private:
     std::set<std::string, std::less<>> labelled_tenants_;
     std::function<bool(std::string_view)> is_registered_;  ///< guarded by labels_mutex_
     std::chrono::steady_clock::time_point started_;
+    tenant_series series_{started_};
 };
 
 /// "2xx" for 200..299 and so on; "other" outside 100..599.
