@@ -1,10 +1,14 @@
 """/dashboard in a real browser: headless Chromium loads the page from the gateway, the
 page fetches /health and draws one row per active tenant with its state (a tenant whose
 tdsd is down turns red); the DOM is checked after the fetch completed (the page sets
-data-loaded) and a screenshot is kept in <build>/test-artifacts/."""
+data-loaded). The charts (inline SVG from /dashboard/series.json) are checked in a page
+kept open over the DevTools protocol: they draw a tenant's traffic, follow more of it
+without a reload, and a tenant taken down turns its card red "down since hh:mm:ss". A
+screenshot is kept in <build>/test-artifacts/dashboard.png."""
 
 import html.parser
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -12,6 +16,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
+import headless_browser  # noqa: E402
 import monitoring_support as ms  # noqa: E402
 from harness import expect, run_tests  # noqa: E402
 
@@ -28,12 +33,7 @@ def setup():
     return GATEWAY
 
 
-def chromium_binary():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    raise AssertionError("chromium is not installed (scripts/setup installs it)")
+chromium_binary = headless_browser.chromium_binary
 
 
 def chromium(*args):
@@ -120,6 +120,83 @@ def test_every_tenant_row_with_its_state():
     expect(dom.rows["ACME"]["cells"]["num latency"].endswith("ms"), dom.rows["ACME"])
 
 
+def send_echo(tenant, count):
+    """`count` answered requests of `tenant` through an echo route (200 each)."""
+    for _ in range(count):
+        status, _, body = ms.get_json(setup(), f"/api/echo?company={tenant}")
+        expect(status == 200, f"echo for {tenant}: {status} {body}")
+
+
+def series_of(tenant):
+    status, _, body = ms.get_json(setup(), f"/dashboard/series.json?tenant={tenant}")
+    expect(status == 200 and len(body["tenants"]) == 1, f"series of {tenant}: {status} {body}")
+    return body["tenants"][0]
+
+
+# What the page shows of one tenant's card: state, request total, and per chart the
+# number of drawn points and each path's length on screen (0 when nothing is drawn).
+CARD_JS = """(() => {
+  const card = document.querySelector(`article.card[data-tenant="%s"]`);
+  if (!card) return null;
+  const charts = {};
+  for (const svg of card.querySelectorAll("svg[data-chart]")) {
+    charts[svg.dataset.chart] = {
+      points: Number(svg.dataset.points),
+      downMarks: svg.querySelectorAll("rect[data-mark=down]").length,
+      paths: Object.fromEntries([...svg.querySelectorAll("path[data-series]")].map(
+        p => [p.dataset.series, {d: p.getAttribute("d"), length: p.getTotalLength(),
+                                 latest: p.dataset.latest}]))};
+  }
+  return {state: card.dataset.state, requests: Number(card.dataset.requests),
+          title: card.querySelector("h2").textContent,
+          border: getComputedStyle(card).borderLeftColor, charts,
+          seriesFetches: Number(document.body.dataset.seriesFetches || 0)};
+})()"""
+
+
+def card(browser, tenant):
+    return browser.evaluate(CARD_JS % tenant)
+
+
+def test_series_json_bad_tenant():
+    status, _, body = ms.get_json(setup(), "/dashboard/series.json?tenant=no%20such")
+    expect(status == 400 and body["error"]["code"] == "invalid_company_code", body)
+    status, _, body = ms.get_json(setup(), "/dashboard/series.json?tenant=NOBODY")
+    expect(status == 200 and body["tenants"] == [], body)
+
+
+def test_charts_draw_traffic_and_follow_it():
+    ms.wait_for(lambda: ms.all_probed(setup()), 20, "every tenant probed")
+    send_echo("ACME", 40)
+    acme = series_of("ACME")
+    expect(acme["requests"] >= 40, f"the history counted ACME's requests: {acme['requests']}")
+    with headless_browser.Browser() as browser:
+        browser.goto(f"http://127.0.0.1:{setup().port}/dashboard?interval=1")
+        first = browser.wait_for(
+            "(" + CARD_JS % "ACME" + ")?.requests >= 40 && (" + CARD_JS % "ACME" + ")", 15,
+            "ACME's card with its 40 requests")
+        charts = first["charts"]
+        for kind in ("rps", "latency", "pool", "probe"):
+            expect(kind in charts and charts[kind]["points"] > 0, f"{kind} chart drew nothing: {charts}")
+        ok = charts["rps"]["paths"]["2xx"]
+        expect(ok["d"].startswith("M") and ok["length"] > 0, f"2xx requests path not drawn: {ok}")
+        expect(float(ok["latest"]) > 0, f"2xx rate shown as {ok['latest']}")
+        for series in ("p50", "p99"):
+            latency = charts["latency"]["paths"][series]
+            expect(latency["length"] > 0 and float(latency["latest"]) > 0, f"{series}: {latency}")
+        expect(charts["probe"]["paths"]["probe"]["length"] > 0, charts["probe"])
+        expect(first["state"] == "up" and charts["probe"]["downMarks"] == 0, first)
+
+        # More traffic while the page stays open: the next polls redraw with it.
+        send_echo("ACME", 60)
+        later = browser.wait_for(
+            f"(({CARD_JS % 'ACME'})?.requests >= {first['requests'] + 60}) && ({CARD_JS % 'ACME'})",
+            15, "the card to count 60 more requests without a reload")
+        expect(later["seriesFetches"] > first["seriesFetches"], (first["seriesFetches"], later["seriesFetches"]))
+        expect(later["charts"]["rps"]["paths"]["2xx"]["d"] != ok["d"],
+               "the requests/s path did not change after 60 more requests")
+
+
 def test_down_tenant_turns_red_and_screenshot():
     ms.wait_for(lambda: health_states()["TECHSTART"]["connected"], 20, "TECHSTART up")
     expect(TENANTS.techstart.control("down") == "ok")
@@ -129,13 +206,23 @@ def test_down_tenant_turns_red_and_screenshot():
         expect(dom.rows["TECHSTART"]["state"] == "down"
                and dom.rows["TECHSTART"]["class"] == "down", dom.rows["TECHSTART"])
         expect(dom.rows["ACME"]["state"] == "up", dom.rows["ACME"])
-        os.makedirs(ARTIFACTS, exist_ok=True)
-        shot = os.path.join(ARTIFACTS, "dashboard.png")
-        if os.path.exists(shot):
-            os.unlink(shot)
-        chromium(f"--screenshot={shot}", "--window-size=1280,800",
-                 f"http://127.0.0.1:{setup().port}/dashboard")
-        expect(os.path.exists(shot), "no screenshot written")
+        ms.wait_for(lambda: series_of("TECHSTART")["downSince"], 10, "TECHSTART's down-since")
+        with headless_browser.Browser(height=1000) as browser:
+            browser.goto(f"http://127.0.0.1:{setup().port}/dashboard?interval=1")
+            down = browser.wait_for(
+                f"(({CARD_JS % 'TECHSTART'})?.charts?.probe?.downMarks > 0) && ({CARD_JS % 'TECHSTART'})",
+                15, "TECHSTART's card with failed probes")
+            expect(down["state"] == "down", down)
+            expect(re.search(r"down since \d\d:\d\d:\d\d", down["title"]), down["title"])
+            expect(down["border"] == "rgb(207, 34, 46)", f"the down card is not red: {down['border']}")
+            up = card(browser, "ACME")
+            expect(up["state"] == "up" and "down since" not in up["title"]
+                   and up["border"] == "rgb(26, 127, 55)", up)
+            os.makedirs(ARTIFACTS, exist_ok=True)
+            shot = os.path.join(ARTIFACTS, "dashboard.png")
+            if os.path.exists(shot):
+                os.unlink(shot)
+            browser.screenshot(shot)
         with open(shot, "rb") as f:
             data = f.read()
         expect(data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 10_000,

@@ -157,6 +157,12 @@ def test_health_token_access():
         status, _, body = ms.get_json(gateway, "/health",
                                       {"Authorization": "Bearer hunter2-health"})
         expect(status == 200 and "tenants" in body, body)
+        # The dashboard's chart data is behind the same policy as /health.
+        status, _, body = ms.get_json(gateway, "/dashboard/series.json")
+        expect_error(status, body, 401, "unauthorized")
+        status, _, body = ms.get_json(gateway, "/dashboard/series.json",
+                                      {"Authorization": "Bearer hunter2-health"})
+        expect(status == 200 and body["slots"] == 90 and "tenants" in body, body)
         status, _, body = ms.get_json(gateway, "/readyz")
         expect(status == 200, "readiness stays open for load balancers")
 
@@ -174,6 +180,8 @@ def test_health_loopback_access():
             status, _, body = http_json(gateway.port, "GET", "/health", host=remote)
             expect_error(status, body, 403, "forbidden")
             status, _, body = http_json(gateway.port, "GET", "/dashboard", host=remote)
+            expect_error(status, body, 403, "forbidden")
+            status, _, body = http_json(gateway.port, "GET", "/dashboard/series.json", host=remote)
             expect_error(status, body, 403, "forbidden")
             status, _, body = http_json(gateway.port, "GET", "/livez", host=remote)
             expect(status == 200, body)
