@@ -68,7 +68,7 @@ void tenant_ring::clear(slot& s) noexcept {
 }
 
 tenant_ring::slot* tenant_ring::claim(std::int64_t epoch) noexcept {
-    slot& s = slots_[static_cast<std::size_t>(epoch) % slot_count];
+    slot& s = slots_[static_cast<std::size_t>(epoch) % ring_size];
     for (int attempt = 0; attempt < 1000; ++attempt) {
         auto tag = s.epoch.load(std::memory_order_acquire);
         if (tag == epoch) return &s;
@@ -121,7 +121,7 @@ std::array<slot_values, tenant_ring::slot_count> tenant_ring::read(std::int64_t 
     for (std::size_t i = 0; i < slot_count; ++i) {
         const std::int64_t epoch = current - static_cast<std::int64_t>(slot_count - 1 - i);
         if (epoch < 0) continue;
-        const slot& s = slots_[static_cast<std::size_t>(epoch) % slot_count];
+        const slot& s = slots_[static_cast<std::size_t>(epoch) % ring_size];
         if (s.epoch.load(std::memory_order_acquire) != epoch) continue;
         slot_values& v = out[i];
         for (std::size_t g = 0; g < status_group_count; ++g) v.requests[g] = s.requests[g].load(relaxed);

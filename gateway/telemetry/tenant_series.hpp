@@ -52,11 +52,14 @@ struct slot_values {
     bool probe_failed = false;               ///< a probe in this slot failed
 };
 
-/// One tenant's ring: `slot_count` slots, slot e holding epoch e % slot_count. Every
-/// field is atomic, so recorders on any thread and a reader never race.
+/// One tenant's ring: a window of `slot_count` slots, epoch e stored at e % ring_size.
+/// One slot more than the window, so the next slot can be cleared ahead of time without
+/// losing the window's oldest. Every field is atomic, so recorders on any thread and a
+/// reader never race.
 class tenant_ring {
 public:
     static constexpr std::size_t slot_count = 90;
+    static constexpr std::size_t ring_size = slot_count + 1;
 
     /// Counts a request answered with `status` after `latency`, in epoch `epoch`.
     void record_request(std::int64_t epoch, unsigned status, std::chrono::microseconds latency) noexcept;
@@ -92,7 +95,7 @@ private:
     slot* claim(std::int64_t epoch) noexcept;
     static void clear(slot& s) noexcept;
 
-    std::array<slot, slot_count> slots_;
+    std::array<slot, ring_size> slots_;
 };
 
 /// One tenant's window as read for the dashboard.

@@ -91,11 +91,11 @@ TEST_CASE("requests land in the slot of their time and the window slides", "[ser
 
 TEST_CASE("a slot reused a window later starts from zero", "[series]") {
     tenant_series s(origin);
-    const int span = static_cast<int>(tenant_series::slot_count);
+    const int span = static_cast<int>(gateway::tenant_ring::ring_size);
     for (int i = 0; i < 5; ++i) s.record_request("ACME", 200, 3ms, at(2));
     s.record_pool("ACME", 7, 1, at(2));
     s.record_probe("ACME", std::nullopt, 1, at(2));
-    // The same ring slot, one window later.
+    // The same ring slot, one turn of the ring later.
     s.record_request("ACME", 500, 3ms, at(2 + span));
     const auto w = window_of(s, "ACME", at(2 + span));
     const auto& v = w.slots.back();
@@ -127,6 +127,21 @@ TEST_CASE("pool samples keep the most busy, probes mark a tenant down since the 
     CHECK_FALSE(w.slots.back().probe_us);
     s.record_probe("ACME", 900us, 4000, at(3));
     CHECK_FALSE(window_of(s, "ACME", at(3)).down_since_ms);
+}
+
+TEST_CASE("rotate clears the next slot ahead, the window keeps its oldest slot", "[series]") {
+    tenant_series s(origin);
+    const int span = static_cast<int>(tenant_series::slot_count);
+    s.record_request("ACME", 200, 1ms, at(0));
+    s.record_request("ACME", 200, 1ms, at(span - 1));
+    s.rotate(at(span - 1));  // prepares epoch 90's slot
+    auto w = window_of(s, "ACME", at(span - 1));
+    CHECK(ok_requests(w.slots.front()) == 1);
+    CHECK(ok_requests(w.slots.back()) == 1);
+    s.record_request("ACME", 404, 1ms, at(span));
+    w = window_of(s, "ACME", at(span));
+    CHECK(w.slots.back().requests[1] == 1);
+    CHECK(w.slots.back().requests[0] == 0);
 }
 
 TEST_CASE("the tenant set is capped, the least recently active goes first", "[series]") {
