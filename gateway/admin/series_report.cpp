@@ -87,7 +87,7 @@ boost::json::object series_report(const std::vector<tenant_window>& windows, con
     const auto window_start = current_start - slot * static_cast<int>(tenant_series::slot_count - 1);
     boost::json::object out;
     out["slotSeconds"] = slot.count();
-    out["slots"] = tenant_series::slot_count;
+    out["slots"] = static_cast<std::int64_t>(tenant_series::slot_count);
     out["now"] = epoch_ms(clock.now);
     out["windowStart"] = epoch_ms(window_start);
     out["currentSlotSeconds"] = rounded(into);
