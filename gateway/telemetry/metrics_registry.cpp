@@ -115,9 +115,11 @@ void metrics_registry::record(const finished_request& done) {
     lock.unlock();
     // Registered tenants within the label cap only: codes made up by clients are not charted.
     if (own_label) {
+        const auto finished = done.finished == std::chrono::steady_clock::time_point{}
+                                  ? std::chrono::steady_clock::now()
+                                  : done.finished;
         series_.record_request(done.tenant, done.status,
-                               std::chrono::duration_cast<std::chrono::microseconds>(done.elapsed),
-                               std::chrono::steady_clock::now());
+                               std::chrono::duration_cast<std::chrono::microseconds>(done.elapsed), finished);
     }
 }
 

@@ -87,6 +87,9 @@ struct finished_request {
     std::string_view method;
     unsigned status = 0;
     std::chrono::steady_clock::duration elapsed{};
+    /// When it was answered; the epoch: read the clock in record() (the caller usually
+    /// has just read it, and on some machines a clock read costs more than the counting).
+    std::chrono::steady_clock::time_point finished{};
 };
 
 /// Thread-safe request counters with sharded storage and a capped tenant label set.

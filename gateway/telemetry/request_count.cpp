@@ -8,7 +8,8 @@ void count_request(metrics_registry& metrics, const access_entry& entry) {
     done.route = entry.route ? std::string_view(*entry.route) : std::string_view();
     done.method = entry.method;
     done.status = entry.status;
-    done.elapsed = std::chrono::steady_clock::now() - entry.started;
+    done.finished = std::chrono::steady_clock::now();
+    done.elapsed = done.finished - entry.started;
     metrics.record(done);
 }
 
