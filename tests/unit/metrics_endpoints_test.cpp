@@ -168,7 +168,45 @@ TEST_CASE("the dashboard is a self-contained page", "[metrics]") {
     auto res = answer(get("/dashboard"), loopback, *state, monitor, "r");
     CHECK(res.result_int() == 200);
     CHECK(res[http::field::content_type] == "text/html; charset=utf-8");
-    CHECK(res.body().find("fetch(\"/health\"") != std::string::npos);
-    CHECK(res.body().find("http://") == std::string::npos);
-    CHECK(res.body().find("https://") == std::string::npos);
+    CHECK(res.body().find("getJson(\"/health\")") != std::string::npos);
+    CHECK(res.body().find("getJson(\"/dashboard/series.json\")") != std::string::npos);
+    // The page draws its charts as inline SVG, whose namespace name looks like a URL but
+    // is never fetched; nothing else may name another origin.
+    std::string body = res.body();
+    const std::string svg_namespace = "\"http://www.w3.org/2000/svg\"";
+    for (auto at = body.find(svg_namespace); at != std::string::npos; at = body.find(svg_namespace)) {
+        body.erase(at, svg_namespace.size());
+    }
+    CHECK(body.find("http://") == std::string::npos);
+    CHECK(body.find("https://") == std::string::npos);
+    CHECK(body.find("<script src") == std::string::npos);
+    // The inline script runs under the page's policy, which allows only this gateway.
+    const std::string csp(res["Content-Security-Policy"]);
+    CHECK(csp.find("script-src 'unsafe-inline'") != std::string::npos);
+    CHECK(csp.find("connect-src 'self'") != std::string::npos);
+}
+
+TEST_CASE("the dashboard's chart data: tenants' last 15 minutes, under the health policy", "[metrics]") {
+    gateway::health_monitor monitor;
+    monitor.metrics.history().record_request("ACME", 200, std::chrono::milliseconds(3),
+                                             std::chrono::steady_clock::now());
+    conf::config config;
+    config.health.access = conf::access_policy::loopback;
+    const auto state = state_with(config);
+    auto res = answer(get("/dashboard/series.json"), remote, *state, monitor, "r");
+    CHECK(res.result_int() == 403);
+    res = answer(get("/dashboard/series.json"), loopback, *state, monitor, "r");
+    REQUIRE(res.result_int() == 200);
+    CHECK(res[http::field::cache_control] == "no-store");
+    const auto body = boost::json::parse(res.body()).as_object();
+    CHECK(body.at("slotSeconds").as_int64() == 10);
+    const auto& tenants = body.at("tenants").as_array();
+    REQUIRE(tenants.size() == 1);
+    CHECK(tenants.at(0).at("companyCode").as_string() == "ACME");
+    CHECK(tenants.at(0).at("requests").to_number<std::int64_t>() == 1);
+    res = answer(get("/dashboard/series.json?tenant=nobody"), loopback, *state, monitor, "r");
+    CHECK(boost::json::parse(res.body()).at("tenants").as_array().empty());
+    res = answer(get("/dashboard/series.json?tenant=bad%20code"), loopback, *state, monitor, "r");
+    CHECK(res.result_int() == 400);
+    CHECK(error_code(res) == "invalid_company_code");
 }
