@@ -24,6 +24,10 @@ void report_exception(std::exception_ptr e) {
   }
 }
 
+// A reply buffer larger than this is freed after its send: one big result must not pin
+// its size for the rest of the connection.
+constexpr std::size_t keep_reply_buffer = 256 * 1024;
+
 }  // namespace
 
 client_session::client_session(server& srv, tcp::socket socket)
@@ -101,16 +105,19 @@ asio::awaitable<void> client_session::discard_loop(std::shared_ptr<client_sessio
 
 asio::awaitable<message> client_session::read_next() {
   // Not a coroutine: the plain path awaits read_message's own frame, nothing more.
-  return tls_ ? read_message(*tls_) : read_message(socket_);
+  // Only called after the handshake, when nothing else reads the socket.
+  return tls_ ? read_message(*tls_) : read_message(reader_);
 }
 
 asio::awaitable<void> client_session::send(const std::vector<std::uint8_t>& payload, bool end_of_message) {
-  const auto framed = frame_reply(payload, spid_, end_of_message);
+  // One send at a time (the handshake, then process_loop): the buffer can be reused.
+  frame_reply_into(framed_, payload, spid_, end_of_message);
   if (tls_) {
-    co_await tls_->write(framed);
+    co_await tls_->write(framed_);
   } else {
-    co_await asio::async_write(socket_, asio::buffer(framed), asio::use_awaitable);
+    co_await asio::async_write(socket_, asio::buffer(framed_), asio::use_awaitable);
   }
+  if (framed_.capacity() > keep_reply_buffer) std::vector<std::uint8_t>().swap(framed_);
 }
 
 void client_session::on_attention() {

@@ -70,6 +70,8 @@ class client_session : public std::enable_shared_from_this<client_session> {
 
   server& server_;
   tcp::socket socket_;
+  buffered_socket reader_{socket_};   // plain requests after the handshake
+  std::vector<std::uint8_t> framed_;  // the reply being sent, its capacity reused
   std::unique_ptr<tls_channel> tls_;  // set while TDS packets travel inside TLS
   std::uint64_t id_;
   std::uint16_t spid_;

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "tests/tdsd/client_session.hpp"
+#include "tests/tdsd/inline_policy.hpp"
 #include "tests/tdsd/log.hpp"
 #include "tests/tdsd/param_reader.hpp"
 #include "tests/tdsd/rpc_request.hpp"
@@ -136,9 +137,19 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
   request.transactions = &transactions_;
   request.session = &identity_;
   request.cache = &db_->cache();
-  const std::function<exec_outcome()> job =
-      std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request));
-  exec_outcome outcome = co_await run_on_workers(server_.workers(), job);
+  std::optional<exec_outcome> quick;
+  if (runs_inline(db_->get(), request)) {
+    quick = execute_inline(db_->get(), cancel_, request);
+    (quick ? server_.stats().inline_queries : server_.stats().inline_fallbacks)++;
+  }
+  exec_outcome outcome;
+  if (quick) {
+    outcome = std::move(*quick);
+  } else {
+    const std::function<exec_outcome()> job =
+        std::bind(execute_on, shared_from_this(), db_->get(), &cancel_, std::move(request));
+    outcome = co_await run_on_workers(server_.workers(), job);
+  }
   if (closed_) co_return false;
   if (outcome.cancelled) {
     co_await send_cancelled(outcome.tokens);

@@ -46,10 +46,10 @@ std::string stats_line(server& srv) {
   auto& s = srv.stats();
   return fmt::format(
       "ok connections={} logins={} queries={} failed_logins={} accepted={} peak_connections={} "
-      "tls_sessions={} tls_login_only={} tls_refused={} tls_failures={}",
+      "tls_sessions={} tls_login_only={} tls_refused={} tls_failures={} inline_queries={} inline_fallbacks={}",
       s.connections.load(), s.logins.load(), s.queries.load(), s.failed_logins.load(), s.accepted.load(),
       s.peak_connections.load(), s.tls_sessions.load(), s.tls_login_only.load(), s.tls_refused.load(),
-      s.tls_failures.load());
+      s.tls_failures.load(), s.inline_queries.load(), s.inline_fallbacks.load());
 }
 
 std::string database_command(server& srv, const std::vector<std::string>& w) {

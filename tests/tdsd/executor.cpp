@@ -339,8 +339,9 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel
   return true;
 }
 
-// The session's #temp tables (SQLite temp schema tables named "#...").
-std::vector<std::string> temp_tables(sqlite3* db, statement_cache* cache) {
+// The session's #temp tables (SQLite temp schema tables named "#..."); nullopt when the
+// listing was stopped (a cancel or the inline budget): then nothing may be dropped.
+std::optional<std::vector<std::string>> temp_tables(sqlite3* db, statement_cache* cache) {
   std::vector<std::string> names;
   static const std::string sql = "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE '#%'";
   // Asked twice per sp_executesql: kept prepared when the connection has a cache.
@@ -351,17 +352,21 @@ std::vector<std::string> temp_tables(sqlite3* db, statement_cache* cache) {
     owned.reset(raw);
   }
   sqlite3_stmt* stmt = cache ? cache->prepare(db, sql) : owned.get();
-  if (stmt == nullptr) return names;
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
+  if (stmt == nullptr) return std::nullopt;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     names.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)));
   }
   if (cache) statement_cache::release(stmt);
+  if (rc != SQLITE_DONE) return std::nullopt;
   return names;
 }
 
 // Drops the #temp tables that are not in `keep`.
 void drop_temp_tables(sqlite3* db, statement_cache* cache, const std::vector<std::string>& keep) {
-  for (const auto& name : temp_tables(db, cache)) {
+  const auto present = temp_tables(db, cache);
+  if (!present) return;
+  for (const auto& name : *present) {
     if (std::find(keep.begin(), keep.end(), name) != keep.end()) continue;
     const std::string sql = "DROP TABLE temp.\"" + name + "\"";
     sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
@@ -454,7 +459,7 @@ exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req)
   if (!req.in_proc) return execute_statements(db, cancel, req);
   // sp_executesql is a scope of its own: its SET options and #temp tables end with it.
   auto kept_tables = temp_tables(db, req.cache);
-  if (req.reset_connection) kept_tables.clear();
+  if (req.reset_connection) kept_tables.emplace();
   connection_identity before = req.session ? *req.session : connection_identity{};
   if (req.reset_connection) {
     before.rowcount = 0;
@@ -467,7 +472,7 @@ exec_outcome execute(sqlite3* db, cancel_token& cancel, const exec_request& req)
     req.session->textsize = before.textsize;
     req.session->options = before.options;
   }
-  drop_temp_tables(db, req.cache, kept_tables);
+  if (kept_tables) drop_temp_tables(db, req.cache, *kept_tables);
   return out;
 }
 

@@ -5,6 +5,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "tests/tdsd/tls_channel.hpp"
 #include "tests/tdsd/wire.hpp"
 
@@ -36,6 +38,10 @@ auto read_exact(asio::ip::tcp::socket& socket, std::span<std::uint8_t> into) {
 
 asio::awaitable<void> read_exact(tls_channel& tls, std::span<std::uint8_t> into) {
   return tls.read_exact(into);
+}
+
+asio::awaitable<void> read_exact(buffered_socket& reader, std::span<std::uint8_t> into) {
+  return reader.read_exact(into);
 }
 
 template <typename Stream>
@@ -84,6 +90,27 @@ asio::awaitable<message> read_message(asio::ip::tcp::socket& socket) { return re
 
 asio::awaitable<message> read_message(tls_channel& tls) { return read_message_from(tls); }
 
+asio::awaitable<message> read_message(buffered_socket& reader) { return read_message_from(reader); }
+
+asio::awaitable<void> buffered_socket::read_exact(std::span<std::uint8_t> into) {
+  std::size_t done = 0;
+  for (;;) {
+    const std::size_t n = std::min(end_ - begin_, into.size() - done);
+    std::copy_n(buffer_.data() + begin_, n, into.data() + done);
+    begin_ += n;
+    done += n;
+    if (done == into.size()) co_return;
+    begin_ = end_ = 0;  // the buffer is empty here
+    const std::size_t missing = into.size() - done;
+    if (missing >= capacity) {  // a large message: straight into place
+      co_await asio::async_read(socket_, asio::buffer(into.data() + done, missing), asio::use_awaitable);
+      co_return;
+    }
+    if (buffer_.empty()) buffer_.resize(capacity);
+    end_ = co_await socket_.async_read_some(asio::buffer(buffer_), asio::use_awaitable);
+  }
+}
+
 std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std::uint16_t spid,
                                       bool end_of_message) {
   return frame_message(packet_type::reply, payload, spid, end_of_message);
@@ -91,8 +118,15 @@ std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std
 
 std::vector<std::uint8_t> frame_message(packet_type type, std::span<const std::uint8_t> payload,
                                         std::uint16_t spid, bool end_of_message) {
-  constexpr std::size_t body = reply_packet_size - 8;
   std::vector<std::uint8_t> out;
+  frame_message_into(out, type, payload, spid, end_of_message);
+  return out;
+}
+
+void frame_message_into(std::vector<std::uint8_t>& out, packet_type type, std::span<const std::uint8_t> payload,
+                        std::uint16_t spid, bool end_of_message) {
+  constexpr std::size_t body = reply_packet_size - 8;
+  out.clear();
   out.reserve(payload.size() + (payload.size() / body + 1) * 8);
   std::size_t offset = 0;
   std::uint8_t packet_id = 1;
@@ -112,7 +146,6 @@ std::vector<std::uint8_t> frame_message(packet_type type, std::span<const std::u
                payload.begin() + static_cast<std::ptrdiff_t>(offset + n));
     offset += n;
   } while (offset < payload.size());
-  return out;
 }
 
 }  // namespace tdsd

@@ -49,8 +49,27 @@ struct packet_header {
 packet_header check_packet_header(std::span<const std::uint8_t, 8> header, const message& msg,
                                   bool first);
 
+/// A plain socket read through a buffer: one recv usually brings a whole request (header
+/// and payload), where exact reads took two. Use it only once nothing else reads the
+/// socket (after the handshake): bytes it has buffered are its own.
+class buffered_socket {
+ public:
+  explicit buffered_socket(asio::ip::tcp::socket& socket) : socket_(socket) {}
+  /// Fills `into`; throws on socket errors and eof.
+  asio::awaitable<void> read_exact(std::span<std::uint8_t> into);
+
+ private:
+  static constexpr std::size_t capacity = 16 * 1024;
+  asio::ip::tcp::socket& socket_;
+  std::vector<std::uint8_t> buffer_;  // allocated on the first read
+  std::size_t begin_ = 0;
+  std::size_t end_ = 0;
+};
+
 /// Reads one client message; throws protocol_error on TLS, unknown types or bad framing.
 asio::awaitable<message> read_message(asio::ip::tcp::socket& socket);
+/// Reads one client message through `reader`'s buffer.
+asio::awaitable<message> read_message(buffered_socket& reader);
 /// Reads one client message from inside an established TLS session.
 asio::awaitable<message> read_message(tls_channel& tls);
 
@@ -58,6 +77,16 @@ asio::awaitable<message> read_message(tls_channel& tls);
 /// `end_of_message` is false (a connection dropped mid-result).
 std::vector<std::uint8_t> frame_message(packet_type type, std::span<const std::uint8_t> payload,
                                         std::uint16_t spid, bool end_of_message = true);
+
+/// frame_message into `out` (cleared first; its capacity is reused).
+void frame_message_into(std::vector<std::uint8_t>& out, packet_type type, std::span<const std::uint8_t> payload,
+                        std::uint16_t spid, bool end_of_message = true);
+
+/// frame_reply into `out` (cleared first; its capacity is reused).
+inline void frame_reply_into(std::vector<std::uint8_t>& out, std::span<const std::uint8_t> payload,
+                             std::uint16_t spid, bool end_of_message = true) {
+  frame_message_into(out, packet_type::reply, payload, spid, end_of_message);
+}
 
 /// Frames a reply payload into packets of type 0x04 (see frame_message).
 std::vector<std::uint8_t> frame_reply(std::span<const std::uint8_t> payload, std::uint16_t spid,

@@ -30,6 +30,8 @@ struct server_stats {
   std::atomic<std::uint64_t> logins{0};
   std::atomic<std::uint64_t> failed_logins{0};
   std::atomic<std::uint64_t> queries{0};
+  std::atomic<std::uint64_t> inline_queries{0};    // run on the socket thread (inline_policy.hpp)
+  std::atomic<std::uint64_t> inline_fallbacks{0};  // cut off there at the budget, run again on a worker
   std::atomic<std::uint64_t> tls_sessions{0};    // handshakes done, the whole session encrypted
   std::atomic<std::uint64_t> tls_login_only{0};  // handshakes done, LOGIN7 encrypted only
   std::atomic<std::uint64_t> tls_refused{0};     // clients that would not encrypt under mode required

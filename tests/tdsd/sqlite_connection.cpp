@@ -71,8 +71,14 @@ void textsize_function(sqlite3_context* ctx, int, sqlite3_value**) {
 
 // Polled by SQLite during long statements: a non-zero return aborts with SQLITE_INTERRUPT.
 // Unlike sqlite3_interrupt alone, this cannot miss a cancel that lands between two steps.
+// On the socket thread it also stops a request that outran its budget (inline_policy.hpp).
 int progress_function(void* user) {
-  const auto* identity = static_cast<connection_identity*>(user);
+  auto* identity = static_cast<connection_identity*>(user);
+  if (identity->inline_deadline != std::chrono::steady_clock::time_point{} &&
+      std::chrono::steady_clock::now() >= identity->inline_deadline) {
+    identity->over_budget = true;
+    return 1;
+  }
   return identity->cancel && identity->cancel->cancelled() ? 1 : 0;
 }
 

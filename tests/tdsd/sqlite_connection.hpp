@@ -3,6 +3,7 @@
 // tdsd_trancount (@@TRANCOUNT), tdsd_set_rowcount (SET ROWCOUNT), tdsd_set_textsize
 // (SET TEXTSIZE), tdsd_textsize (@@TEXTSIZE), tdsd_options (@@OPTIONS) and
 // tdsd_set_implicit_transactions (SET IMPLICIT_TRANSACTIONS).
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +31,11 @@ struct connection_identity {
   /// @@OPTIONS: the server's user_options at login, then SET IMPLICIT_TRANSACTIONS.
   std::int64_t options = 0;
   std::int64_t login_options = 0;
+  /// While a request runs on the socket thread (inline_policy.hpp): when it must stop;
+  /// the epoch when it runs on a worker (no limit).
+  std::chrono::steady_clock::time_point inline_deadline{};
+  /// Set by the progress handler when it stopped a statement at inline_deadline.
+  bool over_budget = false;
 };
 
 /// The @@OPTIONS bit of SET IMPLICIT_TRANSACTIONS ON: a data statement run outside a
