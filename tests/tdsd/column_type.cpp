@@ -140,7 +140,8 @@ column_type widen_for(column_type t, const sql_value& v) {
     case wire_type::nvarchar:
     case wire_type::nchar:
       if (!t.is_max()) {
-        if (const auto units = utf16_length(v.as_text()); units * 2 > t.length) t = sized(t.type, units);
+        const auto units = v.type == sql_value::kind::text ? utf16_length(v.bytes) : utf16_length(v.as_text());
+        if (units * 2 > t.length) t = sized(t.type, units);
       }
       break;
     case wire_type::varchar:

@@ -173,7 +173,20 @@ bool parses_as(const column_type& t, const std::string& text) {
 
 bool encodes_as_null(const column_type& t, const sql_value& v) {
   if (v.is_null()) return true;
-  return !parses_as(t, v.as_text());
+  switch (t.type) {  // the types parses_as reads text for; the others never go out as NULL
+    case wire_type::decimaln:
+    case wire_type::numericn:
+    case wire_type::moneyn:
+    case wire_type::datetimn:
+    case wire_type::date:
+    case wire_type::datetime2:
+    case wire_type::time:
+    case wire_type::datetimeoffset:
+    case wire_type::guid:
+      return !parses_as(t, v.as_text());
+    default:
+      return false;
+  }
 }
 
 void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size) {
@@ -225,6 +238,13 @@ void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::
       w.bytes(*guid_bytes(v.as_text()));
       break;
     case wire_type::nvarchar:
+      if (!t.is_max() && v.type == sql_value::kind::text) {  // the common case: no copies
+        const std::size_t at = w.size();
+        w.u16(0);
+        w.patch_u16(at, static_cast<std::uint16_t>(w.utf16le(v.bytes)));
+        break;
+      }
+      [[fallthrough]];
     case wire_type::nchar:
       write_sized(w, t, utf16_text(t, v, text_size), '\0', unlimited_text_size);
       break;

@@ -58,16 +58,24 @@ sql_value column_value(sqlite3_stmt* s, int i) {
   }
 }
 
+// Case-insensitive (ASCII), as T-SQL compares parameter names; no copies (once per
+// parameter per request).
+bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::toupper(static_cast<unsigned char>(x)) == std::toupper(static_cast<unsigned char>(y));
+         });
+}
+
 std::optional<server_message> bind_params(sqlite3_stmt* s, const std::vector<rpc_param>& params) {
   const int count = sqlite3_bind_parameter_count(s);
   for (int i = 1; i <= count; ++i) {
     const char* raw = sqlite3_bind_parameter_name(s, i);
-    const std::string name = raw ? raw : "?";
+    const std::string_view name = raw ? raw : "?";
     const rpc_param* found = nullptr;
     for (const auto& p : params) {
-      if (!p.name.empty() && upper(p.name) == upper(name)) found = &p;
+      if (!p.name.empty() && same_name(p.name, name)) found = &p;
     }
-    if (!found) return undeclared_variable(name);
+    if (!found) return undeclared_variable(std::string(name));
     const auto& v = found->value;
     switch (v.type) {
       case sql_value::kind::integer: sqlite3_bind_int64(s, i, v.integer); break;
@@ -88,8 +96,7 @@ bool identifier_like(std::string_view name) {
     const auto u = static_cast<unsigned char>(c);
     if (!(std::isalnum(u) || c == '_' || u >= 0x80)) return false;
   }
-  const auto up = upper(name);
-  return up != "NULL" && up != "TRUE" && up != "FALSE";
+  return !same_name(name, "NULL") && !same_name(name, "TRUE") && !same_name(name, "FALSE");
 }
 
 // SQL Server names an unaliased expression "" where SQLite uses its text ("count(*)").
@@ -343,6 +350,7 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel
 // listing was stopped (a cancel or the inline budget): then nothing may be dropped.
 std::optional<std::vector<std::string>> temp_tables(sqlite3* db, statement_cache* cache) {
   std::vector<std::string> names;
+  if (cache && !cache->may_hold_temp_tables()) return names;  // nothing ever created one
   static const std::string sql = "SELECT name FROM temp.sqlite_master WHERE type = 'table' AND name LIKE '#%'";
   // Asked twice per sp_executesql: kept prepared when the connection has a cache.
   stmt_ptr owned;

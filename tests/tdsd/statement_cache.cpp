@@ -7,7 +7,9 @@ namespace tdsd {
 const rewrite_result& statement_cache::rewritten(const std::string& tsql) {
   if (const auto found = rewrites_.find(tsql); found != rewrites_.end()) return found->second;
   if (rewrites_.size() >= max_entries) rewrites_.clear();
-  return rewrites_.emplace(tsql, rewrite_tsql(tsql)).first->second;
+  const rewrite_result& added = rewrites_.emplace(tsql, rewrite_tsql(tsql)).first->second;
+  if (added.sql.find("temp.\"#") != std::string::npos) may_hold_temp_tables_ = true;
+  return added;
 }
 
 sqlite3_stmt* statement_cache::find(const std::string& sql) const {

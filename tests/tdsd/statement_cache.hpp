@@ -37,10 +37,16 @@ class statement_cache {
   /// Finalizes every kept statement (before the connection closes).
   void clear();
 
+  /// False while no rewrite this connection ran named a #temp table (`temp."#...`), so
+  /// none can exist: sp_executesql then skips listing them before and after (two SQLite
+  /// statements per request otherwise). Stays true once set.
+  bool may_hold_temp_tables() const { return may_hold_temp_tables_; }
+
  private:
   static constexpr std::size_t max_entries = 256;
   std::unordered_map<std::string, rewrite_result> rewrites_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  bool may_hold_temp_tables_ = false;
 };
 
 }  // namespace tdsd

@@ -31,11 +31,6 @@ char32_t decode_utf8(std::string_view s, std::size_t& pos) {
   return cp;
 }
 
-void put_unit(std::string& out, char16_t unit) {
-  out.push_back(static_cast<char>(unit & 0xFF));
-  out.push_back(static_cast<char>(unit >> 8));
-}
-
 void put_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out.push_back(static_cast<char>(cp));
@@ -56,21 +51,45 @@ void put_utf8(std::string& out, char32_t cp) {
 
 }  // namespace
 
-std::string utf8_to_utf16le(std::string_view utf8) {
-  std::string out;
-  out.reserve(utf8.size() * 2);
+// Writes the UTF-16LE form of `utf8` at `out`, which has room for 2 bytes per input byte
+// (no UTF-8 sequence grows more than that); returns the bytes written.
+template <typename Byte>
+std::size_t encode_utf16le(std::string_view utf8, Byte* out) {
+  Byte* p = out;
+  const auto put = [&p](char32_t unit) {
+    *p++ = static_cast<Byte>(unit & 0xFF);
+    *p++ = static_cast<Byte>(unit >> 8);
+  };
   std::size_t pos = 0;
   while (pos < utf8.size()) {
+    if (static_cast<unsigned char>(utf8[pos]) < 0x80) {  // ASCII: most text, one step per byte
+      put(static_cast<unsigned char>(utf8[pos++]));
+      continue;
+    }
     const char32_t cp = decode_utf8(utf8, pos);
     if (cp >= 0x10000) {
       const char32_t v = cp - 0x10000;
-      put_unit(out, static_cast<char16_t>(0xD800 + (v >> 10)));
-      put_unit(out, static_cast<char16_t>(0xDC00 + (v & 0x3FF)));
+      put(0xD800 + (v >> 10));
+      put(0xDC00 + (v & 0x3FF));
     } else {
-      put_unit(out, static_cast<char16_t>(cp));
+      put(cp);
     }
   }
+  return static_cast<std::size_t>(p - out);
+}
+
+std::string utf8_to_utf16le(std::string_view utf8) {
+  std::string out(utf8.size() * 2, '\0');
+  out.resize(encode_utf16le(utf8, out.data()));
   return out;
+}
+
+std::size_t append_utf16le(std::vector<std::uint8_t>& out, std::string_view utf8) {
+  const std::size_t start = out.size();
+  out.resize(start + utf8.size() * 2);
+  const std::size_t n = encode_utf16le(utf8, out.data() + start);
+  out.resize(start + n);
+  return n;
 }
 
 std::string utf16le_to_utf8(std::span<const std::uint8_t> utf16) {

@@ -4,11 +4,15 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tdsd {
 
 /// Converts UTF-8 text to UTF-16LE bytes; invalid sequences become U+FFFD.
 std::string utf8_to_utf16le(std::string_view utf8);
+
+/// Appends utf8_to_utf16le(utf8) to `out`; returns the bytes appended.
+std::size_t append_utf16le(std::vector<std::uint8_t>& out, std::string_view utf8);
 
 /// Converts UTF-16LE bytes to UTF-8; unpaired surrogates become U+FFFD.
 std::string utf16le_to_utf8(std::span<const std::uint8_t> utf16);

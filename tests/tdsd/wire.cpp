@@ -9,8 +9,12 @@ void byte_writer::u32(std::uint32_t v) { uint_n(v, 4); }
 void byte_writer::u64(std::uint64_t v) { uint_n(v, 8); }
 
 void byte_writer::uint_n(std::uint64_t v, int n) {
-  for (int i = 0; i < n; ++i) buf_.push_back(static_cast<std::uint8_t>(v >> (8 * i)));
+  std::uint8_t b[8];
+  for (int i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(v >> (8 * i));
+  buf_.insert(buf_.end(), b, b + n);
 }
+
+std::size_t byte_writer::utf16le(std::string_view utf8) { return append_utf16le(buf_, utf8); }
 
 void byte_writer::b_varchar(std::string_view utf8) {
   const std::string u = utf8_to_utf16le(utf8);

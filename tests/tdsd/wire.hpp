@@ -33,6 +33,8 @@ class byte_writer {
   void bytes(std::span<const std::uint8_t> b) { buf_.insert(buf_.end(), b.begin(), b.end()); }
   /// B_VARCHAR: 1-byte length in UTF-16 units, then UTF-16LE (text is UTF-8).
   void b_varchar(std::string_view utf8);
+  /// UTF-16LE of UTF-8 text, no length; returns the bytes appended.
+  std::size_t utf16le(std::string_view utf8);
   /// US_VARCHAR: 2-byte length in UTF-16 units, then UTF-16LE (text is UTF-8).
   void us_varchar(std::string_view utf8);
   /// Overwrites a little-endian 16-bit value at `pos` (token lengths known afterwards).
