@@ -34,7 +34,15 @@ import time
 SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.path.abspath(os.environ.get("TG_BUILD_DIR", os.path.join(SOURCE_DIR, "build")))
 DEMO_DIR = os.path.join(SOURCE_DIR, "conf", "demo")
+# TG_BENCH_TDSD: another tdsd binary (A/B runs of tdsd changes)
+TDSD_BIN = os.environ.get("TG_BENCH_TDSD", os.path.join(BUILD_DIR, "tests", "tdsd", "tdsd"))
 NODE_DIR = os.path.join(SOURCE_DIR, "tests", "bench", "peers", "node-seed")
+NODE_CLUSTER_DIR = os.path.join(SOURCE_DIR, "tests", "bench", "peers", "node-cluster")
+GO_DIR = os.path.join(SOURCE_DIR, "tests", "bench", "peers", "go-service")
+OPEN_LOOP = os.path.join(BUILD_DIR, "tests", "bench", "open_loop")
+# Who writes a line per request: the gateway its access log (to /dev/null here, formatted
+# and written in batches all the same); the peers log nothing.
+LOGS = {"gateway": "access log", "node-seed": "no log", "node-cluster": "no log", "go-service": "no log"}
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests"))
 import tls_material  # noqa: E402
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -77,6 +85,35 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def tree(pid):
+    """`pid` and its descendants (a Node cluster's primary and its workers)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def tree_cpu(pid):
+    total = 0.0
+    for p in tree(pid):
+        try:
+            total += cpu_seconds(p)
+        except OSError:  # a process that just exited
+            pass
+    return total
+
+
+def tree_kb(pid, key):
+    return sum(status_kb(p, key) for p in tree(pid))
+
+
 def status_kb(pid, key):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -86,11 +123,12 @@ def status_kb(pid, key):
 
 
 def reset_peak(pid):
-    try:
-        with open(f"/proc/{pid}/clear_refs", "w") as f:
-            f.write("5")
-    except OSError:
-        pass
+    for p in tree(pid):
+        try:
+            with open(f"/proc/{p}/clear_refs", "w") as f:
+                f.write("5")
+        except OSError:
+            pass
 
 
 class Proc:
@@ -152,7 +190,7 @@ class Tdsd(Proc):
         path = os.path.join(tmp, f"tdsd-{name}.yaml")
         with open(path, "w") as f:
             f.write("\n".join(lines) + "\n")
-        super().__init__(f"tdsd-{name}", [os.path.join(BUILD_DIR, "tests", "tdsd", "tdsd"), "--config", path],
+        super().__init__(f"tdsd-{name}", [TDSD_BIN, "--config", path],
                          {"TDSD_PASSWORD": TENANT_PW, "TDSD_REGISTRY_PASSWORD": REGISTRY_PW,
                           "TDSD_EXIT_WITH_PARENT": "1"}, stdout=os.path.join(tmp, f"tdsd-{name}.out"))
         self.control_port = int(self.wait_line(r"control on \S+:(\d+)").group(1))
@@ -226,6 +264,34 @@ end
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+def write_raw(tmp, name, requests):
+    """The same requests as complete HTTP/1.1 texts, NUL-separated, for open_loop."""
+    path = os.path.join(tmp, f"{name}.http")
+    with open(path, "wb") as f:
+        for method, target, headers, body in requests:
+            lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1"]
+            lines += [f"{k}: {v}" for k, v in headers.items()]
+            if body is not None:
+                lines.append(f"Content-Length: {len(body.encode())}")
+            f.write(("\r\n".join(lines) + "\r\n\r\n" + (body or "")).encode() + b"\0")
+    return path
+
+
+def build_go_service():
+    """Builds tests/bench/peers/go-service offline with Debian's Go and go-mssqldb
+    (GOPATH mode on /usr/share/gocode; no module proxy); None when Go is missing."""
+    if not shutil.which("go"):
+        log("go not installed (scripts/setup): the Go service is not measured")
+        return None
+    out_dir = os.path.join(BUILD_DIR, "tests", "bench")
+    os.makedirs(out_dir, exist_ok=True)
+    binary = os.path.join(out_dir, "go-service")
+    env = dict(os.environ, GOPATH="/usr/share/gocode", GO111MODULE="off", GOFLAGS="", GOPROXY="off",
+               GOCACHE=os.path.join(out_dir, "go-cache"))
+    subprocess.run(["go", "build", "-o", binary, "."], cwd=GO_DIR, env=env, check=True)
+    return binary
 
 
 def wrk_start(port, script, connections, seconds, timeout="10s"):
@@ -315,7 +381,32 @@ class Bench:
         wait_http(self.gateway.port, "/livez")
         wait_http(node_port, "/nothing")
         self.subjects = [("gateway", self.gateway), ("node-seed", self.node)]
-        self.check_same_answers()
+        self.check_same_answers(self.subjects)
+        self.sql_subjects = list(self.subjects) + self.start_more_peers(env)
+        self.check_same_answers(self.sql_subjects[2:], with_login=False)
+
+    def start_more_peers(self, env):
+        """node-seed as a 2-worker cluster, and the Go service (when Go is installed);
+        they serve the single-row and list rows."""
+        peers = []
+        port = free_port()
+        cluster = Proc("node-cluster", ["node", "cluster.js"],
+                       dict(env, PORT=str(port), NODE_ENV="production", REGISTRY_SERVER="127.0.0.1",
+                            POOL_MAX=str(POOL_MAX), REGISTRY_TTL_MS="30000", NODE_WORKERS="2"), cwd=NODE_CLUSTER_DIR)
+        cluster.port = port
+        self.procs.append(cluster)
+        wait_http(port, "/nothing")
+        peers.append(("node-cluster", cluster))
+        binary = build_go_service()
+        if binary:
+            port = free_port()
+            go = Proc("go-service", [binary], dict(env, PORT=str(port), REGISTRY_SERVER="127.0.0.1",
+                                                   POOL_MAX=str(POOL_MAX), REGISTRY_TTL_MS="30000"))
+            go.port = port
+            self.procs.append(go)
+            wait_http(port, "/nothing")
+            peers.append(("go-service", go))
+        return peers
 
     def start_gateway(self, name, config):
         config_path = os.path.join(self.tmp, name + ".yaml")
@@ -343,24 +434,32 @@ class Bench:
         c.close()
         return r.status, data
 
-    def check_same_answers(self):
-        """Both subjects answer the bench requests with 200 and the same rows."""
+    def check_same_answers(self, subjects, with_login=True):
+        """The subjects answer the bench requests with 200 and the gateway's rows (the same
+        keys in the same order; node-seed's BIGINT ids are strings)."""
         for path in ("/api/customers/2?company=ACME", "/api/customers?company=DEMO"):
             tenant = re.search(r"company=(\w+)", path).group(1)
-            answers = []
-            for name, p in self.subjects:
+            status, data = self.call(self.gateway.port, "GET", path, token(tenant))
+            want = json.loads(data)
+            want = want if isinstance(want, list) else [want]
+            if len(want) not in (1, LIST_ROWS):
+                raise RuntimeError(f"gateway {path}: {len(want)} rows")
+            for name, p in subjects:
                 status, data = self.call(p.port, "GET", path, token(tenant))
                 if status != 200:
                     raise RuntimeError(f"{name} {path}: {status} {data[:200]!r}")
                 rows = json.loads(data)
                 rows = rows if isinstance(rows, list) else [rows]
-                answers.append([(r["id"], r["name"], r["email"]) for r in rows])
-            if answers[0] != answers[1]:
-                raise RuntimeError(f"gateway and node-seed disagree on {path}: {answers}")
-        if len(answers[0]) != LIST_ROWS:
-            raise RuntimeError(f"list route answered {len(answers[0])} rows, want {LIST_ROWS}")
+                same = [(list(r), str(r["id"]), r["name"], r["email"]) for r in rows] == \
+                    [(list(r), str(r["id"]), r["name"], r["email"]) for r in want]
+                if not same:
+                    raise RuntimeError(f"{name} and the gateway disagree on {path}: {rows[:2]} vs {want[:2]}")
+        if len(want) != LIST_ROWS:
+            raise RuntimeError(f"list route answered {len(want)} rows, want {LIST_ROWS}")
+        if not with_login:
+            return
         tenant, user, password = BCRYPT_USERS[0]
-        for name, p in self.subjects:
+        for name, p in subjects:
             status, data = self.call(p.port, "POST", f"/api/auth/login?company={tenant}", None,
                                      json.dumps({"username": user, "password": password}))
             if status != 200 or "token" not in json.loads(data):
@@ -371,26 +470,28 @@ class Bench:
         return sum(cpu_seconds(t.pid) for t in self.servers.values())
 
     def run(self, proc, script, connections, seconds, profile=None):
-        c0, t0, w0 = cpu_seconds(proc.pid), self.tdsd_cpu(), time.monotonic()
+        c0, t0, w0 = tree_cpu(proc.pid), self.tdsd_cpu(), time.monotonic()
         load = wrk_start(proc.port, script, connections, seconds)
         if profile:  # where the serving process's CPU goes: perf's cpu-clock samples, call graphs
             subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-p", str(proc.pid), "-o", profile,
                             "--", "sleep", str(max(1, seconds - 1))], stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
         res = wrk_result(load)
-        c1, t1, w1 = cpu_seconds(proc.pid), self.tdsd_cpu(), time.monotonic()
+        c1, t1, w1 = tree_cpu(proc.pid), self.tdsd_cpu(), time.monotonic()
         res["cpu"] = c1 - c0
         res["tdsd_cpu"] = t1 - t0
         res["wall"] = w1 - w0
         return res
 
-    def compare(self, label, target, script, connections, warmup=True, gate=None, seconds=None, subjects=None):
-        """ABBA rounds of both subjects (default: the gateway and node-seed); one table row
-        with both and their ratios, the first over the second."""
+    def compare(self, label, target, script, connections, warmup=True, gate=None, seconds=None, subjects=None,
+                peers=None):
+        """ABBA rounds of the subjects (default: the gateway and node-seed); one table row
+        with all of them and the ratios of the first to the others: to the second with
+        `target`/`gate`, or to each subject named in `peers` {name: (target, gate)}."""
         subjects = subjects or self.subjects
         for _, p in subjects:
             if warmup:
-                self.run(p, script, connections, 2)
+                self.run(p, script, connections, 1 if self.quick else 2)
             reset_peak(p.pid)
         runs = {name: [] for name, _ in subjects}
         order = list(subjects)
@@ -410,32 +511,90 @@ class Bench:
                 "p50": statistics.median(x["p50_us"] for x in rs) / 1000,
                 "p99": statistics.median(x["p99_us"] for x in rs) / 1000,
                 "cpu_per_1k": sum(x["cpu"] for x in rs) / max(req, 1) * 1000,
-                "rss_mb": status_kb(p.pid, "VmHWM") / 1024,
+                "rss_mb": tree_kb(p.pid, "VmHWM") / 1024,
                 "tdsd_pct": 100 * sum(x["tdsd_cpu"] for x in rs) / sum(x["wall"] for x in rs),
                 "errors": sum(x["non2xx"] + x["socket_errors"] for x in rs),
                 "requests": req,
             }
-        g, n = summary[subjects[0][0]], summary[subjects[1][0]]
-        ratio = {k: g[k] / n[k] if n[k] else float("inf") for k in ("rps", "p50", "p99", "cpu_per_1k", "rss_mb")}
-        met = gate(ratio) if gate else None
-        if g["errors"] or n["errors"]:
-            met = False
-        self.rows.append({"label": label, "target": target, "subjects": summary, "ratio": ratio, "met": met,
-                          "ratio_label": f"{subjects[0][0]} / {subjects[1][0]}"})
-        log(f"{label}: {subjects[0][0]} {g['rps']:.0f} req/s, {subjects[1][0]} {n['rps']:.0f} req/s")
+        first = subjects[0][0]
+        g = summary[first]
+        ratios = []
+        for name, (peer_target, peer_gate) in (peers or {subjects[1][0]: (target, gate)}).items():
+            if name not in summary:
+                ratios.append({"peer": name, "target": peer_target, "met": None, "ratio": None})
+                continue
+            n = summary[name]
+            ratio = {k: g[k] / n[k] if n[k] else float("inf") for k in ("rps", "p50", "p99", "cpu_per_1k", "rss_mb")}
+            met = peer_gate(ratio) if peer_gate else None
+            if g["errors"] or n["errors"]:
+                met = False
+            ratios.append({"peer": name, "target": peer_target, "met": met, "ratio": ratio})
+        verdicts = [r["met"] for r in ratios if r["met"] is not None]
+        met = all(verdicts) if verdicts else None
+        self.rows.append({"label": label, "target": target, "subjects": summary, "ratio": ratios[0]["ratio"],
+                          "ratios": ratios, "met": met, "ratio_label": f"{first} / {ratios[0]['peer']}"})
+        log(f"{label}: " + ", ".join(f"{name} {summary[name]['rps']:.0f} req/s" for name in summary))
 
     # -- the rows --
+    # The targets of the SQL rows against each peer (Go: the service a Go team would write).
+    NODE_TARGET = (">=3x req/s, <=1/3 p99, <=1/3 CPU/req",
+                   lambda r: r["rps"] >= 3 and r["p99"] <= 1 / 3 and r["cpu_per_1k"] <= 1 / 3)
+    CLUSTER_TARGET = (">=2x req/s, <=1/3 CPU/req", lambda r: r["rps"] >= 2 and r["cpu_per_1k"] <= 1 / 3)
+    GO_SINGLE_TARGET = (">=1.2x req/s, <=0.8x p99, <=0.6x CPU/req",
+                        lambda r: r["rps"] >= 1.2 and r["p99"] <= 0.8 and r["cpu_per_1k"] <= 0.6)
+    GO_LIST_TARGET = (">=1.5x req/s, <=0.5x CPU/req", lambda r: r["rps"] >= 1.5 and r["cpu_per_1k"] <= 0.5)
+
     def row_single(self):
-        self.compare("single-row SQL (customer by id), 64 conns, 5 tenants",
-                     ">=3x req/s, <=1/3 p99, <=1/3 CPU/req", self.single_row_script(), 64,
-                     gate=lambda r: r["rps"] >= 3 and r["p99"] <= 1 / 3 and r["cpu_per_1k"] <= 1 / 3)
+        self.sql_row("single-row SQL (customer by id), 64 conns, 5 tenants", "single", self.single_row_requests(),
+                     self.GO_SINGLE_TARGET)
 
     def row_list(self):
         reqs = [("GET", f"/api/customers?company={t}", {"Authorization": "Bearer " + token(t)}, None)
                 for t in TENANTS]
-        self.compare(f"list route ({LIST_ROWS} rows), 64 conns, 5 tenants",
-                     ">=3x req/s, <=1/3 p99, <=1/3 CPU/req", write_lua(self.tmp, "list", reqs), 64,
-                     gate=lambda r: r["rps"] >= 3 and r["p99"] <= 1 / 3 and r["cpu_per_1k"] <= 1 / 3)
+        # --quick: the list's open-loop runs are left out (time)
+        self.sql_row(f"list route ({LIST_ROWS} rows), 64 conns, 5 tenants", "list", reqs, self.GO_LIST_TARGET,
+                     open_loop=not self.quick)
+
+    def sql_row(self, label, name, reqs, go_target, open_loop=True):
+        """A SQL route against node-seed, its cluster and the Go service; then the same
+        route open-loop at 50% and 80% of each subject's capacity."""
+        peers = {"node-seed": self.NODE_TARGET, "node-cluster": self.CLUSTER_TARGET, "go-service": go_target}
+        self.compare(label, "see each peer", write_lua(self.tmp, name, reqs), 64, subjects=self.sql_subjects,
+                     peers=peers)
+        if open_loop:
+            self.open_loop_row(label.split(",")[0], write_raw(self.tmp, name, reqs), self.rows[-1]["subjects"])
+
+    def open_loop_row(self, label, requests_file, closed):
+        """Each subject at a fixed rate of 50% and 80% of its closed-loop req/s (the row
+        just measured), 64 connections: p50/p99/p99.9 from each request's intended send
+        time (tests/bench/open_loop.cpp). Loads alternate between subjects."""
+        seconds = 2 if self.quick else 8
+        results = {}
+        order = [(n, p) for n, p in self.sql_subjects if n in closed]
+        for load in (0.5, 0.8):
+            for name, p in order if load == 0.5 else list(reversed(order)):
+                rate = closed[name]["rps"] * load
+                out = subprocess.run([OPEN_LOOP, "--port", str(p.port), "--rate", f"{rate:.0f}", "--seconds",
+                                      str(seconds), "--connections", "64", "--requests", requests_file],
+                                     capture_output=True, text=True, timeout=seconds + 30)
+                m = re.search(r"OPENLOOP (\{.*\})", out.stdout)
+                if not m:
+                    raise RuntimeError(f"open_loop failed against {name}: {out.stderr[-300:]}")
+                results[(name, load)] = json.loads(m.group(1))
+        lines = []
+        for load in (0.5, 0.8):
+            for name, _ in order:
+                r = results[(name, load)]
+                lines.append(f"{name:<13} {load * 100:3.0f}% = {r['rate']:6.0f} req/s: p50 {r['p50_us'] / 1000:7.2f} ms"
+                             f"  p99 {r['p99_us'] / 1000:7.2f} ms  p99.9 {r['p999_us'] / 1000:7.2f} ms  "
+                             f"({r['completed']} answered, {r['errors'] + r['non2xx']} errors, "
+                             f"{r['late_sends']} sent >1 ms late)")
+            g = results[("gateway", load)]
+            lines.append("  gateway p99 / peer p99 at this load: " + ", ".join(
+                f"{name} {g['p99_us'] / results[(name, load)]['p99_us']:.2f}x" for name, _ in order[1:]))
+        self.rows.append({"label": f"{label}: open loop at 50% and 80% of each subject's capacity, 64 conns, "
+                                   f"{seconds} s", "target": "(no target) reported", "met": None, "lines": lines,
+                          "open_loop": {f"{n}@{int(l * 100)}": v for (n, l), v in results.items()}})
 
     def row_login(self):
         reqs = [("POST", f"/api/auth/login?company={t}", {"Content-Type": "application/json"},
@@ -571,11 +730,14 @@ class Bench:
                 raise RuntimeError(f"gateway TLS: ACME's connections are {modes.get('ACME')}, not verified")
         return [("gateway TLS", self.tls_gateway), ("node-seed TLS", self.tls_node)]
 
-    def single_row_script(self):
+    def single_row_requests(self):
         reqs = [("GET", f"/api/customers/{i}?company={t}", {"Authorization": "Bearer " + token(t)}, None)
                 for i in range(1, LIST_ROWS + 1) for t in TENANTS]
         random.Random(1).shuffle(reqs)
-        return write_lua(self.tmp, "single", reqs)
+        return reqs
+
+    def single_row_script(self):
+        return write_lua(self.tmp, "single", self.single_row_requests())
 
     def row_tls(self):
         subjects = self.tls_subjects()
@@ -650,21 +812,30 @@ def format_table(rows):
     head = f"{'benchmark / subject':<58} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'CPU s/1k':>9} {'peak RSS MB':>11} {'tdsd CPU':>8}  errors"
     out.append(head)
     out.append("-" * len(head))
+    verdict = {True: "MET", False: "MISSED", None: "(no target)"}
     for row in rows:
         out.append(row["label"])
         if "subjects" in row:
             for name, s in row["subjects"].items():
                 tdsd = f"{s['tdsd_pct']:>7.0f}%" if "tdsd_pct" in s else f"{'-':>8}"
-                out.append(f"  {name:<56} {s['rps']:>9.0f} {s['p50']:>8.2f} {s['p99']:>8.2f} "
+                shown = f"{name} ({LOGS[name]})" if "ratios" in row and len(row["subjects"]) > 2 and name in LOGS else name
+                out.append(f"  {shown:<56} {s['rps']:>9.0f} {s['p50']:>8.2f} {s['p99']:>8.2f} "
                            f"{s['cpu_per_1k']:>9.3f} {s['rss_mb']:>11.1f} {tdsd}  {s['errors']}")
-            r = row["ratio"]
-            ratio_label = row.get("ratio_label", f"gateway / {row.get('peer', 'node-seed')}")
-            out.append(f"  {ratio_label:<56} {r['rps']:>8.2f}x {r['p50']:>7.2f}x {r['p99']:>7.2f}x "
-                       f"{r['cpu_per_1k']:>8.2f}x {r['rss_mb']:>10.2f}x")
+            first = next(iter(row["subjects"]))
+            for i, rr in enumerate(row.get("ratios") or [{"ratio": row["ratio"], "peer": row.get("peer", "node-seed")}]):
+                r = rr["ratio"]
+                ratio_label = row.get("ratio_label", f"{first} / {rr['peer']}") if i == 0 else f"{first} / {rr['peer']}"
+                if r is None:
+                    out.append(f"  {ratio_label:<56} not measured  (target {rr['target']})")
+                    continue
+                line = (f"  {ratio_label:<56} {r['rps']:>8.2f}x {r['p50']:>7.2f}x {r['p99']:>7.2f}x "
+                        f"{r['cpu_per_1k']:>8.2f}x {r['rss_mb']:>10.2f}x")
+                if len(row.get("ratios") or []) > 1:
+                    line += f"   target {rr['target']} -> {verdict[rr['met']]}"
+                out.append(line)
         for line in row.get("lines", []):
             out.append("  " + line)
-        verdict = {True: "MET", False: "MISSED", None: "(no target)"}[row["met"]]
-        out.append(f"  target: {row['target']}  ->  {verdict}")
+        out.append(f"  target: {row['target']}  ->  {verdict[row['met']]}")
     return "\n".join(out)
 
 
