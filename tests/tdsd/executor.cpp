@@ -16,6 +16,9 @@
 namespace tdsd {
 namespace {
 
+// A small reply fits in one allocation, a large one grows from here in fewer steps.
+constexpr std::size_t initial_reply_bytes = 4096;
+
 struct done_info {
   std::uint16_t status = 0;
   std::uint16_t command = 0;
@@ -141,6 +144,7 @@ statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, st
     if (rc == SQLITE_ROW) {
       if (max_rows > 0 && static_cast<std::int64_t>(out.rows.size()) >= max_rows) return out;
       auto& row = out.rows.emplace_back();
+      row.reserve(static_cast<std::size_t>(columns));
       for (int i = 0; i < columns; ++i) row.push_back(column_value(s, i));
       continue;
     }
@@ -443,6 +447,7 @@ bool run_rewritten(sqlite3* db, const rewritten_statement& statement, cancel_tok
 
 exec_outcome execute_statements(sqlite3* db, cancel_token& cancel, const exec_request& req) {
   exec_outcome out;
+  out.tokens.data().reserve(initial_reply_bytes);
   if (req.reset_connection) reset_session(db, req, out);
   reply_builder reply(out, req);
   rewrite_result uncached;
