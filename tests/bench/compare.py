@@ -489,9 +489,16 @@ class Bench:
         c0, t0, w0 = tree_cpu(proc.pid), self.tdsd_cpu(), time.monotonic()
         load = wrk_start(proc.port, script, connections, seconds)
         if profile:  # where the serving process's CPU goes: perf's cpu-clock samples, call graphs
-            subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-p", str(proc.pid), "-o", profile,
-                            "--", "sleep", str(max(1, seconds - 1))], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            # (the subject's whole process tree; with the gateway, tdsd's too, in a file of its own)
+            recorders = [(",".join(map(str, tree(proc.pid))), profile)]
+            if os.path.basename(profile).startswith("gateway-"):
+                recorders.append((",".join(str(t.pid) for t in self.servers.values()),
+                                  profile.replace("gateway-", "tdsd-during-gateway-", 1)))
+            perfs = [subprocess.Popen(["perf", "record", "-q", "-e", "cpu-clock", "-g", "-p", pids, "-o", out,
+                                       "--", "sleep", str(max(1, seconds - 1))], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL) for pids, out in recorders]
+            for p in perfs:
+                p.wait()
         res = wrk_result(load)
         c1, t1, w1 = tree_cpu(proc.pid), self.tdsd_cpu(), time.monotonic()
         res["cpu"] = c1 - c0
@@ -514,9 +521,10 @@ class Bench:
         for r in range(self.rounds):
             for name, p in (order if r % 2 == 0 else list(reversed(order))):
                 profile = None
-                if self.args.perf and r == 0 and name == subjects[0][0]:
+                if self.args.perf and r == 0:
                     os.makedirs(self.args.perf, exist_ok=True)
-                    profile = os.path.join(self.args.perf, re.sub(r"\W+", "-", label.split(",")[0]).strip("-") + ".data")
+                    profile = os.path.join(self.args.perf, re.sub(r"\W+", "-", name + " " + label.split(",")[0]).strip("-")
+                                           + ".data")
                 runs[name].append(self.run(p, script, connections, seconds or self.seconds, profile))
         summary = {}
         for name, p in subjects:
@@ -869,7 +877,8 @@ def main():
     ap.add_argument("--no-open-loop", action="store_true", help="leave the open-loop rows out")
     ap.add_argument("--sql-peers", default="node-cluster,go-service",
                     help="peers beside node-seed on the single-row and list rows (empty: none)")
-    ap.add_argument("--perf", metavar="DIR", help="perf record the gateway's first measured run of each row into DIR")
+    ap.add_argument("--perf", metavar="DIR", help="perf record each subject's first measured run of each row "
+                    "into DIR (and tdsd's during the gateway's)")
     args = ap.parse_args()
     bench = Bench(args)
     try:
