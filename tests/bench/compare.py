@@ -322,7 +322,7 @@ class Bench:
         self.args = args
         self.quick = args.quick
         # --quick keeps the whole table under 3 minutes: 2 s rounds, one isolation round,
-        # shorter login runs, 250 active tenants, the list's open-loop runs left out
+        # 3 s login runs, 1.5 s open-loop runs (none for the list), 150 active tenants
         self.seconds = 2 if args.quick else 10
         self.rounds = 2 if args.quick else 3
         self.tmp = tempfile.mkdtemp(prefix="tg-bench-")
@@ -598,7 +598,7 @@ class Bench:
         """Each subject at a fixed rate of 50% and 80% of its closed-loop req/s (the row
         just measured), 64 connections: p50/p99/p99.9 from each request's intended send
         time (tests/bench/open_loop.cpp). Loads alternate between subjects."""
-        seconds = 2 if self.quick else 8
+        seconds = 1.5 if self.quick else 8
         results = {}
         order = [(n, p) for n, p in self.sql_subjects if n in closed]
         for load in (0.5, 0.8):
@@ -632,7 +632,7 @@ class Bench:
         self.compare("login (bcrypt cost 12 verify + JWT), 8 conns, 4 tenants",
                      "hash-bound: req/s >= 1x, CPU/req <= 1x", write_lua(self.tmp, "login", reqs), 8,
                      warmup=False, gate=lambda r: r["rps"] >= 0.95 and r["cpu_per_1k"] <= 1.05,
-                     seconds=4 if self.quick else max(self.seconds, 8))
+                     seconds=3 if self.quick else max(self.seconds, 8))
 
 
     def row_isolation(self, subjects=None, label="slow-tenant isolation"):
@@ -681,8 +681,8 @@ class Bench:
 
     def row_many(self):
         """10,000 tenants in the registry, 1,000 active, pools created lazily by the first request."""
-        # --quick activates 250 tenants (pool creation dominates its time), the full run 1,000
-        total, active, cold_sample = 10000, 250 if self.quick else 1000, 20 if self.quick else 60
+        # --quick activates 150 tenants (pool creation dominates its time), the full run 1,000
+        total, active, cold_sample = 10000, 150 if self.quick else 1000, 15 if self.quick else 60
         dbs = [("own", "FieldServiceDB"), ("own", "FieldServiceDB_Demo"), ("acme", "FieldServiceDB_ACME"),
                ("globalsec", "FieldServiceDB")]
         codes = [f"MT{i:05d}" for i in range(1, total + 1)]
