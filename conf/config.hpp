@@ -19,6 +19,24 @@ namespace conf {
 using duration = std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
+/// `listen.tls.hsts:` the Strict-Transport-Security field of HTTPS responses.
+struct hsts_config {
+    bool enabled = false;
+    duration max_age = 365 * 24h;     ///< a whole number of seconds
+    bool include_subdomains = false;  ///< the policy covers every subdomain too
+};
+
+/// `listen.tls:` an HTTPS listener beside the plain HTTP one. The certificate and key
+/// are re-read on SIGHUP for new handshakes; connections keep the ones they began with.
+struct listen_tls_config {
+    bool enabled = false;        ///< true once the section is present
+    std::uint16_t port = 8443;   ///< 0 picks a free port (printed at start-up)
+    std::string cert_file;       ///< PEM: the server certificate, then its intermediates
+    std::string key_file;        ///< PEM private key, unencrypted, readable by the gateway
+    duration handshake_timeout = 10s;  ///< a client that stalls its handshake is cut off
+    hsts_config hsts;
+};
+
 /// `listen:` where the HTTP server accepts connections.
 struct listen_config {
     std::string address = "0.0.0.0";
@@ -27,6 +45,7 @@ struct listen_config {
     /// CIDRs ("10.0.0.0/8", "127.0.0.1/32", "::1/128") of proxies in front of the gateway:
     /// only from these peers are X-Forwarded-For, Forwarded and X-Forwarded-Proto believed.
     std::vector<std::string> trusted_proxies;
+    listen_tls_config tls;  ///< HTTPS on its own port, served with the same routes
 };
 
 /// `limits.retry_after:` the Retry-After of the 503s the gateway decides itself, in whole

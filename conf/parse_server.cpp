@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "conf/parse_sections.hpp"
 #include "conf/yaml_reader.hpp"
@@ -44,6 +45,62 @@ std::vector<std::string> read_cidrs(const YAML::Node& value) {
     return out;
 }
 
+/// A PEM file the gateway reads at start-up and on every SIGHUP: unreadable now would
+/// mean no HTTPS at all, so it is said here with the place in the file.
+std::string read_pem_path(const YAML::Node& value, std::string_view key) {
+    std::string path = read_string(value);
+    if (path.empty() || ::access(path.c_str(), R_OK) != 0) {
+        fail(value, "listen.tls." + std::string(key) + " '" + path + "' cannot be read");
+    }
+    return path;
+}
+
+hsts_config parse_hsts(const YAML::Node& node) {
+    hsts_config out;
+    out.enabled = true;
+    for_each_field(node, "listen.tls.hsts", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "max_age") {
+            out.max_age = read_duration(value);
+            if (out.max_age % 1s != duration::zero()) fail(value, "hsts.max_age is a whole number of seconds");
+        } else if (key == "include_subdomains") {
+            out.include_subdomains = read_bool(value);
+        } else if (key == "enabled") {
+            out.enabled = read_bool(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    return out;
+}
+
+listen_tls_config parse_listen_tls(const YAML::Node& node) {
+    listen_tls_config out;
+    out.enabled = true;
+    for_each_field(node, "listen.tls", [&](std::string_view key, const YAML::Node& value) {
+        if (key == "port") {
+            out.port = read_uint<std::uint16_t>(value);
+        } else if (key == "cert_file") {
+            out.cert_file = read_pem_path(value, key);
+        } else if (key == "key_file") {
+            out.key_file = read_pem_path(value, key);
+        } else if (key == "handshake_timeout") {
+            out.handshake_timeout = read_duration(value);
+            if (out.handshake_timeout <= duration::zero()) fail(value, "handshake_timeout must be more than 0");
+        } else if (key == "hsts") {
+            out.hsts = parse_hsts(value);
+        } else if (key == "enabled") {
+            out.enabled = read_bool(value);
+        } else {
+            return false;
+        }
+        return true;
+    });
+    if (out.enabled && out.cert_file.empty()) fail(node, "listen.tls needs cert_file");
+    if (out.enabled && out.key_file.empty()) fail(node, "listen.tls needs key_file");
+    return out;
+}
+
 }  // namespace
 
 listen_config parse_listen(const YAML::Node& node) {
@@ -57,6 +114,8 @@ listen_config parse_listen(const YAML::Node& node) {
             out.io_threads = static_cast<unsigned>(read_unsigned(value, 1, 256));
         } else if (key == "trusted_proxies") {
             out.trusted_proxies = read_cidrs(value);
+        } else if (key == "tls") {
+            out.tls = parse_listen_tls(value);
         } else {
             return false;
         }
@@ -64,6 +123,9 @@ listen_config parse_listen(const YAML::Node& node) {
     });
     if (out.address.empty()) {
         fail(at(node, "address"), "listen.address must not be empty");
+    }
+    if (out.tls.enabled && out.tls.port != 0 && out.tls.port == out.port) {
+        fail(at(at(node, "tls"), "port"), "listen.tls.port must differ from listen.port");
     }
     return out;
 }

@@ -51,6 +51,13 @@ std::optional<std::string> restart_needed(const conf::config& running, const con
         changed.push_back(fmt::format("listen.io_threads {} -> {}", running.listen.io_threads,
                                       next.listen.io_threads));
     }
+    if (running.listen.tls.enabled != next.listen.tls.enabled) {
+        changed.push_back(fmt::format("listen.tls {} -> {}", running.listen.tls.enabled ? "on" : "off",
+                                      next.listen.tls.enabled ? "on" : "off"));
+    }
+    if (running.listen.tls.port != next.listen.tls.port) {
+        changed.push_back(fmt::format("listen.tls.port {} -> {}", running.listen.tls.port, next.listen.tls.port));
+    }
     if (running.pools.worker_threads != next.pools.worker_threads) {
         changed.push_back(fmt::format("pools.worker_threads {} -> {}", running.pools.worker_threads,
                                       next.pools.worker_threads));
@@ -60,7 +67,7 @@ std::optional<std::string> restart_needed(const conf::config& running, const con
         changed.push_back("rate_limits.shared");
     }
     if (changed.empty()) return std::nullopt;
-    return fmt::format("{} changed: the listen settings (address, port, io_threads), "
+    return fmt::format("{} changed: the listen settings (address, port, io_threads, tls on/off and port), "
                        "pools.worker_threads and rate_limits.shared need a restart; nothing was applied",
                        fmt::join(changed, ", "));
 }

@@ -92,6 +92,7 @@ server::server(std::string config_path, serving_config initial)
       loops_(io_context_, state_.get()->config().listen.io_threads),
       control_(asio::make_strand(io_context_)),
       acceptor_(control_),
+      tls_acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP),
       reloader_(config_path_, state_, backend_, upstreams_, monitor_, io_context_.get_executor()),
       backend_(io_context_, state_.get()->config()) {
@@ -100,25 +101,41 @@ server::server(std::string config_path, serving_config initial)
     add_operator_endpoints(endpoints_, monitor_, backend_, [this] { return reloader_.reload_off_loop(); });
 }
 
-bool server::open_listener() {
-    const auto& listen = state_.get()->config().listen;
+bool server::listen_on(asio::ip::tcp::acceptor& acceptor, const std::string& address_text, std::uint16_t port) {
     beast::error_code ec;
-    const auto address = asio::ip::make_address(listen.address, ec);
+    const auto address = asio::ip::make_address(address_text, ec);
     if (ec) {
-        log_error("invalid listen address", {{"address", listen.address}});
+        log_error("invalid listen address", {{"address", address_text}});
         return false;
     }
-    const asio::ip::tcp::endpoint endpoint{address, listen.port};
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    const asio::ip::tcp::endpoint endpoint{address, port};
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-        log_error("cannot listen", {{"address", listen.address}, {"port", listen.port},
-                                    {"error", ec.message()}});
+        log_error("cannot listen", {{"address", address_text}, {"port", port}, {"error", ec.message()}});
         return false;
     }
     return true;
+}
+
+bool server::open_listener() {
+    const auto& listen = state_.get()->config().listen;
+    return listen_on(acceptor_, listen.address, listen.port) && open_tls_listener();
+}
+
+bool server::open_tls_listener() {
+    const auto& listen = state_.get()->config().listen;
+    if (!listen.tls.enabled) return true;
+    try {
+        tls_ = std::make_unique<tls_identity_holder>(load_tls_identity(listen.tls));
+    } catch (const std::exception& e) {
+        log_error("cannot serve HTTPS", {{"error", e.what()}});
+        return false;
+    }
+    log_info("TLS certificate loaded", {{"certificate", tls_->get()->certificate}});
+    return listen_on(tls_acceptor_, listen.address, listen.tls.port);
 }
 
 int server::run() {
@@ -132,6 +149,12 @@ int server::run() {
     // The readiness announcement is written whatever log.level says; scripts wait for it.
     write_line(fmt::format(R"({{"time":"{}","level":"info","msg":"tenant-gateway listening on {}:{}"}})",
                            iso_time_now(), bound.address().to_string(), bound.port()));
+    if (tls_) {
+        const auto secure = tls_acceptor_.local_endpoint();
+        write_line(fmt::format(R"({{"time":"{}","level":"info","msg":"tenant-gateway serving https on {}:{}"}})",
+                               iso_time_now(), secure.address().to_string(), secure.port()));
+        asio::co_spawn(control_, accept_loop(tls_acceptor_, services_, loops_, tls_.get()), report_task_end);
+    }
 
     asio::co_spawn(control_, accept_loop(acceptor_, services_, loops_), report_task_end);
     asio::co_spawn(control_, watch_signals(this), report_task_end);
@@ -149,6 +172,9 @@ asio::awaitable<void> server::watch_signals(server* self) {
         if (ec) co_return;  // cancelled at the end of the drain
         if (signal == SIGHUP) {
             (void)co_await self->reloader_.reload_off_loop();  // logs its outcome
+            // A renewed certificate is picked up even when the file's settings are unchanged;
+            // a bad one is logged and the one in use stays.
+            if (self->tls_) self->tls_->reload(self->state_.get()->config().listen.tls);
         } else if (!self->draining_) {
             log_info("draining", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
             self->begin_drain();
@@ -198,6 +224,7 @@ void server::begin_drain() {
     monitor_.listening.store(false);  // /readyz: 503, load balancers stop sending
     beast::error_code ignored;
     acceptor_.close(ignored);
+    tls_acceptor_.close(ignored);
     connections_.begin_drain();
     asio::co_spawn(control_, drain(this), report_task_end);
 }

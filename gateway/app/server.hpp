@@ -22,6 +22,7 @@
 #include "gateway/http/handler_set.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/http/services.hpp"
+#include "gateway/http/tls_identity.hpp"
 #include "gateway/proxy/upstream_registry.hpp"
 #include "gateway/sql/tenant_backend.hpp"
 
@@ -43,6 +44,8 @@ private:
     static asio::awaitable<void> watch_signals(server* self);
     static asio::awaitable<void> drain(server* self);
     bool open_listener();
+    bool open_tls_listener();
+    static bool listen_on(asio::ip::tcp::acceptor& acceptor, const std::string& address, std::uint16_t port);
     void begin_drain();
     void start_monitoring();
 
@@ -70,6 +73,10 @@ private:
     // closing the acceptor never races a pending accept.
     asio::strand<asio::io_context::executor_type> control_;
     asio::ip::tcp::acceptor acceptor_;
+    asio::ip::tcp::acceptor tls_acceptor_;  ///< open only with listen.tls
+    /// The certificate new HTTPS handshakes present, re-read on SIGHUP; null without
+    /// listen.tls. Sessions hold their own identity, so this may go before them.
+    std::unique_ptr<tls_identity_holder> tls_;
     asio::signal_set signals_;
     bool draining_ = false;  ///< touched only by watch_signals
     // Before backend_, so destroyed after it: a reload may still run on the backend's

@@ -15,7 +15,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/buffer_traits.hpp>
 #include <boost/beast/core/buffers_range.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/serializer.hpp>
 
@@ -27,11 +26,11 @@ namespace gateway {
 /// larger ones (a big response body) are sent in place.
 inline constexpr std::size_t max_flat_piece = 64 * 1024;
 
-/// Writes what `out` has ready: the whole message, or (header_only) just its header, or
+/// Writes to `stream` (a client_stream or an upstream's tcp_stream) what `out` has ready: the whole message, or (header_only) just its header, or
 /// up to where a buffer_body needs its next piece (not an error here). `scratch` is
 /// reused between calls so a connection allocates it once.
-template <bool is_request, class Body, class Fields>
-asio::awaitable<beast::error_code> write_flat(beast::tcp_stream& stream,
+template <class Stream, bool is_request, class Body, class Fields>
+asio::awaitable<beast::error_code> write_flat(Stream& stream,
                                               http::serializer<is_request, Body, Fields>& out,
                                               std::string& scratch, bool header_only = false) {
     if (header_only) out.split(true);

@@ -6,28 +6,37 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "gateway/http/client_stream.hpp"
+
 namespace gateway {
 
 namespace {
 constexpr auto linger_time = std::chrono::seconds(1);
 constexpr std::size_t linger_max_bytes = 1024 * 1024;
+constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 }  // namespace
 
-asio::awaitable<void> close_gracefully(beast::tcp_stream& stream) {
+asio::awaitable<void> close_gracefully(client_stream& stream) {
+    if (auto* tls = stream.tls()) {
+        // close_notify tells the client the response ended here, not in a truncation
+        // attack; a client that never answers it costs at most linger_time.
+        stream.expires_after(linger_time);
+        co_await tls->async_shutdown(nothrow);
+    }
+    auto& tcp = stream.tcp();
     beast::error_code ec;
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     if (!ec) {
         std::array<char, 4096> sink{};
         std::size_t discarded = 0;
-        stream.expires_after(linger_time);
+        tcp.expires_after(linger_time);
         while (discarded < linger_max_bytes) {
-            auto [read_ec, n] = co_await stream.async_read_some(
-                asio::buffer(sink), asio::as_tuple(asio::use_awaitable));
+            auto [read_ec, n] = co_await tcp.async_read_some(asio::buffer(sink), nothrow);
             if (read_ec) break;
             discarded += n;
         }
     }
-    stream.close();
+    tcp.close();
 }
 
 }  // namespace gateway

@@ -27,7 +27,7 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 
 /// Answers a connection over the cap with 503 and closes it; it never counts as open.
 asio::awaitable<void> refuse_connection(asio::ip::tcp::socket socket, conf::duration retry_after) {
-    beast::tcp_stream stream(std::move(socket));
+    client_stream stream(std::move(socket));
     const std::string request_id = generate_request_id();
     auto res = error_response(503, "too_many_connections",
                               "the gateway has too many open connections; retry later",
@@ -78,7 +78,7 @@ asio::awaitable<void> back_off(asio::any_io_executor executor) {
 }  // namespace
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& svc,
-                                  event_loops& loops) {
+                                  event_loops& loops, const tls_identity_holder* tls) {
     auto executor = acceptor.get_executor();
     refusal_log refusals;  // the accept loop is one coroutine: no lock needed
     for (;;) {
@@ -95,13 +95,14 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& s
         const auto cap = limits.max_client_connections;
         if (const auto open = svc.connections.size(); open >= cap) {
             refusals.refused(open, cap);
+            if (tls != nullptr) continue;  // the socket closes as it goes out of scope
             auto socket_executor = socket.get_executor();
             asio::co_spawn(socket_executor,
                            refuse_connection(std::move(socket), limits.retry_after.too_many_connections),
                            report_refusal_end);
             continue;
         }
-        session::start(std::move(socket), svc);
+        session::start(std::move(socket), svc, tls != nullptr ? tls->get() : nullptr);
     }
 }
 

@@ -6,6 +6,8 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "gateway/http/client_stream.hpp"
+
 namespace gateway {
 
 namespace {
@@ -66,7 +68,7 @@ std::optional<std::string_view> repeated_singleton_field(const http::request_hea
 }
 
 asio::awaitable<beast::error_code> read_request_header(
-    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    client_stream& stream, beast::flat_buffer& buffer,
     http::request_parser<http::string_body>& parser, std::size_t header_limit) {
     // Beast parses a header only once it is complete, so the whole block is in the
     // buffer here; a read error is left to async_read_header to report as usual.

@@ -12,12 +12,13 @@
 
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include "gateway/http/http_types.hpp"
 
 namespace gateway {
+
+class client_stream;  // gateway/http/client_stream.hpp
 
 /// True when the header block (request line and fields) continues a field value on
 /// the next line (obs-fold: CRLF followed by a space or a tab).
@@ -38,7 +39,7 @@ std::optional<std::string_view> repeated_singleton_field(const http::request_hea
 /// obs-fold (seen in the raw bytes, since the parser unfolds it) and the framings of
 /// check_framing(). Parse errors are http::error codes, so callers answer them with 400.
 asio::awaitable<beast::error_code> read_request_header(
-    beast::tcp_stream& stream, beast::flat_buffer& buffer,
+    client_stream& stream, beast::flat_buffer& buffer,
     http::request_parser<http::string_body>& parser, std::size_t header_limit);
 
 }  // namespace gateway

@@ -10,11 +10,11 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-
 #include "gateway/http/http_types.hpp"
 
 namespace gateway {
+
+class client_stream;  // gateway/http/client_stream.hpp
 
 /// How a response goes out.
 struct reply_options {
@@ -31,9 +31,10 @@ struct reply_written {
     std::size_t body_bytes = 0;  ///< body bytes sent (0 for HEAD)
 };
 
-/// Finishes `res` for `request_id` and writes it in one system call; `scratch` is the
+/// Finishes `res` for `request_id` (on HTTPS with the connection's HSTS field) and
+/// writes it in one system call; `scratch` is the
 /// connection's reusable buffer (write_flat).
-asio::awaitable<reply_written> write_gateway_response(beast::tcp_stream& stream, response& res,
+asio::awaitable<reply_written> write_gateway_response(client_stream& stream, response& res,
                                                       std::string_view request_id, const reply_options& options,
                                                       std::string& scratch);
 

@@ -10,7 +10,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include "conf/config.hpp"
@@ -24,6 +23,8 @@
 #include "gateway/telemetry/metrics_registry.hpp"
 
 namespace gateway {
+
+class client_stream;  // gateway/http/client_stream.hpp
 
 /// What a handler gets to know about one request; alive until handle() completes.
 struct request_context {
@@ -49,7 +50,7 @@ struct relay_buffers {
 
 /// The client side of a connection handed to a relaying handler, owned by the session.
 struct connection_handoff {
-    beast::tcp_stream& stream;
+    client_stream& stream;                   ///< plain or TLS
     beast::flat_buffer& buffer;              ///< bytes read past the header
     const client_origin* origin = nullptr;   ///< who sent the request
     bool keep_alive_allowed = true;          ///< false while draining

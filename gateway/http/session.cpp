@@ -51,10 +51,16 @@ bool is_parse_error(const beast::error_code& ec) {
            ec != http::error::partial_message;
 }
 
+/// The client stream of an accepted socket: TLS when an identity is given.
+client_stream open_stream(asio::ip::tcp::socket socket, std::shared_ptr<const tls_identity> tls) {
+    if (tls) return client_stream(std::move(socket), std::move(tls));
+    return client_stream(std::move(socket));
+}
+
 }  // namespace
 
-session::session(asio::ip::tcp::socket socket, services& svc)
-    : stream_(std::move(socket)), svc_(svc) {
+session::session(asio::ip::tcp::socket socket, services& svc, std::shared_ptr<const tls_identity> tls)
+    : stream_(open_stream(std::move(socket), std::move(tls))), svc_(svc) {
     beast::error_code ec;
     // Responses go out in one write, proxied ones in pieces: Nagle would hold a small
     // last piece back until the client's delayed ACK of the previous one.
@@ -68,8 +74,8 @@ session::~session() {
     if (id_ != 0) svc_.connections.remove(id_);
 }
 
-void session::start(asio::ip::tcp::socket socket, services& svc) {
-    auto s = std::make_shared<session>(std::move(socket), svc);
+void session::start(asio::ip::tcp::socket socket, services& svc, std::shared_ptr<const tls_identity> tls) {
+    auto s = std::make_shared<session>(std::move(socket), svc, std::move(tls));
     s->id_ = svc.connections.add(s);
     auto executor = s->executor();
     asio::co_spawn(executor, run(std::move(s)), report_session_end);
@@ -90,6 +96,11 @@ void session::force_close() { stream_.close(); }
 
 asio::awaitable<void> session::run(std::shared_ptr<session> self) {
     // No co_await inside && or if-conditions: g++ 12 mis-sequences them.
+    const bool secured = co_await self->handshake();
+    if (!secured) {
+        self->stream_.close();  // nothing was said over TLS: no close_notify to send
+        co_return;
+    }
     for (bool first = true;; first = false) {
         const bool has_request = co_await self->wait_for_request(first);
         if (!has_request) break;
@@ -97,6 +108,24 @@ asio::awaitable<void> session::run(std::shared_ptr<session> self) {
         if (!keep_going) break;
     }
     co_await close_gracefully(self->stream_);
+}
+
+asio::awaitable<bool> session::handshake() {
+    auto* tls = stream_.tls();
+    if (tls == nullptr) co_return true;
+    // One bound on the whole handshake: a client that sends nothing, or stops halfway,
+    // holds its connection slot no longer than this.
+    stream_.expires_after(svc_.state.get()->config().listen.tls.handshake_timeout);
+    idle_ = true;  // a drain may cut a connection still shaking hands
+    auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::server, nothrow);
+    idle_ = false;
+    if (ec) {
+        // Scanners and clients with no common protocol are routine: debug, not warn.
+        // OpenSSL's reason names the alert or the protocol problem, never key material.
+        log_debug("TLS handshake failed", {{"client", peer_text_}, {"error", ec.message()}});
+        co_return false;
+    }
+    co_return true;
 }
 
 asio::awaitable<bool> session::wait_for_request(bool first) {
@@ -140,7 +169,8 @@ asio::awaitable<bool> session::serve_one() {
     if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
-    const client_origin origin = resolve_client_origin(parser.get(), peer_, peer_text_, state->proxies());
+    client_origin origin = resolve_client_origin(parser.get(), peer_, peer_text_, state->proxies());
+    if (stream_.is_tls() && !origin.via_trusted_proxy) origin.proto = "https";
     entry.client = origin.address_text;
     if (auto field = repeated_singleton_field(parser.get())) {
         co_return co_await refuse_repeated(parser, *field, *state, std::move(entry));

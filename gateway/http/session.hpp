@@ -11,9 +11,9 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "gateway/http/client_stream.hpp"
 #include "gateway/http/dispatcher.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/http/response_writer.hpp"
@@ -29,13 +29,16 @@ class runtime_state;
 class session {
 public:
     /// Takes over an accepted socket; its executor is the event loop that serves it.
-    session(asio::ip::tcp::socket socket, services& svc);
+    /// With `tls` the connection is HTTPS: the handshake presents that identity.
+    session(asio::ip::tcp::socket socket, services& svc, std::shared_ptr<const tls_identity> tls = nullptr);
     ~session();
     session(const session&) = delete;
     session& operator=(const session&) = delete;
 
-    /// Registers a new connection with the tracker and starts serving it.
-    static void start(asio::ip::tcp::socket socket, services& svc);
+    /// Registers a new connection with the tracker and starts serving it (over TLS
+    /// when `tls` is set: the handshake counts against the connection cap).
+    static void start(asio::ip::tcp::socket socket, services& svc,
+                      std::shared_ptr<const tls_identity> tls = nullptr);
 
     /// The connection's event loop.
     asio::any_io_executor executor() { return stream_.get_executor(); }
@@ -50,6 +53,7 @@ private:
     using parser_type = http::request_parser<http::string_body>;
 
     static asio::awaitable<void> run(std::shared_ptr<session> self);
+    asio::awaitable<bool> handshake();
     asio::awaitable<bool> wait_for_request(bool first);
     asio::awaitable<bool> serve_one();
     asio::awaitable<bool> answer_expect(const parser_type& parser, const runtime_state& state,
@@ -66,7 +70,7 @@ private:
                                  const runtime_state& state, access_entry entry);
     asio::awaitable<bool> send(response res, access_entry entry, reply_options options);
 
-    beast::tcp_stream stream_;
+    client_stream stream_;
     beast::flat_buffer buffer_;
     asio::ip::address peer_;  ///< the TCP peer's address, read once per connection
     std::string peer_text_;   ///< the same as text (IPv4-mapped as IPv4), formatted once

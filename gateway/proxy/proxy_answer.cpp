@@ -8,6 +8,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/http/client_stream.hpp"
 #include "gateway/http/json_response.hpp"
 #include "gateway/http/response_headers.hpp"
 #include "gateway/http/response_writer.hpp"
@@ -63,6 +64,10 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
     body_framing framing{chunked_out, std::nullopt};
     if (!chunked_out && response_->content_length()) framing.length = *response_->content_length();
     prepare_client_response(res, client_version_, framing, keep_alive, entry_.request_id);
+    // HTTPS: the gateway's HSTS policy, unless the application states its own.
+    if (const auto hsts = client_.stream.hsts(); !hsts.empty() && res.count(http::field::strict_transport_security) == 0) {
+        res.set(http::field::strict_transport_security, hsts);
+    }
     entry_.status = res.result_int();
 
     http::response_serializer<http::buffer_body> out{res};

@@ -17,6 +17,7 @@
 #include <boost/beast/http/serializer.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/http/client_stream.hpp"
 #include "gateway/http/flat_write.hpp"
 #include "gateway/proxy/proxy_exchange_state.hpp"
 #include "gateway/proxy/proxy_headers.hpp"

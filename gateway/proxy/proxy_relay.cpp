@@ -8,6 +8,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "gateway/http/client_stream.hpp"
 #include "gateway/http/flat_write.hpp"
 
 namespace gateway {
@@ -18,8 +19,8 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t chunk_size = 16 * 1024;  // one socket read or so; small frames
 
 /// Reads the next piece of the body into `chunk`; false with `result` set on failure.
-template <bool is_request>
-asio::awaitable<bool> read_piece(beast::tcp_stream& source, beast::flat_buffer& buffer,
+template <class Source, bool is_request>
+asio::awaitable<bool> read_piece(Source& source, beast::flat_buffer& buffer,
                                  http::parser<is_request, http::buffer_body>& parser,
                                  std::array<char, chunk_size>& chunk,
                                  std::chrono::milliseconds timeout, relay_result& result) {
@@ -42,10 +43,10 @@ asio::awaitable<bool> read_piece(beast::tcp_stream& source, beast::flat_buffer& 
     co_return true;
 }
 
-template <bool is_request>
-asio::awaitable<relay_result> relay(beast::tcp_stream& source, beast::flat_buffer& buffer,
+template <bool is_request, class Source, class Destination>
+asio::awaitable<relay_result> relay(Source& source, beast::flat_buffer& buffer,
                                     http::parser<is_request, http::buffer_body>& parser,
-                                    beast::tcp_stream& destination,
+                                    Destination& destination,
                                     http::serializer<is_request, http::buffer_body>& out,
                                     std::string& scratch, relay_timeouts timeouts) {
     // Left uninitialised: zeroing the chunk per message showed up in profiles.
@@ -79,7 +80,7 @@ asio::awaitable<relay_result> relay(beast::tcp_stream& source, beast::flat_buffe
 
 }  // namespace
 
-asio::awaitable<relay_result> relay_request(beast::tcp_stream& source,
+asio::awaitable<relay_result> relay_request(client_stream& source,
                                             beast::flat_buffer& source_buffer,
                                             http::request_parser<http::buffer_body>& parser,
                                             beast::tcp_stream& destination,
@@ -92,7 +93,7 @@ asio::awaitable<relay_result> relay_request(beast::tcp_stream& source,
 asio::awaitable<relay_result> relay_response(beast::tcp_stream& source,
                                              beast::flat_buffer& source_buffer,
                                              http::response_parser<http::buffer_body>& parser,
-                                             beast::tcp_stream& destination,
+                                             client_stream& destination,
                                              http::response_serializer<http::buffer_body>& out,
                                              std::string& scratch, relay_timeouts timeouts) {
     co_return co_await relay<false>(source, source_buffer, parser, destination, out, scratch,

@@ -17,6 +17,8 @@
 
 namespace gateway {
 
+class client_stream;  // gateway/http/client_stream.hpp
+
 /// Timeouts of one relay: each read from the source, each write to the destination.
 struct relay_timeouts {
     std::chrono::milliseconds read{};
@@ -33,7 +35,7 @@ struct relay_result {
 
 /// Relays the rest of a request: its header (if not yet written) and its body.
 /// `scratch` is write_flat's buffer, reused across requests.
-asio::awaitable<relay_result> relay_request(beast::tcp_stream& source,
+asio::awaitable<relay_result> relay_request(client_stream& source,
                                             beast::flat_buffer& source_buffer,
                                             http::request_parser<http::buffer_body>& parser,
                                             beast::tcp_stream& destination,
@@ -45,7 +47,7 @@ asio::awaitable<relay_result> relay_request(beast::tcp_stream& source,
 asio::awaitable<relay_result> relay_response(beast::tcp_stream& source,
                                              beast::flat_buffer& source_buffer,
                                              http::response_parser<http::buffer_body>& parser,
-                                             beast::tcp_stream& destination,
+                                             client_stream& destination,
                                              http::response_serializer<http::buffer_body>& out,
                                              std::string& scratch, relay_timeouts timeouts);
 

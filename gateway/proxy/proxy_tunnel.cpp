@@ -9,6 +9,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include "gateway/http/client_stream.hpp"
+
 namespace gateway {
 
 namespace {
@@ -17,7 +19,8 @@ constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
 using clock = std::chrono::steady_clock;
 
 /// Copies one direction until its source ends; notes every transfer in `last_activity`.
-asio::awaitable<void> pump(asio::ip::tcp::socket& from, asio::ip::tcp::socket& to,
+template <class From, class To>
+asio::awaitable<void> pump(From& from, To& to,
                            clock::time_point* last_activity) {
     std::array<char, 16 * 1024> chunk{};
     for (;;) {
@@ -44,7 +47,8 @@ asio::awaitable<void> watchdog(const clock::time_point* last_activity,
 }
 
 /// Writes what `buffer` holds to `to`; false when the write fails.
-asio::awaitable<bool> flush(beast::flat_buffer& buffer, asio::ip::tcp::socket& to) {
+template <class To>
+asio::awaitable<bool> flush(beast::flat_buffer& buffer, To& to) {
     if (buffer.size() == 0) co_return true;
     auto [ec, n] = co_await asio::async_write(to, buffer.data(), nothrow);
     buffer.consume(buffer.size());
@@ -53,20 +57,21 @@ asio::awaitable<bool> flush(beast::flat_buffer& buffer, asio::ip::tcp::socket& t
 
 }  // namespace
 
-asio::awaitable<void> run_tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
+asio::awaitable<void> run_tunnel(client_stream& client, beast::flat_buffer& client_buffer,
                                  beast::tcp_stream& upstream, beast::flat_buffer& upstream_buffer,
                                  std::chrono::milliseconds idle_timeout) {
     using namespace asio::experimental::awaitable_operators;
     // The streams' own timers would close the sockets mid-tunnel: the watchdog rules now.
     client.expires_never();
     upstream.expires_never();
-    auto& client_socket = client.socket();
+    // The client side goes through its stream (TLS is decrypted there); the upstream's
+    // plain socket is used directly.
     auto& upstream_socket = upstream.socket();
-    if (!co_await flush(upstream_buffer, client_socket)) co_return;
+    if (!co_await flush(upstream_buffer, client)) co_return;
     if (!co_await flush(client_buffer, upstream_socket)) co_return;
     auto last_activity = clock::now();
-    co_await (pump(client_socket, upstream_socket, &last_activity) ||
-              pump(upstream_socket, client_socket, &last_activity) ||
+    co_await (pump(client, upstream_socket, &last_activity) ||
+              pump(upstream_socket, client, &last_activity) ||
               watchdog(&last_activity, idle_timeout));
 }
 

@@ -12,9 +12,11 @@
 
 namespace gateway {
 
+class client_stream;  // gateway/http/client_stream.hpp
+
 /// Copies bytes between the two connections (first what each buffer already holds)
 /// until one side closes, fails, or the tunnel is idle for `idle_timeout`.
-asio::awaitable<void> run_tunnel(beast::tcp_stream& client, beast::flat_buffer& client_buffer,
+asio::awaitable<void> run_tunnel(client_stream& client, beast::flat_buffer& client_buffer,
                                  beast::tcp_stream& upstream, beast::flat_buffer& upstream_buffer,
                                  std::chrono::milliseconds idle_timeout);
 

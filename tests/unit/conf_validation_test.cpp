@@ -383,3 +383,24 @@ TEST_CASE("registry: retry_base > 0, retry_max >= retry_base, lookup_burst >= 1"
     CHECK(load_error("registry:\n  lookup_burst: 0\n") != "");
     CHECK(load_error("registry:\n  max_lookups_per_second: 0\n  retry_base: 2s\n  retry_max: 2s\n") == "");
 }
+
+TEST_CASE("listen.tls: files readable, ports distinct, hsts in whole seconds", "[conf][validation]") {
+    const std::string pem = conf_test::secret_file();  // any readable file: the gateway loads it later
+    const conf::config c = load("listen:\n  port: 8080\n  tls:\n    port: 8443\n    cert_file: " + pem +
+                                "\n    key_file: " + pem + "\n    hsts: {max_age: 2h, include_subdomains: true}\n");
+    CHECK(c.listen.tls.enabled);
+    CHECK(c.listen.tls.port == 8443);
+    CHECK(c.listen.tls.hsts.enabled);
+    CHECK(c.listen.tls.hsts.max_age == std::chrono::hours(2));
+    CHECK(c.listen.tls.hsts.include_subdomains);
+    CHECK_FALSE(load("listen:\n  port: 8080\n").listen.tls.enabled);
+    CHECK(load_error("listen:\n  tls:\n    cert_file: " + pem + "\n") == "t.yaml:2:3: listen.tls needs key_file");
+    CHECK(load_error("listen:\n  tls:\n    cert_file: /nonexistent/cert.pem\n    key_file: " + pem + "\n")
+              .find("listen.tls.cert_file '/nonexistent/cert.pem' cannot be read") != std::string::npos);
+    CHECK(load_error("listen:\n  port: 9000\n  tls: {port: 9000, cert_file: " + pem + ", key_file: " + pem + "}\n")
+              .find("listen.tls.port must differ from listen.port") != std::string::npos);
+    CHECK(load_error("listen:\n  tls: {cert_file: " + pem + ", key_file: " + pem + ", hsts: {max_age: 1500ms}}\n")
+              .find("whole number of seconds") != std::string::npos);
+    CHECK(load_error("listen:\n  tls: {cert_file: " + pem + ", key_file: " + pem + ", ciphers: ALL}\n")
+              .find("ciphers") != std::string::npos);
+}

@@ -50,3 +50,22 @@ TEST_CASE("shared rate limits need a restart, and the message never prints their
     running.rate_limits.shared = shared;
     CHECK_FALSE(gateway::restart_needed(running, next));
 }
+
+TEST_CASE("turning HTTPS on or off, or moving its port, needs a restart; new files do not", "[reload]") {
+    conf::config running;
+    running.listen.tls.enabled = true;
+    running.listen.tls.cert_file = "/etc/a.pem";
+    conf::config next = running;
+    next.listen.tls.cert_file = "/etc/b.pem";
+    next.listen.tls.hsts.enabled = true;
+    CHECK_FALSE(gateway::restart_needed(running, next));
+    next.listen.tls.port = 9443;
+    auto why = gateway::restart_needed(running, next);
+    REQUIRE(why);
+    CHECK(why->find("listen.tls.port 8443 -> 9443") != std::string::npos);
+    next = running;
+    next.listen.tls.enabled = false;
+    why = gateway::restart_needed(running, next);
+    REQUIRE(why);
+    CHECK(why->find("listen.tls on -> off") != std::string::npos);
+}
