@@ -394,7 +394,7 @@ TEST_CASE("listen.tls: files readable, ports distinct, hsts in whole seconds", "
     CHECK(c.listen.tls.hsts.max_age == std::chrono::hours(2));
     CHECK(c.listen.tls.hsts.include_subdomains);
     CHECK_FALSE(load("listen:\n  port: 8080\n").listen.tls.enabled);
-    CHECK(load_error("listen:\n  tls:\n    cert_file: " + pem + "\n") == "t.yaml:2:3: listen.tls needs key_file");
+    CHECK(load_error("listen:\n  tls:\n    cert_file: " + pem + "\n") == "t.yaml:3:5: listen.tls needs key_file");
     CHECK(load_error("listen:\n  tls:\n    cert_file: /nonexistent/cert.pem\n    key_file: " + pem + "\n")
               .find("listen.tls.cert_file '/nonexistent/cert.pem' cannot be read") != std::string::npos);
     CHECK(load_error("listen:\n  port: 9000\n  tls: {port: 9000, cert_file: " + pem + ", key_file: " + pem + "}\n")
