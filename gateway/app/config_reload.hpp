@@ -34,7 +34,8 @@ class upstream_registry;
 struct health_monitor;
 
 /// The settings that differ between `running` and `next` and apply only after a
-/// restart (listen address, port and io_threads, pools.worker_threads), as a sentence;
+/// restart (listen address, port and io_threads, listen.tls on/off and its port,
+/// pools.worker_threads, rate_limits.shared), as a sentence;
 /// nullopt when none does.
 std::optional<std::string> restart_needed(const conf::config& running, const conf::config& next);
 
