@@ -46,6 +46,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> declared_fields(st
 /// Where each struct's fields are written in YAML; "KEY" is replaced by the field's key.
 const std::map<std::string, std::string>& placements() {
     static const std::map<std::string, std::string> table = {
+        {"hsts_config", "listen:\n  tls:\n    hsts:\n      KEY: x\n"},
+        {"listen_tls_config", "listen:\n  tls:\n    KEY: x\n"},
         {"listen_config", "listen:\n  KEY: x\n"},
         {"retry_after_config", "limits:\n  retry_after:\n    KEY: x\n"},
         {"limits_config", "limits:\n  KEY: x\n"},
