@@ -125,25 +125,30 @@ metrics_config parse_metrics(const YAML::Node& node) {
     return out;
 }
 
+bool parse_redis_client_key(std::string_view key, const YAML::Node& value, redis_url& redis,
+                            std::string& key_prefix, duration& timeout, bool& has_redis) {
+    if (key == "redis") {
+        auto url = parse_redis_url(read_string(value));
+        // the message never repeats the URL: it may hold a password
+        if (!url) fail(value, "redis must be redis://[[user]:password@]host[:port][/db]");
+        redis = std::move(*url);
+        has_redis = true;
+    } else if (key == "key_prefix") {
+        key_prefix = read_string(value);
+    } else if (key == "timeout") {
+        timeout = read_duration(value);
+        if (timeout < 1ms || timeout > 5s) fail(value, "timeout must be between 1ms and 5s");
+    } else {
+        return false;
+    }
+    return true;
+}
+
 login_limit_shared_config parse_login_limit_shared(const YAML::Node& node) {
     login_limit_shared_config out;
     bool has_redis = false;
     for_each_field(node, "auth.login_limit.shared", [&](std::string_view key, const YAML::Node& value) {
-        if (key == "redis") {
-            auto url = parse_redis_url(read_string(value));
-            // the message never repeats the URL: it may hold a password
-            if (!url) fail(value, "redis must be redis://[[user]:password@]host[:port][/db]");
-            out.redis = std::move(*url);
-            has_redis = true;
-        } else if (key == "key_prefix") {
-            out.key_prefix = read_string(value);
-        } else if (key == "timeout") {
-            out.timeout = read_duration(value);
-            if (out.timeout < 1ms || out.timeout > 5s) fail(value, "timeout must be between 1ms and 5s");
-        } else {
-            return false;
-        }
-        return true;
+        return parse_redis_client_key(key, value, out.redis, out.key_prefix, out.timeout, has_redis);
     });
     if (!has_redis) fail(node, "auth.login_limit.shared needs redis");
     return out;

@@ -1,6 +1,5 @@
 // Parsing of `rate_limits:` and a route's `rate_limit:`, the per-tenant request budgets.
 #include "conf/parse_sections.hpp"
-#include "conf/redis_url.hpp"
 #include "conf/yaml_reader.hpp"
 
 namespace conf {
@@ -11,18 +10,10 @@ rate_limits_shared_config parse_rate_limits_shared(const YAML::Node& node) {
     rate_limits_shared_config out;
     bool has_redis = false;
     for_each_field(node, "rate_limits.shared", [&](std::string_view key, const YAML::Node& value) {
-        if (key == "redis") {
-            auto url = parse_redis_url(read_string(value));
-            // the message never repeats the URL: it may hold a password
-            if (!url) fail(value, "redis must be redis://[[user]:password@]host[:port][/db]");
-            out.redis = std::move(*url);
-            has_redis = true;
-        } else if (key == "key_prefix") {
-            out.key_prefix = read_string(value);
-        } else if (key == "timeout") {
-            out.timeout = read_duration(value);
-            if (out.timeout < 1ms || out.timeout > 5s) fail(value, "timeout must be between 1ms and 5s");
-        } else if (key == "sync_interval") {
+        if (parse_redis_client_key(key, value, out.redis, out.key_prefix, out.timeout, has_redis)) {
+            return true;
+        }
+        if (key == "sync_interval") {
             out.sync_interval = read_duration(value);
             if (out.sync_interval < 10ms || out.sync_interval > 10s) {
                 fail(value, "sync_interval must be between 10ms and 10s");

@@ -62,6 +62,10 @@ health_config parse_health(const YAML::Node& node);
 metrics_config parse_metrics(const YAML::Node& node);
 /// `auth.login_limit.shared:`
 login_limit_shared_config parse_login_limit_shared(const YAML::Node& node);
+/// The keys every Redis client section has (redis, key_prefix, timeout): reads `key`'s
+/// `value` into the matching field; false for any other key. `has_redis` is set by redis.
+bool parse_redis_client_key(std::string_view key, const YAML::Node& value, redis_url& redis,
+                            std::string& key_prefix, duration& timeout, bool& has_redis);
 /// `auth.login_limit:`
 login_limit_config parse_login_limit(const YAML::Node& node);
 /// `auth:`
