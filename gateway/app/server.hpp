@@ -68,7 +68,9 @@ private:
     // Declared before io_context_ (loop 0), so they are destroyed after it: a session
     // of another loop may wait on loop 0 (a tenant pool), never the other way round.
     event_loops loops_;
-    asio::io_context io_context_;
+    /// Run by one thread only (event_loops::run): the hint lets Asio queue a
+    /// handler's own immediate completions without taking the scheduler's lock.
+    asio::io_context io_context_{1};
     // The acceptor, the signals and the drain are driven from this one strand, so
     // closing the acceptor never races a pending accept.
     asio::strand<asio::io_context::executor_type> control_;

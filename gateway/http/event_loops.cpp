@@ -7,8 +7,10 @@ namespace gateway {
 
 event_loops::event_loops(asio::io_context& main, unsigned count) : main_(main) {
     for (unsigned i = 1; i < std::max(1u, count); ++i) {
-        // Other threads post here too (the drain, pool completions): keep Asio's locking.
-        extra_.push_back(std::make_unique<asio::io_context>());
+        // One thread runs each loop (hint 1: a handler's own immediate completions skip
+        // the scheduler's lock), but other threads post here too (the drain, pool
+        // completions), so Asio's locking stays on.
+        extra_.push_back(std::make_unique<asio::io_context>(1));
         keep_running_.push_back(asio::make_work_guard(*extra_.back()));
     }
 }
