@@ -7,10 +7,12 @@ The single-row and list rows have two more peers: node-seed as a 2-worker `clust
 net/http, database/sql, go-mssqldb; built here with Debian's Go, offline), each ratio
 with its own target, and an open-loop row: every subject at a fixed rate of 50% and 80%
 of its own closed-loop req/s (tests/bench/open_loop.cpp), p50/p99/p99.9 from each
-request's intended send time.
+request's intended send time. The edge rows put the gateway's own HTTP paths (bare /livez,
+the proxy route) against nginx in 12 shapes, and the https row the proxy route over
+HTTPS (tests/bench/proxy_bench.py).
 
 Run by scripts/bench (section `compare`); by hand:
-    /usr/bin/python3 tests/bench/compare.py [--quick] [--rows single,list,login,proxy,https,isolation,tls,many]
+    /usr/bin/python3 tests/bench/compare.py [--quick] [--rows single,list,login,edge,https,isolation,tls,many]
 Environment: TG_BUILD_DIR (where tenant-gateway and tdsd are built, default build/).
 
 Per run and subject: requests/s and p50/p99 from wrk (-t1, keep-alive, a Lua script that
@@ -820,30 +822,29 @@ class Bench:
             raise RuntimeError(f"activating tenants: {len(bad)} failures, e.g. {bad[0]}")
 
 
-def row_proxy(bench, tls=False):
-    """The proxy route against nginx proxy_pass (tests/bench/proxy_bench.py), same rounds;
-    with `tls` both over HTTPS with the same certificate (the https row)."""
+def row_edge(bench, tls=False):
+    """The gateway's own HTTP paths against nginx (tests/bench/proxy_bench.py): bare /livez,
+    the proxy route to a small and a 64 kB file, 1 and 64 connections, keep-alive and not,
+    one table row per shape; with `tls` the proxy route over HTTPS with the same
+    certificate (the https row). --quick: a few shapes, one round of 3 s each."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import proxy_bench  # noqa: E402  (its own gateway, nginx and upstream; no tdsd)
-    if bench.args.quick:
-        results = proxy_bench.measure(rounds=2, seconds=3, warmup_seconds=1, tls=tls)
-    else:
-        results = proxy_bench.measure(rounds=4, seconds=6, tls=tls)
-    g, n = results["gateway"], results["nginx"]
-    ratio = {k: g[k] / n[k] if n[k] else float("inf") for k in ("rps", "p50", "p99", "cpu_per_1k", "rss_mb")}
-    met = proxy_bench.meets_targets(results) and not (g["errors"] or n["errors"])
     if tls:
-        # Only the throughput target: TLS record work is the same library on both sides.
-        met = g["rps"] / n["rps"] >= 0.9 and not (g["errors"] or n["errors"])
-        bench.rows.append({"label": "HTTPS gateway vs HTTPS nginx, proxy route, same certificate, "
-                                    "64 keep-alive conns",
-                           "target": ">=0.9x nginx req/s", "subjects": results,
-                           "ratio": ratio, "met": met, "peer": "nginx"})
+        shapes = proxy_bench.TLS_SHAPES
+        timing = {"rounds": 2, "seconds": 3} if bench.args.quick else {}
     else:
-        bench.rows.append({"label": "proxy route (small static file), 64 conns: gateway vs nginx proxy_pass",
-                           "target": ">=0.9x nginx req/s, <=1.25x its p99", "subjects": results,
-                           "ratio": ratio, "met": met, "peer": "nginx"})
-    log(f"{'https' if tls else 'proxy'}: gateway {g['rps']:.0f} req/s, nginx {n['rps']:.0f} req/s")
+        shapes = proxy_bench.QUICK_SHAPES if bench.args.quick else proxy_bench.PLAIN_SHAPES
+        timing = {"rounds": 1, "seconds": 3} if bench.args.quick else {}
+    for shape, results in proxy_bench.measure(shapes, **timing):
+        g, n = results["gateway"], results["nginx"]
+        ratio = {k: g[k] / n[k] if n[k] else float("inf") for k in ("rps", "p50", "p99", "cpu_per_1k", "rss_mb")}
+        what = "https: gateway vs nginx, same certificate" if tls else "edge: gateway vs nginx"
+        bench.rows.append({
+            "label": f"{what}, {shape.label}", "target": shape.target, "subjects": results, "ratio": ratio,
+            "met": proxy_bench.meets_targets(shape, g, n), "peer": "nginx",
+            "lines": [f"TCP connections accepted per request: gateway {g['opens_per_request']:.3f}, nginx "
+                      f"{n['opens_per_request']:.3f}; access-log lines per request: gateway "
+                      f"{g['log_lines_per_request']:.3f}, nginx {n['log_lines_per_request']:.3f}"]})
 
 
 def format_table(rows):
@@ -881,7 +882,7 @@ def format_table(rows):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--rows", default="single,list,login,proxy,https,isolation,tls,many")
+    ap.add_argument("--rows", default="single,list,login,edge,https,isolation,tls,many")
     ap.add_argument("--json", help="also write the results here")
     ap.add_argument("--no-open-loop", action="store_true", help="leave the open-loop rows out")
     ap.add_argument("--sql-peers", default="node-cluster,go-service",
@@ -894,10 +895,10 @@ def main():
         bench.start()
         for row in args.rows.split(","):
             try:
-                if row == "proxy":
-                    row_proxy(bench)
+                if row in ("edge", "proxy"):  # proxy: the row's former name
+                    row_edge(bench)
                 elif row == "https":
-                    row_proxy(bench, tls=True)
+                    row_edge(bench, tls=True)
                 else:
                     getattr(bench, "row_" + row)()
             except Exception as err:  # report it in the table and go on with the next row
