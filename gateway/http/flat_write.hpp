@@ -26,7 +26,7 @@ namespace gateway {
 /// larger ones (a big response body) are sent in place.
 inline constexpr std::size_t max_flat_piece = 64 * 1024;
 
-/// Writes to `stream` (a client_stream or an upstream's tcp_stream) what `out` has ready: the whole message, or (header_only) just its header, or
+/// Writes to `stream` (a client_stream or an upstream_stream) what `out` has ready: the whole message, or (header_only) just its header, or
 /// up to where a buffer_body needs its next piece (not an error here). `scratch` is
 /// reused between calls so a connection allocates it once.
 template <class Stream, bool is_request, class Body, class Fields>

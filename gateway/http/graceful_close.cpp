@@ -23,20 +23,21 @@ asio::awaitable<void> close_gracefully(client_stream& stream) {
         stream.expires_after(linger_time);
         co_await tls->async_shutdown(nothrow);
     }
-    auto& tcp = stream.tcp();
+    // The rest goes below TLS: what the client still sends is read and dropped raw.
+    auto& socket = stream.socket();
     beast::error_code ec;
-    tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+    socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     if (!ec) {
         std::array<char, 4096> sink{};
         std::size_t discarded = 0;
-        tcp.expires_after(linger_time);
+        stream.expires_after(linger_time);
         while (discarded < linger_max_bytes) {
-            auto [read_ec, n] = co_await tcp.async_read_some(asio::buffer(sink), nothrow);
+            auto [read_ec, n] = co_await socket.async_read_some(asio::buffer(sink), nothrow);
             if (read_ec) break;
             discarded += n;
         }
     }
-    tcp.close();
+    stream.close();
 }
 
 }  // namespace gateway

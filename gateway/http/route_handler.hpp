@@ -6,6 +6,7 @@
 // be safe to run concurrently.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -15,6 +16,7 @@
 #include "conf/config.hpp"
 #include "gateway/http/access_gate.hpp"
 #include "gateway/http/client_origin.hpp"
+#include "gateway/http/deadline_watch.hpp"
 #include "gateway/http/http_types.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "router/dispatch.hpp"
@@ -46,6 +48,8 @@ struct request_context {
 struct relay_buffers {
     beast::flat_buffer upstream;  ///< bytes read from the upstream connection
     std::string scratch;          ///< write_flat's copy of each piece going out
+    /// Times the upstream connection of each relayed request; made on first use.
+    std::optional<deadline_watch> upstream_deadline;
 };
 
 /// The client side of a connection handed to a relaying handler, owned by the session.

@@ -117,7 +117,7 @@ asio::awaitable<bool> session::handshake() {
     // holds its connection slot no longer than this.
     stream_.expires_after(svc_.state.get()->config().listen.tls.handshake_timeout);
     idle_ = true;  // a drain may cut a connection still shaking hands
-    auto [ec] = co_await tls->async_handshake(asio::ssl::stream_base::server, nothrow);
+    auto [ec, unused] = co_await tls->async_handshake(nothrow);
     idle_ = false;
     if (ec) {
         // Scanners and clients with no common protocol are routine: debug, not warn.

@@ -203,7 +203,7 @@ asio::awaitable<bool> exchange::open_connection(std::size_t server) {
     auto waiter = std::make_shared<slot_waiter>(executor);
     for (;;) {
         if (auto socket = pool_->take_idle(server, executor)) {
-            upstream_.emplace(std::move(*socket));
+            upstream_.emplace(std::move(*socket), upstream_deadline());
             reused_ = true;
             co_return true;
         }
@@ -223,7 +223,7 @@ asio::awaitable<bool> exchange::open_connection(std::size_t server) {
 asio::awaitable<bool> exchange::connect_new(std::size_t server, clock::time_point until) {
     const auto& address = pool_->address(server);
     const auto executor = client_.stream.get_executor();
-    upstream_.emplace(executor);
+    upstream_.emplace(asio::ip::tcp::socket(executor), upstream_deadline());
     asio::ip::tcp::resolver resolver(executor);
     auto [resolve_ec, endpoints] =
         co_await resolver.async_resolve(address.host, std::to_string(address.port), nothrow);
@@ -241,10 +241,17 @@ asio::awaitable<bool> exchange::connect_new(std::size_t server, clock::time_poin
     co_return true;
 }
 
+deadline_watch& exchange::upstream_deadline() {
+    auto& watch = client_.buffers->upstream_deadline;
+    if (!watch) watch.emplace(client_.stream.get_executor());
+    return *watch;
+}
+
 void exchange::upstream_failed(std::size_t server, const beast::error_code& ec,
                                std::string_view step) {
-    last_failure_ = ec == beast::error::timeout ? failure::timeout : failure::unavailable;
-    last_error_ = std::string(step) + ": " + ec.message();
+    const bool timed_out = upstream_ && upstream_->timed_out();
+    last_failure_ = timed_out ? failure::timeout : failure::unavailable;
+    last_error_ = std::string(step) + ": " + (timed_out ? std::string("timed out") : ec.message());
     // A parked connection the server closed meanwhile says nothing about its health.
     if (!reused_) pool_->record_failure(server, last_error_);
     drop_upstream(server);

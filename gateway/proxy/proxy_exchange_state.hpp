@@ -12,13 +12,13 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 
 #include "gateway/http/route_handler.hpp"
 #include "gateway/proxy/proxy_headers.hpp"
 #include "gateway/proxy/upstream_pool.hpp"
+#include "gateway/proxy/upstream_stream.hpp"
 #include "gateway/telemetry/access_log.hpp"
 
 namespace gateway::proxy_detail {
@@ -55,6 +55,8 @@ private:
     /// client's fields said.
     body_framing request_framing() const;
     std::chrono::milliseconds remaining(std::chrono::milliseconds cap) const;
+    /// The client connection's deadline for its upstream sockets.
+    deadline_watch& upstream_deadline();
 
     connection_handoff client_;
     http::request_parser<http::buffer_body> request_;
@@ -76,7 +78,7 @@ private:
     failure last_failure_ = failure::unavailable;
     std::string last_error_ = "no server of the upstream is up";
     clock::time_point deadline_{};
-    std::optional<beast::tcp_stream> upstream_;
+    std::optional<upstream_stream> upstream_;
     beast::flat_buffer& upstream_buffer_;  ///< the connection's, kept between requests
     std::optional<http::response_parser<http::buffer_body>> response_;
     std::string& scratch_;  ///< write_flat's buffer, the connection's

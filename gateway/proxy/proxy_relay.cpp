@@ -83,14 +83,14 @@ asio::awaitable<relay_result> relay(Source& source, beast::flat_buffer& buffer,
 asio::awaitable<relay_result> relay_request(client_stream& source,
                                             beast::flat_buffer& source_buffer,
                                             http::request_parser<http::buffer_body>& parser,
-                                            beast::tcp_stream& destination,
+                                            upstream_stream& destination,
                                             http::request_serializer<http::buffer_body>& out,
                                             std::string& scratch, relay_timeouts timeouts) {
     co_return co_await relay<true>(source, source_buffer, parser, destination, out, scratch,
                                    timeouts);
 }
 
-asio::awaitable<relay_result> relay_response(beast::tcp_stream& source,
+asio::awaitable<relay_result> relay_response(upstream_stream& source,
                                              beast::flat_buffer& source_buffer,
                                              http::response_parser<http::buffer_body>& parser,
                                              client_stream& destination,

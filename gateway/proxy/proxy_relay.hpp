@@ -8,12 +8,12 @@
 #include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/serializer.hpp>
 
 #include "gateway/http/http_types.hpp"
+#include "gateway/proxy/upstream_stream.hpp"
 
 namespace gateway {
 
@@ -38,13 +38,13 @@ struct relay_result {
 asio::awaitable<relay_result> relay_request(client_stream& source,
                                             beast::flat_buffer& source_buffer,
                                             http::request_parser<http::buffer_body>& parser,
-                                            beast::tcp_stream& destination,
+                                            upstream_stream& destination,
                                             http::request_serializer<http::buffer_body>& out,
                                             std::string& scratch, relay_timeouts timeouts);
 
 /// Relays the rest of a response: its header (if not yet written) and its body.
 /// `scratch` is write_flat's buffer, reused across requests.
-asio::awaitable<relay_result> relay_response(beast::tcp_stream& source,
+asio::awaitable<relay_result> relay_response(upstream_stream& source,
                                              beast::flat_buffer& source_buffer,
                                              http::response_parser<http::buffer_body>& parser,
                                              client_stream& destination,

@@ -58,7 +58,7 @@ asio::awaitable<bool> flush(beast::flat_buffer& buffer, To& to) {
 }  // namespace
 
 asio::awaitable<void> run_tunnel(client_stream& client, beast::flat_buffer& client_buffer,
-                                 beast::tcp_stream& upstream, beast::flat_buffer& upstream_buffer,
+                                 upstream_stream& upstream, beast::flat_buffer& upstream_buffer,
                                  std::chrono::milliseconds idle_timeout) {
     using namespace asio::experimental::awaitable_operators;
     // The streams' own timers would close the sockets mid-tunnel: the watchdog rules now.

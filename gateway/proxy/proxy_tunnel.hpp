@@ -6,9 +6,9 @@
 #include <chrono>
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include "gateway/http/http_types.hpp"
+#include "gateway/proxy/upstream_stream.hpp"
 
 namespace gateway {
 
@@ -17,7 +17,7 @@ class client_stream;  // gateway/http/client_stream.hpp
 /// Copies bytes between the two connections (first what each buffer already holds)
 /// until one side closes, fails, or the tunnel is idle for `idle_timeout`.
 asio::awaitable<void> run_tunnel(client_stream& client, beast::flat_buffer& client_buffer,
-                                 beast::tcp_stream& upstream, beast::flat_buffer& upstream_buffer,
+                                 upstream_stream& upstream, beast::flat_buffer& upstream_buffer,
                                  std::chrono::milliseconds idle_timeout);
 
 }  // namespace gateway
