@@ -1,10 +1,14 @@
 #include "gateway/http/response_writer.hpp"
 
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/serializer.hpp>
+#include <array>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 #include "gateway/http/client_stream.hpp"
-#include "gateway/http/flat_write.hpp"
+#include "gateway/http/head_text.hpp"
 #include "gateway/http/response_headers.hpp"
 
 namespace gateway {
@@ -17,17 +21,16 @@ asio::awaitable<reply_written> write_gateway_response(client_stream& stream, res
     res.keep_alive(options.keep_alive);
     if (const auto hsts = stream.hsts(); !hsts.empty()) res.set(http::field::strict_transport_security, hsts);
     stream.expires_after(options.write_timeout);
+    // Header and body leave in one gathered write, the body from where it lies; HEAD
+    // gets the GET header, Content-Length included, and no body.
+    scratch.clear();
+    append_head_text(res.base(), scratch);
     reply_written out;
-    if (options.head) {
-        // Same headers as GET, Content-Length included, and no body.
-        http::response<http::empty_body> head{std::move(res.base())};
-        http::response_serializer<http::empty_body> serializer{head};
-        out.error = co_await write_flat(stream, serializer, scratch);
-    } else {
-        out.body_bytes = res.body().size();
-        http::response_serializer<http::string_body> serializer{res};
-        out.error = co_await write_flat(stream, serializer, scratch);
-    }
+    if (!options.head) out.body_bytes = res.body().size();
+    // Named, not a temporary: g++ 12 mishandles temporaries in co_await arguments.
+    const std::array<asio::const_buffer, 2> message{asio::buffer(scratch), asio::buffer(res.body().data(), out.body_bytes)};
+    auto [ec, written] = co_await asio::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
+    out.error = ec;
     co_return out;
 }
 

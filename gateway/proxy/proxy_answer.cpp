@@ -76,10 +76,16 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
         client_.stream.expires_after(limits_.write_timeout);
         auto [ec, n] = co_await http::async_write_header(client_.stream, out, nothrow);
         if (ec) relayed.failed = relay_result::side::destination;
-    } else {
+    } else if (chunked_out) {
         relayed = co_await relay_response(*upstream_, upstream_buffer_, *response_, client_.stream,
                                           out, scratch_,
                                           {pool_->config().read_timeout, limits_.write_timeout});
+    } else {
+        // No chunk framing to write: the header as text and the body as it arrives
+        // (Beast's serializer walked a buffer sequence per field to say the same).
+        relayed = co_await relay_raw_response(*upstream_, upstream_buffer_, *response_, client_.stream,
+                                              scratch_,
+                                              {pool_->config().read_timeout, limits_.write_timeout});
     }
     entry_.bytes = relayed.bytes;
     if (relayed.failed == relay_result::side::source) {

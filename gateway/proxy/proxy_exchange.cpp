@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -19,6 +20,7 @@
 
 #include "gateway/http/client_stream.hpp"
 #include "gateway/http/flat_write.hpp"
+#include "gateway/http/head_text.hpp"
 #include "gateway/proxy/proxy_exchange_state.hpp"
 #include "gateway/proxy/proxy_headers.hpp"
 #include "gateway/proxy/proxy_relay.hpp"
@@ -157,9 +159,10 @@ asio::awaitable<bool> exchange::send_request(std::size_t server, attempt_end& en
     auto& header = request_.get();
     header.target(upstream_target(stripped_target_, {}, address.base_path));
     if (!config.preserve_host || !client_sent_host_) header.set(http::field::host, address.authority);
-    http::request_serializer<http::buffer_body> out{header};
     request_sent_ = true;
     upstream_->expires_after(config.read_timeout);
+    if (request_.is_done() && !header.chunked()) co_return co_await send_bodiless_request(server);
+    http::request_serializer<http::buffer_body> out{header};
     if (const auto ec = co_await write_flat(*upstream_, out, scratch_, true); ec) {
         upstream_failed(server, ec, "send");
         co_return false;
@@ -180,6 +183,20 @@ asio::awaitable<bool> exchange::send_request(std::size_t server, attempt_end& en
     }
     if (relayed.failed == relay_result::side::destination) {
         upstream_failed(server, relayed.ec, "send");
+        co_return false;
+    }
+    co_return true;
+}
+
+asio::awaitable<bool> exchange::send_bodiless_request(std::size_t server) {
+    // No body follows: the header as text in one write, without Beast's serializer
+    // (see gateway/http/head_text.hpp).
+    scratch_.clear();
+    append_head_text(request_.get().base(), scratch_);
+    const auto message = asio::buffer(scratch_);
+    auto [ec, written] = co_await asio::async_write(*upstream_, message, nothrow);
+    if (ec) {
+        upstream_failed(server, ec, "send");
         co_return false;
     }
     co_return true;

@@ -41,6 +41,7 @@ private:
     void prepare_request();
     asio::awaitable<attempt_end> attempt(std::size_t server);
     asio::awaitable<bool> send_request(std::size_t server, attempt_end& end);
+    asio::awaitable<bool> send_bodiless_request(std::size_t server);
     asio::awaitable<bool> open_connection(std::size_t server);
     asio::awaitable<bool> connect_new(std::size_t server, clock::time_point until);
     asio::awaitable<bool> send_continue();

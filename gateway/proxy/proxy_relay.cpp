@@ -4,12 +4,14 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "gateway/http/client_stream.hpp"
 #include "gateway/http/flat_write.hpp"
+#include "gateway/http/head_text.hpp"
 
 namespace gateway {
 
@@ -98,6 +100,40 @@ asio::awaitable<relay_result> relay_response(upstream_stream& source,
                                              std::string& scratch, relay_timeouts timeouts) {
     co_return co_await relay<false>(source, source_buffer, parser, destination, out, scratch,
                                     timeouts);
+}
+
+asio::awaitable<relay_result> relay_raw_response(upstream_stream& source,
+                                                 beast::flat_buffer& source_buffer,
+                                                 http::response_parser<http::buffer_body>& parser,
+                                                 client_stream& destination, std::string& scratch,
+                                                 relay_timeouts timeouts) {
+    std::array<char, chunk_size> chunk;  // uninitialised, as in relay()
+    relay_result result;
+    scratch.clear();
+    append_head_text(parser.get().base(), scratch);
+    std::size_t head_left = scratch.size();  // the header goes out with the first piece
+    for (;;) {
+        std::size_t piece = 0;
+        if (!parser.is_done()) {
+            if (!co_await read_piece(source, source_buffer, parser, chunk, timeouts.read, result)) {
+                co_return result;
+            }
+            piece = parser.get().body().size;
+            if (piece == 0 && !parser.is_done()) continue;
+        }
+        destination.expires_after(timeouts.write);
+        const std::array<asio::const_buffer, 2> out{asio::buffer(scratch.data(), head_left),
+                                                    asio::buffer(chunk.data(), piece)};
+        auto [ec, written] = co_await asio::async_write(destination, out, nothrow);
+        if (ec) {
+            result.failed = relay_result::side::destination;
+            result.ec = ec;
+            co_return result;
+        }
+        head_left = 0;
+        result.bytes += piece;
+        if (parser.is_done()) co_return result;
+    }
 }
 
 }  // namespace gateway

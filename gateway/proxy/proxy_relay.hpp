@@ -51,4 +51,13 @@ asio::awaitable<relay_result> relay_response(upstream_stream& source,
                                              http::response_serializer<http::buffer_body>& out,
                                              std::string& scratch, relay_timeouts timeouts);
 
+/// Relays a response whose body goes out as it arrives, without chunk framing (its
+/// length is known, or it ends with the connection): the header as text together
+/// with the first piece of the body, in one write, then each piece as read.
+asio::awaitable<relay_result> relay_raw_response(upstream_stream& source,
+                                                 beast::flat_buffer& source_buffer,
+                                                 http::response_parser<http::buffer_body>& parser,
+                                                 client_stream& destination, std::string& scratch,
+                                                 relay_timeouts timeouts);
+
 }  // namespace gateway
