@@ -80,6 +80,10 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
         relayed = co_await relay_response(*upstream_, upstream_buffer_, *response_, client_.stream,
                                           out, scratch_,
                                           {pool_->config().read_timeout, limits_.write_timeout});
+    } else if (const auto length = response_->content_length(); length && !response_->chunked() && !response_->is_done()) {
+        relayed = co_await relay_sized_response(*upstream_, upstream_buffer_, res, *length, client_.stream,
+                                                scratch_,
+                                                {pool_->config().read_timeout, limits_.write_timeout});
     } else {
         // No chunk framing to write: the header as text and the body as it arrives
         // (Beast's serializer walked a buffer sequence per field to say the same).
@@ -91,7 +95,7 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
     if (relayed.failed == relay_result::side::source) {
         upstream_failed(server, relayed.ec, "read response body");
     } else if (relayed.failed == relay_result::side::none && upstream_keep_alive &&
-               !body_until_eof && response_->is_done()) {
+               !body_until_eof && (response_->is_done() || relayed.complete)) {
         pool_->park(server, upstream_->release_socket());
         upstream_.reset();
     } else {

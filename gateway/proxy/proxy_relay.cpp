@@ -136,4 +136,44 @@ asio::awaitable<relay_result> relay_raw_response(upstream_stream& source,
     }
 }
 
+asio::awaitable<relay_result> relay_sized_response(upstream_stream& source,
+                                                   beast::flat_buffer& source_buffer,
+                                                   const http::response_header<>& header,
+                                                   std::uint64_t length, client_stream& destination,
+                                                   std::string& scratch, relay_timeouts timeouts) {
+    std::array<char, chunk_size> chunk;  // uninitialised, as in relay()
+    relay_result result;
+    scratch.clear();
+    append_head_text(header, scratch);
+    // What the header's read brought of the body goes out with the header.
+    const std::size_t buffered = static_cast<std::size_t>(std::min<std::uint64_t>(source_buffer.size(), length));
+    std::array<asio::const_buffer, 2> out{asio::buffer(scratch), asio::buffer(source_buffer.data().data(), buffered)};
+    std::uint64_t left = length;
+    for (;;) {
+        destination.expires_after(timeouts.write);
+        auto [write_ec, written] = co_await asio::async_write(destination, out, nothrow);
+        if (write_ec) {
+            result.failed = relay_result::side::destination;
+            result.ec = write_ec;
+            co_return result;
+        }
+        const std::size_t piece = out[1].size();
+        if (out[0].size() > 0) source_buffer.consume(piece);  // the first piece lay in the buffer
+        result.bytes += piece;
+        left -= piece;
+        if (left == 0) break;
+        source.expires_after(timeouts.read);
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
+        auto [read_ec, n] = co_await source.async_read_some(asio::buffer(chunk.data(), want), nothrow);
+        if (read_ec) {
+            result.failed = relay_result::side::source;
+            result.ec = read_ec;
+            co_return result;
+        }
+        out = {asio::const_buffer(), asio::buffer(chunk.data(), n)};
+    }
+    result.complete = true;
+    co_return result;
+}
+
 }  // namespace gateway
