@@ -14,9 +14,17 @@ namespace {
 constexpr auto linger_time = std::chrono::seconds(1);
 constexpr std::size_t linger_max_bytes = 1024 * 1024;
 constexpr auto nothrow = asio::as_tuple(asio::use_awaitable);
+
+/// Input is waiting (or the socket cannot say): closing now could reset the connection.
+bool input_waiting(asio::ip::tcp::socket& socket) {
+    beast::error_code ec;
+    const std::size_t waiting = socket.available(ec);
+    return ec || waiting > 0;
+}
+
 }  // namespace
 
-asio::awaitable<void> close_gracefully(client_stream& stream) {
+asio::awaitable<void> close_gracefully(client_stream& stream, close_kind kind) {
     if (auto* tls = stream.tls()) {
         // close_notify tells the client the response ended here, not in a truncation
         // attack; a client that never answers it costs at most linger_time.
@@ -25,6 +33,10 @@ asio::awaitable<void> close_gracefully(client_stream& stream) {
     }
     // The rest goes below TLS: what the client still sends is read and dropped raw.
     auto& socket = stream.socket();
+    if (kind == close_kind::input_complete && !input_waiting(socket)) {
+        stream.close();
+        co_return;
+    }
     beast::error_code ec;
     socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     if (!ec) {

@@ -107,7 +107,8 @@ asio::awaitable<void> session::run(std::shared_ptr<session> self) {
         const bool keep_going = co_await self->serve_one();
         if (!keep_going) break;
     }
-    co_await close_gracefully(self->stream_);
+    const bool read_to_end = self->input_complete_ && self->buffer_.size() == 0;
+    co_await close_gracefully(self->stream_, read_to_end ? close_kind::input_complete : close_kind::may_have_input);
 }
 
 asio::awaitable<bool> session::handshake() {
@@ -152,6 +153,7 @@ asio::awaitable<bool> session::wait_for_request(bool first) {
 }
 
 asio::awaitable<bool> session::serve_one() {
+    input_complete_ = false;  // until a request is known to be read to its end
     access_entry entry;
     entry.started = std::chrono::steady_clock::now();
     const auto state = svc_.state.get();
@@ -193,6 +195,7 @@ asio::awaitable<bool> session::serve_one() {
 asio::awaitable<bool> session::relay(parser_type& parser, request_plan plan, const client_origin& origin,
                                      std::shared_ptr<const runtime_state> state, access_entry entry) {
     const bool keep_alive_allowed = !draining_ && !svc_.connections.draining();
+    input_complete_ = parser.is_done();  // a body being relayed may end early: linger then
     relayed_request route{std::move(state), plan.route(), plan.decision.tenant.code};
     co_return co_await plan.handler->relay({stream_, buffer_, &origin, keep_alive_allowed, &svc_.metrics,
                                             &relay_buffers_},
@@ -213,6 +216,7 @@ asio::awaitable<bool> session::answer(parser_type& parser, request_plan plan, co
         const auto [body_ec, body_bytes] = co_await http::async_read(stream_, buffer_, parser, nothrow);
         if (body_ec) co_return co_await refuse(body_ec, parser, *state, std::move(entry));
     }
+    input_complete_ = true;  // the whole body is read
     request req = parser.release();
     std::shared_ptr<void> keep_until_sent;
     response res = co_await answer_planned(plan, req, state, origin, entry.request_id, executor(), keep_until_sent);

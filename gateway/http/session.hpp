@@ -81,6 +81,7 @@ private:
     bool idle_ = false;     ///< waiting for the first byte of the next request
     std::size_t pipelined_ = 0;  ///< requests answered from the current read-ahead
     bool draining_ = false;
+    bool input_complete_ = false;  ///< the last request was read to its end (no linger at close)
 };
 
 }  // namespace gateway
