@@ -1,5 +1,8 @@
 #include "gateway/telemetry/access_log.hpp"
 
+#include <chrono>
+#include <iterator>
+
 #include <fmt/format.h>
 
 #include "gateway/telemetry/json_text.hpp"
@@ -55,7 +58,7 @@ std::string format_access(const access_entry& entry) {
     std::string line;
     line.reserve(256);
     line += "{\"time\":\"";
-    line += iso_time_now();
+    append_iso_time(line, std::chrono::system_clock::now());
     line += "\",\"level\":\"info\",\"msg\":\"access\"";
     append_field(line, "request_id", std::string_view(entry.request_id));
     if (!entry.client.empty()) append_field(line, "client", std::string_view(entry.client));
@@ -63,8 +66,8 @@ std::string format_access(const access_entry& entry) {
     append_field(line, "route", entry.route);
     append_client_field(line, "method", entry.method);
     append_client_field(line, "path", path_without_query(entry.path));
-    line += fmt::format(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}", entry.status,
-                        entry.bytes, elapsed.count());
+    fmt::format_to(std::back_inserter(line), ",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}",
+                   entry.status, entry.bytes, elapsed.count());
     return line;
 }
 

@@ -18,21 +18,29 @@ void write_line(std::string line) { write_line_now(line); }
 std::string iso_time_now() { return iso_time(std::chrono::system_clock::now()); }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
+    std::string out;
+    append_iso_time(out, t);
+    return out;
+}
+
+void append_iso_time(std::string& out, std::chrono::system_clock::time_point t) {
     using namespace std::chrono;
     const std::time_t secs = system_clock::to_time_t(t);
-    const auto millis = duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000;
+    const auto millis = static_cast<int>(duration_cast<milliseconds>(t.time_since_epoch()).count() % 1000);
     // Every access line asks; the calendar part changes once a second, so each thread
-    // formats it once a second.
+    // formats it once a second, and the milliseconds are three digits put by hand.
     thread_local std::time_t cached_second = -1;
     thread_local std::string cached_prefix;
     if (secs != cached_second) {
         cached_prefix = fmt::format("{:%FT%T}", fmt::gmtime(secs));
         cached_second = secs;
     }
-    std::string out;
-    out.reserve(cached_prefix.size() + 5);
-    fmt::format_to(std::back_inserter(out), "{}.{:03}Z", cached_prefix, millis);
-    return out;
+    out += cached_prefix;
+    out += '.';
+    out += static_cast<char>('0' + millis / 100);
+    out += static_cast<char>('0' + millis / 10 % 10);
+    out += static_cast<char>('0' + millis % 10);
+    out += 'Z';
 }
 
 namespace {

@@ -23,6 +23,9 @@ std::string iso_time_now();
 /// `t` as iso_time_now writes it (the calendar part is cached per thread and second).
 std::string iso_time(std::chrono::system_clock::time_point t);
 
+/// The same, appended to `out` (no string of its own: every access line asks).
+void append_iso_time(std::string& out, std::chrono::system_clock::time_point t);
+
 /// Applies `log:` of the configuration: the lowest level written, access lines on/off.
 /// Safe to call while other threads log (a reload).
 void set_log_options(const conf::log_config& options);
