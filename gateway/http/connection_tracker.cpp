@@ -73,10 +73,7 @@ std::size_t connection_tracker::size() const {
     return sessions_.size();
 }
 
-bool connection_tracker::draining() const {
-    std::lock_guard lock(mutex_);
-    return draining_;
-}
+bool connection_tracker::draining() const { return draining_.load(std::memory_order_acquire); }
 
 void connection_tracker::begin_drain() {
     std::vector<std::weak_ptr<session>> targets;

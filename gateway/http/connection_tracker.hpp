@@ -3,6 +3,7 @@
 // The drain waits for the last one to go on a timer that the last remove() cancels (the
 // timer is the condition variable, as in tds_pool's tenant_pool): no polling.
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -49,7 +50,8 @@ private:
     std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;
     std::weak_ptr<asio::steady_timer> empty_waiter_;  ///< cancelled when the last one goes
     std::uint64_t next_id_ = 1;
-    bool draining_ = false;
+    // Read by every request of both event loops: an atomic, not the mutex (set under it).
+    std::atomic<bool> draining_{false};
 };
 
 }  // namespace gateway

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <iterator>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "gateway/telemetry/json_text.hpp"
@@ -66,7 +67,7 @@ std::string format_access(const access_entry& entry) {
     append_field(line, "route", entry.route);
     append_client_field(line, "method", entry.method);
     append_client_field(line, "path", path_without_query(entry.path));
-    fmt::format_to(std::back_inserter(line), ",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}",
+    fmt::format_to(std::back_inserter(line), FMT_COMPILE(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}"),
                    entry.status, entry.bytes, elapsed.count());
     return line;
 }
