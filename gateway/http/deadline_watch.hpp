@@ -6,6 +6,9 @@
 // timer is re-armed when it fires early (the deadline moved later) or when a deadline
 // moves earlier than it. When a deadline passes, the watched socket is closed, as
 // Beast's stream does: the pending operation ends with an error and timed_out() says why.
+// Unlike Beast's, this deadline runs whether or not an operation waits on the socket,
+// so every caller clears it (expires_never) when its operation ends: a deadline left
+// over would close a connection that is only waiting on the other side.
 
 #include <chrono>
 #include <memory>

@@ -30,6 +30,7 @@ asio::awaitable<reply_written> write_gateway_response(client_stream& stream, res
     // Named, not a temporary: g++ 12 mishandles temporaries in co_await arguments.
     const std::array<asio::const_buffer, 2> message{asio::buffer(scratch), asio::buffer(res.body().data(), out.body_bytes)};
     auto [ec, written] = co_await asio::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
+    stream.expires_never();  // the deadline would run on while the connection waits
     out.error = ec;
     co_return out;
 }

@@ -168,6 +168,10 @@ asio::awaitable<bool> session::serve_one() {
     stream_.expires_after(limits.header_timeout);
     const auto header_ec =
         co_await read_request_header(stream_, buffer_, parser, limits.max_header_bytes);
+    // A deadline runs whether or not an operation waits on the stream: cleared after
+    // each one, so time spent on the request itself (a query, an upstream) is not
+    // counted against the header's timeout.
+    stream_.expires_never();
     if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
@@ -214,6 +218,7 @@ asio::awaitable<bool> session::answer(parser_type& parser, request_plan plan, co
     if (!parser.is_done()) {
         stream_.expires_after(limits.read_timeout);
         const auto [body_ec, body_bytes] = co_await http::async_read(stream_, buffer_, parser, nothrow);
+        stream_.expires_never();
         if (body_ec) co_return co_await refuse(body_ec, parser, *state, std::move(entry));
     }
     input_complete_ = true;  // the whole body is read
@@ -269,6 +274,7 @@ asio::awaitable<bool> session::answer_expect(const parser_type& parser, const ru
     http::response<http::empty_body> go_on{http::status::continue_, 11};
     stream_.expires_after(limits.write_timeout);
     auto [ec, n] = co_await http::async_write(stream_, go_on, nothrow);
+    stream_.expires_never();
     co_return !ec;
 }
 

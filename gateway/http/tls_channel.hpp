@@ -6,6 +6,7 @@
 // once more each way and adding its own state machine and buffer writes per operation;
 // it cost the gateway about twice nginx's CPU per HTTPS request over plain HTTP.
 
+#include <cerrno>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -81,6 +82,7 @@ private:
             return outcome::failed;
         }
         ERR_clear_error();
+        errno = 0;  // SSL_ERROR_SYSCALL reports errno: never a stale one
         const int result = step(ssl_, n);
         return classify(result, ec);
     }
@@ -142,9 +144,13 @@ private:
     asio::const_buffer flatten(const ConstBuffers& buffers) {
         auto it = asio::buffer_sequence_begin(buffers);
         const auto end = asio::buffer_sequence_end(buffers);
+        // Asio's write of two buffers keeps offering the first once it is used up.
+        while (it != end && asio::const_buffer(*it).size() == 0) ++it;
         if (it == end) return {};
         const asio::const_buffer first(*it);
-        if (std::next(it) == end || first.size() >= max_record) return first;
+        auto rest = std::next(it);
+        while (rest != end && asio::const_buffer(*rest).size() == 0) ++rest;
+        if (rest == end || first.size() >= max_record) return first;
         const std::size_t size = std::min(asio::buffer_size(buffers), max_record);
         write_copy_.resize(size);
         asio::buffer_copy(asio::buffer(write_copy_), buffers);

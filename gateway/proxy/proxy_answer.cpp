@@ -36,6 +36,7 @@ asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
         upstream_->expires_after(remaining(pool_->config().read_timeout));
         auto [ec, n] = co_await http::async_read_header(*upstream_, upstream_buffer_, *response_,
                                                         nothrow);
+        upstream_->expires_never();  // a deadline runs whether or not an operation waits
         if (ec) {
             upstream_failed(server, ec, "read response");
             co_return false;
@@ -75,6 +76,7 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
     if (head_) {
         client_.stream.expires_after(limits_.write_timeout);
         auto [ec, n] = co_await http::async_write_header(client_.stream, out, nothrow);
+        client_.stream.expires_never();
         if (ec) relayed.failed = relay_result::side::destination;
     } else if (chunked_out) {
         relayed = co_await relay_response(*upstream_, upstream_buffer_, *response_, client_.stream,

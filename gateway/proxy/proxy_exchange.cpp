@@ -163,8 +163,10 @@ asio::awaitable<bool> exchange::send_request(std::size_t server, attempt_end& en
     upstream_->expires_after(config.read_timeout);
     if (request_.is_done() && !header.chunked()) co_return co_await send_bodiless_request(server);
     http::request_serializer<http::buffer_body> out{header};
-    if (const auto ec = co_await write_flat(*upstream_, out, scratch_, true); ec) {
-        upstream_failed(server, ec, "send");
+    const auto header_ec = co_await write_flat(*upstream_, out, scratch_, true);
+    upstream_->expires_never();
+    if (header_ec) {
+        upstream_failed(server, header_ec, "send");
         co_return false;
     }
     if (!request_.is_done()) {
@@ -195,6 +197,7 @@ asio::awaitable<bool> exchange::send_bodiless_request(std::size_t server) {
     append_head_text(request_.get().base(), scratch_);
     const auto message = asio::buffer(scratch_);
     auto [ec, written] = co_await asio::async_write(*upstream_, message, nothrow);
+    upstream_->expires_never();  // a deadline runs whether or not an operation waits
     if (ec) {
         upstream_failed(server, ec, "send");
         co_return false;
@@ -207,6 +210,7 @@ asio::awaitable<bool> exchange::send_continue() {
     http::response<http::empty_body> go_on{http::status::continue_, 11};
     client_.stream.expires_after(limits_.write_timeout);
     auto [ec, n] = co_await http::async_write(client_.stream, go_on, nothrow);
+    client_.stream.expires_never();
     continue_sent_ = !ec;
     co_return !ec;
 }
@@ -249,8 +253,10 @@ asio::awaitable<bool> exchange::connect_new(std::size_t server, clock::time_poin
         co_return false;
     }
     upstream_->expires_at(until);
-    if (auto [ec, endpoint] = co_await upstream_->async_connect(endpoints, nothrow); ec) {
-        upstream_failed(server, ec, "connect");
+    auto [connect_ec, endpoint] = co_await upstream_->async_connect(endpoints, nothrow);
+    upstream_->expires_never();
+    if (connect_ec) {
+        upstream_failed(server, connect_ec, "connect");
         co_return false;
     }
     beast::error_code ignored;

@@ -31,6 +31,9 @@ asio::awaitable<bool> read_piece(Source& source, beast::flat_buffer& buffer,
     body.size = chunk.size();
     source.expires_after(timeout);
     auto [ec, n] = co_await http::async_read_some(source, buffer, parser, nothrow);
+    // A deadline runs whether or not an operation waits on the stream: each one is
+    // cleared when its operation ends, so a slow write to the other side never uses it up.
+    source.expires_never();
     if (ec == http::error::need_buffer) ec = {};
     if (ec) {
         result.failed = relay_result::side::source;
@@ -70,6 +73,7 @@ asio::awaitable<relay_result> relay(Source& source, beast::flat_buffer& buffer,
         const std::size_t piece = body.size;
         destination.expires_after(timeouts.write);
         const auto ec = co_await write_flat(destination, out, scratch);
+        destination.expires_never();
         if (ec) {
             result.failed = relay_result::side::destination;
             result.ec = ec;
@@ -125,6 +129,7 @@ asio::awaitable<relay_result> relay_raw_response(upstream_stream& source,
         const std::array<asio::const_buffer, 2> out{asio::buffer(scratch.data(), head_left),
                                                     asio::buffer(chunk.data(), piece)};
         auto [ec, written] = co_await asio::async_write(destination, out, nothrow);
+        destination.expires_never();
         if (ec) {
             result.failed = relay_result::side::destination;
             result.ec = ec;
@@ -152,6 +157,7 @@ asio::awaitable<relay_result> relay_sized_response(upstream_stream& source,
     for (;;) {
         destination.expires_after(timeouts.write);
         auto [write_ec, written] = co_await asio::async_write(destination, out, nothrow);
+        destination.expires_never();
         if (write_ec) {
             result.failed = relay_result::side::destination;
             result.ec = write_ec;
@@ -165,6 +171,7 @@ asio::awaitable<relay_result> relay_sized_response(upstream_stream& source,
         source.expires_after(timeouts.read);
         const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
         auto [read_ec, n] = co_await source.async_read_some(asio::buffer(chunk.data(), want), nothrow);
+        source.expires_never();
         if (read_ec) {
             result.failed = relay_result::side::source;
             result.ec = read_ec;
