@@ -48,6 +48,18 @@ asio::awaitable<bool> read_piece(Source& source, beast::flat_buffer& buffer,
     co_return true;
 }
 
+/// Writes a header-and-piece pair to the client; false with `result` set on failure.
+asio::awaitable<bool> write_pieces(client_stream& destination, const std::array<asio::const_buffer, 2>& pieces,
+                                   std::chrono::milliseconds timeout, relay_result& result) {
+    destination.expires_after(timeout);
+    auto [ec, written] = co_await asio::async_write(destination, pieces, nothrow);
+    destination.expires_never();
+    if (!ec) co_return true;
+    result.failed = relay_result::side::destination;
+    result.ec = ec;
+    co_return false;
+}
+
 template <bool is_request, class Source, class Destination>
 asio::awaitable<relay_result> relay(Source& source, beast::flat_buffer& buffer,
                                     http::parser<is_request, http::buffer_body>& parser,
@@ -125,16 +137,9 @@ asio::awaitable<relay_result> relay_raw_response(upstream_stream& source,
             piece = parser.get().body().size;
             if (piece == 0 && !parser.is_done()) continue;
         }
-        destination.expires_after(timeouts.write);
         const std::array<asio::const_buffer, 2> out{asio::buffer(scratch.data(), head_left),
                                                     asio::buffer(chunk.data(), piece)};
-        auto [ec, written] = co_await asio::async_write(destination, out, nothrow);
-        destination.expires_never();
-        if (ec) {
-            result.failed = relay_result::side::destination;
-            result.ec = ec;
-            co_return result;
-        }
+        if (!co_await write_pieces(destination, out, timeouts.write, result)) co_return result;
         head_left = 0;
         result.bytes += piece;
         if (parser.is_done()) co_return result;
@@ -155,14 +160,7 @@ asio::awaitable<relay_result> relay_sized_response(upstream_stream& source,
     std::array<asio::const_buffer, 2> out{asio::buffer(scratch), asio::buffer(source_buffer.data().data(), buffered)};
     std::uint64_t left = length;
     for (;;) {
-        destination.expires_after(timeouts.write);
-        auto [write_ec, written] = co_await asio::async_write(destination, out, nothrow);
-        destination.expires_never();
-        if (write_ec) {
-            result.failed = relay_result::side::destination;
-            result.ec = write_ec;
-            co_return result;
-        }
+        if (!co_await write_pieces(destination, out, timeouts.write, result)) co_return result;
         const std::size_t piece = out[1].size();
         if (out[0].size() > 0) source_buffer.consume(piece);  // the first piece lay in the buffer
         result.bytes += piece;
