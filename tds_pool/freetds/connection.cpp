@@ -137,6 +137,7 @@ connection::connection(DBPROCESS* proc, std::unique_ptr<detail::diagnostics> dia
     : proc_(proc), diag_(std::move(diag)) {
     dbsetuserdata(proc_, reinterpret_cast<BYTE*>(diag_.get()));
     enable_keepalive();
+    learn_send_buffer();
 }
 
 connection::~connection() {
@@ -160,6 +161,14 @@ void connection::enable_keepalive() {
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
     ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
+void connection::learn_send_buffer() {
+    const int fd = dbiordesc(proc_);
+    socklen_t size = sizeof(send_buffer_);
+    if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer_, &size) != 0) {
+        send_buffer_ = 0;  // unknown: no request is sent from an I/O thread
+    }
 }
 
 bool connection::is_dead() const { return DBDEAD(proc_) != FALSE; }
@@ -356,10 +365,7 @@ bool connection::can_send_without_blocking(const query& q) const {
         return false;
     }
     int queued = 0;
-    int send_buffer = 0;
-    socklen_t size = sizeof(send_buffer);
-    if (::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0 ||
-        ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, &size) != 0) {
+    if (send_buffer_ <= 0 || ::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0) {
         return false;
     }
     // Generous: UTF-16 text, the parameter declaration, TDS headers.
@@ -369,7 +375,7 @@ bool connection::can_send_without_blocking(const query& q) const {
         if (const auto* text = std::get_if<std::string>(&p.value)) estimate += 2 * text->size();
         if (const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&p.value)) estimate += bytes->size();
     }
-    return estimate <= max_inline_request && estimate * 4 <= static_cast<std::size_t>(send_buffer);
+    return estimate <= max_inline_request && estimate * 4 <= static_cast<std::size_t>(send_buffer_);
 }
 
 bool connection::reply_buffered() const {

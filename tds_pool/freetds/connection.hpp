@@ -146,12 +146,17 @@ private:
     bool read_reply_tokens(row_sink& sink, bool& stopped);
     outcome<query_result> fail(const char* what);
     void enable_keepalive();
+    /// Reads the send buffer's size once, at open, instead of once per request: the kernel
+    /// only grows it after that, except under TCP memory pressure, where a request of at
+    /// most 8 KiB into an empty queue still goes out after one acknowledgement.
+    void learn_send_buffer();
 
     tds_dblib_dbprocess* proc_;
     std::unique_ptr<detail::diagnostics> diag_;  ///< stable address: the handlers write here
     int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
     const char* failed_step_ = "reading results";  ///< for the error message of a failure
     bool idle_plain_ = false;  ///< the last reply was read completely from plain TDS framing
+    int send_buffer_ = 0;      ///< SO_SNDBUF at open (0: unknown)
     /// The SET TEXTSIZE this session had sent (nullopt: the login's). Only a SET outside
     /// sp_executesql changes it, and the pool sends none other; SQL Server restores a SET
     /// run inside a request's sp_executesql when it returns.

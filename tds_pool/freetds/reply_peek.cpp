@@ -1,6 +1,5 @@
 #include "tds_pool/freetds/reply_peek.hpp"
 
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -36,15 +35,13 @@ bool is_whole_tds_reply(std::span<const unsigned char> bytes) noexcept {
 }
 
 bool whole_reply_buffered(int fd) noexcept {
-    int available = 0;
-    if (::ioctl(fd, FIONREAD, &available) != 0 || available <= 0 ||
-        static_cast<std::size_t>(available) > max_peeked_reply) {
-        return false;
-    }
+    // One peek of up to one byte more than the largest reply looked at, instead of asking
+    // FIONREAD first: a system call less per query. More than the limit is "not whole"
+    // (a reply that long pays a copy of the limit, then goes to a worker as before).
     // Only the I/O threads call this, one reply at a time each: a buffer per thread.
-    thread_local std::array<unsigned char, max_peeked_reply> peeked;
-    const auto got = ::recv(fd, peeked.data(), static_cast<std::size_t>(available), MSG_PEEK | MSG_DONTWAIT);
-    if (got <= 0) {
+    thread_local std::array<unsigned char, max_peeked_reply + 1> peeked;
+    const auto got = ::recv(fd, peeked.data(), peeked.size(), MSG_PEEK | MSG_DONTWAIT);
+    if (got <= 0 || static_cast<std::size_t>(got) > max_peeked_reply) {
         return false;
     }
     return is_whole_tds_reply(std::span(peeked.data(), static_cast<std::size_t>(got)));
