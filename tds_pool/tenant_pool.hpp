@@ -174,6 +174,10 @@ private:
     static asio::awaitable<void> janitor_loop(std::weak_ptr<tenant_pool> weak,
                                               std::shared_ptr<asio::steady_timer> timer);
     struct job_slot;
+    /// How the wait for a reply ended: out of time, the socket readable, or (seen
+    /// without waiting on the socket) the whole reply buffered.
+    enum class reply_arrival { timed_out, readable, buffered };
+    static asio::awaitable<reply_arrival> wait_for_reply(connection* conn, std::chrono::milliseconds timeout);
     static asio::awaitable<bool> wait_readable(int fd, std::chrono::milliseconds timeout);
     static asio::awaitable<bool> validate(std::shared_ptr<tenant_pool> self, connection* conn);
     static asio::awaitable<outcome<lease>> acquire_valid(std::shared_ptr<tenant_pool> self,
@@ -182,7 +186,7 @@ private:
                                                             connection* conn, const query* statement,
                                                             std::chrono::milliseconds timeout);
     static asio::awaitable<std::optional<db_error>> read_on(std::shared_ptr<tenant_pool> self,
-                                                            connection* conn, bool readable,
+                                                            connection* conn, reply_arrival arrival,
                                                             row_sink* sink);
     static asio::awaitable<db_error> finish_failure(std::shared_ptr<tenant_pool> self, connection* conn);
     static asio::awaitable<std::optional<db_error>> run_on(std::shared_ptr<tenant_pool> self,
