@@ -64,7 +64,9 @@ asio::awaitable<relay_result> relay_raw_response(upstream_stream& source,
 /// Relays a response of `length` body bytes (its Content-Length) read straight from
 /// the socket after the header, past the parser: Beast's buffer_body parser copied
 /// every body byte once more, the largest cost of a 64 kB answer. The header goes out
-/// as text with the body bytes its read already brought, in one write.
+/// as text with the body bytes its read already brought, in one write; the rest in
+/// writes of up to 64 KiB, each gathered from what the socket holds (a heap window,
+/// only while such a body is relayed).
 asio::awaitable<relay_result> relay_sized_response(upstream_stream& source,
                                                    beast::flat_buffer& source_buffer,
                                                    const http::response_header<>& header,

@@ -3,6 +3,8 @@
 // client connection's upstream deadline_watch (one per client connection, reused by
 // each of its requests, so taking a parked connection arms no timer of its own).
 
+#include <sys/socket.h>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -53,6 +55,13 @@ public:
     template <class MutableBuffers, class Token>
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         return socket_.async_read_some(buffers, std::forward<Token>(token));
+    }
+    /// Reads what the socket already holds into `into` without waiting: 0 when nothing
+    /// is there (or the socket failed: the next async_read_some reports it).
+    std::size_t read_ready(asio::mutable_buffer into) noexcept {
+        if (into.size() == 0 || !socket_.is_open()) return 0;
+        const ssize_t n = ::recv(socket_.native_handle(), into.data(), into.size(), MSG_DONTWAIT);
+        return n > 0 ? static_cast<std::size_t>(n) : 0;
     }
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {

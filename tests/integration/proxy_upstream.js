@@ -64,6 +64,23 @@ const server = http.createServer((req, res) => {
       res.write(`part${i}\n`);
       if (++i === 5) { clearInterval(timer); res.end(); }
     }, 50);
+  } else if (p === '/trickle') {
+    // A Content-Length body in uneven pieces with pauses between them, so that a relay
+    // sees it arrive partly with the header, partly while it waits: byte i is i % 251.
+    const sizes = (url.searchParams.get('pieces') || '').split(',').map(Number);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    const body = Buffer.alloc(total);
+    for (let i = 0; i < total; i++) body[i] = i % 251;
+    res.writeHead(200, {'Content-Type': 'application/octet-stream', 'Content-Length': total});
+    let at = 0;
+    let i = 0;
+    const next = () => {
+      res.write(body.subarray(at, at + sizes[i]));
+      at += sizes[i];
+      if (++i < sizes.length) setTimeout(next, Number(url.searchParams.get('ms') || 30));
+      else res.end();
+    };
+    next();
   } else if (p === '/slow') {
     setTimeout(() => sendJson(res, 200, {slow: true}), Number(url.searchParams.get('ms') || 1000));
   } else if (p === '/reset') {

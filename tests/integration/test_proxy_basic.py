@@ -222,6 +222,32 @@ def test_failure_after_head_closes_connection():
     expect(status == 200, "the gateway still serves")
 
 
+def test_sized_body_arriving_in_pieces_relayed_whole():
+    # Content-Length bodies are relayed past the parser, gathered into writes of up to
+    # 64 KiB from what the upstream socket holds: pieces that arrive with the header,
+    # between pauses, smaller and larger than the window, and exactly its size, must
+    # come out byte for byte, and the connection must serve the next request.
+    shapes = ["10", "100,0,5", "16000,400,70000", "1,65536,1", "65536", "200000,3,131072", "70000,70000"]
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as s:
+        for shape in shapes:
+            s.sendall(f"GET /app/trickle?pieces={shape}&ms=40 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                part = s.recv(65536)
+                expect(part, f"{shape}: closed in the header")
+                data += part
+            head, _, body = data.partition(b"\r\n\r\n")
+            expect(head.startswith(b"HTTP/1.1 200"), f"{shape}: {head[:100]!r}")
+            total = sum(int(n) for n in shape.split(","))
+            expect(f"content-length: {total}".encode() in head.lower(), f"{shape}: {head!r}")
+            while len(body) < total:
+                part = s.recv(65536)
+                expect(part, f"{shape}: closed after {len(body)} of {total} bytes")
+                body += part
+            expect(len(body) == total, f"{shape}: {len(body)} bytes, not {total} (a second answer mixed in?)")
+            expect(body == bytes(i % 251 for i in range(total)), f"{shape}: the body differs")
+
+
 def hits(upstream, of):
     status, _, body = http_json(upstream.port, "GET", f"/hits?of={of}")
     return body["hits"]
