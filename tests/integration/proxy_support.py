@@ -152,3 +152,21 @@ def vm_hwm_kib(pid):
             if line.startswith("VmHWM:"):
                 return int(line.split()[1])
     raise AssertionError("no VmHWM")
+
+
+def read_response(sock):
+    """One HTTP/1.1 response with a Content-Length: (status, body bytes)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        part = sock.recv(65536)
+        harness.expect(part, f"closed before the header ended: {data[:200]!r}")
+        data += part
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    length = next(int(line.split(":", 1)[1]) for line in lines[1:] if line.lower().startswith("content-length:"))
+    while len(body) < length:
+        part = sock.recv(65536)
+        harness.expect(part, f"closed after {len(body)} of {length} body bytes")
+        body += part
+    return status, body[:length]

@@ -231,20 +231,10 @@ def test_sized_body_arriving_in_pieces_relayed_whole():
     with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as s:
         for shape in shapes:
             s.sendall(f"GET /app/trickle?pieces={shape}&ms=40 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
-            data = b""
-            while b"\r\n\r\n" not in data:
-                part = s.recv(65536)
-                expect(part, f"{shape}: closed in the header")
-                data += part
-            head, _, body = data.partition(b"\r\n\r\n")
-            expect(head.startswith(b"HTTP/1.1 200"), f"{shape}: {head[:100]!r}")
+            status, body = proxy_support.read_response(s)
+            expect(status == 200, f"{shape}: status {status}")
             total = sum(int(n) for n in shape.split(","))
-            expect(f"content-length: {total}".encode() in head.lower(), f"{shape}: {head!r}")
-            while len(body) < total:
-                part = s.recv(65536)
-                expect(part, f"{shape}: closed after {len(body)} of {total} bytes")
-                body += part
-            expect(len(body) == total, f"{shape}: {len(body)} bytes, not {total} (a second answer mixed in?)")
+            expect(len(body) == total, f"{shape}: {len(body)} bytes, not {total}")
             expect(body == bytes(i % 251 for i in range(total)), f"{shape}: the body differs")
 
 

@@ -33,34 +33,16 @@ expect("header_timeout: 1s" in config, "the limits were not placed")
 gw = harness.start_gateway(config, env=proxy_support.GATEWAY_ENV)
 
 
-def read_response(sock):
-    """One HTTP/1.1 response with a Content-Length: (status, body bytes)."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        part = sock.recv(65536)
-        expect(part, f"closed before the header ended: {data[:200]!r}")
-        data += part
-    head, _, body = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    length = next(int(line.split(":", 1)[1]) for line in lines[1:] if line.lower().startswith("content-length:"))
-    while len(body) < length:
-        part = sock.recv(65536)
-        expect(part, f"closed after {len(body)} of {length} body bytes")
-        body += part
-    return status, body[:length]
-
-
 def test_slow_upstream_outlasts_header_timeout():
     # The upstream answers after 1.8 s, past the client's 1 s header_timeout: the
     # header's deadline must not close the client connection meanwhile, and the
     # connection stays usable for the next request.
     with socket.create_connection(("127.0.0.1", gw.port), timeout=10) as s:
         s.sendall(b"GET /app/slow?ms=1800 HTTP/1.1\r\nHost: x\r\n\r\n")
-        status, body = read_response(s)
+        status, body = proxy_support.read_response(s)
         expect(status == 200 and b'"slow":true' in body, (status, body))
         s.sendall(b"GET /app/slow?ms=10 HTTP/1.1\r\nHost: x\r\n\r\n")
-        status, body = read_response(s)
+        status, body = proxy_support.read_response(s)
         expect(status == 200, (status, body))
 
 
@@ -73,7 +55,7 @@ def test_stalled_reader_gets_the_whole_download():
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
         s.sendall(f"GET /app/download?bytes={total} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
         time.sleep(3)
-        status, body = read_response(s)
+        status, body = proxy_support.read_response(s)
         expect(status == 200, status)
         expect(len(body) == total, f"{len(body)} of {total} bytes")
 
