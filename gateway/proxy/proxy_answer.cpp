@@ -97,7 +97,10 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
     if (relayed.failed == relay_result::side::source) {
         upstream_failed(server, relayed.ec, "read response body");
     } else if (relayed.failed == relay_result::side::none && upstream_keep_alive &&
-               !body_until_eof && (response_->is_done() || relayed.complete)) {
+               !body_until_eof && (response_->is_done() || relayed.complete) &&
+               upstream_buffer_.size() == 0) {
+        // Bytes past the answer mean an upstream that sent more than it announced: such a
+        // connection is not reused, or they would be read as the next client's answer.
         pool_->park(server, upstream_->release_socket());
         upstream_.reset();
     } else {

@@ -1,7 +1,9 @@
 #include "gateway/proxy/proxy_relay.hpp"
 
 #include <array>
+#include <atomic>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -24,6 +26,39 @@ constexpr std::size_t chunk_size = 16 * 1024;  // one socket read or so; small f
 /// and written with one send: one 16 KiB send per read cost a 64 kB answer five sends,
 /// each a transmit and a wake-up of the client (nginx: proxy_buffers 8 16k, one writev).
 constexpr std::size_t gather_window = 64 * 1024;
+/// What all those windows may hold together (a window lives while its body is relayed,
+/// a slow reader's for as long as write_timeout lets it); past it, 16 KiB ones.
+constexpr std::size_t gather_budget = 64 * 1024 * 1024;
+
+/// A relay's read window: 64 KiB while the budget has room, else 16 KiB.
+class relay_window {
+public:
+    explicit relay_window(std::uint64_t wanted) {
+        const std::size_t capped = static_cast<std::size_t>(std::min<std::uint64_t>(wanted, gather_window));
+        size_ = std::min(capped, chunk_size);
+        if (capped > chunk_size && in_use.fetch_add(capped, std::memory_order_relaxed) + capped <= gather_budget) {
+            size_ = capped;
+        } else if (capped > chunk_size) {
+            in_use.fetch_sub(capped, std::memory_order_relaxed);
+        }
+        counted_ = size_ > chunk_size;
+        data_ = std::make_unique_for_overwrite<char[]>(size_);
+    }
+    ~relay_window() {
+        if (counted_) in_use.fetch_sub(size_, std::memory_order_relaxed);
+    }
+    relay_window(const relay_window&) = delete;
+    relay_window& operator=(const relay_window&) = delete;
+
+    char* data() noexcept { return data_.get(); }
+    std::size_t size() const noexcept { return size_; }
+
+private:
+    static inline std::atomic<std::size_t> in_use{0};
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0;
+    bool counted_ = false;
+};
 
 /// Reads the next piece of the body into `chunk`; false with `result` set on failure.
 template <class Source, bool is_request>
@@ -165,36 +200,37 @@ asio::awaitable<relay_result> relay_sized_response(upstream_stream& source,
     asio::const_buffer head = asio::buffer(scratch);
     asio::const_buffer first = asio::buffer(source_buffer.data().data(), buffered);
     std::uint64_t unread = length - buffered;
-    std::unique_ptr<char[]> window;  // only for a body longer than what came with the header
-    std::size_t window_size = 0;
+    std::optional<relay_window> window;  // only for a body longer than what came with the header
+    beast::error_code failed;               // the upstream closed or failed before the body's end
     for (;;) {
         std::size_t filled = 0;
         if (unread > 0) {
-            if (!window) {
-                window_size = static_cast<std::size_t>(std::min<std::uint64_t>(unread, gather_window));
-                window = std::make_unique_for_overwrite<char[]>(window_size);
-            }
-            const auto into = asio::buffer(window.get(), static_cast<std::size_t>(std::min<std::uint64_t>(unread, window_size)));
-            filled = source.read_ready(into);
-            if (filled == 0 && head.size() == 0) {
+            if (!window) window.emplace(unread);
+            const auto into = asio::buffer(window->data(), static_cast<std::size_t>(std::min<std::uint64_t>(unread, window->size())));
+            filled = source.read_ready(into, failed);
+            if (filled == 0 && !failed && head.size() == 0) {
                 // Nothing in hand to write: wait for the next piece.
                 source.expires_after(timeouts.read);
                 auto [read_ec, n] = co_await source.async_read_some(into, nothrow);
                 source.expires_never();
-                if (read_ec) {
-                    result.failed = relay_result::side::source;
-                    result.ec = read_ec;
-                    co_return result;
-                }
-                filled = n + source.read_ready(into + n);
+                failed = read_ec;
+                if (!failed) filled = n + source.read_ready(into + n, failed);
             }
             unread -= filled;
         }
-        const std::array<asio::const_buffer, 3> out{head, first, asio::buffer(window.get(), filled)};
-        if (!co_await write_pieces(destination, out, timeouts.write, result)) co_return result;
-        if (head.size() > 0) source_buffer.consume(buffered);  // the first piece lay in the buffer
-        result.bytes += first.size() + filled;
-        head = first = asio::const_buffer();
+        // What is in hand goes out even when the read after it failed.
+        if (head.size() > 0 || filled > 0) {
+            const std::array<asio::const_buffer, 3> out{head, first, asio::buffer(window ? window->data() : nullptr, filled)};
+            if (!co_await write_pieces(destination, out, timeouts.write, result)) co_return result;
+            if (head.size() > 0) source_buffer.consume(buffered);  // the first piece lay in the buffer
+            result.bytes += first.size() + filled;
+            head = first = asio::const_buffer();
+        }
+        if (failed) {
+            result.failed = relay_result::side::source;
+            result.ec = failed;
+            co_return result;
+        }
         if (unread == 0) break;
     }
     result.complete = true;

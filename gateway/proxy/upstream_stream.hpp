@@ -5,6 +5,8 @@
 
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -56,12 +58,19 @@ public:
     auto async_read_some(const MutableBuffers& buffers, Token&& token) {
         return socket_.async_read_some(buffers, std::forward<Token>(token));
     }
-    /// Reads what the socket already holds into `into` without waiting: 0 when nothing
-    /// is there (or the socket failed: the next async_read_some reports it).
-    std::size_t read_ready(asio::mutable_buffer into) noexcept {
+    /// Reads what the socket already holds into `into` without waiting: the bytes read,
+    /// 0 when nothing is there yet; `failed` set when the upstream closed or the socket
+    /// failed (the error is taken from the socket here, so it is reported from here).
+    std::size_t read_ready(asio::mutable_buffer into, beast::error_code& failed) noexcept {
         if (into.size() == 0 || !socket_.is_open()) return 0;
         const ssize_t n = ::recv(socket_.native_handle(), into.data(), into.size(), MSG_DONTWAIT);
-        return n > 0 ? static_cast<std::size_t>(n) : 0;
+        if (n > 0) return static_cast<std::size_t>(n);
+        if (n == 0) {
+            failed = asio::error::eof;
+        } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+            failed = beast::error_code(errno, asio::error::get_system_category());
+        }
+        return 0;
     }
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {

@@ -6,6 +6,7 @@
 #include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cstdint>
@@ -363,11 +364,11 @@ bool connection::can_send_without_blocking(const query& q) const {
     if (!idle_plain_ || fd < 0 || (q.text_size && q.text_size != text_size_)) {
         return false;
     }
-    // Nothing of the last request is left in the send queue: idle_plain_ means its whole
-    // reply was read, and the segments that carried the reply acknowledged every byte of
-    // the request (the server read it all before it answered). Asking the kernel
-    // (SIOCOUTQ) cost a system call per query.
-    if (send_buffer_ <= 0) {
+    // A whole reply does not prove the server read the whole request: one that answers
+    // early and stops reading would fill the send queue, and FreeTDS would then wait on
+    // the I/O thread for room to write. So the queue must be empty.
+    int queued = 0;
+    if (send_buffer_ <= 0 || ::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0) {
         return false;
     }
     // Generous: UTF-16 text, the parameter declaration, TDS headers.

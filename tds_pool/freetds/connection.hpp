@@ -67,7 +67,7 @@ public:
 
     /// True when send_request cannot block, so an I/O thread may call it: the last reply
     /// was read from plain TDS framing and completely (db-lib is idle, nothing to read
-    /// first, and nothing of the last request left in the send queue), the request is far
+    /// first), nothing is left in the socket's send queue, the request is far
     /// smaller than the send buffer, and the query needs no SET TEXTSIZE first.
     bool can_send_without_blocking(const query& q) const;
     /// True when the whole reply is already in the socket buffer, in plain TDS framing:

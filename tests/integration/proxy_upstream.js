@@ -81,6 +81,12 @@ const server = http.createServer((req, res) => {
       else res.end();
     };
     next();
+  } else if (p === '/overlong') {
+    // An answer followed by bytes it did not announce, then a whole second answer a
+    // little later: whoever reuses this connection would read that as the answer to its
+    // own request.
+    req.socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello\r\n');
+    setTimeout(() => req.socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nsmuggled!'), 300);
   } else if (p === '/slow') {
     setTimeout(() => sendJson(res, 200, {slow: true}), Number(url.searchParams.get('ms') || 1000));
   } else if (p === '/reset') {

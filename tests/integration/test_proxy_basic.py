@@ -238,6 +238,18 @@ def test_sized_body_arriving_in_pieces_relayed_whole():
             expect(body == bytes(i % 251 for i in range(total)), f"{shape}: the body differs")
 
 
+def test_upstream_sending_past_its_answer_is_not_reused():
+    # Bytes after a Content-Length body are not the next client's answer: the upstream
+    # connection that carried them is closed, not parked for the next request.
+    for _ in range(3):
+        status, _, body = http_request(gw.port, "GET", "/app/overlong")
+        expect(status == 200 and body == b"hello", f"{status} {body!r}")
+        for _ in range(3):
+            status, _, body = http_request(gw.port, "GET", "/app/after-overlong")
+            expect(status == 200 and b"smuggled" not in body, f"the extra bytes were served: {body[:200]!r}")
+            expect(json.loads(body)["url"] == "/app/after-overlong", body[:200])
+
+
 def hits(upstream, of):
     status, _, body = http_json(upstream.port, "GET", f"/hits?of={of}")
     return body["hits"]
