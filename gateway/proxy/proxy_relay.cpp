@@ -35,17 +35,11 @@ class relay_window {
 public:
     explicit relay_window(std::uint64_t wanted) {
         const std::size_t capped = static_cast<std::size_t>(std::min<std::uint64_t>(wanted, gather_window));
-        size_ = std::min(capped, chunk_size);
-        if (capped > chunk_size && in_use.fetch_add(capped, std::memory_order_relaxed) + capped <= gather_budget) {
-            size_ = capped;
-        } else if (capped > chunk_size) {
-            in_use.fetch_sub(capped, std::memory_order_relaxed);
-        }
-        counted_ = size_ > chunk_size;
+        size_ = capped > chunk_size && reserve(capped) ? capped : std::min(capped, chunk_size);
         data_ = std::make_unique_for_overwrite<char[]>(size_);
     }
     ~relay_window() {
-        if (counted_) in_use.fetch_sub(size_, std::memory_order_relaxed);
+        if (size_ > chunk_size) in_use.fetch_sub(size_, std::memory_order_relaxed);
     }
     relay_window(const relay_window&) = delete;
     relay_window& operator=(const relay_window&) = delete;
@@ -54,10 +48,16 @@ public:
     std::size_t size() const noexcept { return size_; }
 
 private:
-    static inline std::atomic<std::size_t> in_use{0};
+    /// Takes `bytes` of the budget; false (nothing taken) when it has no room for them.
+    static bool reserve(std::size_t bytes) noexcept {
+        if (in_use.fetch_add(bytes, std::memory_order_relaxed) + bytes <= gather_budget) return true;
+        in_use.fetch_sub(bytes, std::memory_order_relaxed);
+        return false;
+    }
+
+    static inline std::atomic<std::size_t> in_use{0};  ///< bytes of windows over 16 KiB
     std::unique_ptr<char[]> data_;
     std::size_t size_ = 0;
-    bool counted_ = false;
 };
 
 /// Reads the next piece of the body into `chunk`; false with `result` set on failure.
@@ -88,7 +88,8 @@ asio::awaitable<bool> read_piece(Source& source, beast::flat_buffer& buffer,
     co_return true;
 }
 
-/// Writes a header-and-piece pair to the client; false with `result` set on failure.
+/// Writes the pieces (header text, body bytes) to the client in one write; false with
+/// `result` set on failure.
 template <std::size_t count>
 asio::awaitable<bool> write_pieces(client_stream& destination, const std::array<asio::const_buffer, count>& pieces,
                                    std::chrono::milliseconds timeout, relay_result& result) {
