@@ -5,7 +5,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -15,7 +14,6 @@
 #include "gateway/auth/route_access.hpp"
 #include "gateway/http/echo_handler.hpp"
 #include "gateway/http/tenant_limiter_metrics.hpp"
-#include "gateway/http/listener.hpp"
 #include "gateway/proxy/proxy_handler.hpp"
 #include "gateway/proxy/upstream_metrics.hpp"
 #include "gateway/sql/response_budget.hpp"
@@ -91,8 +89,6 @@ server::server(std::string config_path, serving_config initial)
       services_{state_, handlers_, endpoints_, connections_, monitor_.metrics, limiter_, registry_limits_},
       loops_(io_context_, state_.get()->config().listen.io_threads),
       control_(asio::make_strand(io_context_)),
-      acceptor_(control_),
-      tls_acceptor_(control_),
       signals_(control_, SIGINT, SIGTERM, SIGHUP),
       reloader_(config_path_, state_, backend_, upstreams_, monitor_, io_context_.get_executor()),
       backend_(io_context_, state_.get()->config()) {
@@ -101,28 +97,9 @@ server::server(std::string config_path, serving_config initial)
     add_operator_endpoints(endpoints_, monitor_, backend_, [this] { return reloader_.reload_off_loop(); });
 }
 
-bool server::listen_on(asio::ip::tcp::acceptor& acceptor, const std::string& address_text, std::uint16_t port) {
-    beast::error_code ec;
-    const auto address = asio::ip::make_address(address_text, ec);
-    if (ec) {
-        log_error("invalid listen address", {{"address", address_text}});
-        return false;
-    }
-    const asio::ip::tcp::endpoint endpoint{address, port};
-    acceptor.open(endpoint.protocol(), ec);
-    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor.bind(endpoint, ec);
-    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) {
-        log_error("cannot listen", {{"address", address_text}, {"port", port}, {"error", ec.message()}});
-        return false;
-    }
-    return true;
-}
-
 bool server::open_listener() {
     const auto& listen = state_.get()->config().listen;
-    return listen_on(acceptor_, listen.address, listen.port) && open_tls_listener();
+    return listeners_.open(listen.address, listen.port, loops_) && open_tls_listener();
 }
 
 bool server::open_tls_listener() {
@@ -135,7 +112,7 @@ bool server::open_tls_listener() {
         return false;
     }
     log_info("TLS certificate loaded", {{"certificate", tls_->get()->certificate}});
-    return listen_on(tls_acceptor_, listen.address, listen.tls.port);
+    return tls_listeners_.open(listen.address, listen.tls.port, loops_);
 }
 
 int server::run() {
@@ -143,20 +120,19 @@ int server::run() {
     upstreams_.commit(state_.get()->upstreams_ptr(), io_context_.get_executor());
     backend_.start();  // an unreachable registry is logged; /readyz says 503 until loaded
     start_monitoring();
-    const auto bound = acceptor_.local_endpoint();
+    const auto bound = listeners_.local_endpoint();
     log_info("started", {{"config", config_path_}, {"io_threads", loops_.size()}});
     // Plain text on purpose: scripts and tests wait for exactly this line.
     // The readiness announcement is written whatever log.level says; scripts wait for it.
     write_line(fmt::format(R"({{"time":"{}","level":"info","msg":"tenant-gateway listening on {}:{}"}})",
                            iso_time_now(), bound.address().to_string(), bound.port()));
     if (tls_) {
-        const auto secure = tls_acceptor_.local_endpoint();
+        const auto secure = tls_listeners_.local_endpoint();
         write_line(fmt::format(R"({{"time":"{}","level":"info","msg":"tenant-gateway serving https on {}:{}"}})",
                                iso_time_now(), secure.address().to_string(), secure.port()));
-        asio::co_spawn(control_, accept_loop(tls_acceptor_, services_, loops_, tls_.get()), report_task_end);
+        tls_listeners_.start(services_, tls_.get());
     }
-
-    asio::co_spawn(control_, accept_loop(acceptor_, services_, loops_), report_task_end);
+    listeners_.start(services_);
     asio::co_spawn(control_, watch_signals(this), report_task_end);
 
     loops_.run();
@@ -222,9 +198,8 @@ void server::start_monitoring() {
 void server::begin_drain() {
     draining_ = true;
     monitor_.listening.store(false);  // /readyz: 503, load balancers stop sending
-    beast::error_code ignored;
-    acceptor_.close(ignored);
-    tls_acceptor_.close(ignored);
+    listeners_.close();
+    tls_listeners_.close();
     connections_.begin_drain();
     asio::co_spawn(control_, drain(this), report_task_end);
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The running gateway: io_context and its threads, the listener, signals (SIGTERM and
+// The running gateway: io_context and its threads, the listeners, signals (SIGTERM and
 // SIGINT drain and exit, SIGHUP reloads the configuration), and the application's
 // long-lived objects: the tenant backend, the upstream pools and the reloader.
 
@@ -7,7 +7,6 @@
 #include <string>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/strand.hpp>
 
@@ -20,6 +19,7 @@
 #include "gateway/http/endpoint_table.hpp"
 #include "gateway/http/event_loops.hpp"
 #include "gateway/http/handler_set.hpp"
+#include "gateway/http/loop_listeners.hpp"
 #include "gateway/http/runtime_state.hpp"
 #include "gateway/http/services.hpp"
 #include "gateway/http/tls_identity.hpp"
@@ -45,7 +45,6 @@ private:
     static asio::awaitable<void> drain(server* self);
     bool open_listener();
     bool open_tls_listener();
-    static bool listen_on(asio::ip::tcp::acceptor& acceptor, const std::string& address, std::uint16_t port);
     void begin_drain();
     void start_monitoring();
 
@@ -71,11 +70,10 @@ private:
     /// Run by one thread only (event_loops::run): the hint lets Asio queue a
     /// handler's own immediate completions without taking the scheduler's lock.
     asio::io_context io_context_{1};
-    // The acceptor, the signals and the drain are driven from this one strand, so
-    // closing the acceptor never races a pending accept.
+    // The signals and the drain are driven from this one strand.
     asio::strand<asio::io_context::executor_type> control_;
-    asio::ip::tcp::acceptor acceptor_;
-    asio::ip::tcp::acceptor tls_acceptor_;  ///< open only with listen.tls
+    loop_listeners listeners_;
+    loop_listeners tls_listeners_;  ///< open only with listen.tls
     /// The certificate new HTTPS handshakes present, re-read on SIGHUP; null without
     /// listen.tls. Sessions hold their own identity, so this may go before them.
     std::unique_ptr<tls_identity_holder> tls_;

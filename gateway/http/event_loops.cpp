@@ -15,8 +15,7 @@ event_loops::event_loops(asio::io_context& main, unsigned count) : main_(main) {
     }
 }
 
-asio::any_io_executor event_loops::next() noexcept {
-    const std::size_t index = next_.fetch_add(1, std::memory_order_relaxed) % size();
+asio::any_io_executor event_loops::executor(std::size_t index) noexcept {
     if (index == 0) return main_.get_executor();
     return extra_[index - 1]->get_executor();
 }

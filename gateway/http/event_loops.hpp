@@ -3,10 +3,10 @@
 // a connection lives on one loop for its whole life, so its coroutine, its timers and
 // its upstream connections are driven by one thread. No strand is needed, no handler
 // hops between threads, and no thread wakes another for a connection's own I/O.
-// Loop 0 is the server's main io_context, which also runs the acceptor, the signals,
+// Each loop accepts its own connections (loop_listeners.hpp).
+// Loop 0 is the server's main io_context, which also runs the signals,
 // the registry, the probes and the tenant pools' bookkeeping.
 
-#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -27,8 +27,8 @@ public:
     event_loops(const event_loops&) = delete;
     event_loops& operator=(const event_loops&) = delete;
 
-    /// The loop for the next connection, round-robin; safe from any thread.
-    asio::any_io_executor next() noexcept;
+    /// Loop `index` (below size()); loop 0 is `main`.
+    asio::any_io_executor executor(std::size_t index) noexcept;
 
     /// Runs loop 0 on the calling thread and the others on threads of their own;
     /// returns once stop() was called and every thread has finished.
@@ -46,7 +46,6 @@ private:
     asio::io_context& main_;
     std::vector<std::unique_ptr<asio::io_context>> extra_;
     std::vector<work_guard> keep_running_;  ///< extra loops idle until stop(), never exit early
-    std::atomic<std::size_t> next_{0};
 };
 
 }  // namespace gateway

@@ -78,11 +78,12 @@ asio::awaitable<void> back_off(asio::any_io_executor executor) {
 }  // namespace
 
 asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& svc,
-                                  event_loops& loops, const tls_identity_holder* tls) {
+                                  const tls_identity_holder* tls) {
     auto executor = acceptor.get_executor();
-    refusal_log refusals;  // the accept loop is one coroutine: no lock needed
+    refusal_log refusals;  // one per accept loop, each a single coroutine: no lock needed
+    asio::ip::tcp::endpoint peer;  // filled by accept itself: no getpeername per connection
     for (;;) {
-        auto [ec, socket] = co_await acceptor.async_accept(loops.next(), nothrow);
+        auto [ec, socket] = co_await acceptor.async_accept(peer, nothrow);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {
             log_warn("accept failed", {{"error", ec.message()}});
@@ -96,13 +97,12 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& s
         if (const auto open = svc.connections.size(); open >= cap) {
             refusals.refused(open, cap);
             if (tls != nullptr) continue;  // the socket closes as it goes out of scope
-            auto socket_executor = socket.get_executor();
-            asio::co_spawn(socket_executor,
+            asio::co_spawn(executor,
                            refuse_connection(std::move(socket), limits.retry_after.too_many_connections),
                            report_refusal_end);
             continue;
         }
-        session::start(std::move(socket), svc, tls != nullptr ? tls->get() : nullptr);
+        session::start(std::move(socket), peer.address(), svc, tls != nullptr ? tls->get() : nullptr);
     }
 }
 

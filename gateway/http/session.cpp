@@ -59,23 +59,26 @@ client_stream open_stream(asio::ip::tcp::socket socket, std::shared_ptr<const tl
 
 }  // namespace
 
-session::session(asio::ip::tcp::socket socket, services& svc, std::shared_ptr<const tls_identity> tls)
-    : stream_(open_stream(std::move(socket), std::move(tls))), svc_(svc) {
+session::session(asio::ip::tcp::socket socket, const asio::ip::address& peer, services& svc,
+                 std::shared_ptr<const tls_identity> tls)
+    : stream_(open_stream(std::move(socket), std::move(tls))),
+      peer_(peer),
+      // IPv4-mapped peers are written as IPv4, as client_origin reads them
+      peer_text_(unmapped(peer).to_string()),
+      svc_(svc) {
     beast::error_code ec;
     // Responses go out in one write, proxied ones in pieces: Nagle would hold a small
     // last piece back until the client's delayed ACK of the previous one.
     stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
-    peer_ = stream_.socket().remote_endpoint(ec).address();
-    // IPv4-mapped peers are written as IPv4, as client_origin reads them
-    peer_text_ = ec ? std::string("unknown") : unmapped(peer_).to_string();
 }
 
 session::~session() {
     if (id_ != 0) svc_.connections.remove(id_);
 }
 
-void session::start(asio::ip::tcp::socket socket, services& svc, std::shared_ptr<const tls_identity> tls) {
-    auto s = std::make_shared<session>(std::move(socket), svc, std::move(tls));
+void session::start(asio::ip::tcp::socket socket, const asio::ip::address& peer, services& svc,
+                    std::shared_ptr<const tls_identity> tls) {
+    auto s = std::make_shared<session>(std::move(socket), peer, svc, std::move(tls));
     s->id_ = svc.connections.add(s);
     auto executor = s->executor();
     asio::co_spawn(executor, run(std::move(s)), report_session_end);

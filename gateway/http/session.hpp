@@ -28,16 +28,18 @@ class runtime_state;
 /// The state of one client connection. All of it is touched only on its event loop.
 class session {
 public:
-    /// Takes over an accepted socket; its executor is the event loop that serves it.
-    /// With `tls` the connection is HTTPS: the handshake presents that identity.
-    session(asio::ip::tcp::socket socket, services& svc, std::shared_ptr<const tls_identity> tls = nullptr);
+    /// Takes over an accepted socket from `peer` (as accept reported it); its executor
+    /// is the event loop that serves it. With `tls` the connection is HTTPS: the
+    /// handshake presents that identity.
+    session(asio::ip::tcp::socket socket, const asio::ip::address& peer, services& svc,
+            std::shared_ptr<const tls_identity> tls = nullptr);
     ~session();
     session(const session&) = delete;
     session& operator=(const session&) = delete;
 
     /// Registers a new connection with the tracker and starts serving it (over TLS
     /// when `tls` is set: the handshake counts against the connection cap).
-    static void start(asio::ip::tcp::socket socket, services& svc,
+    static void start(asio::ip::tcp::socket socket, const asio::ip::address& peer, services& svc,
                       std::shared_ptr<const tls_identity> tls = nullptr);
 
     /// The connection's event loop.
@@ -72,7 +74,7 @@ private:
 
     client_stream stream_;
     beast::flat_buffer buffer_;
-    asio::ip::address peer_;  ///< the TCP peer's address, read once per connection
+    asio::ip::address peer_;  ///< the TCP peer's address, from accept
     std::string peer_text_;   ///< the same as text (IPv4-mapped as IPv4), formatted once
     std::string write_scratch_;  ///< reused by write_flat for every response
     relay_buffers relay_buffers_;  ///< reused by every relayed (proxied) request
