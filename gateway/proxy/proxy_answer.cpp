@@ -24,6 +24,24 @@ namespace {
 // read of 512 bytes split even small answers over two reads and two client writes.
 constexpr std::size_t upstream_read_room = 16 * 1024;
 
+/// 1xx, 204 and 304 answers end with their header, whatever framing it states (RFC 9112
+/// 6.3): relaying a chunked one's framing would put a stray last chunk on the client's
+/// connection, read there as the start of the next answer.
+bool is_bodiless_status(unsigned status) {
+    return status < 200 || status == 204 || status == 304;
+}
+
+/// The framing a relayed answer is written with. A 204 states none (RFC 9110 8.6 forbids
+/// it); a 304 keeps a Content-Length, which gives the size of the representation it stands
+/// for, not a body.
+body_framing client_framing(const http::response_parser<http::buffer_body>& response, bool chunked_out) {
+    const unsigned status = response.get().result_int();
+    if (chunked_out || status == 204 || (is_bodiless_status(status) && status != 304)) {
+        return {chunked_out, std::nullopt};
+    }
+    return {false, response.content_length() ? std::optional<std::uint64_t>(*response.content_length()) : std::nullopt};
+}
+
 }  // namespace
 
 asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
@@ -50,21 +68,23 @@ asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
 asio::awaitable<bool> exchange::answer(std::size_t server) {
     auto& res = response_->get();
     if (res.result() == http::status::switching_protocols) {
-        if (upgrade_) co_return co_await switch_protocols(server);
-        last_error_ = "101 Switching Protocols to a request that asked for no upgrade";
+        if (upgrade_ && switches_to_websocket(res)) co_return co_await switch_protocols(server);
+        last_error_ = upgrade_ ? "101 Switching Protocols to another protocol than the websocket asked for"
+                               : "101 Switching Protocols to a request that asked for no upgrade";
         drop_upstream(server);
         co_return co_await send_error();
     }
     const bool upstream_keep_alive = res.keep_alive();
-    const bool body_until_eof =
-        !response_->chunked() && !response_->content_length() && !response_->is_done();
-    const bool chunked_out = client_version_ >= 11 && (response_->chunked() || body_until_eof);
+    const bool bodiless = head_ || is_bodiless_status(res.result_int());
+    // A HEAD answer states the framing its GET would have; 204 and 304 have none to state.
+    const bool chunked_in = response_->chunked() && !is_bodiless_status(res.result_int());
+    const bool body_until_eof = !chunked_in && !response_->content_length() && !response_->is_done();
+    const bool chunked_out = client_version_ >= 11 && (chunked_in || body_until_eof);
     const bool keep_alive = client_.keep_alive_allowed && client_keep_alive_ &&
                             request_.is_done() &&
-                            !(client_version_ < 11 && (response_->chunked() || body_until_eof));
-    body_framing framing{chunked_out, std::nullopt};
-    if (!chunked_out && response_->content_length()) framing.length = *response_->content_length();
-    prepare_client_response(res, client_version_, framing, keep_alive, entry_.request_id);
+                            !(client_version_ < 11 && (chunked_in || body_until_eof));
+    prepare_client_response(res, client_version_, client_framing(*response_, chunked_out), keep_alive,
+                            entry_.request_id);
     // HTTPS: the gateway's HSTS policy, unless the application states its own.
     if (const auto hsts = client_.stream.hsts(); !hsts.empty() && res.count(http::field::strict_transport_security) == 0) {
         res.set(http::field::strict_transport_security, hsts);
@@ -73,7 +93,7 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
 
     http::response_serializer<http::buffer_body> out{res};
     relay_result relayed;
-    if (head_) {
+    if (bodiless) {
         client_.stream.expires_after(limits_.write_timeout);
         auto [ec, n] = co_await http::async_write_header(client_.stream, out, nothrow);
         client_.stream.expires_never();

@@ -34,6 +34,17 @@ std::string joined_values(const http::fields& fields, std::string_view name) {
     return out;
 }
 
+/// True when an Upgrade field names WebSocket (as its only protocol or among others).
+bool names_websocket(const http::fields& fields) {
+    const auto [first, last] = fields.equal_range(http::field::upgrade);
+    for (auto it = first; it != last; ++it) {
+        for (const auto& item : http::token_list{it->value()}) {
+            if (beast::iequals(item, "websocket")) return true;
+        }
+    }
+    return false;
+}
+
 /// Fields a Connection list may not remove: without them the message's end, or the
 /// server it is for, would be decided by the peer instead of the gateway.
 bool is_end_to_end_only(std::string_view name) noexcept {
@@ -82,6 +93,7 @@ void remove_hop_by_hop(http::fields& fields, bool keep_upgrade) {
     fields.erase(http::field::te);
     fields.erase(http::field::trailer);
     fields.erase(http::field::transfer_encoding);
+    fields.erase("HTTP2-Settings");  // hop-by-hop by definition (RFC 9113 3.2.1, h2c)
     if (!keep_upgrade) fields.erase(http::field::upgrade);
 }
 
@@ -108,8 +120,11 @@ void set_body_framing(http::fields& fields, const body_framing& framing) {
 }
 
 bool is_upgrade_request(const http::request_header<>& header) {
-    return header.version() >= 11 && header.count(http::field::upgrade) > 0 &&
-           connection_has(header, "upgrade");
+    return header.version() >= 11 && names_websocket(header) && connection_has(header, "upgrade");
+}
+
+bool switches_to_websocket(const http::response_header<>& header) {
+    return names_websocket(header) && connection_has(header, "upgrade");
 }
 
 std::string upstream_target(std::string_view target, std::string_view strip_prefix,
@@ -139,7 +154,10 @@ void prepare_upstream_request(http::request_header<>& header, const forward_fact
     remove_hop_by_hop(header, upgrade);
     remove_gateway_owned(header, facts.tenant_header);
     header.version(11);
-    if (upgrade) header.set(http::field::connection, "Upgrade");
+    if (upgrade) {
+        header.set(http::field::connection, "Upgrade");
+        header.set(http::field::upgrade, "websocket");  // not the other protocols listed beside it
+    }
     set_body_framing(header, framing);
     // The gateway answers "Expect: 100-continue" itself before relaying the body.
     header.erase(http::field::expect);

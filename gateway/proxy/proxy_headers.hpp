@@ -33,7 +33,8 @@ struct body_framing {
 
 /// Removes the hop-by-hop fields: Connection and every field it names (but never
 /// Content-Length, Transfer-Encoding framing or Host), Keep-Alive, Proxy-*, TE, Trailer,
-/// Transfer-Encoding, and Upgrade unless `keep_upgrade`.
+/// Transfer-Encoding, HTTP2-Settings (named in Connection or not), and Upgrade unless
+/// `keep_upgrade`.
 void remove_hop_by_hop(http::fields& fields, bool keep_upgrade);
 
 /// A field name with case folded and `_` read as `-`: the name CGI, PHP and WSGI
@@ -47,8 +48,16 @@ void remove_gateway_owned(http::fields& fields, std::string_view tenant_header);
 /// Replaces the message's framing fields with `framing`.
 void set_body_framing(http::fields& fields, const body_framing& framing);
 
-/// True when the request asks to switch protocols (Connection: upgrade + Upgrade).
+/// True when the request asks to switch to WebSocket (Connection: upgrade + Upgrade
+/// naming websocket), the one protocol switch the gateway relays. Any other Upgrade
+/// (h2c, TLS/1.0, ...) is dropped and the request forwarded as plain HTTP/1.1: after a
+/// switch the client speaks to the upstream directly, past the gateway's routing and
+/// tenant checks, so only a protocol the proxy was built for may switch.
 bool is_upgrade_request(const http::request_header<>& header);
+
+/// True when a 101 answer switches to WebSocket, as asked (any other protocol the
+/// upstream names is refused: the client did not ask for it).
+bool switches_to_websocket(const http::response_header<>& header);
 
 /// The target sent upstream: `strip_prefix` removed when the path starts with it as a
 /// whole segment, then `base_path` (the server URL's path) put in front.

@@ -87,6 +87,13 @@ const server = http.createServer((req, res) => {
     // own request.
     req.socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello\r\n');
     setTimeout(() => req.socket.write('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nsmuggled!'), 300);
+  } else if (p === '/bodiless') {
+    // A 204 or 304 whose header states framing anyway: chunked, or a Content-Length.
+    // Node writes no body for either status, as the protocol says.
+    const framing = url.searchParams.get('framing') === 'chunked'
+      ? {'Transfer-Encoding': 'chunked'} : {'Content-Length': '1234'};
+    res.writeHead(Number(url.searchParams.get('status')), framing);
+    res.end();
   } else if (p === '/slow') {
     setTimeout(() => sendJson(res, 200, {slow: true}), Number(url.searchParams.get('ms') || 1000));
   } else if (p === '/reset') {
@@ -111,10 +118,18 @@ const server = http.createServer((req, res) => {
 
 // WebSocket echo: handshake by hand, then unmasked echo of each text frame.
 server.on('upgrade', (req, socket, head) => {
+  if (req.headers.upgrade !== 'websocket') {
+    // Only the gateway's WebSocket relay may reach here: any other protocol it let
+    // through would be talked to directly by the client.
+    socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    return;
+  }
+  // ?switch=PROTOCOL answers 101 with another protocol than the one asked for.
+  const protocol = new URL(req.url, 'http://x').searchParams.get('switch') || 'websocket';
   const key = req.headers['sec-websocket-key'];
   const accept = crypto.createHash('sha1')
     .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
-  socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${protocol}\r\nConnection: Upgrade\r\n` +
                `Sec-WebSocket-Accept: ${accept}\r\nX-Company-Seen: ${req.headers['x-company-code'] || ''}\r\n\r\n`);
   let pending = head;
   socket.on('data', (data) => {

@@ -374,6 +374,55 @@ def test_websocket_echo():
             rest = rest[want:]
 
 
+def read_head(sock):
+    """The response head (status line and fields, lower-cased) and whatever came after it."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        piece = sock.recv(4096)
+        expect(piece, f"the connection closed inside the head: {data!r}")
+        data += piece
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head.decode("latin-1").lower(), rest
+
+
+def test_bodiless_answers_end_with_their_header():
+    # 204 and 304 have no body whatever framing their header states: nothing may follow
+    # the head on a kept-alive client connection, or the client reads it as the start of
+    # its next answer. A 204 states no framing; a 304 keeps its Content-Length.
+    for status in (204, 304):
+        for framing in ("chunked", "length"):
+            with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+                s.sendall(f"GET /app/bodiless?status={status}&framing={framing} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                head, rest = read_head(s)
+                case = f"{status} {framing}"
+                expect(head.startswith(f"http/1.1 {status}"), f"{case}: {head}")
+                expect(rest == b"", f"{case}: bytes after the head: {rest!r}")
+                expect("transfer-encoding" not in head, f"{case}: {head}")
+                expect(("content-length: 1234" in head) == (status == 304 and framing == "length"), f"{case}: {head}")
+                expect("connection: close" not in head, f"{case}: {head}")
+                s.sendall(b"GET /app/after-bodiless HTTP/1.1\r\nHost: x\r\n\r\n")
+                got, body = proxy_support.read_response(s)
+                expect(got == 200 and json.loads(body)["url"] == "/app/after-bodiless", f"{case}: {got} {body[:200]!r}")
+
+
+def test_only_websocket_switches_protocols():
+    # h2c (or any protocol but WebSocket) is not switched to: the request goes upstream
+    # as plain HTTP/1.1 without Upgrade or HTTP2-Settings, and the answer is the app's.
+    for upgrade in ("h2c", "TLS/1.0", "foo, websocket2"):
+        status, _, body = http_request(gw.port, "GET", "/app/h2c?company=ACME", headers={
+            "Upgrade": upgrade, "Connection": "Upgrade", "HTTP2-Settings": "AAMAAABkAARAAAAAAAIAAAAA"})
+        expect(status == 200, f"{upgrade}: {status} {body[:200]!r}")
+        seen = json.loads(body)["headers"]
+        expect("upgrade" not in seen and "http2-settings" not in seen, f"{upgrade}: {seen}")
+    # A WebSocket request whose upstream switches to another protocol gets 502.
+    key = base64.b64encode(os.urandom(16)).decode()
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+        s.sendall(("GET /app/ws?company=ACME&switch=h2c HTTP/1.1\r\nHost: x\r\nUpgrade: websocket, h2c\r\n"
+                   f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n").encode())
+        head, _ = read_head(s)
+        expect(head.startswith("http/1.1 502"), head)
+
+
 SMUGGLING = {
     "CL and TE": b"POST /app/s HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
                  b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
