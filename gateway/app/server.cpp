@@ -18,6 +18,7 @@
 #include "gateway/proxy/upstream_metrics.hpp"
 #include "gateway/sql/response_budget.hpp"
 #include "gateway/sql/sql_handler.hpp"
+#include "gateway/telemetry/client_events.hpp"
 #include "gateway/telemetry/log.hpp"
 
 namespace gateway {
@@ -174,6 +175,7 @@ void server::start_monitoring() {
         write_upstream_metrics(writer, *upstreams);
     });
     monitor_.add_collector(write_token_metrics);
+    monitor_.add_collector(write_client_event_metrics);
     const auto& config = state_.get()->config();
     if (config.rate_limits.shared) {
         rate_share_ = std::make_unique<rate_share_sync>(*config.rate_limits.shared, limiter_,

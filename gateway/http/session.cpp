@@ -22,6 +22,7 @@
 #include "gateway/http/request_id.hpp"
 #include "gateway/http/response_writer.hpp"
 #include "gateway/http/runtime_state.hpp"
+#include "gateway/telemetry/client_events.hpp"
 #include "gateway/telemetry/log.hpp"
 #include "gateway/telemetry/request_count.hpp"
 
@@ -126,7 +127,11 @@ asio::awaitable<bool> session::handshake() {
     if (ec) {
         // Scanners and clients with no common protocol are routine: debug, not warn.
         // OpenSSL's reason names the alert or the protocol problem, never key material.
-        log_debug("TLS handshake failed", {{"client", peer_text_}, {"error", ec.message()}});
+        const bool timed_out = stream_.timed_out();
+        log_debug("TLS handshake failed",
+                  {{"client", peer_text_}, {"error", timed_out ? std::string("timed out") : ec.message()}});
+        count_tls_handshake_failure();
+        if (timed_out) count_client_timeout(client_phase::handshake);
         co_return false;
     }
     co_return true;
@@ -297,6 +302,7 @@ asio::awaitable<bool> session::refuse(beast::error_code ec, const parser_type& p
         code = "body_too_large";
         message = "request body exceeds " + std::to_string(limits.max_body_bytes) + " bytes";
     } else if (!is_parse_error(ec)) {
+        record_abandoned(parser, std::move(entry));
         co_return false;  // timeout, reset or end of stream: nobody to answer
     }
     unsigned version = 11;
@@ -315,6 +321,29 @@ asio::awaitable<bool> session::refuse(beast::error_code ec, const parser_type& p
     co_return false;  // the stream position is unknown after a parse error: close
 }
 
+void session::record_abandoned(const parser_type& parser, access_entry entry) {
+    const bool timed_out = stream_.timed_out();
+    if (!parser.is_header_done()) {
+        // Only a client too slow to finish a header it started is recorded (nginx's 408);
+        // one that closed halfway is gone, and an idle one never started a request.
+        if (!timed_out) return;
+        count_client_timeout(client_phase::header);
+        entry.request_id = generate_request_id();
+    } else {
+        // The request was known: it is logged and counted as the client left it, 408 for
+        // a body that stopped coming, 499 (nginx's "client closed request") for one cut.
+        if (timed_out) count_client_timeout(client_phase::body);
+        const auto& req = parser.get();
+        entry.request_id = choose_request_id(req["X-Request-Id"]);
+        entry.method = req.method_string();
+        entry.path = path_without_query(req.target());
+    }
+    if (entry.client.empty()) entry.client = peer_text_;  // the header never said more
+    entry.status = timed_out ? 408 : 499;
+    count_request(svc_.metrics, entry);
+    log_access(entry);
+}
+
 asio::awaitable<bool> session::send(response res, access_entry entry, reply_options options) {
     // The last answer from a read-ahead with more requests in it says it closes.
     const bool pipeline_full =
@@ -324,6 +353,7 @@ asio::awaitable<bool> session::send(response res, access_entry entry, reply_opti
     // Counted before the write, so a client that has its answer also finds it counted.
     count_request(svc_.metrics, entry);
     const auto written = co_await write_gateway_response(stream_, res, entry.request_id, options, write_scratch_);
+    if (written.error && stream_.timed_out()) count_client_timeout(client_phase::write);
     entry.bytes = written.body_bytes;
     log_access(entry);
     co_return !written.error && options.keep_alive;

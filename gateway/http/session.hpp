@@ -68,6 +68,9 @@ private:
                                  std::shared_ptr<const runtime_state> state, access_entry entry);
     asio::awaitable<bool> refuse_repeated(const parser_type& parser, std::string_view field,
                                           const runtime_state& state, access_entry entry);
+    /// Logs and counts a request its client stopped sending (408 when too slow, 499 when
+    /// gone), and a header cut off by header_timeout; nothing can be answered.
+    void record_abandoned(const parser_type& parser, access_entry entry);
     asio::awaitable<bool> refuse(beast::error_code ec, const parser_type& parser,
                                  const runtime_state& state, access_entry entry);
     asio::awaitable<bool> send(response res, access_entry entry, reply_options options);

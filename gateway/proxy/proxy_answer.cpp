@@ -114,6 +114,7 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
                                               {pool_->config().read_timeout, limits_.write_timeout});
     }
     entry_.bytes = relayed.bytes;
+    if (relayed.failed == relay_result::side::destination) note_client_write_failure();
     if (relayed.failed == relay_result::side::source) {
         upstream_failed(server, relayed.ec, "read response body");
     } else if (relayed.failed == relay_result::side::none && upstream_keep_alive &&
@@ -140,6 +141,8 @@ asio::awaitable<bool> exchange::switch_protocols(std::size_t server) {
     if (!ec) {
         co_await run_tunnel(client_.stream, client_.buffer, *upstream_, upstream_buffer_,
                             limits_.idle_timeout);
+    } else {
+        note_client_write_failure();
     }
     drop_upstream(server);
     finish();
@@ -164,6 +167,7 @@ asio::awaitable<bool> exchange::send_error() {
     const auto written = co_await write_gateway_response(
         client_.stream, res, entry_.request_id,
         {client_version_, head_, keep_alive, route_.state->vary(), limits_.write_timeout}, scratch_);
+    if (written.error) note_client_write_failure();
     entry_.bytes = written.body_bytes;
     finish();
     co_return !written.error && keep_alive;

@@ -64,6 +64,17 @@ void exchange::finish() {
     log_access(entry_);
 }
 
+void exchange::finish_client_left(client_phase phase) {
+    const bool timed_out = client_.stream.timed_out();
+    if (timed_out) count_client_timeout(phase);
+    entry_.status = timed_out ? 408 : 499;
+    finish();
+}
+
+void exchange::note_client_write_failure() {
+    if (client_.stream.timed_out()) count_client_timeout(client_phase::write);
+}
+
 exchange::exchange(connection_handoff client, http::request_parser<http::string_body>& parser,
                    relayed_request route, std::shared_ptr<upstream_pool> pool, access_entry entry)
     : client_(client),
@@ -124,6 +135,7 @@ asio::awaitable<bool> exchange::run() {
         if (end == attempt_end::answered) co_return co_await answer(*server);
         if (end == attempt_end::client_gone) {
             drop_upstream(*server);
+            finish_client_left(client_left_in_);
             co_return false;
         }
         if (!retry_safe() || clock::now() >= deadline_) break;
@@ -171,6 +183,7 @@ asio::awaitable<bool> exchange::send_request(std::size_t server, attempt_end& en
     }
     if (!request_.is_done()) {
         if (!co_await send_continue()) {
+            client_left_in_ = client_phase::write;
             end = attempt_end::client_gone;
             co_return false;
         }
@@ -180,6 +193,7 @@ asio::awaitable<bool> exchange::send_request(std::size_t server, attempt_end& en
                                                 *upstream_, out, scratch_,
                                                 {limits_.read_timeout, config.read_timeout});
     if (relayed.failed == relay_result::side::source) {
+        client_left_in_ = client_phase::body;
         end = attempt_end::client_gone;
         co_return false;
     }

@@ -16,6 +16,7 @@
 #include <boost/beast/http/parser.hpp>
 
 #include "gateway/http/route_handler.hpp"
+#include "gateway/telemetry/client_events.hpp"
 #include "gateway/proxy/proxy_headers.hpp"
 #include "gateway/proxy/upstream_pool.hpp"
 #include "gateway/proxy/upstream_stream.hpp"
@@ -74,6 +75,7 @@ private:
     std::string stripped_target_;  ///< target after strip_prefix, before the base path
     bool continue_sent_ = false;
     bool body_streamed_ = false;   ///< some of the request body was read from the client
+    client_phase client_left_in_ = client_phase::body;  ///< with attempt_end::client_gone
     bool request_sent_ = false;    ///< some attempt wrote the request upstream
     bool reused_ = false;          ///< the current connection came from the idle pool
     failure last_failure_ = failure::unavailable;
@@ -86,6 +88,12 @@ private:
 
     /// Writes the access-log line and counts the request in the metrics.
     void finish();
+    /// finish() for a request its client left in `phase` (no answer can be written):
+    /// 408 when the client was too slow, 499 (nginx's "client closed request") when it
+    /// went away.
+    void finish_client_left(client_phase phase);
+    /// Counts a failed write to the client that its write_timeout cut.
+    void note_client_write_failure();
 };
 
 }  // namespace gateway::proxy_detail

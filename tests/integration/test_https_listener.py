@@ -270,7 +270,19 @@ def client_hello_prefix():
     return hello[: len(hello) // 2]
 
 
+def handshake_counts():
+    """(failed handshakes, handshake time-outs) from /metrics."""
+    status, _, body = http_request(gw.port, "GET", "/metrics")
+    expect(status == 200, f"/metrics: {status}")
+    text = body.decode()
+    failed = re.search(r"^tenant_gateway_tls_handshake_failures_total (\d+)$", text, re.M)
+    timed_out = re.search(r'^tenant_gateway_client_timeouts_total\{phase="handshake"\} (\d+)$', text, re.M)
+    expect(failed and timed_out, "no handshake counters on /metrics")
+    return int(failed.group(1)), int(timed_out.group(1))
+
+
 def test_bad_handshakes_do_not_disturb_a_good_client():
+    failed_before, timed_out_before = handshake_counts()
     garbage = socket.create_connection(("127.0.0.1", HTTPS_PORT))
     garbage.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n" + os.urandom(300))
     half = socket.create_connection(("127.0.0.1", HTTPS_PORT))
@@ -292,6 +304,10 @@ def test_bad_handshakes_do_not_disturb_a_good_client():
     # Plain HTTP is not disturbed either.
     status, _, _ = http_request(gw.port, "GET", "/app/plain-still-fine")
     expect(status == 200, f"plain status {status}")
+    # Three failed handshakes, two of them cut by handshake_timeout; the good ones count nowhere.
+    failed, timed_out = handshake_counts()
+    expect((failed - failed_before, timed_out - timed_out_before) == (3, 2),
+           f"failed {failed_before} -> {failed}, timed out {timed_out_before} -> {timed_out}")
 
 
 def keep_alive_connection():
