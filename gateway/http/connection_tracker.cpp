@@ -27,8 +27,17 @@ void post_to_all(std::vector<std::weak_ptr<session>> targets, Member member) {
 
 }  // namespace
 
+connection_tracker::admission connection_tracker::admit(std::size_t cap) {
+    std::lock_guard lock(mutex_);
+    if (draining_.load(std::memory_order_relaxed)) return admission::draining;
+    if (sessions_.size() + admitted_ >= cap) return admission::full;
+    ++admitted_;
+    return admission::admitted;
+}
+
 std::uint64_t connection_tracker::add(const std::shared_ptr<session>& s) {
     std::lock_guard lock(mutex_);
+    if (admitted_ > 0) --admitted_;
     const std::uint64_t id = next_id_++;
     sessions_.emplace(id, s);
     return id;
@@ -70,7 +79,7 @@ asio::awaitable<bool> connection_tracker::wait_until_empty(
 
 std::size_t connection_tracker::size() const {
     std::lock_guard lock(mutex_);
-    return sessions_.size();
+    return sessions_.size() + admitted_;
 }
 
 bool connection_tracker::draining() const { return draining_.load(std::memory_order_acquire); }

@@ -23,13 +23,21 @@ class session;
 /// Registry of open sessions. Sessions are only reached through their own event loop.
 class connection_tracker {
 public:
-    /// Registers a session; returns its id for remove().
+    enum class admission { admitted, full, draining };
+
+    /// Decides whether a connection just accepted may be served: `full` when `cap` are
+    /// open or admitted, `draining` once a drain began. Decided and counted under one
+    /// lock, so event loops accepting at once cannot pass the cap together. Each
+    /// `admitted` is followed by add() for that connection.
+    admission admit(std::size_t cap);
+
+    /// Registers a session admitted by admit(); returns its id for remove().
     std::uint64_t add(const std::shared_ptr<session>& s);
 
     /// Forgets a session (called from its destructor).
     void remove(std::uint64_t id) noexcept;
 
-    /// Number of open client connections.
+    /// Number of open client connections (admitted ones included).
     std::size_t size() const;
 
     /// True once a drain started: idle connections close, no new ones are served.
@@ -50,6 +58,7 @@ private:
     std::unordered_map<std::uint64_t, std::weak_ptr<session>> sessions_;
     std::weak_ptr<asio::steady_timer> empty_waiter_;  ///< cancelled when the last one goes
     std::uint64_t next_id_ = 1;
+    std::size_t admitted_ = 0;  ///< admitted, not yet added
     // Read by every request of both event loops: an atomic, not the mutex (set under it).
     std::atomic<bool> draining_{false};
 };

@@ -50,8 +50,8 @@ void report_refusal_end(std::exception_ptr failure) {
     }
 }
 
-/// Logs refusals over the connection cap at most once a second, with how many there
-/// were since the last line: a flood must not also flood the log.
+/// Logs refusals over the connection cap at most once a second (per event loop), with
+/// how many there were since the last line: a flood must not also flood the log.
 class refusal_log {
 public:
     void refused(std::size_t open, std::size_t cap) {
@@ -90,12 +90,14 @@ asio::awaitable<void> accept_loop(asio::ip::tcp::acceptor& acceptor, services& s
             co_await back_off(executor);
             continue;
         }
-        if (svc.connections.draining()) continue;  // the socket closes as it goes out of scope
         const auto state = svc.state.get();
         const auto& limits = state->config().limits;
         const auto cap = limits.max_client_connections;
-        if (const auto open = svc.connections.size(); open >= cap) {
-            refusals.refused(open, cap);
+        const auto admission = svc.connections.admit(cap);
+        // Draining: the socket closes as it goes out of scope.
+        if (admission == connection_tracker::admission::draining) continue;
+        if (admission == connection_tracker::admission::full) {
+            refusals.refused(svc.connections.size(), cap);
             if (tls != nullptr) continue;  // the socket closes as it goes out of scope
             asio::co_spawn(executor,
                            refuse_connection(std::move(socket), limits.retry_after.too_many_connections),

@@ -3,6 +3,11 @@
 // the kernel spreads new connections over the loops' sockets (SO_REUSEPORT), and each
 // loop accepts and serves its own, so no thread hands a connection to another (a
 // wake-up and a queue per connection before) and no loop waits on another's accept.
+//
+// The port stays the gateway's alone, as with one socket: it must be free at start (a
+// port another process holds fails as before, never shared), and the kernel picks
+// among the gateway's own sockets only (a socket some other process of the same user
+// adds to the port later is never given a connection).
 
 #include <cstdint>
 #include <string>
@@ -21,9 +26,6 @@ class loop_listeners {
 public:
     /// Listens on `address`:`port` with one socket per loop of `loops`; port 0 takes a
     /// free port, the same for every socket. Logs and returns false when it cannot.
-    /// A second gateway started on the same port by the same user shares it (the
-    /// kernel spreads connections over both); a restart that drains the old process
-    /// after starting the new one loses no connection that way.
     bool open(const std::string& address, std::uint16_t port, event_loops& loops);
 
     /// Starts each loop's accept loop (listener.hpp); HTTPS with `tls`. `svc` and
@@ -39,7 +41,7 @@ public:
     asio::ip::tcp::endpoint local_endpoint() const;
 
 private:
-    bool open_one(const asio::ip::tcp::endpoint& endpoint, asio::any_io_executor loop);
+    bool open_one(const asio::ip::tcp::endpoint& endpoint, asio::any_io_executor loop, bool shared);
 
     std::vector<asio::ip::tcp::acceptor> acceptors_;
 };
