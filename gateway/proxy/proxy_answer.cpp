@@ -28,7 +28,16 @@ constexpr std::size_t upstream_read_room = 16 * 1024;
 /// 6.3): relaying a chunked one's framing would put a stray last chunk on the client's
 /// connection, read there as the start of the next answer.
 bool is_bodiless_status(unsigned status) {
-    return status < 200 || status == 204 || status == 304;
+    return status / 100 == 1 || status == 204 || status == 304;
+}
+
+/// A bodiless answer whose header announced a body anyway (chunked, or a 204 with a
+/// length): whatever the upstream sends after it would be read as the next answer on
+/// that connection, so it is not reused.
+bool announced_a_body(const http::response_parser<http::buffer_body>& response) {
+    const unsigned status = response.get().result_int();
+    if (!is_bodiless_status(status)) return false;
+    return response.chunked() || (status == 204 && response.content_length().value_or(0) > 0);
 }
 
 /// The framing a relayed answer is written with. A 204 states none (RFC 9110 8.6 forbids
@@ -60,8 +69,13 @@ asio::awaitable<bool> exchange::read_response_head(std::size_t server) {
             co_return false;
         }
         const unsigned status = response_->get().result_int();
+        if (status < 100) {
+            // Three digits, but no status HTTP defines: its framing is anyone's guess.
+            upstream_failed(server, http::error::bad_status, "read response");
+            co_return false;
+        }
         // Interim answers stay here: the gateway answered Expect itself.
-        if (status < 100 || status >= 200 || status == 101) co_return true;
+        if (status >= 200 || status == 101) co_return true;
     }
 }
 
@@ -72,6 +86,9 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
         last_error_ = upgrade_ ? "101 Switching Protocols to another protocol than the websocket asked for"
                                : "101 Switching Protocols to a request that asked for no upgrade";
         drop_upstream(server);
+        // The client may already speak the protocol it asked for: nothing more it sends
+        // on this connection is read as HTTP.
+        client_keep_alive_ = false;
         co_return co_await send_error();
     }
     const bool upstream_keep_alive = res.keep_alive();
@@ -119,7 +136,7 @@ asio::awaitable<bool> exchange::answer(std::size_t server) {
         upstream_failed(server, relayed.ec, "read response body");
     } else if (relayed.failed == relay_result::side::none && upstream_keep_alive &&
                !body_until_eof && (response_->is_done() || relayed.complete) &&
-               upstream_buffer_.size() == 0) {
+               upstream_buffer_.size() == 0 && !announced_a_body(*response_)) {
         // Bytes past the answer mean an upstream that sent more than it announced: such a
         // connection is not reused, or they would be read as the next client's answer.
         pool_->park(server, upstream_->release_socket());

@@ -124,7 +124,15 @@ bool is_upgrade_request(const http::request_header<>& header) {
 }
 
 bool switches_to_websocket(const http::response_header<>& header) {
-    return names_websocket(header) && connection_has(header, "upgrade");
+    // Exactly the one protocol asked for: "websocket, h2c" is not a WebSocket switch.
+    std::size_t protocols = 0;
+    const auto [first, last] = header.equal_range(http::field::upgrade);
+    for (auto it = first; it != last; ++it) {
+        for (const auto& item : http::token_list{it->value()}) {
+            if (!beast::iequals(item, "websocket") || ++protocols > 1) return false;
+        }
+    }
+    return protocols == 1 && connection_has(header, "upgrade");
 }
 
 std::string upstream_target(std::string_view target, std::string_view strip_prefix,
@@ -186,6 +194,7 @@ void prepare_client_response(http::response_header<>& header, unsigned client_ve
     header.set("X-Request-Id", request_id);
     if (switching) {
         header.set(http::field::connection, "Upgrade");
+        set_body_framing(header, {});  // a 101 has no body to frame (RFC 9110 8.6)
         return;
     }
     set_body_framing(header, framing);

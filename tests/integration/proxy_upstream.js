@@ -94,6 +94,14 @@ const server = http.createServer((req, res) => {
       ? {'Transfer-Encoding': 'chunked'} : {'Content-Length': '1234'};
     res.writeHead(Number(url.searchParams.get('status')), framing);
     res.end();
+  } else if (p === '/late-body-204') {
+    // A 204 announcing five body bytes, which follow a little later: read on a reused
+    // connection, they would be the next request's answer.
+    req.socket.write('HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n');
+    setTimeout(() => req.socket.write('hello'), 150);
+  } else if (p === '/status-099') {
+    // Three digits but no status HTTP defines (Node's own API refuses to send it).
+    req.socket.write('HTTP/1.1 099 Odd\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
   } else if (p === '/slow') {
     setTimeout(() => sendJson(res, 200, {slow: true}), Number(url.searchParams.get('ms') || 1000));
   } else if (p === '/reset') {

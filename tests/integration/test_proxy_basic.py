@@ -405,6 +405,24 @@ def test_bodiless_answers_end_with_their_header():
                 expect(got == 200 and json.loads(body)["url"] == "/app/after-bodiless", f"{case}: {got} {body[:200]!r}")
 
 
+def test_bodiless_answer_announcing_a_body_is_not_reused():
+    # The late bytes of a 204 that announced a body must not become another request's
+    # answer: that upstream connection is closed, not parked. (A POST: a GET that met
+    # them would be retried on a new connection and hide it.)
+    for _ in range(2):
+        status, _, _ = http_request(gw.port, "GET", "/app/late-body-204")
+        expect(status == 204, status)
+        status, _, body = http_request(gw.port, "POST", "/app/after-late-body", body=b"x", timeout=5)
+        expect(status == 200 and json.loads(body)["url"] == "/app/after-late-body", f"{status} {body[:200]!r}")
+
+
+def test_status_below_100_is_a_bad_gateway():
+    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+        s.sendall(b"GET /app/status-099 HTTP/1.1\r\nHost: x\r\n\r\n")
+        status, body = proxy_support.read_response(s)
+        expect(status == 502, f"{status} {body[:200]!r}")
+
+
 def test_only_websocket_switches_protocols():
     # h2c (or any protocol but WebSocket) is not switched to: the request goes upstream
     # as plain HTTP/1.1 without Upgrade or HTTP2-Settings, and the answer is the app's.
@@ -414,13 +432,16 @@ def test_only_websocket_switches_protocols():
         expect(status == 200, f"{upgrade}: {status} {body[:200]!r}")
         seen = json.loads(body)["headers"]
         expect("upgrade" not in seen and "http2-settings" not in seen, f"{upgrade}: {seen}")
-    # A WebSocket request whose upstream switches to another protocol gets 502.
-    key = base64.b64encode(os.urandom(16)).decode()
-    with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
-        s.sendall(("GET /app/ws?company=ACME&switch=h2c HTTP/1.1\r\nHost: x\r\nUpgrade: websocket, h2c\r\n"
-                   f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n").encode())
-        head, _ = read_head(s)
-        expect(head.startswith("http/1.1 502"), head)
+    # A WebSocket request whose upstream switches to another protocol, or to more than
+    # the one asked for, gets 502 and the connection closes (the client may already
+    # speak the new protocol).
+    for switch in ("h2c", "websocket,%20h2c"):
+        key = base64.b64encode(os.urandom(16)).decode()
+        with socket.create_connection(("127.0.0.1", gw.port), timeout=5) as s:
+            s.sendall((f"GET /app/ws?company=ACME&switch={switch} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket, h2c\r\n"
+                       f"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {key}\r\n\r\n").encode())
+            head, _ = read_head(s)
+            expect(head.startswith("http/1.1 502") and "connection: close" in head, f"{switch}: {head}")
 
 
 SMUGGLING = {
