@@ -97,15 +97,30 @@ private:
             if (self->tls_) {
                 self->tls_->async_write_some(buffers, std::forward<Handler>(handler));
             } else {
+                self->before_plain_write();
                 self->socket_.async_write_some(buffers, std::forward<Handler>(handler));
             }
         }
     };
 
+    /// Nagle's algorithm holds a small write back while an earlier one is unacknowledged
+    /// (up to the client's delayed ACK, 40 ms): a proxied answer's last piece, or the
+    /// next answer on a kept-alive connection. The first write on a connection never
+    /// waits, so TCP_NODELAY is set before the second: a connection answered once and
+    /// closed saves the system call.
+    void before_plain_write() {
+        if (writes_ == 1) {
+            beast::error_code ignored;
+            socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+        }
+        if (writes_ < 2) ++writes_;
+    }
+
     std::shared_ptr<const tls_identity> identity_;  ///< before tls_: its SSL uses the context
     asio::ip::tcp::socket socket_;
     std::optional<tls_channel> tls_;
     deadline_watch deadline_;
+    unsigned writes_ = 0;  ///< plain writes started, counted up to 2 (before_plain_write)
 };
 
 }  // namespace gateway

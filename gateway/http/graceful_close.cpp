@@ -33,7 +33,7 @@ asio::awaitable<void> close_gracefully(client_stream& stream, close_kind kind) {
     }
     // The rest goes below TLS: what the client still sends is read and dropped raw.
     auto& socket = stream.socket();
-    if (kind == close_kind::input_complete && !input_waiting(socket)) {
+    if (kind == close_kind::client_closes || (kind == close_kind::input_complete && !input_waiting(socket))) {
         stream.close();
         co_return;
     }

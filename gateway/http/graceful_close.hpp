@@ -14,6 +14,10 @@ enum class close_kind {
     may_have_input,
     /// Every request was read to its end: close at once unless input is waiting.
     input_complete,
+    /// Every request was read to its end and the last one said the client closes
+    /// (`Connection: close`, or HTTP/1.0 without keep-alive): a client may send nothing
+    /// after that (RFC 9112 9.6), so it is not asked whether input is waiting.
+    client_closes,
 };
 
 /// On TLS first sends close_notify. Then, unless `kind` says every request was read

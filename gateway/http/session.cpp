@@ -67,10 +67,13 @@ session::session(asio::ip::tcp::socket socket, const asio::ip::address& peer, se
       // IPv4-mapped peers are written as IPv4, as client_origin reads them
       peer_text_(unmapped(peer).to_string()),
       svc_(svc) {
-    beast::error_code ec;
-    // Responses go out in one write, proxied ones in pieces: Nagle would hold a small
-    // last piece back until the client's delayed ACK of the previous one.
-    stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    if (stream_.is_tls()) {
+        // The handshake's flights and the answers go out in separate writes: Nagle would
+        // hold a small one back until the client's delayed ACK of the one before.
+        // (Plain connections set it before their second write: client_stream.hpp.)
+        beast::error_code ec;
+        stream_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
+    }
 }
 
 session::~session() {
@@ -112,7 +115,9 @@ asio::awaitable<void> session::run(std::shared_ptr<session> self) {
         if (!keep_going) break;
     }
     const bool read_to_end = self->input_complete_ && self->buffer_.size() == 0;
-    co_await close_gracefully(self->stream_, read_to_end ? close_kind::input_complete : close_kind::may_have_input);
+    auto kind = close_kind::may_have_input;
+    if (read_to_end) kind = self->client_closes_ ? close_kind::client_closes : close_kind::input_complete;
+    co_await close_gracefully(self->stream_, kind);
 }
 
 asio::awaitable<bool> session::handshake() {
@@ -181,6 +186,7 @@ asio::awaitable<bool> session::serve_one() {
     // counted against the header's timeout.
     stream_.expires_never();
     if (header_ec) co_return co_await refuse(header_ec, parser, *state, std::move(entry));
+    client_closes_ = !parser.get().keep_alive();
     entry.method = parser.get().method_string();
     entry.path = path_without_query(parser.get().target());
     client_origin origin = resolve_client_origin(parser.get(), peer_, peer_text_, state->proxies());

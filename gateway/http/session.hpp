@@ -87,6 +87,7 @@ private:
     std::size_t pipelined_ = 0;  ///< requests answered from the current read-ahead
     bool draining_ = false;
     bool input_complete_ = false;  ///< the last request was read to its end (no linger at close)
+    bool client_closes_ = false;   ///< the last request said the client closes after it
 };
 
 }  // namespace gateway
