@@ -49,15 +49,12 @@ void append_client_field(std::string& out, std::string_view key, std::string_vie
     append_field(out, key, std::string_view(repaired));
 }
 
-}  // namespace
-
-std::string format_access(const access_entry& entry) {
+/// Appends the entry's line to `line`.
+void append_access(std::string& line, const access_entry& entry) {
     using namespace std::chrono;
     const auto elapsed = duration<double, std::milli>(steady_clock::now() - entry.started);
     // Written as text, field by field: a JSON value built per request showed up in the
     // proxy's profile. The fields and their order are those of every other log line.
-    std::string line;
-    line.reserve(256);
     line += "{\"time\":\"";
     append_iso_time(line, std::chrono::system_clock::now());
     line += "\",\"level\":\"info\",\"msg\":\"access\"";
@@ -69,11 +66,25 @@ std::string format_access(const access_entry& entry) {
     append_client_field(line, "path", path_without_query(entry.path));
     fmt::format_to(std::back_inserter(line), FMT_COMPILE(",\"status\":{},\"bytes\":{},\"duration_ms\":{:.3f}}}"),
                    entry.status, entry.bytes, elapsed.count());
+}
+
+}  // namespace
+
+std::string format_access(const access_entry& entry) {
+    std::string line;
+    line.reserve(256);
+    append_access(line, entry);
     return line;
 }
 
 void log_access(const access_entry& entry) {
-    if (access_log_enabled()) queue_line(format_access(entry));
+    if (!access_log_enabled()) return;
+    // Formatted into this thread's scratch text, which keeps its capacity: no
+    // allocation per line.
+    thread_local std::string line;
+    line.clear();
+    append_access(line, entry);
+    queue_line(line);
 }
 
 }  // namespace gateway
