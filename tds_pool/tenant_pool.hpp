@@ -189,6 +189,9 @@ private:
                                                             connection* conn, reply_arrival arrival,
                                                             row_sink* sink);
     static asio::awaitable<db_error> finish_failure(std::shared_ptr<tenant_pool> self, connection* conn);
+    /// After a guarded call on the event loop: when it was cut short, turns inline I/O
+    /// off for this pool and says so once.
+    void note_inline_stall(bool tripped);
     static asio::awaitable<std::optional<db_error>> run_on(std::shared_ptr<tenant_pool> self,
                                                            connection* conn, const query* statement,
                                                            std::chrono::milliseconds timeout,
@@ -248,6 +251,9 @@ private:
     pool_stats stats_;
     std::atomic<bool> drained_{false};
     std::atomic<std::int64_t> last_used_ns_;
+    /// Set when a call on the event loop stalled (inline_io_guard): this tenant's
+    /// database is not trusted to frame its replies, so they go to the workers.
+    std::atomic<bool> inline_io_off_{false};
 };
 
 /// Holds one of the tenant's job slots; gives it back on the strand when destroyed.

@@ -11,7 +11,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "tds_pool/freetds/inline_io_guard.hpp"
 #include "tds_pool/freetds/session_state.hpp"
+#include "tds_pool/pool_log.hpp"
 #include "tds_pool/worker_call.hpp"
 
 namespace tds_pool {
@@ -45,11 +47,17 @@ asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenan
 asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<tenant_pool> self,
                                                               connection* conn, const query* statement,
                                                               std::chrono::milliseconds timeout) {
-    if (conn->can_send_without_blocking(*statement)) {
+    if (!self->inline_io_off_.load(std::memory_order_relaxed) && conn->can_send_without_blocking(*statement)) {
         // Saves two thread hand-overs per query; a failure's clean-up may wait for the
         // server, so that part still goes to a worker.
         db_error error;
-        switch (conn->send_request_nonblocking(*statement, timeout, error)) {
+        connection::step sent;
+        {
+            detail::inline_io_guard guard(conn->socket());
+            sent = conn->send_request_nonblocking(*statement, timeout, error);
+            self->note_inline_stall(guard.tripped());
+        }
+        switch (sent) {
         case connection::step::done: co_return std::nullopt;
         case connection::step::refused: co_return error;
         case connection::step::failed: break;
@@ -67,16 +75,29 @@ asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<te
                                                               row_sink* sink) {
     const bool buffered = arrival == reply_arrival::buffered ||
                           (arrival == reply_arrival::readable && conn->reply_buffered());
-    if (buffered) {
-        // The whole reply is in the socket buffer: db-lib cannot block, so no worker.
-        if (conn->read_buffered_reply_into(*sink)) {
-            co_return std::nullopt;
+    if (buffered && !self->inline_io_off_.load(std::memory_order_relaxed)) {
+        // The whole reply is in the socket buffer: db-lib does not wait, so no worker
+        // (unless the tokens inside lie about it: the guard bounds that).
+        bool read = false;
+        {
+            detail::inline_io_guard guard(conn->socket());
+            read = conn->read_buffered_reply_into(*sink);
+            self->note_inline_stall(guard.tripped());
         }
+        if (read) co_return std::nullopt;
         co_return co_await finish_failure(self, conn);
     }
     auto slot = co_await take_job_slot(self);
     auto read = [conn, sink] { return conn->read_reply_into(*sink); };
     co_return co_await detail::async_call(self->workers_, std::move(read), asio::use_awaitable);
+}
+
+void tenant_pool::note_inline_stall(bool tripped) {
+    if (!tripped || inline_io_off_.exchange(true)) return;
+    log_line(log_severity::warn,
+             "tenant " + tenant_ + ": db-lib waited on the event loop for a reply its framing said was whole "
+             "(the database's tokens end early); the connection was cut, and this tenant's replies are read "
+             "on the pool's workers from now on");
 }
 
 asio::awaitable<db_error> tenant_pool::finish_failure(std::shared_ptr<tenant_pool> self, connection* conn) {

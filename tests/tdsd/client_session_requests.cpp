@@ -160,6 +160,12 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
     close(fmt::format("drop_after_rows fault ({} rows)", faults.drop_after_rows));
     co_return false;
   }
+  if (faults.cut_reply_bytes > 0) {
+    auto cut = outcome.tokens.data();
+    cut.resize(cut.size() - std::min<std::size_t>(cut.size(), faults.cut_reply_bytes));
+    co_await send(cut);
+    co_return true;
+  }
   co_await send(outcome.tokens.data());
   co_return true;
 }

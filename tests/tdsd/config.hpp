@@ -37,6 +37,7 @@ struct database_faults {
   std::chrono::milliseconds jitter{0};
   std::uint64_t drop_after_rows = 0;
   int drop_percent = 0;
+  std::uint64_t cut_reply_bytes = 0;  ///< replies lose this many bytes at the end, still framed whole
 };
 
 /// Server-wide and per-database faults.

@@ -25,6 +25,9 @@ class fault_state {
   void set_latency(std::string_view database, std::chrono::milliseconds fixed, std::chrono::milliseconds jitter);
   /// Closes connections after `rows` rows of a result (0 = off).
   void set_drop_after_rows(std::string_view database, std::uint64_t rows);
+  /// Sends every reply without its last `bytes` bytes, in a message still framed whole
+  /// (a server whose tokens end early: the client wants bytes that never come).
+  void set_cut_reply(std::string_view database, std::uint64_t bytes);
   /// Kills the connection on `percent`% of queries.
   void set_drop_percent(std::string_view database, int percent);
   /// Turns login refusal on or off.
