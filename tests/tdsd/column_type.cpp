@@ -139,7 +139,8 @@ column_type widen_for(column_type t, const sql_value& v) {
       break;
     case wire_type::nvarchar:
     case wire_type::nchar:
-      if (!t.is_max()) {
+      // UTF-16 needs at most one unit per UTF-8 byte: most cells fit without counting.
+      if (!t.is_max() && !(v.type == sql_value::kind::text && v.bytes.size() * 2 <= t.length)) {
         const auto units = v.type == sql_value::kind::text ? utf16_length(v.bytes) : utf16_length(v.as_text());
         if (units * 2 > t.length) t = sized(t.type, units);
       }
@@ -160,6 +161,12 @@ column_type widen_for(column_type t, const sql_value& v) {
     case wire_type::numericn:
       // A value with more integer digits than DECIMAL(p,s) allows: SQL Server would have
       // refused it, SQLite stored it; send it with the widest precision.
+      // Plain short text fits without parsing: its integer digits are no more than its
+      // characters, and the scale's digits come on top.
+      if (v.type == sql_value::kind::text && v.bytes.size() + t.scale <= t.precision &&
+          v.bytes.find_first_not_of("0123456789+-.") == std::string::npos) {
+        break;
+      }
       if (const auto d = parse_decimal(v.as_text(), t.scale); d && digit_count(d->magnitude) > t.precision) {
         t.precision = 38;
         t.length = decimal_length(38);

@@ -154,7 +154,7 @@ void write_moment(byte_writer& w, const column_type& t, const tds_datetime& dt, 
   if (with_date) w.uint_n(static_cast<std::uint64_t>(m.days), 3);
 }
 
-bool parses_as(const column_type& t, const std::string& text) {
+bool parses_as(const column_type& t, std::string_view text) {
   switch (t.type) {
     case wire_type::decimaln:
     case wire_type::numericn: return parse_decimal(text, t.scale).has_value();
@@ -167,6 +167,14 @@ bool parses_as(const column_type& t, const std::string& text) {
     case wire_type::guid: return guid_bytes(text).has_value();
     default: return true;
   }
+}
+
+/// The value's text: a view of it when it is stored as text (no copy per cell), else
+/// its spelling kept in `spelled`.
+std::string_view text_of(const sql_value& v, std::string& spelled) {
+  if (v.type == sql_value::kind::text || v.type == sql_value::kind::blob) return v.bytes;
+  spelled = v.as_text();
+  return spelled;
 }
 
 }  // namespace
@@ -183,13 +191,17 @@ bool encodes_as_null(const column_type& t, const sql_value& v) {
     case wire_type::time:
     case wire_type::datetimeoffset:
     case wire_type::guid:
-      return !parses_as(t, v.as_text());
+    {
+      std::string spelled;
+      return !parses_as(t, text_of(v, spelled));
+    }
     default:
       return false;
   }
 }
 
 void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size) {
+  std::string spelled;
   switch (t.type) {
     case wire_type::intn:
       w.u8(static_cast<std::uint8_t>(t.length));
@@ -209,33 +221,33 @@ void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::
       break;
     case wire_type::decimaln:
     case wire_type::numericn:
-      write_decimal(w, t, *parse_decimal(v.as_text(), t.scale));
+      write_decimal(w, t, *parse_decimal(text_of(v, spelled), t.scale));
       break;
     case wire_type::moneyn:
-      write_money(w, t, *parse_decimal(v.as_text(), 4));
+      write_money(w, t, *parse_decimal(text_of(v, spelled), 4));
       break;
     case wire_type::datetimn:
-      write_datetimn(w, t, *parse_datetime_text(v.as_text()));
+      write_datetimn(w, t, *parse_datetime_text(text_of(v, spelled)));
       break;
     case wire_type::date:
       w.u8(3);
-      w.uint_n(static_cast<std::uint64_t>(parse_datetime_text(v.as_text())->days), 3);
+      w.uint_n(static_cast<std::uint64_t>(parse_datetime_text(text_of(v, spelled))->days), 3);
       break;
     case wire_type::time:
-      write_moment(w, t, tds_datetime{0, *parse_time_text(v.as_text())}, false, 0);
+      write_moment(w, t, tds_datetime{0, *parse_time_text(text_of(v, spelled))}, false, 0);
       break;
     case wire_type::datetime2:
-      write_moment(w, t, *parse_datetime_text(v.as_text()), true, 0);
+      write_moment(w, t, *parse_datetime_text(text_of(v, spelled)), true, 0);
       break;
     case wire_type::datetimeoffset: {
-      const auto local = *parse_offset_datetime_text(v.as_text());
+      const auto local = *parse_offset_datetime_text(text_of(v, spelled));
       write_moment(w, t, to_utc(local), true, 2);
       w.u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(local.offset_minutes)));
       break;
     }
     case wire_type::guid:
       w.u8(16);
-      w.bytes(*guid_bytes(v.as_text()));
+      w.bytes(*guid_bytes(text_of(v, spelled)));
       break;
     case wire_type::nvarchar:
       if (!t.is_max() && v.type == sql_value::kind::text) {  // the common case: no copies

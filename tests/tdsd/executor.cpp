@@ -253,19 +253,23 @@ class reply_builder {
 
   void write_row(const std::vector<column_type>& types, const std::vector<sql_value>& row) {
     auto& w = out_.tokens;
-    std::vector<std::uint8_t> nulls((types.size() + 7) / 8, 0);
+    // Whether a cell goes out as NULL is decided once per cell (for dates and decimals
+    // it means parsing the text); both buffers are reused from row to row.
+    row_nulls_.assign((types.size() + 7) / 8, 0);
+    cell_is_null_.assign(types.size(), 0);
     bool any_null = false;
     for (std::size_t i = 0; i < types.size(); ++i) {
       if (encodes_as_null(types[i], row[i])) {
-        nulls[i / 8] = static_cast<std::uint8_t>(nulls[i / 8] | (1u << (i % 8)));
+        row_nulls_[i / 8] = static_cast<std::uint8_t>(row_nulls_[i / 8] | (1u << (i % 8)));
+        cell_is_null_[i] = 1;
         any_null = true;
       }
     }
     // ROW would need a per-type NULL spelling; NBCROW's bitmap covers every type alike.
     w.u8(any_null ? token::nbc_row : token::row);
-    if (any_null) w.bytes(std::span<const std::uint8_t>(nulls));
+    if (any_null) w.bytes(std::span<const std::uint8_t>(row_nulls_));
     for (std::size_t i = 0; i < types.size(); ++i) {
-      if (!encodes_as_null(types[i], row[i])) write_value(w, types[i], row[i], text_size());
+      if (cell_is_null_[i] == 0) write_value(w, types[i], row[i], text_size());
     }
   }
 
@@ -277,6 +281,8 @@ class reply_builder {
 
   exec_outcome& out_;
   const exec_request& req_;
+  std::vector<std::uint8_t> row_nulls_;     ///< write_row's NULL bitmap
+  std::vector<std::uint8_t> cell_is_null_;  ///< write_row's decision per cell
   done_info pending_;
   bool has_pending_ = false;  // a plain flag: g++ 12 warns falsely on std::optional here
 };
