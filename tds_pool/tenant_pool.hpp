@@ -189,9 +189,10 @@ private:
                                                             connection* conn, reply_arrival arrival,
                                                             row_sink* sink);
     static asio::awaitable<db_error> finish_failure(std::shared_ptr<tenant_pool> self, connection* conn);
-    /// After a guarded call on the event loop: when it was cut short, turns inline I/O
-    /// off for this pool and says so once.
-    void note_inline_stall(bool tripped);
+    /// After a guarded call on the event loop: when it was cut short (`tripped`), marks
+    /// the connection lost, turns inline I/O off for this pool (saying so once) and
+    /// returns true: the call's result is not to be trusted.
+    bool note_inline_stall(connection& conn, bool tripped);
     static asio::awaitable<std::optional<db_error>> run_on(std::shared_ptr<tenant_pool> self,
                                                            connection* conn, const query* statement,
                                                            std::chrono::milliseconds timeout,

@@ -53,9 +53,9 @@ asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<te
         db_error error;
         connection::step sent;
         {
-            detail::inline_io_guard guard(conn->socket());
+            detail::inline_io_guard guard(conn->watched_socket());
             sent = conn->send_request_nonblocking(*statement, timeout, error);
-            self->note_inline_stall(guard.tripped());
+            if (self->note_inline_stall(*conn, guard.finish())) sent = connection::step::failed;
         }
         switch (sent) {
         case connection::step::done: co_return std::nullopt;
@@ -80,9 +80,9 @@ asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<te
         // (unless the tokens inside lie about it: the guard bounds that).
         bool read = false;
         {
-            detail::inline_io_guard guard(conn->socket());
+            detail::inline_io_guard guard(conn->watched_socket());
             read = conn->read_buffered_reply_into(*sink);
-            self->note_inline_stall(guard.tripped());
+            if (self->note_inline_stall(*conn, guard.finish())) read = false;
         }
         if (read) co_return std::nullopt;
         co_return co_await finish_failure(self, conn);
@@ -92,12 +92,15 @@ asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<te
     co_return co_await detail::async_call(self->workers_, std::move(read), asio::use_awaitable);
 }
 
-void tenant_pool::note_inline_stall(bool tripped) {
-    if (!tripped || inline_io_off_.exchange(true)) return;
+bool tenant_pool::note_inline_stall(connection& conn, bool tripped) {
+    if (!tripped) return false;
+    conn.mark_cut();
+    if (inline_io_off_.exchange(true)) return true;
     log_line(log_severity::warn,
-             "tenant " + tenant_ + ": db-lib waited on the event loop for a reply its framing said was whole "
-             "(the database's tokens end early); the connection was cut, and this tenant's replies are read "
-             "on the pool's workers from now on");
+             "tenant " + tenant_ + ": a reply that looked whole kept db-lib on the event loop past its limit "
+             "(the database's tokens do not end where its framing does); the connection was cut, and this "
+             "tenant's replies are read on the pool's workers from now on");
+    return true;
 }
 
 asio::awaitable<db_error> tenant_pool::finish_failure(std::shared_ptr<tenant_pool> self, connection* conn) {

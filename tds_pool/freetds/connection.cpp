@@ -311,6 +311,17 @@ std::optional<db_error> connection::send_request(const query& q, std::chrono::mi
 
 int connection::socket() const { return dbiordesc(proc_); }
 
+detail::watched_socket connection::watched_socket() {
+    const int fd = socket();
+    if (socket_inode_ == 0) socket_inode_ = detail::socket_inode(fd);
+    return {fd, socket_inode_};
+}
+
+void connection::mark_cut() noexcept {
+    unsafe_ = unsafe_.value_or(close_reason::broken);
+    idle_plain_ = false;
+}
+
 int connection::reply_socket() const {
     const int relayed = relay_ ? relay_->reply_socket() : -1;
     return relayed >= 0 ? relayed : socket();

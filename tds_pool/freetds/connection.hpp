@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tds_pool/connection_target.hpp"
+#include "tds_pool/freetds/inline_io_guard.hpp"
 #include "tds_pool/freetds/freetds_runtime.hpp"
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/pool_state.hpp"
@@ -91,6 +92,11 @@ public:
     db_error finish_failed_step();
     /// The socket FreeTDS reads from; never close it.
     int socket() const;
+    /// socket() with the inode it had at the first call, for inline_io_guard.
+    detail::watched_socket watched_socket();
+    /// A watchdog shut the socket down under a call on the event loop: the connection is
+    /// lost, whatever that call returned.
+    void mark_cut() noexcept;
     /// The socket to wait on for the reply to a request send_request_nonblocking sent:
     /// FreeTDS's own, or on an encrypted connection whose lease holder moves the bytes
     /// itself, the server's (tls/relay_link.hpp); never close it.
@@ -168,6 +174,7 @@ private:
     bool implicit_transactions_ = false;
     link_encryption encryption_ = link_encryption::not_required;
     std::shared_ptr<tls::relay_link> relay_;  ///< an encrypted connection's relay session
+    ino_t socket_inode_ = 0;                  ///< socket()'s inode, read at the first watched_socket()
 };
 
 }  // namespace tds_pool

@@ -1,10 +1,10 @@
 #include "tds_pool/freetds/inline_io_guard.hpp"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <memory>
@@ -24,7 +24,9 @@ constexpr auto check_interval = std::chrono::milliseconds(100);
 /// One thread's guarded call, if any, as the watchdog sees it.
 struct thread_slot {
     std::mutex mutex;
-    int fd = -1;  ///< -1: not inside a guarded call
+    bool active = false;          ///< inside a guarded call
+    std::uint64_t generation = 0; ///< counts the thread's guarded calls
+    watched_socket socket;
     clock::time_point since{};
     bool tripped = false;
     bool thread_ended = false;
@@ -77,8 +79,8 @@ private:
         std::lock_guard lock(mutex_);
         slots_.push_back(slot);
         if (!started_) {
-            started_ = true;
             std::thread([this] { watch(); }).detach();
+            started_ = true;
         }
         return slot;
     }
@@ -100,12 +102,24 @@ private:
     }
 
     static void check(thread_slot& slot) {
+        std::uint64_t generation = 0;
+        clock::duration lasted{};
+        {
+            std::lock_guard lock(slot.mutex);
+            if (!slot.active || slot.tripped) return;
+            generation = slot.generation;
+            lasted = clock::now() - slot.since;
+        }
+        if (lasted < inline_stall_limit) return;
+        // /proc is read without the lock: a call that ends meanwhile is not held up (and,
+        // waiting for the lock, would itself look asleep).
+        if (lasted < inline_busy_limit && !thread_asleep(slot.tid)) return;
         std::lock_guard lock(slot.mutex);
-        if (slot.fd < 0 || slot.tripped || clock::now() - slot.since < inline_stall_limit) return;
-        if (!thread_asleep(slot.tid)) return;
-        // Held under the slot's lock: the guard cannot end (and the connection cannot
-        // close the descriptor for another socket to reuse) until this is done.
-        ::shutdown(slot.fd, SHUT_RDWR);
+        if (!slot.active || slot.generation != generation || slot.tripped) return;  // it ended
+        // Held under the lock, so the call cannot end meanwhile; the inode check keeps a
+        // socket that reused the number (FreeTDS closes its own on a read error) safe.
+        if (slot.socket.inode == 0 || socket_inode(slot.socket.fd) != slot.socket.inode) return;
+        ::shutdown(slot.socket.fd, SHUT_RDWR);
         slot.tripped = true;
         stalls_cut.fetch_add(1, std::memory_order_relaxed);
     }
@@ -117,23 +131,31 @@ private:
 
 }  // namespace
 
-inline_io_guard::inline_io_guard(int fd) noexcept {
+ino_t socket_inode(int fd) noexcept {
+    struct stat info {};
+    if (fd < 0 || ::fstat(fd, &info) != 0) return 0;
+    return info.st_ino;
+}
+
+inline_io_guard::inline_io_guard(watched_socket socket) {
     thread_slot& slot = watchdog::instance().slot_of_this_thread();
     std::lock_guard lock(slot.mutex);
-    slot.fd = fd;
+    slot.active = true;
+    ++slot.generation;
+    slot.socket = socket;
     slot.since = clock::now();
     slot.tripped = false;
 }
 
-inline_io_guard::~inline_io_guard() {
-    thread_slot& slot = watchdog::instance().slot_of_this_thread();
-    std::lock_guard lock(slot.mutex);
-    slot.fd = -1;
-}
+inline_io_guard::~inline_io_guard() { finish(); }
 
-bool inline_io_guard::tripped() const noexcept {
+bool inline_io_guard::finish() noexcept {
     thread_slot& slot = watchdog::instance().slot_of_this_thread();
     std::lock_guard lock(slot.mutex);
+    if (!finished_) {
+        finished_ = true;
+        slot.active = false;
+    }
     return slot.tripped;
 }
 

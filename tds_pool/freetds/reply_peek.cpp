@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -13,10 +14,43 @@ constexpr unsigned char reply_type = 0x04;
 constexpr unsigned char end_of_message = 0x01;
 constexpr std::size_t max_packet_size = 32767;  // TDS caps the negotiated packet size
 
+// A reply's last token: DONE or DONEPROC, status (2 bytes, little-endian), the current
+// command (2) and the row count (8, TDS 7.2 and later).
+constexpr std::size_t done_size = 13;
+constexpr unsigned char done_token = 0xFD;
+constexpr unsigned char done_proc_token = 0xFE;
+constexpr unsigned done_more = 0x01;
+
+/// The last payload bytes of a message, up to done_size of them, across its packets.
+class payload_tail {
+public:
+    void add(std::span<const unsigned char> payload) noexcept {
+        const std::size_t take = std::min(payload.size(), done_size);
+        const std::size_t keep = std::min(size_, done_size - take);
+        std::copy(bytes_.begin() + static_cast<std::ptrdiff_t>(size_ - keep),
+                  bytes_.begin() + static_cast<std::ptrdiff_t>(size_), bytes_.begin());
+        std::copy(payload.end() - static_cast<std::ptrdiff_t>(take), payload.end(),
+                  bytes_.begin() + static_cast<std::ptrdiff_t>(keep));
+        size_ = keep + take;
+    }
+
+    /// The tail is a DONE or DONEPROC that ends the reply (no more results follow).
+    bool is_final_done() const noexcept {
+        if (size_ < done_size) return false;
+        const unsigned status = bytes_[1] | unsigned{bytes_[2]} << 8;
+        return (bytes_[0] == done_token || bytes_[0] == done_proc_token) && (status & done_more) == 0;
+    }
+
+private:
+    std::array<unsigned char, done_size> bytes_{};
+    std::size_t size_ = 0;
+};
+
 }  // namespace
 
 bool is_whole_tds_reply(std::span<const unsigned char> bytes) noexcept {
     std::size_t at = 0;
+    payload_tail tail;
     while (bytes.size() - at >= header_size) {
         const unsigned char* header = bytes.data() + at;
         const std::size_t length = std::size_t{header[2]} << 8 | header[3];
@@ -26,9 +60,11 @@ bool is_whole_tds_reply(std::span<const unsigned char> bytes) noexcept {
         if (bytes.size() - at < length) {
             return false;  // the packet is still arriving
         }
+        tail.add(bytes.subspan(at + header_size, length - header_size));
         at += length;
         if ((header[1] & end_of_message) != 0) {
-            return at == bytes.size();
+            // db-lib would wait for more after tokens that stop short or announce more
+            return at == bytes.size() && tail.is_final_done();
         }
     }
     return false;

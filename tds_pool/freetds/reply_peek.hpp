@@ -13,8 +13,11 @@ inline constexpr std::size_t max_peeked_reply = 64 * 1024;
 
 /// True when `bytes` are exactly one server message in plain TDS framing: packets of
 /// type 0x04 with plausible lengths, the last one (and only the last) carrying the
-/// end-of-message status bit. Anything else (a partial message, TLS records of an
-/// encrypted connection, trailing bytes) is false.
+/// end-of-message status bit, whose payload ends in a final DONE or DONEPROC token (13
+/// bytes, no DONE_MORE bit), as every reply does. Anything else (a partial message, TLS
+/// records of an encrypted connection, trailing bytes, a message whose tokens stop
+/// short or announce more) is false. A token's data can still look like that DONE: the
+/// guard of inline_io_guard.hpp bounds what such a reply can cost.
 bool is_whole_tds_reply(std::span<const unsigned char> bytes) noexcept;
 
 /// Peeks (without consuming) at what socket `fd` has received: is_whole_tds_reply.

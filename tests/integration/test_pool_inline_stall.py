@@ -1,9 +1,11 @@
-"""A tenant database whose reply is framed whole while its tokens end early (tdsd's
-cut_reply fault) must not hold the event loop: db-lib reads such a reply on the loop
-(the framing says nothing is missing) and would wait there for the query's time-out
-with every other tenant's requests behind it. The watchdog cuts the connection within
-a fraction of a second, the tenant's replies go to the workers from then on, and the
-other tenant on the same single event loop keeps being answered quickly throughout."""
+"""A tenant database whose replies lie about their end must not hold the event loop, on
+which db-lib reads a reply that looks whole, with every other tenant's requests behind
+it. Two lies, from tdsd's faults: a message framed whole whose tokens stop short
+(cut_reply) is not taken for whole (no final DONE) and is read on a worker; one that
+also ends in a final DONE while a row still waits for its data (fake_done) is read on
+the loop, and the watchdog cuts the connection within a fraction of a second; that
+tenant's replies then go to the workers. Meanwhile the other tenant, on the same single
+event loop, keeps being answered quickly."""
 
 import concurrent.futures
 import os
@@ -15,7 +17,9 @@ import harness  # noqa: E402
 import monitoring_support as ms  # noqa: E402
 from harness import expect, http_json  # noqa: E402
 
-tdsd = ms.start_tdsd("127.0.0.1", ["CutDB", "GoodDB"])
+tdsd = ms.start_tdsd("127.0.0.1", ["LyingDB", "GoodDB"])
+
+LONG = "x" * 2000  # 4,000 bytes of UTF-16 in one cell: a reply well under 64 KiB
 
 CONFIG = f"""
 listen: {{address: 127.0.0.1, port: 0, io_threads: 1}}
@@ -26,58 +30,84 @@ registry:
 pools: {{encrypt: false, max_size: 4, acquire_timeout: 5s, query_timeout: 3s}}
 routes:
   - {{methods: [GET], path: /api/one, kind: sql, sql: "SELECT Name FROM Customers WHERE Id = 1", result: one}}
+  - {{methods: [GET], path: /api/long, kind: sql, sql: "SELECT '{LONG}' AS Body", result: one}}
 tenants:
-  - {{code: CUT, server: 127.0.0.1, port: {tdsd.port}, database: CutDB}}
+  - {{code: LYING, server: 127.0.0.1, port: {tdsd.port}, database: LyingDB}}
   - {{code: GOOD, server: 127.0.0.1, port: {tdsd.port}, database: GoodDB}}
 """
 
 
-def ask(gateway, company):
+def ask(gateway, company, path="/api/long"):
     started = time.monotonic()
-    status, _, body = http_json(gateway.port, "GET", f"/api/one?company={company}", timeout=20)
+    status, _, body = http_json(gateway.port, "GET", f"{path}?company={company}", timeout=20)
     return status, body, time.monotonic() - started
 
 
-def good_latencies(gateway, stop_after):
-    """GOOD's request times while the CUT requests run, one request at a time."""
+def good_latencies(gateway, seconds):
+    """GOOD's request times while LYING's requests run, one request at a time."""
     seen = []
-    deadline = time.monotonic() + stop_after
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        status, _, took = ask(gateway, "GOOD")
+        status, _, took = ask(gateway, "GOOD", "/api/one")
         expect(status == 200, f"GOOD answered {status}")
         seen.append(took)
         time.sleep(0.01)
     return seen
 
 
-def test_a_cut_reply_does_not_hold_the_event_loop():
-    with ms.start_gateway(CONFIG) as gateway:
-        # warm both pools: replies read on the event loop once they are whole
-        for company in ("CUT", "GOOD"):
-            for _ in range(5):
-                status, body, _ = ask(gateway, company)
-                expect(status == 200 and body == {"Name": "First"}, (company, status, body))
-        expect(tdsd.control("cut_reply CutDB 9") == "ok")
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-            watcher = pool.submit(good_latencies, gateway, 4.0)
+def lying_while_good_runs(gateway, fault, requests):
+    """Warms both pools, turns `fault` on for LyingDB, sends `requests` LYING requests
+    while GOOD is measured; returns LYING's answers and GOOD's worst time."""
+    for company in ("LYING", "GOOD"):
+        for _ in range(5):  # replies read on the event loop once they are whole
+            status, body, _ = ask(gateway, company)
+            expect(status == 200 and body == {"Body": LONG}, (company, status))
+    expect(tdsd.control(fault) == "ok")
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            watcher = pool.submit(good_latencies, gateway, 1.0 + 3.2 * requests)
             time.sleep(0.3)
-            cut = [ask(gateway, "CUT") for _ in range(2)]
+            lying = [ask(gateway, "LYING") for _ in range(requests)]
             latencies = watcher.result()
-        worst = max(latencies)
-        expect(worst < 1.0, f"GOOD waited {worst:.2f}s behind CUT's reply (of {len(latencies)} requests)")
-        expect(len(latencies) >= 20, f"only {len(latencies)} GOOD requests in 4 s")
-        # the first cut reply was read on the loop and cut by the watchdog; the next one
-        # goes to the workers and waits out its time-out there (3 s, the query_timeout)
-        for status, body, took in cut:
-            expect(status in (502, 504), f"the cut reply answered {status} {body}")
-        expect(cut[0][2] < 2.0, f"the first cut reply took {cut[0][2]:.2f}s")
-        expect(cut[0][1]["error"]["code"] == "connection_lost", cut[0][1])
-        if os.environ.get("TG_TEST_VERBOSE"):
-            print(f"cut replies: {[(s, b['error']['code'], round(t, 2)) for s, b, t in cut]}; "
-                  f"GOOD: {len(latencies)} requests, worst {worst * 1000:.0f} ms")
+    finally:
         expect(tdsd.control("reset") == "ok")
-        status, body, _ = ask(gateway, "CUT")
-        expect(status == 200 and body == {"Name": "First"}, ("CUT after the fault", status, body))
+    worst = max(latencies)
+    if os.environ.get("TG_TEST_VERBOSE"):
+        print(f"{fault}: LYING {[(s, b['error']['code'], round(t, 2)) for s, b, t in lying]}; "
+              f"GOOD: {len(latencies)} requests, worst {worst * 1000:.0f} ms")
+    expect(worst < 1.0, f"GOOD waited {worst:.2f}s behind LYING's reply (of {len(latencies)} requests)")
+    expect(len(latencies) >= 20, f"only {len(latencies)} GOOD requests")
+    return lying
+
+
+def test_tokens_that_stop_short_are_read_on_a_worker():
+    with ms.start_gateway(CONFIG) as gateway:
+        lying = lying_while_good_runs(gateway, "cut_reply LyingDB 9", 1)
+        status, body, took = lying[0]
+        # not taken for whole: waited out on a worker, up to the query's time-out
+        expect(status == 504 and body["error"]["code"] == "query_timeout", (status, body))
+        expect(took >= 2.5, f"answered after {took:.2f}s")
+        status, body, _ = ask(gateway, "LYING")
+        expect(status == 200 and body == {"Body": LONG}, ("LYING after the fault", status))
+
+
+def test_a_fake_final_done_is_cut_by_the_watchdog():
+    with ms.start_gateway(CONFIG) as gateway:
+        # the row's last 1,000 bytes are replaced by a final DONE: db-lib reads those 13
+        # bytes as the cell's and waits for the rest
+        lying = lying_while_good_runs(gateway, "fake_done LyingDB 1000", 2)
+        status, body, took = lying[0]
+        expect(status == 502 and body["error"]["code"] == "connection_lost", (status, body))
+        expect(took < 1.5, f"the first lying reply took {took:.2f}s")
+        # from then on this tenant's replies are read on the workers: the next lie waits
+        # there for its time-out, still without holding GOOD up
+        status, body, took = lying[1]
+        expect(status == 504 and body["error"]["code"] == "query_timeout", (status, body))
+        expect(took >= 2.5, f"answered after {took:.2f}s")
+        expect(gateway.wait_for_line(r"tenant LYING: a reply that looked whole", timeout=5),
+               "the warning was not logged")
+        status, body, _ = ask(gateway, "LYING")
+        expect(status == 200 and body == {"Body": LONG}, ("LYING after the fault", status))
 
 
 try:

@@ -160,9 +160,15 @@ asio::awaitable<bool> client_session::run_request(exec_request request) {
     close(fmt::format("drop_after_rows fault ({} rows)", faults.drop_after_rows));
     co_return false;
   }
-  if (faults.cut_reply_bytes > 0) {
+  if (faults.cut_reply_bytes > 0 || faults.fake_done_bytes > 0) {
     auto cut = outcome.tokens.data();
-    cut.resize(cut.size() - std::min<std::size_t>(cut.size(), faults.cut_reply_bytes));
+    const std::uint64_t lost = std::max(faults.cut_reply_bytes, faults.fake_done_bytes);
+    cut.resize(cut.size() - std::min<std::size_t>(cut.size(), lost));
+    if (faults.fake_done_bytes > 0) {
+      byte_writer done;
+      write_done(done, token::done, done_status::final, 0, 0);
+      cut.insert(cut.end(), done.data().begin(), done.data().end());
+    }
     co_await send(cut);
     co_return true;
   }

@@ -116,11 +116,12 @@ database_config parse_database(const context& ctx, const YAML::Node& node) {
 }
 
 database_faults parse_database_faults(const context& ctx, const YAML::Node& node) {
-  check_keys(ctx, node, {"latency", "jitter", "drop_after_rows", "drop_percent", "cut_reply_bytes"});
+  check_keys(ctx, node, {"latency", "jitter", "drop_after_rows", "drop_percent", "cut_reply_bytes", "fake_done_bytes"});
   database_faults f;
   if (node["latency"]) f.latency = get_duration(ctx, node["latency"]);
   if (node["jitter"]) f.jitter = get_duration(ctx, node["jitter"]);
   if (node["drop_after_rows"]) f.drop_after_rows = get_as<std::uint64_t>(ctx, node["drop_after_rows"], "a row count");
+  if (node["fake_done_bytes"]) f.fake_done_bytes = get_as<std::uint64_t>(ctx, node["fake_done_bytes"], "a byte count");
   if (node["cut_reply_bytes"]) f.cut_reply_bytes = get_as<std::uint64_t>(ctx, node["cut_reply_bytes"], "a byte count");
   if (node["drop_percent"]) {
     f.drop_percent = get_as<int>(ctx, node["drop_percent"], "a percentage");

@@ -38,6 +38,7 @@ struct database_faults {
   std::uint64_t drop_after_rows = 0;
   int drop_percent = 0;
   std::uint64_t cut_reply_bytes = 0;  ///< replies lose this many bytes at the end, still framed whole
+  std::uint64_t fake_done_bytes = 0;  ///< as cut_reply_bytes, then a final DONE token is appended
 };
 
 /// Server-wide and per-database faults.

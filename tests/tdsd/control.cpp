@@ -68,6 +68,8 @@ std::string database_command(server& srv, const std::vector<std::string>& w) {
     srv.faults().set_drop_after_rows(w[1], static_cast<std::uint64_t>(*a));
   } else if (cmd == "cut_reply") {
     srv.faults().set_cut_reply(w[1], static_cast<std::uint64_t>(*a));
+  } else if (cmd == "fake_done") {
+    srv.faults().set_fake_done(w[1], static_cast<std::uint64_t>(*a));
   } else {
     if (*a > 100) return "error: percent must be 0..100";
     srv.faults().set_drop_percent(w[1], static_cast<int>(*a));
@@ -108,7 +110,7 @@ std::string run_control_command(server& srv, std::string_view line) {
   if (w.empty()) return "error: empty command";
   log_event("control: {}", line);
   const auto& cmd = w[0];
-  if (cmd == "latency" || cmd == "drop_after_rows" || cmd == "drop_percent" || cmd == "cut_reply") return database_command(srv, w);
+  if (cmd == "latency" || cmd == "drop_after_rows" || cmd == "drop_percent" || cmd == "cut_reply" || cmd == "fake_done") return database_command(srv, w);
   if (cmd == "stall" || cmd == "refuse_logins") return switch_command(srv, w);
   if (w.size() != 1) return fmt::format("error: {} takes no arguments", cmd);
   if (cmd == "stats") return stats_line(srv);

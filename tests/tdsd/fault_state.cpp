@@ -36,6 +36,11 @@ void fault_state::set_cut_reply(std::string_view database, std::uint64_t bytes) 
   faults_.databases[upper(database)].cut_reply_bytes = bytes;
 }
 
+void fault_state::set_fake_done(std::string_view database, std::uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  faults_.databases[upper(database)].fake_done_bytes = bytes;
+}
+
 void fault_state::set_drop_percent(std::string_view database, int percent) {
   std::lock_guard lock(mutex_);
   faults_.databases[upper(database)].drop_percent = percent;

@@ -28,6 +28,9 @@ class fault_state {
   /// Sends every reply without its last `bytes` bytes, in a message still framed whole
   /// (a server whose tokens end early: the client wants bytes that never come).
   void set_cut_reply(std::string_view database, std::uint64_t bytes);
+  /// As set_cut_reply, then appends a final DONE token: the message ends the way a whole
+  /// reply does while a token inside it is still short of its data.
+  void set_fake_done(std::string_view database, std::uint64_t bytes);
   /// Kills the connection on `percent`% of queries.
   void set_drop_percent(std::string_view database, int percent);
   /// Turns login refusal on or off.

@@ -31,6 +31,24 @@ std::vector<unsigned char> joined(std::initializer_list<std::vector<unsigned cha
     return out;
 }
 
+/// `message` with its last 13 payload bytes made a DONE token (`token`) with `status`;
+/// the token may start in an earlier packet than the last.
+std::vector<unsigned char> ending_in_done(std::vector<unsigned char> message, unsigned status = 0,
+                                          unsigned char token = 0xFD) {
+    const unsigned char done[13] = {token, static_cast<unsigned char>(status & 0xFF),
+                                    static_cast<unsigned char>(status >> 8), 0xC1, 0, 7, 0, 0, 0, 0, 0, 0, 0};
+    // walk the packets, remembering where each payload byte sits
+    std::vector<std::size_t> payload_at;
+    for (std::size_t at = 0; at + 8 <= message.size();) {
+        const std::size_t length = std::size_t{message[at + 2]} << 8 | message[at + 3];
+        for (std::size_t i = at + 8; i < at + length; ++i) payload_at.push_back(i);
+        at += length;
+    }
+    REQUIRE(payload_at.size() >= 13);
+    for (std::size_t i = 0; i < 13; ++i) message[payload_at[payload_at.size() - 13 + i]] = done[i];
+    return message;
+}
+
 /// Waits (bounded) until the connection's reply is wholly buffered.
 bool wait_for_whole_reply(const tds_pool::connection& conn) {
     for (int i = 0; i < 500; ++i) {
@@ -42,22 +60,38 @@ bool wait_for_whole_reply(const tds_pool::connection& conn) {
 
 }  // namespace
 
-TEST_CASE("a whole reply is one message of 0x04 packets ending in EOM", "[reply_peek]") {
-    CHECK(is_whole_tds_reply(packet(0x04, 0x01, 20)));
-    CHECK(is_whole_tds_reply(joined({packet(0x04, 0x00, 4088), packet(0x04, 0x00, 100), packet(0x04, 0x01, 3)})));
-    CHECK(is_whole_tds_reply(packet(0x04, 0x01, 0)));
+TEST_CASE("a whole reply is one message of 0x04 packets ending in EOM and a final DONE", "[reply_peek]") {
+    CHECK(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 20))));
+    CHECK(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 13), 0x0010)));        // DONE_COUNT
+    CHECK(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 30), 0x0002, 0xFE)));  // DONEPROC, error
+    // the DONE split over the last two packets
+    CHECK(is_whole_tds_reply(
+        ending_in_done(joined({packet(0x04, 0x00, 4088), packet(0x04, 0x00, 100), packet(0x04, 0x01, 3)}))));
+    CHECK(is_whole_tds_reply(ending_in_done(joined({packet(0x04, 0x00, 20), packet(0x04, 0x01, 0)}))));
+}
+
+TEST_CASE("a message whose tokens stop short or announce more is not a whole reply", "[reply_peek]") {
+    CHECK_FALSE(is_whole_tds_reply(packet(0x04, 0x01, 0)));   // no tokens at all
+    CHECK_FALSE(is_whole_tds_reply(packet(0x04, 0x01, 20)));  // rows, no DONE
+    CHECK_FALSE(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 20), 0x0001)));        // DONE_MORE
+    CHECK_FALSE(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 20), 0x0011)));        // COUNT | MORE
+    CHECK_FALSE(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 20), 0x0000, 0xFF)));  // DONEINPROC
+    auto cut = ending_in_done(packet(0x04, 0x01, 20));
+    cut.pop_back();  // the DONE's last byte missing: the packet length now lies
+    cut[3] = static_cast<unsigned char>(cut.size());
+    CHECK_FALSE(is_whole_tds_reply(cut));
 }
 
 TEST_CASE("partial, foreign or trailing bytes are not a whole reply", "[reply_peek]") {
     CHECK_FALSE(is_whole_tds_reply({}));
-    const auto whole = packet(0x04, 0x01, 20);
+    const auto whole = ending_in_done(packet(0x04, 0x01, 20));
     CHECK_FALSE(is_whole_tds_reply(std::span(whole.data(), 5)));               // header cut
     CHECK_FALSE(is_whole_tds_reply(std::span(whole.data(), whole.size() - 1)));  // payload cut
-    CHECK_FALSE(is_whole_tds_reply(packet(0x04, 0x00, 20)));                    // no EOM yet
-    CHECK_FALSE(is_whole_tds_reply(joined({packet(0x04, 0x00, 20), packet(0x04, 0x00, 20)})));
+    CHECK_FALSE(is_whole_tds_reply(ending_in_done(packet(0x04, 0x00, 20))));  // no EOM yet
+    CHECK_FALSE(is_whole_tds_reply(ending_in_done(joined({packet(0x04, 0x00, 20), packet(0x04, 0x00, 20)}))));
     CHECK_FALSE(is_whole_tds_reply(packet(0x17, 0x03, 20)));  // a TLS application-data record
     CHECK_FALSE(is_whole_tds_reply(packet(0x12, 0x01, 20)));  // not a server message type
-    CHECK_FALSE(is_whole_tds_reply(joined({whole, packet(0x04, 0x01, 2)})));  // a second message
+    CHECK_FALSE(is_whole_tds_reply(joined({whole, ending_in_done(packet(0x04, 0x01, 20))})));  // a second message
     auto short_length = whole;
     short_length[3] = 4;  // shorter than its own header
     CHECK_FALSE(is_whole_tds_reply(short_length));
