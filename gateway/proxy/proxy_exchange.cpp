@@ -141,8 +141,10 @@ asio::awaitable<bool> exchange::run() {
         if (!retry_safe() || clock::now() >= deadline_) break;
         // A parked connection the server closed meanwhile says nothing about the
         // server: it may be tried again (on another parked or a new connection).
-        // Bounded: each such failure drops one parked connection.
-        if (!reused_) tried[*server] = true;
+        // Bounded: each such failure drops one parked connection. A time-out does say
+        // something, on any connection: the server counts as tried (a silent server
+        // with many parked connections took one read_timeout each before).
+        if (!reused_ || last_failure_ == failure::timeout) tried[*server] = true;
     }
     co_return co_await send_error();
 }
@@ -289,8 +291,9 @@ void exchange::upstream_failed(std::size_t server, const beast::error_code& ec,
     const bool timed_out = upstream_ && upstream_->timed_out();
     last_failure_ = timed_out ? failure::timeout : failure::unavailable;
     last_error_ = std::string(step) + ": " + (timed_out ? std::string("timed out") : ec.message());
-    // A parked connection the server closed meanwhile says nothing about its health.
-    if (!reused_) pool_->record_failure(server, last_error_);
+    // A parked connection the server closed meanwhile says nothing about its health;
+    // one that timed out does.
+    if (!reused_ || timed_out) pool_->record_failure(server, last_error_);
     drop_upstream(server);
 }
 
