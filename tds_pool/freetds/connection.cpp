@@ -318,7 +318,8 @@ detail::watched_socket connection::watched_socket() {
 }
 
 void connection::mark_cut() noexcept {
-    unsafe_ = unsafe_.value_or(close_reason::broken);
+    cut_ = true;
+    unsafe_ = close_reason::broken;
     idle_plain_ = false;
 }
 
@@ -422,6 +423,11 @@ bool connection::read_buffered_reply_into(row_sink& sink) {
 
 db_error connection::finish_failed_step() {
     hand_back_relay();
+    if (cut_) {
+        // db-lib may not have seen the shutdown yet (the cut can land just after its call
+        // returned): no cancel, which would read from a dead socket, and the right code.
+        return db_error{errc::connection_lost, "connection cut: its reply held the event loop past the limit"};
+    }
     return fail(failed_step_).error();
 }
 

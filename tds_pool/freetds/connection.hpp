@@ -175,6 +175,7 @@ private:
     link_encryption encryption_ = link_encryption::not_required;
     std::shared_ptr<tls::relay_link> relay_;  ///< an encrypted connection's relay session
     ino_t socket_inode_ = 0;                  ///< socket()'s inode, read at the first watched_socket()
+    bool cut_ = false;                        ///< mark_cut: the watchdog shut the socket down
 };
 
 }  // namespace tds_pool

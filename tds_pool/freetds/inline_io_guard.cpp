@@ -33,21 +33,35 @@ struct thread_slot {
     const long tid = ::syscall(SYS_gettid);  ///< constructed on its own thread
 };
 
-/// True when the thread is asleep (in poll(), for a guarded call), not running or
-/// waiting for a core: read from /proc, only for a call already past the limit.
-bool thread_asleep(long tid) {
-    const std::string path = "/proc/self/task/" + std::to_string(tid) + "/stat";
+/// The first bytes of a file under /proc ("" when it cannot be read).
+std::string read_proc(const std::string& path) {
     std::FILE* file = std::fopen(path.c_str(), "re");
-    if (file == nullptr) return false;
+    if (file == nullptr) return {};
     char text[512];
     const std::size_t n = std::fread(text, 1, sizeof text - 1, file);
     std::fclose(file);
-    const std::string stat(text, n);
+    return std::string(text, n);
+}
+
+/// True when the thread sits in poll() (db-lib waiting on its socket), not running,
+/// waiting for a core, for a lock or on a page fault: read from /proc, only for a call
+/// already past the limit. Without the syscall file, a sleeping thread counts.
+bool thread_asleep(long tid) {
+    const std::string task = "/proc/self/task/" + std::to_string(tid);
+    const std::string syscall = read_proc(task + "/syscall");
+    if (!syscall.empty()) {
+        if (syscall.front() < '0' || syscall.front() > '9') return false;  // "running" or -1
+        const long number = std::stol(syscall);
+#ifdef SYS_poll
+        if (number == SYS_poll) return true;
+#endif
+        return number == SYS_ppoll;
+    }
+    const std::string stat = read_proc(task + "/stat");
     // "pid (comm) S ...": the name may hold spaces and parentheses, so the last ')'.
     const auto close = stat.rfind(')');
     if (close == std::string::npos || close + 2 >= stat.size()) return false;
-    const char state = stat[close + 2];
-    return state == 'S' || state == 'D';
+    return stat[close + 2] == 'S';
 }
 
 std::atomic<unsigned long> stalls_cut{0};

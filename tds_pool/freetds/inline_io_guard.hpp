@@ -15,9 +15,10 @@
 
 namespace tds_pool::detail {
 
-/// How long db-lib may sit asleep inside a guarded call: far more than reading a whole
-/// buffered reply ever takes, far less than a query's time-out. A thread preempted
-/// while running is not asleep, so a busy machine does not trip it.
+/// How long db-lib may sit in poll() inside a guarded call: far more than reading a
+/// whole buffered reply ever takes, far less than a query's time-out. A thread
+/// preempted while running, or waiting for a lock, is not in poll(), so a busy machine
+/// does not trip it.
 inline constexpr std::chrono::milliseconds inline_stall_limit{200};
 /// How long a guarded call may last at all (a stream of rows keeps db-lib busy, not
 /// asleep); a whole buffered reply of at most 64 KiB is read in well under a millisecond.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <cstdint>
 
 namespace tds_pool::detail {
@@ -27,8 +28,9 @@ public:
     void add(std::span<const unsigned char> payload) noexcept {
         const std::size_t take = std::min(payload.size(), done_size);
         const std::size_t keep = std::min(size_, done_size - take);
-        std::copy(bytes_.begin() + static_cast<std::ptrdiff_t>(size_ - keep),
-                  bytes_.begin() + static_cast<std::ptrdiff_t>(size_), bytes_.begin());
+        if (size_ > keep) {  // shift the kept bytes to the front (the ranges may overlap)
+            std::memmove(bytes_.data(), bytes_.data() + (size_ - keep), keep);
+        }
         std::copy(payload.end() - static_cast<std::ptrdiff_t>(take), payload.end(),
                   bytes_.begin() + static_cast<std::ptrdiff_t>(keep));
         size_ = keep + take;

@@ -68,10 +68,14 @@ TEST_CASE("a whole reply is one message of 0x04 packets ending in EOM and a fina
     CHECK(is_whole_tds_reply(
         ending_in_done(joined({packet(0x04, 0x00, 4088), packet(0x04, 0x00, 100), packet(0x04, 0x01, 3)}))));
     CHECK(is_whole_tds_reply(ending_in_done(joined({packet(0x04, 0x00, 20), packet(0x04, 0x01, 0)}))));
+    CHECK(is_whole_tds_reply(
+        ending_in_done(joined({packet(0x04, 0x00, 5), packet(0x04, 0x00, 5), packet(0x04, 0x01, 3)}))));
 }
 
 TEST_CASE("a message whose tokens stop short or announce more is not a whole reply", "[reply_peek]") {
     CHECK_FALSE(is_whole_tds_reply(packet(0x04, 0x01, 0)));   // no tokens at all
+    std::vector<unsigned char> three{0x04, 0x01, 0, 11, 0, 51, 1, 0, 0xFD, 0, 0};
+    CHECK_FALSE(is_whole_tds_reply(three));  // a DONE's first bytes only
     CHECK_FALSE(is_whole_tds_reply(packet(0x04, 0x01, 20)));  // rows, no DONE
     CHECK_FALSE(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 20), 0x0001)));        // DONE_MORE
     CHECK_FALSE(is_whole_tds_reply(ending_in_done(packet(0x04, 0x01, 20), 0x0011)));        // COUNT | MORE
