@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "tds_pool/freetds/inline_io_guard.hpp"
 #include "tds_pool/registry/hosting.hpp"
 
 namespace gateway {
@@ -408,6 +409,12 @@ void write_instance(metrics_writer& w, const tds_pool::instance_caps& caps) {
     w.sample("tenant_gateway_pool_max_opening_connections", {}, static_cast<double>(caps.max_opening_total));
     w.family("tenant_gateway_pool_opening_connections", "Connections being opened now, all pools.", "gauge");
     w.sample("tenant_gateway_pool_opening_connections", {}, static_cast<double>(caps.opening_total));
+    w.family("tenant_gateway_pool_inline_reads_cut_total",
+             "Replies read on an event loop that kept db-lib waiting or busy past its limit, so the "
+             "connection was cut (a tenant database whose tokens do not end where its framing does; "
+             "the warning line names the tenant).",
+             "counter");
+    w.sample("tenant_gateway_pool_inline_reads_cut_total", {}, static_cast<double>(tds_pool::inline_reads_cut()));
 }
 
 }  // namespace

@@ -56,3 +56,11 @@ private:
 unsigned long inline_stalls_cut() noexcept;
 
 }  // namespace tds_pool::detail
+
+namespace tds_pool {
+
+/// Replies read on an event loop whose call the watchdog cut, since the process started
+/// (for /metrics; the log line names the tenant).
+inline unsigned long inline_reads_cut() noexcept { return detail::inline_stalls_cut(); }
+
+}  // namespace tds_pool

@@ -15,7 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import monitoring_support as ms  # noqa: E402
-from harness import expect, http_json  # noqa: E402
+from harness import expect, http_json, metric_value, scrape_metrics  # noqa: E402
 
 tdsd = ms.start_tdsd("127.0.0.1", ["LyingDB", "GoodDB"])
 
@@ -28,6 +28,7 @@ registry:
   default_user: fieldservice_api
   default_credential_ref: env:TG_TEST_DB_PASSWORD
 pools: {{encrypt: false, max_size: 4, acquire_timeout: 5s, query_timeout: 3s}}
+metrics: {{access: loopback}}
 routes:
   - {{methods: [GET], path: /api/one, kind: sql, sql: "SELECT Name FROM Customers WHERE Id = 1", result: one}}
   - {{methods: [GET], path: /api/long, kind: sql, sql: "SELECT '{LONG}' AS Body", result: one}}
@@ -89,6 +90,8 @@ def test_tokens_that_stop_short_are_read_on_a_worker():
         expect(took >= 2.5, f"answered after {took:.2f}s")
         status, body, _ = ask(gateway, "LYING")
         expect(status == 200 and body == {"Body": LONG}, ("LYING after the fault", status))
+        cut = metric_value(scrape_metrics(gateway.port), "tenant_gateway_pool_inline_reads_cut_total")
+        expect(cut == 0, f"{cut} reads cut: none was read on the event loop")
 
 
 def test_a_fake_final_done_is_cut_by_the_watchdog():
@@ -106,6 +109,8 @@ def test_a_fake_final_done_is_cut_by_the_watchdog():
         expect(took >= 2.5, f"answered after {took:.2f}s")
         expect(gateway.wait_for_line(r"tenant LYING: a reply that looked whole", timeout=5),
                "the warning was not logged")
+        cut = metric_value(scrape_metrics(gateway.port), "tenant_gateway_pool_inline_reads_cut_total")
+        expect(cut == 1, f"{cut} reads cut, one expected")
         status, body, _ = ask(gateway, "LYING")
         expect(status == 200 and body == {"Body": LONG}, ("LYING after the fault", status))
 
