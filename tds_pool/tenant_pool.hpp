@@ -177,7 +177,9 @@ private:
     /// How the wait for a reply ended: out of time, the socket readable, or (seen
     /// without waiting on the socket) the whole reply buffered.
     enum class reply_arrival { timed_out, readable, buffered };
-    static asio::awaitable<reply_arrival> wait_for_reply(connection* conn, std::chrono::milliseconds timeout);
+    /// `may_read_inline` false: the reply will be read on a worker, so it is not looked for.
+    static asio::awaitable<reply_arrival> wait_for_reply(connection* conn, std::chrono::milliseconds timeout,
+                                                         bool may_read_inline);
     static asio::awaitable<bool> wait_readable(int fd, std::chrono::milliseconds timeout);
     static asio::awaitable<bool> validate(std::shared_ptr<tenant_pool> self, connection* conn);
     static asio::awaitable<outcome<lease>> acquire_valid(std::shared_ptr<tenant_pool> self,

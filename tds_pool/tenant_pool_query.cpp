@@ -73,9 +73,11 @@ asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<te
 asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<tenant_pool> self,
                                                               connection* conn, reply_arrival arrival,
                                                               row_sink* sink) {
-    const bool buffered = arrival == reply_arrival::buffered ||
-                          (arrival == reply_arrival::readable && conn->reply_buffered());
-    if (buffered && !self->inline_io_off_.load(std::memory_order_relaxed)) {
+    // A pool whose database once held the loop reads on the workers: no peek either.
+    const bool inline_allowed = !self->inline_io_off_.load(std::memory_order_relaxed);
+    const bool buffered = inline_allowed && (arrival == reply_arrival::buffered ||
+                                             (arrival == reply_arrival::readable && conn->reply_buffered()));
+    if (buffered) {
         // The whole reply is in the socket buffer: db-lib does not wait, so no worker
         // (unless the tokens inside lie about it: the guard bounds that).
         bool read = false;
@@ -117,7 +119,8 @@ asio::awaitable<std::optional<db_error>> tenant_pool::run_on(std::shared_ptr<ten
     if (auto error = co_await send_on(self, conn, statement, timeout)) {
         co_return std::move(*error);
     }
-    const reply_arrival arrival = co_await wait_for_reply(conn, timeout);
+    const bool may_read_inline = !self->inline_io_off_.load(std::memory_order_relaxed);
+    const reply_arrival arrival = co_await wait_for_reply(conn, timeout, may_read_inline);
     if (arrival == reply_arrival::timed_out) {
         // Out of time: read_reply's own time-out (1 s) sends ATTENTION and keeps the
         // connection when the server acknowledges it.
@@ -130,9 +133,10 @@ asio::awaitable<std::optional<db_error>> tenant_pool::run_on(std::shared_ptr<ten
 }
 
 asio::awaitable<tenant_pool::reply_arrival> tenant_pool::wait_for_reply(connection* conn,
-                                                                        std::chrono::milliseconds timeout) {
+                                                                        std::chrono::milliseconds timeout,
+                                                                        bool may_read_inline) {
     const int fd = conn->reply_socket();
-    if (fd >= 0 && fd == conn->socket()) {
+    if (may_read_inline && fd >= 0 && fd == conn->socket()) {
         // Under load the event loop comes back to this request only after the others it
         // has ready, and by then the reply is usually in. One look after yielding once
         // then saves registering the socket with the loop and removing it again (two

@@ -254,14 +254,13 @@ class reply_builder {
   void write_row(const std::vector<column_type>& types, const std::vector<sql_value>& row) {
     auto& w = out_.tokens;
     // Whether a cell goes out as NULL is decided once per cell (for dates and decimals
-    // it means parsing the text); both buffers are reused from row to row.
+    // it means parsing the text); the bitmap is reused from row to row.
     row_nulls_.assign((types.size() + 7) / 8, 0);
-    cell_is_null_.assign(types.size(), 0);
+    const auto is_null = [this](std::size_t i) { return (row_nulls_[i / 8] >> (i % 8)) & 1u; };
     bool any_null = false;
     for (std::size_t i = 0; i < types.size(); ++i) {
       if (encodes_as_null(types[i], row[i])) {
         row_nulls_[i / 8] = static_cast<std::uint8_t>(row_nulls_[i / 8] | (1u << (i % 8)));
-        cell_is_null_[i] = 1;
         any_null = true;
       }
     }
@@ -269,7 +268,7 @@ class reply_builder {
     w.u8(any_null ? token::nbc_row : token::row);
     if (any_null) w.bytes(std::span<const std::uint8_t>(row_nulls_));
     for (std::size_t i = 0; i < types.size(); ++i) {
-      if (cell_is_null_[i] == 0) write_value(w, types[i], row[i], text_size());
+      if (!is_null(i)) write_value(w, types[i], row[i], text_size());
     }
   }
 
@@ -281,8 +280,7 @@ class reply_builder {
 
   exec_outcome& out_;
   const exec_request& req_;
-  std::vector<std::uint8_t> row_nulls_;     ///< write_row's NULL bitmap
-  std::vector<std::uint8_t> cell_is_null_;  ///< write_row's decision per cell
+  std::vector<std::uint8_t> row_nulls_;  ///< write_row's NULL bitmap
   done_info pending_;
   bool has_pending_ = false;  // a plain flag: g++ 12 warns falsely on std::optional here
 };
