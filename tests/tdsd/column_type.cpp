@@ -130,8 +130,9 @@ bool fits_integer(std::int64_t v, std::uint32_t length) {
   }
 }
 
-// Widens a type one value does not fit.
-column_type widen_for(column_type t, const sql_value& v) {
+// Widens a type one value does not fit. In place: a column_type returned by value is
+// packed byte by byte and read back whole, a store-forwarding stall on every cell.
+void widen_for(column_type& t, const sql_value& v) {
   switch (t.type) {
     case wire_type::intn:
       if (v.type != sql_value::kind::text && !fits_integer(v.as_integer(), t.length)) t.length = 8;
@@ -175,7 +176,6 @@ column_type widen_for(column_type t, const sql_value& v) {
     default:
       break;
   }
-  return t;
 }
 
 }  // namespace
@@ -200,9 +200,16 @@ column_type settle_column_type(const std::optional<column_type>& declared,
                                const std::vector<std::vector<sql_value>>& rows, std::size_t column) {
   column_type t = declared ? *declared : type_from_values(rows, column);
   for (const auto& row : rows) {
-    if (!row[column].is_null()) t = widen_for(t, row[column]);
+    if (!row[column].is_null()) widen_for(t, row[column]);
   }
   return t;
+}
+
+bool fits_column_type(const column_type& t, const sql_value& v) {
+  if (v.is_null()) return true;
+  column_type widened = t;
+  widen_for(widened, v);
+  return widened == t;
 }
 
 void write_type_info(byte_writer& w, const column_type& t) {

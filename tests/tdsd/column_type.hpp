@@ -45,6 +45,7 @@ struct column_type {
   std::uint8_t scale = 0;
   /// True for [N]VARCHAR(MAX) / VARBINARY(MAX).
   bool is_max() const { return length == max_length; }
+  bool operator==(const column_type&) const = default;
 };
 
 /// Maps a declared column type ("NVARCHAR(100)", "DECIMAL(12,2)", ...) or nullopt when unknown.
@@ -54,6 +55,9 @@ std::optional<column_type> type_from_declaration(std::string_view declared);
 /// widens what the data overflow (SQLite does not enforce lengths), types undeclared columns.
 column_type settle_column_type(const std::optional<column_type>& declared,
                                const std::vector<std::vector<sql_value>>& rows, std::size_t column);
+
+/// True when a column of type `t` carries `v` as it is (settle_column_type would not widen it).
+bool fits_column_type(const column_type& t, const sql_value& v);
 
 /// Writes TYPE_INFO for a column.
 void write_type_info(byte_writer& w, const column_type& t);

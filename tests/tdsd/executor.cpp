@@ -33,31 +33,48 @@ using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_deleter>;
 // The CAST target types of one rewritten statement's result columns.
 using cast_types = std::vector<std::optional<std::string>>;
 
+// A statement's result columns: names and declared types (nullopt: an expression).
+struct result_shape {
+  std::vector<std::string> names;
+  std::vector<std::optional<column_type>> declared;
+};
+
 // The result of stepping one statement to completion.
 struct statement_result {
   bool has_columns = false;
-  std::vector<std::string> names;
-  std::vector<std::optional<column_type>> declared;
+  result_shape shape;
   std::vector<std::vector<sql_value>> rows;
   std::optional<server_message> error;
   bool cancelled = false;
 };
 
-sql_value column_value(sqlite3_stmt* s, int i) {
+// Reads column i of the current row into `v`, reusing its text buffer (a streamed result
+// reads every row into the same values).
+void read_column(sqlite3_stmt* s, int i, sql_value& v) {
   switch (sqlite3_column_type(s, i)) {
     case SQLITE_INTEGER:
-      return make_integer(sqlite3_column_int64(s, i));
+      v.type = sql_value::kind::integer;
+      v.integer = sqlite3_column_int64(s, i);
+      return;
     case SQLITE_FLOAT:
-      return make_real(sqlite3_column_double(s, i));
+      v.type = sql_value::kind::real;
+      v.real = sqlite3_column_double(s, i);
+      return;
     case SQLITE_TEXT:
-      return make_text(std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
-                                   static_cast<std::size_t>(sqlite3_column_bytes(s, i))));
+      // Text before its size: sqlite3_column_bytes counts the text form.
+      v.type = sql_value::kind::text;
+      v.bytes.assign(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
+                     static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+      return;
     case SQLITE_BLOB: {
+      v.type = sql_value::kind::blob;
       const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
-      return make_blob(std::string(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i))));
+      v.bytes.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+      return;
     }
     default:
-      return {};
+      v.type = sql_value::kind::null;
+      return;
   }
 }
 
@@ -124,16 +141,23 @@ std::optional<column_type> declared_type(sqlite3_stmt* s, int i, const cast_type
   return decl ? type_from_declaration(decl) : std::nullopt;
 }
 
+result_shape shape_of(sqlite3_stmt* s, const cast_types& casts) {
+  result_shape shape;
+  const int columns = sqlite3_column_count(s);
+  for (int i = 0; i < columns; ++i) {
+    shape.names.push_back(column_name(s, i));
+    shape.declared.push_back(declared_type(s, i, casts));
+  }
+  return shape;
+}
+
 // `max_rows` is SET ROWCOUNT (0 = no cap).
 statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, std::int64_t max_rows,
-                          const cast_types& casts) {
+                          result_shape shape) {
   statement_result out;
   const int columns = sqlite3_column_count(s);
   out.has_columns = columns > 0;
-  for (int i = 0; i < columns; ++i) {
-    out.names.push_back(column_name(s, i));
-    out.declared.push_back(declared_type(s, i, casts));
-  }
+  out.shape = std::move(shape);
   for (;;) {
     if (cancel.cancelled()) {
       out.cancelled = true;
@@ -143,9 +167,8 @@ statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, st
     if (rc == SQLITE_DONE) return out;
     if (rc == SQLITE_ROW) {
       if (max_rows > 0 && static_cast<std::int64_t>(out.rows.size()) >= max_rows) return out;
-      auto& row = out.rows.emplace_back();
-      row.reserve(static_cast<std::size_t>(columns));
-      for (int i = 0; i < columns; ++i) row.push_back(column_value(s, i));
+      auto& row = out.rows.emplace_back(static_cast<std::size_t>(columns));
+      for (int i = 0; i < columns; ++i) read_column(s, i, row[i]);
       continue;
     }
     if ((rc & 0xFF) == SQLITE_INTERRUPT || cancel.cancelled()) {
@@ -197,22 +220,41 @@ class reply_builder {
 
   // Writes COLMETADATA and rows; returns false when the drop fault cut the result short.
   bool result_set(const statement_result& r) {
-    flush(true);
     std::vector<column_type> types;
-    for (std::size_t i = 0; i < r.names.size(); ++i) types.push_back(settle_column_type(r.declared[i], r.rows, i));
-    write_columns(r.names, types);
-    std::uint64_t sent = 0;
-    for (const auto& row : r.rows) {
-      if (req_.drop_after_rows != 0 && sent == req_.drop_after_rows) {
-        out_.drop = true;
-        return false;
-      }
-      write_row(types, row);
-      ++sent;
+    for (std::size_t i = 0; i < r.shape.names.size(); ++i) {
+      types.push_back(settle_column_type(r.shape.declared[i], r.rows, i));
     }
-    set_pending(done_info{done_status::count, 0xC1, sent});
+    begin_result(r.shape.names, types);
+    for (const auto& row : r.rows) {
+      if (!add_row(types, row)) return false;
+    }
+    end_result();
     return true;
   }
+
+  // A result written as it is read: begin_result, add_row per row, then end_result or,
+  // when it cannot be finished, discard_result (the reply as it was before begin_result).
+  void begin_result(const std::vector<std::string>& names, const std::vector<column_type>& types) {
+    flush(true);
+    result_start_ = out_.tokens.size();
+    rows_sent_ = 0;
+    write_columns(names, types);
+  }
+
+  // False when the drop fault cuts the result short here (the reply ends unfinished).
+  bool add_row(const std::vector<column_type>& types, const std::vector<sql_value>& row) {
+    if (req_.drop_after_rows != 0 && rows_sent_ == req_.drop_after_rows) {
+      out_.drop = true;
+      return false;
+    }
+    write_row(types, row);
+    ++rows_sent_;
+    return true;
+  }
+
+  void end_result() { set_pending(done_info{done_status::count, 0xC1, rows_sent_}); }
+
+  void discard_result() { out_.tokens.data().resize(result_start_); }
 
   void finish() {
     if (req_.in_proc) {
@@ -281,9 +323,65 @@ class reply_builder {
   exec_outcome& out_;
   const exec_request& req_;
   std::vector<std::uint8_t> row_nulls_;  ///< write_row's NULL bitmap
+  std::size_t result_start_ = 0;         ///< where the streamed result's COLMETADATA begins
+  std::uint64_t rows_sent_ = 0;
   done_info pending_;
   bool has_pending_ = false;  // a plain flag: g++ 12 warns falsely on std::optional here
 };
+
+// How a streamed result ended.
+enum class stream_end { whole, widened, stopped, failed };
+
+// The declared types of a result all of whose columns declare one, else nullopt.
+std::optional<std::vector<column_type>> declared_types(const result_shape& shape) {
+  std::vector<column_type> types;
+  types.reserve(shape.declared.size());
+  for (const auto& declared : shape.declared) {
+    if (!declared) return std::nullopt;
+    types.push_back(*declared);
+  }
+  return types;
+}
+
+bool row_fits(const std::vector<column_type>& types, const std::vector<sql_value>& row) {
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (!fits_column_type(types[i], row[i])) return false;
+  }
+  return true;
+}
+
+// Writes a result row by row as SQLite steps, typed as declared, holding one row at a
+// time. A value its declared type cannot carry (SQLite does not enforce lengths) ends it
+// as `widened` with the reply as before, for the caller to run the statement again and
+// type the columns from all their values; so only read-only statements come here.
+stream_end stream_result(sqlite3* db, sqlite3_stmt* s, const result_shape& shape,
+                         const std::vector<column_type>& types, cancel_token& cancel, std::int64_t max_rows,
+                         reply_builder& reply, std::optional<server_message>& error) {
+  reply.begin_result(shape.names, types);
+  std::vector<sql_value> row(types.size());
+  for (std::int64_t count = 0; max_rows <= 0 || count < max_rows; ++count) {
+    if (cancel.cancelled()) {
+      reply.discard_result();
+      return stream_end::stopped;
+    }
+    const int rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) {
+      reply.discard_result();
+      if ((rc & 0xFF) == SQLITE_INTERRUPT || cancel.cancelled()) return stream_end::stopped;
+      error = map_sqlite_error(db, sqlite3_sql(s));
+      return stream_end::failed;
+    }
+    for (std::size_t i = 0; i < row.size(); ++i) read_column(s, static_cast<int>(i), row[i]);
+    if (!row_fits(types, row)) {
+      reply.discard_result();
+      return stream_end::widened;
+    }
+    if (!reply.add_row(types, row)) return stream_end::stopped;
+  }
+  reply.end_result();
+  return stream_end::whole;
+}
 
 // BEGIN / COMMIT / ROLLBACK in SQL change SQLite's transaction state; SQL Server tells
 // the client with ENVCHANGE 8 (begin), 9 (commit) or 10 (rollback), as for 0x0E requests.
@@ -316,6 +414,42 @@ bool opens_transaction_implicitly(sqlite3* db, sqlite3_stmt* s, const exec_reque
   return std::find(std::begin(changes), std::end(changes), keyword) != std::end(changes);
 }
 
+// As in SQL Server, a constraint violation ends only its statement; other errors end the batch.
+bool batch_goes_on_after(const server_message& error) {
+  const int n = error.number;
+  return n == 2627 || n == 547 || n == 515;
+}
+
+// Streams the result of a read-only statement whose columns all declare a type (a table's
+// SELECT, the common case: no rows kept, no second pass over them). Returns whether the
+// batch goes on, or nullopt when it was not streamed: the statement is then as it was
+// before its first step, and any transaction change already announced.
+std::optional<bool> run_streamed(sqlite3* db, sqlite3_stmt* s, const result_shape& shape, bool was_open,
+                                 std::int64_t max_rows, cancel_token& cancel, const exec_request& req,
+                                 reply_builder& reply, exec_outcome& out) {
+  if (shape.names.empty() || !sqlite3_stmt_readonly(s)) return std::nullopt;
+  const auto types = declared_types(shape);
+  if (!types) return std::nullopt;
+  // A read-only statement changes no transaction state: the announcement (of an implicit
+  // BEGIN) may go before its rows, where the materializing path puts it too.
+  announce_transaction_change(db, was_open, s, req, reply);
+  std::optional<server_message> error;
+  switch (stream_result(db, s, shape, *types, cancel, max_rows, reply, error)) {
+    case stream_end::whole:
+      return true;
+    case stream_end::stopped:
+      out.cancelled = !out.drop;
+      return false;
+    case stream_end::failed:
+      reply.error(*error);
+      return batch_goes_on_after(*error);
+    case stream_end::widened:
+      break;
+  }
+  sqlite3_reset(s);  // keeps the bindings
+  return std::nullopt;
+}
+
 // Runs one prepared statement; returns false when the batch must stop.
 bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel_token& cancel,
                    const exec_request& req, reply_builder& reply, exec_outcome& out) {
@@ -323,11 +457,16 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel
     reply.error(*bind_error);
     return false;
   }
-  const bool was_open = sqlite3_get_autocommit(db) == 0;
+  bool was_open = sqlite3_get_autocommit(db) == 0;
   if (opens_transaction_implicitly(db, s, req)) sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   const bool set_option = is_set_option(sqlite3_sql(s));
   const std::int64_t max_rows = req.session && !set_option ? req.session->rowcount : 0;
-  const auto result = step_all(db, s, cancel, max_rows, casts);
+  auto shape = shape_of(s, casts);
+  if (!set_option) {
+    if (const auto go_on = run_streamed(db, s, shape, was_open, max_rows, cancel, req, reply, out)) return *go_on;
+    was_open = sqlite3_get_autocommit(db) == 0;  // announced already when it changed
+  }
+  const auto result = step_all(db, s, cancel, max_rows, std::move(shape));
   if (result.cancelled) {
     out.cancelled = true;
     return false;
@@ -335,9 +474,7 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel
   announce_transaction_change(db, was_open, s, req, reply);
   if (result.error) {
     reply.error(*result.error);
-    // As in SQL Server, a constraint violation ends only its statement; other errors end the batch.
-    const int n = result.error->number;
-    return n == 2627 || n == 547 || n == 515;
+    return batch_goes_on_after(*result.error);
   }
   if (set_option && !result.error) {
     reply.statement_done({});  // a SET sends no result set

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -307,4 +308,55 @@ TEST_CASE("the executor emits one DONE per statement with MORE on all but the la
   sleepy.tsql = "select tdsd_sleep(60000)";
   out = tdsd::execute(db.get(), cancel, sleepy);
   CHECK(out.cancelled);
+}
+
+TEST_CASE("a result typed as declared is typed again from all its values when one does not fit",
+          "[tdsd][executor][types]") {
+  const auto path = temp_file("");
+  struct cleanup {
+    std::string path;
+    ~cleanup() { remove_database(path); }
+  } files{path};
+  tdsd::cancel_token cancel;
+  tdsd::connection_identity identity{60, &cancel};
+  tdsd::sqlite_connection db(path, &identity);
+  db.exec("CREATE TABLE w (id INT PRIMARY KEY, name NVARCHAR(3))");
+  db.exec("INSERT INTO w VALUES (1, 'ab'), (2, 'abcdef'), (3, NULL), (4, 'c')");
+  const auto run = [&](const std::string& tsql) {
+    tdsd::exec_request req;
+    req.tsql = tsql;
+    req.session = &identity;
+    return tdsd::execute(db.get(), cancel, req).tokens.data();
+  };
+  const auto nvarchar_length = [](const std::vector<std::uint8_t>& t) {
+    // COLMETADATA, 2 columns; "id" INTN(4) takes bytes 3-15, then "name"'s user type and flags.
+    REQUIRE(t.size() > 25);
+    CHECK(t[0] == 0x81);
+    CHECK(t[22] == 0xE7);
+    return t[23] | (t[24] << 8);
+  };
+  const auto done_rows = [](const std::vector<std::uint8_t>& t) {
+    REQUIRE(t.size() > 13);
+    CHECK(t[t.size() - 13] == 0xFD);
+    return t[t.size() - 8];
+  };
+  const auto has_utf16 = [](const std::vector<std::uint8_t>& t, const std::string& ascii) {
+    std::string u;
+    for (char c : ascii) u += std::string{c, '\0'};
+    return std::string(t.begin(), t.end()).find(u) != std::string::npos;
+  };
+
+  auto t = run("select id, name from w where id <> 2 order by id");  // every value fits NVARCHAR(3)
+  CHECK(nvarchar_length(t) == 6);
+  CHECK(done_rows(t) == 3);
+
+  t = run("select id, name from w order by id");  // 'abcdef' needs NVARCHAR(6), found on row 2
+  CHECK(nvarchar_length(t) == 12);
+  CHECK(done_rows(t) == 4);
+  CHECK(has_utf16(t, "abcdef"));
+  CHECK(std::count(t.begin(), t.end(), std::uint8_t{0x81}) == 1);  // one COLMETADATA, the first one dropped
+
+  t = run("set rowcount 2; select id, name from w order by id");  // SET ROWCOUNT ends a streamed result
+  CHECK(done_rows(t) == 2);
+  CHECK(has_utf16(t, "abcdef"));
 }
