@@ -40,6 +40,7 @@
 #include "tds_pool/circuit_breaker.hpp"
 #include "tds_pool/freetds/connection.hpp"
 #include "tds_pool/connection_budget.hpp"
+#include "tds_pool/inline_io_backoff.hpp"
 #include "tds_pool/open_throttle.hpp"
 #include "tds_pool/outcome.hpp"
 #include "tds_pool/pool_state.hpp"
@@ -192,8 +193,8 @@ private:
                                                             row_sink* sink);
     static asio::awaitable<db_error> finish_failure(std::shared_ptr<tenant_pool> self, connection* conn);
     /// After a guarded call on the event loop: when it was cut short (`tripped`), marks
-    /// the connection lost, turns inline I/O off for this pool (saying so once) and
-    /// returns true: the call's result is not to be trusted.
+    /// the connection lost, pauses inline I/O for this pool (inline_io_backoff; saying so
+    /// when a pause starts) and returns true: the call's result is not to be trusted.
     bool note_inline_stall(connection& conn, bool tripped);
     static asio::awaitable<std::optional<db_error>> run_on(std::shared_ptr<tenant_pool> self,
                                                            connection* conn, const query* statement,
@@ -254,9 +255,9 @@ private:
     pool_stats stats_;
     std::atomic<bool> drained_{false};
     std::atomic<std::int64_t> last_used_ns_;
-    /// Set when a call on the event loop stalled (inline_io_guard): this tenant's
-    /// database is not trusted to frame its replies, so they go to the workers.
-    std::atomic<bool> inline_io_off_{false};
+    /// Paused when a call on the event loop stalled (inline_io_guard): this tenant's
+    /// database is not trusted to frame its replies for a while, so they go to the workers.
+    inline_io_backoff inline_io_;
 };
 
 /// Holds one of the tenant's job slots; gives it back on the strand when destroyed.
