@@ -33,16 +33,10 @@ using stmt_ptr = std::unique_ptr<sqlite3_stmt, stmt_deleter>;
 // The CAST target types of one rewritten statement's result columns.
 using cast_types = std::vector<std::optional<std::string>>;
 
-// A statement's result columns: names and declared types (nullopt: an expression).
-struct result_shape {
-  std::vector<std::string> names;
-  std::vector<std::optional<column_type>> declared;
-};
-
 // The result of stepping one statement to completion.
 struct statement_result {
   bool has_columns = false;
-  result_shape shape;
+  const result_shape* shape = nullptr;
   std::vector<std::vector<sql_value>> rows;
   std::optional<server_message> error;
   bool cancelled = false;
@@ -144,20 +138,32 @@ std::optional<column_type> declared_type(sqlite3_stmt* s, int i, const cast_type
 result_shape shape_of(sqlite3_stmt* s, const cast_types& casts) {
   result_shape shape;
   const int columns = sqlite3_column_count(s);
+  std::vector<column_type> all;
   for (int i = 0; i < columns; ++i) {
     shape.names.push_back(column_name(s, i));
     shape.declared.push_back(declared_type(s, i, casts));
+    if (shape.declared.back()) all.push_back(*shape.declared.back());
   }
+  if (all.size() == shape.declared.size()) shape.all_declared = std::move(all);
   return shape;
+}
+
+// The shape of `s`'s result: noted with the statement when the connection keeps it
+// (`kept_by`), else read into `scratch`.
+const result_shape& shape_for(sqlite3_stmt* s, const cast_types& casts, statement_cache* kept_by,
+                              result_shape& scratch) {
+  if (!kept_by) return scratch = shape_of(s, casts);
+  if (const auto* noted = kept_by->shape(s)) return *noted;
+  return kept_by->note_shape(s, shape_of(s, casts));
 }
 
 // `max_rows` is SET ROWCOUNT (0 = no cap).
 statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, std::int64_t max_rows,
-                          result_shape shape) {
+                          const result_shape& shape) {
   statement_result out;
   const int columns = sqlite3_column_count(s);
   out.has_columns = columns > 0;
-  out.shape = std::move(shape);
+  out.shape = &shape;
   for (;;) {
     if (cancel.cancelled()) {
       out.cancelled = true;
@@ -221,10 +227,10 @@ class reply_builder {
   // Writes COLMETADATA and rows; returns false when the drop fault cut the result short.
   bool result_set(const statement_result& r) {
     std::vector<column_type> types;
-    for (std::size_t i = 0; i < r.shape.names.size(); ++i) {
-      types.push_back(settle_column_type(r.shape.declared[i], r.rows, i));
+    for (std::size_t i = 0; i < r.shape->names.size(); ++i) {
+      types.push_back(settle_column_type(r.shape->declared[i], r.rows, i));
     }
-    begin_result(r.shape.names, types);
+    begin_result(r.shape->names, types);
     for (const auto& row : r.rows) {
       if (!add_row(types, row)) return false;
     }
@@ -332,17 +338,6 @@ class reply_builder {
 // How a streamed result ended.
 enum class stream_end { whole, widened, stopped, failed };
 
-// The declared types of a result all of whose columns declare one, else nullopt.
-std::optional<std::vector<column_type>> declared_types(const result_shape& shape) {
-  std::vector<column_type> types;
-  types.reserve(shape.declared.size());
-  for (const auto& declared : shape.declared) {
-    if (!declared) return std::nullopt;
-    types.push_back(*declared);
-  }
-  return types;
-}
-
 bool row_fits(const std::vector<column_type>& types, const std::vector<sql_value>& row) {
   for (std::size_t i = 0; i < types.size(); ++i) {
     if (!fits_column_type(types[i], row[i])) return false;
@@ -427,9 +422,8 @@ bool batch_goes_on_after(const server_message& error) {
 std::optional<bool> run_streamed(sqlite3* db, sqlite3_stmt* s, const result_shape& shape, bool was_open,
                                  std::int64_t max_rows, cancel_token& cancel, const exec_request& req,
                                  reply_builder& reply, exec_outcome& out) {
-  if (shape.names.empty() || !sqlite3_stmt_readonly(s)) return std::nullopt;
-  const auto types = declared_types(shape);
-  if (!types) return std::nullopt;
+  const auto& types = shape.all_declared;
+  if (shape.names.empty() || !types || !sqlite3_stmt_readonly(s)) return std::nullopt;
   // A read-only statement changes no transaction state: the announcement (of an implicit
   // BEGIN) may go before its rows, where the materializing path puts it too.
   announce_transaction_change(db, was_open, s, req, reply);
@@ -451,8 +445,9 @@ std::optional<bool> run_streamed(sqlite3* db, sqlite3_stmt* s, const result_shap
 }
 
 // Runs one prepared statement; returns false when the batch must stop.
-bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel_token& cancel,
-                   const exec_request& req, reply_builder& reply, exec_outcome& out) {
+// `kept_by`: the cache that keeps `s` prepared (nullptr for a statement run once).
+bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, statement_cache* kept_by,
+                   cancel_token& cancel, const exec_request& req, reply_builder& reply, exec_outcome& out) {
   if (auto bind_error = bind_params(s, req.params)) {
     reply.error(*bind_error);
     return false;
@@ -461,12 +456,13 @@ bool run_statement(sqlite3* db, sqlite3_stmt* s, const cast_types& casts, cancel
   if (opens_transaction_implicitly(db, s, req)) sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
   const bool set_option = is_set_option(sqlite3_sql(s));
   const std::int64_t max_rows = req.session && !set_option ? req.session->rowcount : 0;
-  auto shape = shape_of(s, casts);
+  result_shape scratch;
+  const result_shape& shape = shape_for(s, casts, kept_by, scratch);
   if (!set_option) {
     if (const auto go_on = run_streamed(db, s, shape, was_open, max_rows, cancel, req, reply, out)) return *go_on;
     was_open = sqlite3_get_autocommit(db) == 0;  // announced already when it changed
   }
-  const auto result = step_all(db, s, cancel, max_rows, std::move(shape));
+  const auto result = step_all(db, s, cancel, max_rows, shape);
   if (result.cancelled) {
     out.cancelled = true;
     return false;
@@ -546,7 +542,7 @@ bool run_kept(sqlite3* db, sqlite3_stmt* stmt, const rewritten_statement& statem
     out.cancelled = true;
     return false;
   }
-  const bool go_on = run_statement(db, stmt, statement.cast_types, cancel, req, reply, out);
+  const bool go_on = run_statement(db, stmt, statement.cast_types, req.cache, cancel, req, reply, out);
   statement_cache::release(stmt);
   return go_on;
 }
@@ -581,7 +577,7 @@ bool run_rewritten(sqlite3* db, const rewritten_statement& statement, cancel_tok
     }
     tail = next;
     if (!stmt) continue;  // only blanks or comments were left
-    if (!run_statement(db, stmt.get(), statement.cast_types, cancel, req, reply, out)) return false;
+    if (!run_statement(db, stmt.get(), statement.cast_types, nullptr, cancel, req, reply, out)) return false;
   }
   return true;
 }

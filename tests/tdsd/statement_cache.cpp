@@ -39,7 +39,23 @@ void statement_cache::release(sqlite3_stmt* stmt) {
   sqlite3_clear_bindings(stmt);
 }
 
+const result_shape* statement_cache::shape(sqlite3_stmt* kept) const {
+  const auto found = shapes_.find(kept);
+  if (found == shapes_.end()) return nullptr;
+  if (found->second.prepared_again != sqlite3_stmt_status(kept, SQLITE_STMTSTATUS_REPREPARE, 0)) return nullptr;
+  return &found->second.shape;
+}
+
+const result_shape& statement_cache::note_shape(sqlite3_stmt* kept, result_shape shape) {
+  auto& noted = shapes_[kept];
+  noted.prepared_again = sqlite3_stmt_status(kept, SQLITE_STMTSTATUS_REPREPARE, 0);
+  noted.shape = std::move(shape);
+  return noted.shape;
+}
+
 void statement_cache::clear() {
+  // The shapes first: a finalized statement's address can come back for another one.
+  shapes_.clear();
   for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
   statements_.clear();
 }

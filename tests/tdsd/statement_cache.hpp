@@ -4,15 +4,25 @@
 // gateway's pools above all) send the same few texts over and over; rewriting and
 // preparing them again cost more CPU than running them. Bounded: when a map is full it is
 // emptied. One client's requests run one at a time, so no lock is needed.
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "tests/tdsd/column_type.hpp"
 #include "tests/tdsd/tsql_rewrite.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace tdsd {
+
+/// A statement's result columns, as the executor reads them from SQLite.
+struct result_shape {
+  std::vector<std::string> names;
+  std::vector<std::optional<column_type>> declared;      ///< nullopt: an expression
+  std::optional<std::vector<column_type>> all_declared;  ///< every declared type, when none is missing
+};
 
 class statement_cache {
  public:
@@ -34,6 +44,13 @@ class statement_cache {
   /// Resets a kept statement after use so it holds no read transaction and no values.
   static void release(sqlite3_stmt* stmt);
 
+  /// The result shape noted for a kept statement, or nullptr (none yet, or SQLite has
+  /// prepared it again since: a schema change can change its columns).
+  const result_shape* shape(sqlite3_stmt* kept) const;
+  /// Notes the result shape of a kept statement (reading it means parsing every
+  /// column's declared type: more work than a small query's run).
+  const result_shape& note_shape(sqlite3_stmt* kept, result_shape shape);
+
   /// Finalizes every kept statement (before the connection closes).
   void clear();
 
@@ -45,7 +62,12 @@ class statement_cache {
  private:
   static constexpr std::size_t max_entries = 256;
   std::unordered_map<std::string, rewrite_result> rewrites_;
+  struct noted_shape {
+    int prepared_again = 0;  ///< SQLITE_STMTSTATUS_REPREPARE when noted
+    result_shape shape;
+  };
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  std::unordered_map<sqlite3_stmt*, noted_shape> shapes_;  ///< of statements_ only
   bool may_hold_temp_tables_ = false;
 };
 

@@ -360,3 +360,32 @@ TEST_CASE("a result typed as declared is typed again from all its values when on
   CHECK(done_rows(t) == 2);
   CHECK(has_utf16(t, "abcdef"));
 }
+
+TEST_CASE("a kept statement's result shape is read again after SQLite prepared it again", "[tdsd][executor]") {
+  const auto path = temp_file("");
+  struct cleanup {
+    std::string path;
+    ~cleanup() { remove_database(path); }
+  } files{path};
+  tdsd::cancel_token cancel;
+  tdsd::connection_identity identity{60, &cancel};
+  tdsd::sqlite_connection db(path, &identity);
+  tdsd::statement_cache cache;
+  db.exec("CREATE TABLE s (id INT PRIMARY KEY, name NVARCHAR(10))");
+  db.exec("INSERT INTO s VALUES (1, 'a')");
+  const auto columns = [&](const std::string& tsql) {
+    tdsd::exec_request req;
+    req.tsql = tsql;
+    req.session = &identity;
+    req.cache = &cache;
+    const auto t = tdsd::execute(db.get(), cancel, req).tokens.data();
+    if (t.size() < 3 || t[0] != 0x81) return -1;  // no result set
+    return t[1] | (t[2] << 8);
+  };
+  CHECK(columns("select * from s") == 2);
+  CHECK(columns("select * from s") == 2);  // the noted shape
+  CHECK(columns("alter table s add extra int") == -1);
+  columns("select * from s");  // SQLite prepares the kept statement again while it steps
+  CHECK(columns("select * from s") == 3);
+  cache.clear();  // before the connection closes
+}
