@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "tds_pool/connection_budget.hpp"
+#include "tds_pool/inline_io_backoff.hpp"
 #include "tds_pool/instance_share.hpp"
 #include "tds_pool/open_throttle.hpp"
 #include "tds_pool/pool_log.hpp"
@@ -26,6 +27,24 @@ struct pool_registry {
     std::shared_ptr<asio::steady_timer> sweep_timer;
     std::chrono::milliseconds unused_timeout{600'000};  ///< pools.unused_pool_timeout
     bool closed = false;
+    /// Each tenant's inline I/O backoff, outliving its pools: a pool rebuilt (unused,
+    /// retargeted) must not give a database that lies the loop again at a minute.
+    std::map<std::string, std::shared_ptr<inline_io_backoff>> inline_backoffs;
+
+    /// `tenant`'s backoff, made on first use (caller holds the mutex).
+    std::shared_ptr<inline_io_backoff> backoff_of(const std::string& tenant) {
+        auto& kept = inline_backoffs[tenant];
+        if (!kept) kept = std::make_shared<inline_io_backoff>();
+        return kept;
+    }
+
+    /// Forgets the backoffs no pool holds that would start over anyway (caller holds the
+    /// mutex): one per tenant ever pooled would otherwise stay for the process's life.
+    void forget_idle_backoffs(pool_clock::time_point now) {
+        std::erase_if(inline_backoffs, [now](const auto& entry) {
+            return entry.second.use_count() == 1 && entry.second->starts_over(now);
+        });
+    }
 
     /// Moves `tenant`'s pool to the draining list (caller holds the mutex).
     void retire(std::map<std::string, std::shared_ptr<tenant_pool>>::iterator it, const char* why) {
@@ -61,6 +80,7 @@ asio::awaitable<void> sweep_loop(std::weak_ptr<pool_registry> weak,
             }
         }
         std::erase_if(registry->draining, [](const auto& pool) { return pool->drained(); });
+        registry->forget_idle_backoffs(now);
     }
 }
 
@@ -168,7 +188,7 @@ std::shared_ptr<tenant_pool> pool_manager::pool_for(const std::string& tenant,
         registry_->retire(it, "connection target changed");
     }
     auto pool = std::make_shared<tenant_pool>(ioc_.get_executor(), workers_, budget_, opens_, tenant,
-                                              target, settings_for(config_, cap));
+                                              target, settings_for(config_, cap), registry_->backoff_of(tenant));
     pool->start();
     registry_->active.emplace(tenant, pool);
     return pool;

@@ -69,6 +69,7 @@ tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_
                          std::shared_ptr<connection_budget> budget,
                          std::shared_ptr<open_throttle> opens, std::string tenant,
                          connection_target target, tenant_pool_settings settings,
+                         std::shared_ptr<inline_io_backoff> inline_io,
                          std::function<pool_clock::time_point()> clock)
     : strand_(asio::make_strand(io)),
       worker_pool_(std::move(workers)),
@@ -83,7 +84,8 @@ tenant_pool::tenant_pool(asio::any_io_executor io, std::shared_ptr<asio::thread_
       clock_(std::move(clock)),
       state_(settings.limits, clock_),
       breaker_(settings.breaker, clock_, std::hash<std::string>{}(key_)),
-      last_used_ns_(ticks(pool_clock::now())) {}
+      last_used_ns_(ticks(pool_clock::now())),
+      inline_io_(std::move(inline_io)) {}
 
 void tenant_pool::start() {
     janitor_timer_ = std::make_shared<asio::steady_timer>(strand_);

@@ -106,6 +106,7 @@ public:
                 std::shared_ptr<connection_budget> budget,
                 std::shared_ptr<open_throttle> opens, std::string tenant,
                 connection_target target, tenant_pool_settings settings,
+                std::shared_ptr<inline_io_backoff> inline_io = std::make_shared<inline_io_backoff>(),
                 std::function<pool_clock::time_point()> clock = pool_clock::now);
 
     /// Starts the janitor (idle time-out, lifetime, min size).
@@ -256,8 +257,9 @@ private:
     std::atomic<bool> drained_{false};
     std::atomic<std::int64_t> last_used_ns_;
     /// Paused when a call on the event loop stalled (inline_io_guard): this tenant's
-    /// database is not trusted to frame its replies for a while, so they go to the workers.
-    inline_io_backoff inline_io_;
+    /// database is not trusted to frame its replies for a while, so they go to the
+    /// workers. The tenant's, shared with the pools that replace this one.
+    const std::shared_ptr<inline_io_backoff> inline_io_;
 };
 
 /// Holds one of the tenant's job slots; gives it back on the strand when destroyed.

@@ -47,7 +47,7 @@ asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenan
 asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<tenant_pool> self,
                                                               connection* conn, const query* statement,
                                                               std::chrono::milliseconds timeout) {
-    if (self->inline_io_.allowed(pool_clock::now()) && conn->can_send_without_blocking(*statement)) {
+    if (self->inline_io_->allowed(self->clock_()) && conn->can_send_without_blocking(*statement)) {
         // Saves two thread hand-overs per query; a failure's clean-up may wait for the
         // server, so that part still goes to a worker.
         db_error error;
@@ -74,7 +74,7 @@ asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<te
                                                               connection* conn, reply_arrival arrival,
                                                               row_sink* sink) {
     // A pool whose database once held the loop reads on the workers: no peek either.
-    const bool inline_allowed = self->inline_io_.allowed(pool_clock::now());
+    const bool inline_allowed = self->inline_io_->allowed(self->clock_());
     const bool buffered = inline_allowed && (arrival == reply_arrival::buffered ||
                                              (arrival == reply_arrival::readable && conn->reply_buffered()));
     if (buffered) {
@@ -97,7 +97,7 @@ asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<te
 bool tenant_pool::note_inline_stall(connection& conn, bool tripped) {
     if (!tripped) return false;
     conn.mark_cut();
-    const auto pause = inline_io_.record_cut(pool_clock::now());
+    const auto pause = inline_io_->record_cut(clock_());
     if (pause == std::chrono::seconds::zero()) return true;  // a pause already runs
     log_line(log_severity::warn,
              "tenant " + tenant_ + ": a reply that looked whole kept db-lib on the event loop past its limit "
@@ -121,7 +121,7 @@ asio::awaitable<std::optional<db_error>> tenant_pool::run_on(std::shared_ptr<ten
     if (auto error = co_await send_on(self, conn, statement, timeout)) {
         co_return std::move(*error);
     }
-    const bool may_read_inline = self->inline_io_.allowed(pool_clock::now());
+    const bool may_read_inline = self->inline_io_->allowed(self->clock_());
     const reply_arrival arrival = co_await wait_for_reply(conn, timeout, may_read_inline);
     if (arrival == reply_arrival::timed_out) {
         // Out of time: read_reply's own time-out (1 s) sends ATTENTION and keeps the

@@ -30,9 +30,11 @@ TEST_CASE("a cut while a pause runs neither lengthens it nor counts", "[pool][in
 TEST_CASE("each cut after a pause doubles the next, up to an hour", "[pool][inline]") {
     inline_io_backoff backoff;
     auto now = pool_clock::now();
-    const std::chrono::seconds expected[] = {60s, 120s, 240s, 480s, 960s, 1920s, 3600s, 3600s, 3600s};
-    for (const auto pause : expected) {
+    const std::chrono::seconds expected[] = {60s, 120s, 240s, 480s, 960s, 1920s};
+    for (int cut = 0; cut < 40; ++cut) {  // far past the doublings a shift could hold
+        const auto pause = cut < 6 ? expected[cut] : 3600s;
         CHECK(backoff.record_cut(now) == pause);
+        CHECK_FALSE(backoff.starts_over(now));
         now += pause;  // the pause ends and the database lies again at once
         CHECK(backoff.allowed(now));
     }
@@ -46,4 +48,14 @@ TEST_CASE("an hour without cuts after a pause starts over at a minute", "[pool][
     CHECK(backoff.record_cut(t0 + 180s + 59min) == 240s);  // 59 minutes after the pause: still counted
     const auto end_of_third = t0 + 180s + 59min + 240s;
     CHECK(backoff.record_cut(end_of_third + 60min) == 60s);
+}
+
+TEST_CASE("a backoff may be forgotten only when the next cut would start over anyway", "[pool][inline]") {
+    inline_io_backoff backoff;
+    const auto t0 = pool_clock::now();
+    CHECK(backoff.starts_over(t0));  // never cut
+    backoff.record_cut(t0);
+    CHECK_FALSE(backoff.starts_over(t0 + 30s));        // in the pause
+    CHECK_FALSE(backoff.starts_over(t0 + 60s + 59min));  // counted still
+    CHECK(backoff.starts_over(t0 + 60s + 60min));
 }
