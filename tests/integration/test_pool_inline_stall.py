@@ -116,6 +116,25 @@ def test_a_fake_final_done_is_cut_by_the_watchdog():
         expect(status == 200 and body == {"Body": LONG}, ("LYING after the fault", status))
 
 
+
+def test_a_rebuilt_pool_keeps_the_tenants_pause():
+    """The pause belongs to the tenant, not to its pool: a pool closed for going unused
+    and built again must not give the lying database the event loop again at once."""
+    config = CONFIG.replace("query_timeout: 3s}", "query_timeout: 3s, unused_pool_timeout: 2s}")
+    with ms.start_gateway(config) as gateway:
+        status, body, _ = lying_while_good_runs(gateway, "fake_done LyingDB 1000", 1)[0]
+        expect(status == 502 and body["error"]["code"] == "connection_lost", (status, body))
+        # GOOD keeps its pool busy; LYING's, unused for 2 s, is closed
+        expect(gateway.wait_for_line(r"tenant LYING: pool draining \(unused\)", timeout=10),
+               "LYING's pool was not closed")
+        status, body, took = lying_while_good_runs(gateway, "fake_done LyingDB 1000", 1)[0]
+        # the new pool reads on the workers: the lie waits out its time-out there
+        expect(status == 504 and body["error"]["code"] == "query_timeout", (status, body))
+        expect(took >= 2.5, f"answered after {took:.2f}s")
+        cut = metric_value(scrape_metrics(gateway.port), "tenant_gateway_pool_inline_reads_cut_total")
+        expect(cut == 1, f"{cut} reads cut, one expected")
+
+
 try:
     harness.run_tests(dict(globals()))
 finally:
