@@ -145,9 +145,13 @@ bool tls_identity_holder::reload(const conf::listen_tls_config& settings) {
                   {{"error", e.what()}});
         return false;
     }
-    log_info("TLS certificate loaded for new handshakes", {{"certificate", next->certificate}});
-    std::lock_guard lock(mutex_);
-    current_ = std::move(next);
+    const auto certificate = next->certificate;
+    {
+        std::lock_guard lock(mutex_);
+        current_ = std::move(next);
+    }
+    // Logged once in force: whoever waits for this line may rely on new handshakes.
+    log_info("TLS certificate loaded for new handshakes", {{"certificate", certificate}});
     return true;
 }
 
