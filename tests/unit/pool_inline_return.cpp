@@ -40,10 +40,13 @@ TEST_CASE("after a cut the pool reads on its workers until the pause ends, then 
           "[tdsd][pool][inline]") {
     pool_test::tdsd_process server;
     pool_test::io_runtime rt;
+    // Joined below, before the io_context their jobs report back to goes away (as the
+    // pool manager's destructor does).
+    auto workers = std::make_shared<boost::asio::thread_pool>(4);
     shifted_clock clock;
     auto settings = tds_pool::tenant_pool_settings::from_config(conf::pools_config{});
     auto pool = std::make_shared<tds_pool::tenant_pool>(
-        rt.ioc().get_executor(), std::make_shared<boost::asio::thread_pool>(4),
+        rt.ioc().get_executor(), workers,
         std::make_shared<tds_pool::connection_budget>(100, 100), std::make_shared<tds_pool::open_throttle>(0), "LIAR",
         server.target(), settings, std::make_shared<tds_pool::inline_io_backoff>(), clock);
     pool->start();
@@ -68,4 +71,6 @@ TEST_CASE("after a cut the pool reads on its workers until the pause ends, then 
     REQUIRE(server.control("reset") == "ok");
     CHECK(run(rt, pool, sql).has_value());
     pool->drain();
+    CHECK(pool_test::eventually([&] { return pool->drained(); }));
+    workers->join();
 }
