@@ -157,6 +157,20 @@ const result_shape& shape_for(sqlite3_stmt* s, const cast_types& casts, statemen
   return kept_by->note_shape(s, shape_of(s, casts));
 }
 
+// What one step of a statement came to.
+enum class step_outcome { row, done, cancelled, failed };
+
+// Steps `s` once unless the request was cancelled; `error` is set when it failed.
+step_outcome step_once(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, std::optional<server_message>& error) {
+  if (cancel.cancelled()) return step_outcome::cancelled;
+  const int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) return step_outcome::row;
+  if (rc == SQLITE_DONE) return step_outcome::done;
+  if ((rc & 0xFF) == SQLITE_INTERRUPT || cancel.cancelled()) return step_outcome::cancelled;
+  error = map_sqlite_error(db, sqlite3_sql(s));
+  return step_outcome::failed;
+}
+
 // `max_rows` is SET ROWCOUNT (0 = no cap).
 statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, std::int64_t max_rows,
                           const result_shape& shape) {
@@ -165,24 +179,19 @@ statement_result step_all(sqlite3* db, sqlite3_stmt* s, cancel_token& cancel, st
   out.has_columns = columns > 0;
   out.shape = &shape;
   for (;;) {
-    if (cancel.cancelled()) {
-      out.cancelled = true;
-      return out;
+    switch (step_once(db, s, cancel, out.error)) {
+      case step_outcome::row:
+        break;
+      case step_outcome::cancelled:
+        out.cancelled = true;
+        return out;
+      case step_outcome::done:
+      case step_outcome::failed:
+        return out;
     }
-    const int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) return out;
-    if (rc == SQLITE_ROW) {
-      if (max_rows > 0 && static_cast<std::int64_t>(out.rows.size()) >= max_rows) return out;
-      auto& row = out.rows.emplace_back(static_cast<std::size_t>(columns));
-      for (int i = 0; i < columns; ++i) read_column(s, i, row[i]);
-      continue;
-    }
-    if ((rc & 0xFF) == SQLITE_INTERRUPT || cancel.cancelled()) {
-      out.cancelled = true;
-    } else {
-      out.error = map_sqlite_error(db, sqlite3_sql(s));
-    }
-    return out;
+    if (max_rows > 0 && static_cast<std::int64_t>(out.rows.size()) >= max_rows) return out;
+    auto& row = out.rows.emplace_back(static_cast<std::size_t>(columns));
+    for (int i = 0; i < columns; ++i) read_column(s, i, row[i]);
   }
 }
 
@@ -355,17 +364,11 @@ stream_end stream_result(sqlite3* db, sqlite3_stmt* s, const result_shape& shape
   reply.begin_result(shape.names, types);
   std::vector<sql_value> row(types.size());
   for (std::int64_t count = 0; max_rows <= 0 || count < max_rows; ++count) {
-    if (cancel.cancelled()) {
+    const auto step = step_once(db, s, cancel, error);
+    if (step == step_outcome::done) break;
+    if (step != step_outcome::row) {
       reply.discard_result();
-      return stream_end::stopped;
-    }
-    const int rc = sqlite3_step(s);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) {
-      reply.discard_result();
-      if ((rc & 0xFF) == SQLITE_INTERRUPT || cancel.cancelled()) return stream_end::stopped;
-      error = map_sqlite_error(db, sqlite3_sql(s));
-      return stream_end::failed;
+      return step == step_outcome::cancelled ? stream_end::stopped : stream_end::failed;
     }
     for (std::size_t i = 0; i < row.size(); ++i) read_column(s, static_cast<int>(i), row[i]);
     if (!row_fits(types, row)) {
