@@ -50,6 +50,17 @@ std::string temp_file(const std::string& text) {
   return name;
 }
 
+/// A connection (spid 60) to a fresh database file, removed after the connection closes.
+struct executor_database {
+  struct removed_file {
+    std::string path;
+    ~removed_file() { remove_database(path); }
+  } file{temp_file("")};  // first, so it goes last
+  tdsd::cancel_token cancel;
+  tdsd::connection_identity identity{60, &cancel};
+  tdsd::sqlite_connection db{file.path, &identity};
+};
+
 }  // namespace
 
 TEST_CASE("dates parse from SQLite text and format back", "[tdsd][datetime]") {
@@ -258,14 +269,9 @@ TEST_CASE("config errors carry file:line:col and durations parse", "[tdsd][confi
 }
 
 TEST_CASE("the executor emits one DONE per statement with MORE on all but the last", "[tdsd][executor]") {
-  const auto path = temp_file("");
-  struct cleanup {
-    std::string path;
-    ~cleanup() { remove_database(path); }  // after the connection below is closed
-  } files{path};
-  tdsd::cancel_token cancel;
-  tdsd::connection_identity identity{60, &cancel};
-  tdsd::sqlite_connection db(path, &identity);
+  executor_database fixture;
+  auto& cancel = fixture.cancel;
+  auto& db = fixture.db;
   db.exec("CREATE TABLE t (id INT PRIMARY KEY, name NVARCHAR(10) NOT NULL)");
 
   tdsd::exec_request batch;
@@ -312,14 +318,10 @@ TEST_CASE("the executor emits one DONE per statement with MORE on all but the la
 
 TEST_CASE("a result typed as declared is typed again from all its values when one does not fit",
           "[tdsd][executor][types]") {
-  const auto path = temp_file("");
-  struct cleanup {
-    std::string path;
-    ~cleanup() { remove_database(path); }
-  } files{path};
-  tdsd::cancel_token cancel;
-  tdsd::connection_identity identity{60, &cancel};
-  tdsd::sqlite_connection db(path, &identity);
+  executor_database fixture;
+  auto& cancel = fixture.cancel;
+  auto& identity = fixture.identity;
+  auto& db = fixture.db;
   db.exec("CREATE TABLE w (id INT PRIMARY KEY, name NVARCHAR(3))");
   db.exec("INSERT INTO w VALUES (1, 'ab'), (2, 'abcdef'), (3, NULL), (4, 'c')");
   const auto run = [&](const std::string& tsql) {
@@ -362,14 +364,10 @@ TEST_CASE("a result typed as declared is typed again from all its values when on
 }
 
 TEST_CASE("a kept statement's result shape is read again after SQLite prepared it again", "[tdsd][executor]") {
-  const auto path = temp_file("");
-  struct cleanup {
-    std::string path;
-    ~cleanup() { remove_database(path); }
-  } files{path};
-  tdsd::cancel_token cancel;
-  tdsd::connection_identity identity{60, &cancel};
-  tdsd::sqlite_connection db(path, &identity);
+  executor_database fixture;
+  auto& cancel = fixture.cancel;
+  auto& identity = fixture.identity;
+  auto& db = fixture.db;
   tdsd::statement_cache cache;
   db.exec("CREATE TABLE s (id INT PRIMARY KEY, name NVARCHAR(10))");
   db.exec("INSERT INTO s VALUES (1, 'a')");
