@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -193,6 +194,11 @@ private:
                                                             connection* conn, reply_arrival arrival,
                                                             row_sink* sink);
     static asio::awaitable<db_error> finish_failure(std::shared_ptr<tenant_pool> self, connection* conn);
+    /// Runs `call`, a db-lib call on the event loop, under the watchdog
+    /// (detail::inline_io_guard); nullopt when the watchdog cut it: its result is not to
+    /// be trusted and the connection is lost (note_inline_stall).
+    template <class Call>
+    std::optional<std::invoke_result_t<Call>> run_guarded(connection& conn, Call call);
     /// After a guarded call on the event loop: when it was cut short (`tripped`), marks
     /// the connection lost, pauses inline I/O for this pool (inline_io_backoff; saying so
     /// when a pause starts) and returns true: the call's result is not to be trusted.

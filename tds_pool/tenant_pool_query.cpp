@@ -44,6 +44,14 @@ asio::awaitable<outcome<lease>> tenant_pool::acquire_valid(std::shared_ptr<tenan
     co_return db_error{errc::connection_lost, "pooled connections failed validation"};
 }
 
+template <class Call>
+std::optional<std::invoke_result_t<Call>> tenant_pool::run_guarded(connection& conn, Call call) {
+    detail::inline_io_guard guard(conn.watched_socket());
+    auto result = call();
+    if (note_inline_stall(conn, guard.finish())) return std::nullopt;
+    return result;
+}
+
 asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<tenant_pool> self,
                                                               connection* conn, const query* statement,
                                                               std::chrono::milliseconds timeout) {
@@ -51,12 +59,9 @@ asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<te
         // Saves two thread hand-overs per query; a failure's clean-up may wait for the
         // server, so that part still goes to a worker.
         db_error error;
-        connection::step sent;
-        {
-            detail::inline_io_guard guard(conn->watched_socket());
-            sent = conn->send_request_nonblocking(*statement, timeout, error);
-            if (self->note_inline_stall(*conn, guard.finish())) sent = connection::step::failed;
-        }
+        const auto sent = self->run_guarded(*conn, [&] {
+            return conn->send_request_nonblocking(*statement, timeout, error);
+        }).value_or(connection::step::failed);
         switch (sent) {
         case connection::step::done: co_return std::nullopt;
         case connection::step::refused: co_return error;
@@ -73,19 +78,16 @@ asio::awaitable<std::optional<db_error>> tenant_pool::send_on(std::shared_ptr<te
 asio::awaitable<std::optional<db_error>> tenant_pool::read_on(std::shared_ptr<tenant_pool> self,
                                                               connection* conn, reply_arrival arrival,
                                                               row_sink* sink) {
-    // A pool whose database once held the loop reads on the workers: no peek either.
+    // While a pause runs (this tenant's database held the loop), replies are read on the
+    // workers: no peek either.
     const bool inline_allowed = self->inline_io_->allowed(self->clock_());
     const bool buffered = inline_allowed && (arrival == reply_arrival::buffered ||
                                              (arrival == reply_arrival::readable && conn->reply_buffered()));
     if (buffered) {
         // The whole reply is in the socket buffer: db-lib does not wait, so no worker
         // (unless the tokens inside lie about it: the guard bounds that).
-        bool read = false;
-        {
-            detail::inline_io_guard guard(conn->watched_socket());
-            read = conn->read_buffered_reply_into(*sink);
-            if (self->note_inline_stall(*conn, guard.finish())) read = false;
-        }
+        const bool read = self->run_guarded(*conn, [&] { return conn->read_buffered_reply_into(*sink); })
+                              .value_or(false);
         if (read) co_return std::nullopt;
         co_return co_await finish_failure(self, conn);
     }
