@@ -5,6 +5,8 @@
 #include <sybfront.h>
 #include <sybdb.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
@@ -53,11 +55,35 @@ double percentile(std::vector<double> v, double p) {
     return v[index];
 }
 
-void report(const std::string& name, int callers, samples& s, std::chrono::duration<double> elapsed) {
+/// User and kernel CPU seconds of this process so far (tdsd runs in its own).
+struct cpu_time {
+    double user = 0;
+    double kernel = 0;
+
+    static cpu_time now() {
+        rusage usage{};
+        getrusage(RUSAGE_SELF, &usage);
+        const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+        return {seconds(usage.ru_utime), seconds(usage.ru_stime)};
+    }
+};
+
+/// Prints a scenario's figures; with `cpu_before`, also this process's CPU per query
+/// (user + kernel): what the client side of a query costs, db-lib and the pool included.
+void report(const std::string& name, int callers, samples& s, std::chrono::duration<double> elapsed,
+            std::optional<cpu_time> cpu_before = std::nullopt) {
+    const cpu_time cpu_after = cpu_time::now();
     std::lock_guard lock(s.mutex);
-    fmt::print("{:<34} callers={:<3} qps={:>8.0f} p50={:>7.2f}ms p99={:>7.2f}ms errors={}\n", name,
+    fmt::print("{:<34} callers={:<3} qps={:>8.0f} p50={:>7.2f}ms p99={:>7.2f}ms errors={}", name,
                callers, static_cast<double>(s.ms.size()) / elapsed.count(), percentile(s.ms, 0.50),
                percentile(s.ms, 0.99), s.errors);
+    if (cpu_before && !s.ms.empty()) {
+        const double queries = static_cast<double>(s.ms.size());
+        const double user = (cpu_after.user - cpu_before->user) / queries * 1e6;
+        const double kernel = (cpu_after.kernel - cpu_before->kernel) / queries * 1e6;
+        fmt::print(" cpu/query={:.1f}us (user {:.1f}, kernel {:.1f})", user + kernel, user, kernel);
+    }
+    fmt::print("\n");
     std::fflush(stdout);
 }
 
@@ -238,14 +264,17 @@ int main() {
 
     for (int callers : {1, 16, 64}) {
         samples s;
-        report("plain db-lib, one connection", callers, s, run_plain(server.target(), callers, s));
+        const auto cpu_before = cpu_time::now();
+        const auto elapsed = run_plain(server.target(), callers, s);
+        report("plain db-lib, one connection", callers, s, elapsed, cpu_before);
     }
     for (int callers : {1, 16, 64}) {
         pool_test::io_runtime rt;
         tds_pool::pool_manager pools(rt.ioc(), bench_config());
         samples s;
+        const auto cpu_before = cpu_time::now();
         const auto elapsed = run_pool(rt, pools, {{"ACME", server.target("db1")}}, {callers}, {&s});
-        report("pool (max_size 16)", callers, s, elapsed);
+        report("pool (max_size 16)", callers, s, elapsed, cpu_before);
     }
 
     if (server.control("latency db2 150 0") != "ok") {
