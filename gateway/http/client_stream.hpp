@@ -18,6 +18,7 @@
 #include "gateway/http/http_types.hpp"
 #include "gateway/http/tls_channel.hpp"
 #include "gateway/http/tls_identity.hpp"
+#include "gateway/http/write_at_once.hpp"
 
 namespace gateway {
 
@@ -76,6 +77,16 @@ public:
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {
         return asio::async_initiate<Token, void(beast::error_code, std::size_t)>(write_some{this}, token, buffers);
+    }
+
+    /// Sends what the socket takes at once of `buffers` (write_at_once.hpp); 0 on TLS,
+    /// whose records the TLS layer writes.
+    template <class ConstBuffers>
+    std::size_t write_now(const ConstBuffers& buffers, beast::error_code& ec) {
+        ec = {};
+        if (tls_ || asio::buffer_size(buffers) == 0) return 0;
+        before_plain_write();
+        return send_at_once(socket_.native_handle(), buffers, ec);
     }
 
 private:

@@ -2,12 +2,10 @@
 
 #include <array>
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "gateway/http/client_stream.hpp"
+#include "gateway/http/write_at_once.hpp"
 #include "gateway/http/head_text.hpp"
 #include "gateway/http/response_headers.hpp"
 
@@ -29,9 +27,8 @@ asio::awaitable<reply_written> write_gateway_response(client_stream& stream, res
     if (!options.head) out.body_bytes = res.body().size();
     // Named, not a temporary: g++ 12 mishandles temporaries in co_await arguments.
     const std::array<asio::const_buffer, 2> message{asio::buffer(scratch), asio::buffer(res.body().data(), out.body_bytes)};
-    auto [ec, written] = co_await asio::async_write(stream, message, asio::as_tuple(asio::use_awaitable));
+    out.error = co_await write_whole(stream, message);
     stream.expires_never();  // the deadline would run on while the connection waits
-    out.error = ec;
     co_return out;
 }
 

@@ -21,6 +21,7 @@
 #include "gateway/http/client_stream.hpp"
 #include "gateway/http/flat_write.hpp"
 #include "gateway/http/head_text.hpp"
+#include "gateway/http/write_at_once.hpp"
 #include "gateway/proxy/proxy_exchange_state.hpp"
 #include "gateway/proxy/proxy_headers.hpp"
 #include "gateway/proxy/proxy_relay.hpp"
@@ -212,7 +213,7 @@ asio::awaitable<bool> exchange::send_bodiless_request(std::size_t server) {
     scratch_.clear();
     append_head_text(request_.get().base(), scratch_);
     const auto message = asio::buffer(scratch_);
-    auto [ec, written] = co_await asio::async_write(*upstream_, message, nothrow);
+    const auto ec = co_await write_whole(*upstream_, message);
     upstream_->expires_never();  // a deadline runs whether or not an operation waits
     if (ec) {
         upstream_failed(server, ec, "send");

@@ -15,6 +15,7 @@
 #include "gateway/http/client_stream.hpp"
 #include "gateway/http/flat_write.hpp"
 #include "gateway/http/head_text.hpp"
+#include "gateway/http/write_at_once.hpp"
 
 namespace gateway {
 
@@ -94,7 +95,7 @@ template <std::size_t count>
 asio::awaitable<bool> write_pieces(client_stream& destination, const std::array<asio::const_buffer, count>& pieces,
                                    std::chrono::milliseconds timeout, relay_result& result) {
     destination.expires_after(timeout);
-    auto [ec, written] = co_await asio::async_write(destination, pieces, nothrow);
+    const auto ec = co_await write_whole(destination, pieces);
     destination.expires_never();
     if (!ec) co_return true;
     result.failed = relay_result::side::destination;

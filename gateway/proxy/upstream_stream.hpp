@@ -13,6 +13,7 @@
 
 #include "gateway/http/deadline_watch.hpp"
 #include "gateway/http/http_types.hpp"
+#include "gateway/http/write_at_once.hpp"
 
 namespace gateway {
 
@@ -71,6 +72,13 @@ public:
             failed = beast::error_code(errno, asio::error::get_system_category());
         }
         return 0;
+    }
+    /// Sends what the socket takes at once of `buffers` (gateway/http/write_at_once.hpp).
+    template <class ConstBuffers>
+    std::size_t write_now(const ConstBuffers& buffers, beast::error_code& ec) {
+        ec = {};
+        if (!socket_.is_open()) return 0;  // the async write reports it
+        return send_at_once(socket_.native_handle(), buffers, ec);
     }
     template <class ConstBuffers, class Token>
     auto async_write_some(const ConstBuffers& buffers, Token&& token) {

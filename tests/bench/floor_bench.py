@@ -11,12 +11,16 @@ Subjects (each on two cores, each logging a line per request to a file):
 - stack_floor raw: Asio alone with callbacks and a request head found by scanning for its
   blank line: what an HTTP/1.1 layer of the gateway's own could at best reach on Asio.
 
+With TG_BENCH_BASELINE naming another tenant-gateway binary, that build runs as a fifth
+subject (`gateway-base`) on the same config: an A/B of a change with the floors beside it.
+
 Per shape, rounds rotate the subjects' order; req/s over all rounds, p99 the median of the
 rounds, CPU per request split into user and kernel time from /proc.
 
     TG_BUILD_DIR=build-bench /usr/bin/python3 tests/bench/floor_bench.py
 
-Run by `scripts/bench floor`. TG_BENCH_DURATION and TG_BENCH_ROUNDS as for proxy_bench.py."""
+Run by `scripts/bench floor`. TG_BENCH_DURATION and TG_BENCH_ROUNDS as for proxy_bench.py;
+TG_BENCH_SHAPES picks shapes by name (bare-c64-ka, bare-c64-close, bare-c1-ka, bare-c1-close)."""
 
 import os
 import statistics
@@ -29,7 +33,12 @@ import proxy_bench  # noqa: E402
 from proxy_bench import Shape  # noqa: E402
 
 SHAPES = [Shape("bare", c, ka, False) for c in (64, 1) for ka in (True, False)]
+if os.environ.get("TG_BENCH_SHAPES"):  # e.g. bare-c64-ka,bare-c1-ka
+    SHAPES = [s for s in SHAPES if s.name in os.environ["TG_BENCH_SHAPES"].split(",")]
 SUBJECTS = ["nginx", "gateway", "floor-beast", "floor-raw"]
+BASELINE = os.environ.get("TG_BENCH_BASELINE")
+if BASELINE:
+    SUBJECTS.append("gateway-base")
 
 
 def user_and_kernel_seconds(pids):
@@ -43,9 +52,9 @@ def user_and_kernel_seconds(pids):
 
 
 class FloorServers:
-    """The two stack_floor servers on ports of their own."""
+    """The two stack_floor servers on ports of their own, and the baseline gateway if any."""
 
-    def __init__(self, directory):
+    def __init__(self, directory, gateway_config_path):
         binary = os.path.join(os.environ.get("TG_BUILD_DIR", "build-bench"), "tests/bench/stack_floor")
         self.procs, self.ports = {}, {}
         for mode in ("beast", "raw"):
@@ -53,17 +62,26 @@ class FloorServers:
             self.procs[mode] = subprocess.Popen([binary, mode, str(port), os.path.join(directory, f"{mode}.log")])
             self.ports[mode] = port
             proxy_bench.wait_for_port(port)
+        self.baseline = None
+        if BASELINE:
+            self.baseline = proxy_bench.harness.Server(
+                [BASELINE, "--config", gateway_config_path], env=proxy_bench.proxy_support.GATEWAY_ENV,
+                name="gateway-base", output_path=os.path.join(directory, "gateway-base.log"))
 
     def stop(self):
         for proc in self.procs.values():
             proc.terminate()
             proc.wait()
+        if self.baseline:
+            self.baseline.stop()
 
 
 def run(stack, floors, name, shape, seconds):
     if name.startswith("floor-"):
         mode = name.split("-", 1)[1]
         pids, url = [floors.procs[mode].pid], f"http://127.0.0.1:{floors.ports[mode]}/livez"
+    elif name == "gateway-base":
+        pids, url = [floors.baseline.proc.pid], f"http://127.0.0.1:{floors.baseline.port}/livez"
     else:
         pids, url = stack.pids(name), stack.url(name, shape)
     user0, kernel0 = user_and_kernel_seconds(pids)
@@ -115,7 +133,7 @@ def report(results, rounds, seconds):
 def main():
     rounds, seconds = proxy_bench.ROUNDS, proxy_bench.DURATION
     stack = proxy_bench.Stack(tls=False)
-    floors = FloorServers(stack.dir)
+    floors = FloorServers(stack.dir, stack.gateway.config_path)
     try:
         results = []
         for shape in SHAPES:

@@ -10,6 +10,7 @@ The tenant's pool has one connection, so "the next request works and tdsd saw no
 login" proves the connection that was cancelled is the one that served it."""
 
 import concurrent.futures
+import json
 import os
 import re
 import signal
@@ -118,6 +119,12 @@ def small_request_works(gateway):
 def fetch(port, path, read_delay=0.0, timeout=60):
     """GET on a raw socket with a small receive buffer; waits `read_delay` seconds before
     reading (a slow client). Returns (status, body length, elapsed seconds)."""
+    status, body, elapsed = fetch_body(port, path, read_delay, timeout)
+    return status, len(body), elapsed
+
+
+def fetch_body(port, path, read_delay=0.0, timeout=60):
+    """Like fetch, returning the body itself instead of its length."""
     started = time.monotonic()
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 64 * 1024)
@@ -135,7 +142,24 @@ def fetch(port, path, read_delay=0.0, timeout=60):
     data = b"".join(chunks)
     head, _, body = data.partition(b"\r\n\r\n")
     status = int(head.split(b" ")[1]) if head else 0
-    return status, len(body), time.monotonic() - started
+    return status, body, time.monotonic() - started
+
+
+def test_an_answer_larger_than_the_socket_takes_at_once_arrives_whole_and_in_order():
+    # The gateway sends what the socket takes at once and writes the rest as the client
+    # reads: a client that reads nothing for a second, through a 64 kB receive buffer,
+    # must still get every byte in order. 12 MB is more than loopback's largest send
+    # buffer (4 MB), so the first write cannot take it all.
+    with start_gateway() as gateway:
+        small_request_works(gateway)
+        for delay in (0.0, 1.0):
+            status, body, _ = fetch_body(gateway.port, "/api/big?company=BIG", read_delay=delay)
+            expect(status == 200, f"{status} {body[:200]!r}")
+            rows = json.loads(body)
+            expect([row["Id"] for row in rows] == list(range(1, MAXIMAL_ROWS + 1)),
+                   f"read after {delay}s: ids {[row['Id'] for row in rows][:5]}...")
+            expect(all(row["Body"] == "x" * ROW_TEXT for row in rows), f"read after {delay}s: a body differs")
+        small_request_works(gateway)
 
 
 def test_peak_rss_of_eight_concurrent_maximal_results_stays_under_the_budget_bound():

@@ -58,6 +58,13 @@ def test_stalled_reader_gets_the_whole_download():
         status, body = proxy_support.read_response(s)
         expect(status == 200, status)
         expect(len(body) == total, f"{len(body)} of {total} bytes")
+        # Every byte in its place: what the socket took at once and what followed as the
+        # client read (proxy_upstream.js repeats one 64 KiB block).
+        pattern = b"abcdefghijklmnopqrstuvwxyz0123456789"
+        block = (pattern * (64 * 1024 // len(pattern) + 1))[:64 * 1024]
+        expected = (block * (total // len(block) + 1))[:total]
+        first_wrong = next((i for i in range(0, total, 4096) if body[i:i + 4096] != expected[i:i + 4096]), None)
+        expect(first_wrong is None, f"the body differs from the upstream's near byte {first_wrong}")
 
 
 def test_silent_client_still_cut_at_header_timeout():
