@@ -84,7 +84,7 @@ public:
     template <class ConstBuffers>
     std::size_t write_now(const ConstBuffers& buffers, beast::error_code& ec) {
         ec = {};
-        if (tls_ || asio::buffer_size(buffers) == 0) return 0;
+        if (tls_ || !socket_.is_open() || asio::buffer_size(buffers) == 0) return 0;
         before_plain_write();
         return send_at_once(socket_.native_handle(), buffers, ec);
     }

@@ -90,12 +90,22 @@ asio::awaitable<bool> read_piece(Source& source, beast::flat_buffer& buffer,
 }
 
 /// Writes the pieces (header text, body bytes) to the client in one write; false with
-/// `result` set on failure.
+/// `result` set on failure. Only the piece that carries the header is sent at once when
+/// the socket takes it (write_whole): each later piece goes through an asynchronous
+/// write, whose completion passes through the event loop's queue. Otherwise a long body
+/// between a fast upstream and a fast client would be relayed start to end without
+/// giving way, and every other connection on the loop would wait for it.
 template <std::size_t count>
 asio::awaitable<bool> write_pieces(client_stream& destination, const std::array<asio::const_buffer, count>& pieces,
-                                   std::chrono::milliseconds timeout, relay_result& result) {
+                                   bool with_header, std::chrono::milliseconds timeout, relay_result& result) {
     destination.expires_after(timeout);
-    const auto ec = co_await write_whole(destination, pieces);
+    beast::error_code ec;
+    if (with_header) {
+        ec = co_await write_whole(destination, pieces);
+    } else {
+        auto [write_ec, written] = co_await asio::async_write(destination, pieces, nothrow);
+        ec = write_ec;
+    }
     destination.expires_never();
     if (!ec) co_return true;
     result.failed = relay_result::side::destination;
@@ -182,7 +192,7 @@ asio::awaitable<relay_result> relay_raw_response(upstream_stream& source,
         }
         const std::array<asio::const_buffer, 2> out{asio::buffer(scratch.data(), head_left),
                                                     asio::buffer(chunk.data(), piece)};
-        if (!co_await write_pieces(destination, out, timeouts.write, result)) co_return result;
+        if (!co_await write_pieces(destination, out, head_left > 0, timeouts.write, result)) co_return result;
         head_left = 0;
         result.bytes += piece;
         if (parser.is_done()) co_return result;
@@ -223,7 +233,7 @@ asio::awaitable<relay_result> relay_sized_response(upstream_stream& source,
         // What is in hand goes out even when the read after it failed.
         if (head.size() > 0 || filled > 0) {
             const std::array<asio::const_buffer, 3> out{head, first, asio::buffer(window ? window->data() : nullptr, filled)};
-            if (!co_await write_pieces(destination, out, timeouts.write, result)) co_return result;
+            if (!co_await write_pieces(destination, out, head.size() > 0, timeouts.write, result)) co_return result;
             if (head.size() > 0) source_buffer.consume(buffered);  // the first piece lay in the buffer
             result.bytes += first.size() + filled;
             head = first = asio::const_buffer();
