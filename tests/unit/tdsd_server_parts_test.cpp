@@ -59,6 +59,15 @@ struct executor_database {
   tdsd::cancel_token cancel;
   tdsd::connection_identity identity{60, &cancel};
   tdsd::sqlite_connection db{file.path, &identity};
+
+  /// The reply tokens of a batch run as this connection's session.
+  std::vector<std::uint8_t> tokens(const std::string& tsql, tdsd::statement_cache* cache = nullptr) {
+    tdsd::exec_request req;
+    req.tsql = tsql;
+    req.session = &identity;
+    req.cache = cache;
+    return tdsd::execute(db.get(), cancel, req).tokens.data();
+  }
 };
 
 }  // namespace
@@ -319,17 +328,9 @@ TEST_CASE("the executor emits one DONE per statement with MORE on all but the la
 TEST_CASE("a result typed as declared is typed again from all its values when one does not fit",
           "[tdsd][executor][types]") {
   executor_database fixture;
-  auto& cancel = fixture.cancel;
-  auto& identity = fixture.identity;
-  auto& db = fixture.db;
-  db.exec("CREATE TABLE w (id INT PRIMARY KEY, name NVARCHAR(3))");
-  db.exec("INSERT INTO w VALUES (1, 'ab'), (2, 'abcdef'), (3, NULL), (4, 'c')");
-  const auto run = [&](const std::string& tsql) {
-    tdsd::exec_request req;
-    req.tsql = tsql;
-    req.session = &identity;
-    return tdsd::execute(db.get(), cancel, req).tokens.data();
-  };
+  fixture.db.exec("CREATE TABLE w (id INT PRIMARY KEY, name NVARCHAR(3))");
+  fixture.db.exec("INSERT INTO w VALUES (1, 'ab'), (2, 'abcdef'), (3, NULL), (4, 'c')");
+  const auto run = [&](const std::string& tsql) { return fixture.tokens(tsql); };
   const auto nvarchar_length = [](const std::vector<std::uint8_t>& t) {
     // COLMETADATA, 2 columns; "id" INTN(4) takes bytes 3-15, then "name"'s user type and flags.
     REQUIRE(t.size() > 25);
@@ -365,18 +366,11 @@ TEST_CASE("a result typed as declared is typed again from all its values when on
 
 TEST_CASE("a kept statement's result shape is read again after SQLite prepared it again", "[tdsd][executor]") {
   executor_database fixture;
-  auto& cancel = fixture.cancel;
-  auto& identity = fixture.identity;
-  auto& db = fixture.db;
   tdsd::statement_cache cache;
-  db.exec("CREATE TABLE s (id INT PRIMARY KEY, name NVARCHAR(10))");
-  db.exec("INSERT INTO s VALUES (1, 'a')");
+  fixture.db.exec("CREATE TABLE s (id INT PRIMARY KEY, name NVARCHAR(10))");
+  fixture.db.exec("INSERT INTO s VALUES (1, 'a')");
   const auto columns = [&](const std::string& tsql) {
-    tdsd::exec_request req;
-    req.tsql = tsql;
-    req.session = &identity;
-    req.cache = &cache;
-    const auto t = tdsd::execute(db.get(), cancel, req).tokens.data();
+    const auto t = fixture.tokens(tsql, &cache);
     if (t.size() < 3 || t[0] != 0x81) return -1;  // no result set
     return t[1] | (t[2] << 8);
   };
