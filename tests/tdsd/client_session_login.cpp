@@ -33,8 +33,8 @@ const login_config* find_login(const server_config& config, const std::string& u
   return nullptr;
 }
 
-std::unique_ptr<sqlite_connection> open_database(std::string path, connection_identity* identity) {
-  return std::make_unique<sqlite_connection>(path, identity);
+std::unique_ptr<sqlite_connection> open_database(const database_entry* db, connection_identity* identity) {
+  return std::make_unique<sqlite_connection>(db->path, identity, db->sharing());
 }
 
 }  // namespace
@@ -121,7 +121,7 @@ asio::awaitable<bool> client_session::login(const login_request& request) {
   }
   std::string open_error;
   try {
-    const std::function<std::unique_ptr<sqlite_connection>()> job = std::bind(open_database, db->path, &identity_);
+    const std::function<std::unique_ptr<sqlite_connection>()> job = std::bind(open_database, db, &identity_);
     db_ = co_await run_on_workers(server_.workers(), job);
   } catch (const std::exception& e) {
     open_error = e.what();

@@ -77,7 +77,7 @@ database_catalog::database_catalog(const std::vector<database_config>& databases
       if (e.temporary) e.path = temp_database_path(d.name);
       entries_.push_back(e);
       connection_identity setup{};
-      sqlite_connection db(e.path, &setup);
+      sqlite_connection db(e.path, &setup, e.sharing());
       for (const auto& script : d.init) run_init_script(db, script);
     }
   } catch (...) {

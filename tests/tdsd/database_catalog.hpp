@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tests/tdsd/config.hpp"
+#include "tests/tdsd/sqlite_connection.hpp"
 
 namespace tdsd {
 
@@ -13,6 +14,8 @@ struct database_entry {
   std::string name;
   std::string path;
   bool temporary = false;  // ":memory:" databases live in a temp file removed at exit
+
+  file_sharing sharing() const { return temporary ? file_sharing::this_process : file_sharing::processes; }
 };
 
 /// Creates the files (":memory:" = private temp file in WAL mode), runs the init scripts

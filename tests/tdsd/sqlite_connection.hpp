@@ -50,12 +50,19 @@ std::int64_t login_textsize(bool odbc);
 /// negative) unlimited, at most 2147483647.
 std::int64_t textsize_setting(std::int64_t n);
 
+/// Who else may open a database file.
+enum class file_sharing {
+  processes,     // a configured file: other programs may open it too (fcntl locks)
+  this_process,  // a ":memory:" temp file only tdsd knows: locks between its own connections only
+};
+
 /// Owns an open sqlite3 handle; closed on destruction.
 class sqlite_connection {
  public:
   /// Opens `path` (WAL, busy_timeout 5 s, foreign keys on) and registers tdsd_spid and
   /// tdsd_sleep for `identity`, which must outlive the connection; throws on failure.
-  sqlite_connection(const std::string& path, connection_identity* identity);
+  sqlite_connection(const std::string& path, connection_identity* identity,
+                    file_sharing sharing = file_sharing::processes);
   ~sqlite_connection();
   sqlite_connection(const sqlite_connection&) = delete;
   sqlite_connection& operator=(const sqlite_connection&) = delete;
