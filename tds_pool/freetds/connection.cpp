@@ -31,6 +31,18 @@ constexpr DBINT login_failed_number = 18456;
 // A request this small goes out in one or two TDS packets.
 constexpr std::size_t max_inline_request = 8 * 1024;
 
+/// What a request may take in the send queue, generously: UTF-16 text, the parameter
+/// declaration, TDS headers.
+std::size_t request_size_estimate(const query& q) {
+    std::size_t estimate = 1024 + 4 * q.sql.size();
+    for (const auto& p : q.params) {
+        estimate += 64 + 4 * p.name.size();
+        if (const auto* text = std::get_if<std::string>(&p.value)) estimate += 2 * text->size();
+        if (const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&p.value)) estimate += bytes->size();
+    }
+    return estimate;
+}
+
 int whole_seconds(std::chrono::milliseconds timeout) {
     // db-lib time-outs are whole seconds; 0 would mean "wait forever".
     const auto ms = timeout.count();
@@ -247,6 +259,16 @@ outcome<query_result> connection::execute(const query& q, std::chrono::milliseco
 
 connection::step connection::send_request_nonblocking(const query& q, std::chrono::milliseconds timeout,
                                                       db_error& error) {
+    const auto queued_before = queued_at_most_;  // send_prepared forgets it
+    const step sent = send_prepared_inline(q, timeout, error);
+    if (sent == step::done && queued_before) {
+        queued_at_most_ = *queued_before + request_size_estimate(q);
+    }
+    return sent;
+}
+
+connection::step connection::send_prepared_inline(const query& q, std::chrono::milliseconds timeout,
+                                                  db_error& error) {
     if (!relay_) return send_prepared(q, timeout, error);
     relay_->take_over();
     const step sent = send_prepared(q, timeout, error);
@@ -258,7 +280,7 @@ connection::step connection::send_request_nonblocking(const query& q, std::chron
 }
 
 connection::step connection::send_prepared(const query& q, std::chrono::milliseconds timeout, db_error& error) {
-    idle_plain_ = false;
+    leave_idle_plain();
     diag_->reset();
     if (is_dead()) {
         error = db_error{errc::connection_lost, "connection already closed"};
@@ -276,7 +298,7 @@ std::optional<db_error> connection::apply_text_size(const query& q, std::chrono:
     if (!q.text_size || q.text_size == text_size_) {
         return std::nullopt;
     }
-    idle_plain_ = false;
+    leave_idle_plain();
     diag_->reset();
     set_timeout(timeout);
     // A batch of its own, not part of the request: inside sp_executesql the setting would
@@ -320,7 +342,7 @@ detail::watched_socket connection::watched_socket() {
 void connection::mark_cut() noexcept {
     cut_ = true;
     unsafe_ = close_reason::broken;
-    idle_plain_ = false;
+    leave_idle_plain();
 }
 
 int connection::reply_socket() const {
@@ -371,26 +393,36 @@ outcome<query_result> connection::read_reply() {
     return std::move(rows.result);
 }
 
-bool connection::can_send_without_blocking(const query& q) const {
+bool connection::can_send_without_blocking(const query& q) {
     const int fd = socket();
-    if (!idle_plain_ || fd < 0 || (q.text_size && q.text_size != text_size_)) {
+    if (!idle_plain_ || fd < 0 || send_buffer_ <= 0 || (q.text_size && q.text_size != text_size_)) {
+        return false;
+    }
+    const std::size_t estimate = request_size_estimate(q);
+    // A quarter of the buffer: the kernel counts its own overhead per packet against it.
+    const std::size_t room = static_cast<std::size_t>(send_buffer_) / 4;
+    if (estimate > max_inline_request || estimate > room) {
         return false;
     }
     // A whole reply does not prove the server read the whole request: one that answers
     // early and stops reading would fill the send queue, and FreeTDS would then wait on
-    // the I/O thread for room to write. So the queue must be empty.
+    // the I/O thread for room to write. What the queue may hold is bounded by the
+    // requests sent inline since it was last seen empty; only when that bound leaves too
+    // little room is the kernel asked (a system call, once every few requests).
+    if (queued_at_most_ && *queued_at_most_ + estimate <= room) {
+        return true;
+    }
     int queued = 0;
-    if (send_buffer_ <= 0 || ::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0) {
+    if (::ioctl(fd, SIOCOUTQ, &queued) != 0 || queued != 0) {
         return false;
     }
-    // Generous: UTF-16 text, the parameter declaration, TDS headers.
-    std::size_t estimate = 1024 + 4 * q.sql.size();
-    for (const auto& p : q.params) {
-        estimate += 64 + 4 * p.name.size();
-        if (const auto* text = std::get_if<std::string>(&p.value)) estimate += 2 * text->size();
-        if (const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&p.value)) estimate += bytes->size();
-    }
-    return estimate <= max_inline_request && estimate * 4 <= static_cast<std::size_t>(send_buffer_);
+    queued_at_most_ = 0;
+    return true;
+}
+
+void connection::leave_idle_plain() noexcept {
+    idle_plain_ = false;
+    queued_at_most_.reset();
 }
 
 bool connection::reply_buffered() const {
@@ -408,17 +440,20 @@ std::optional<query_result> connection::read_buffered_reply() {
 
 bool connection::read_buffered_reply_into(row_sink& sink) {
     bool stopped = false;
-    idle_plain_ = read_reply_tokens(sink, stopped);
-    if (idle_plain_ && stopped) {
+    if (!read_reply_tokens(sink, stopped)) {
+        leave_idle_plain();
+        return false;
+    }
+    idle_plain_ = true;
+    if (stopped) {
         detail::skip_buffered_rest(proc_);
         if (is_dead() || diag_->server_error) {
             // What was skipped failed: the rows were complete, but not the session's proof.
             unsafe_ = unsafe_.value_or(close_reason::request_failed);
-            idle_plain_ = false;
+            leave_idle_plain();
         }
-        return true;
     }
-    return idle_plain_;
+    return true;
 }
 
 db_error connection::finish_failed_step() {
@@ -464,7 +499,7 @@ constexpr std::int64_t implicit_transactions_option = 2;
 
 std::optional<std::int64_t> connection::trancount_batch(const char* sql, std::chrono::milliseconds timeout,
                                                         std::optional<std::int64_t>* options) {
-    idle_plain_ = false;
+    leave_idle_plain();
     diag_->reset();
     set_timeout(timeout);
     if (dbcmd(proc_, sql) != SUCCEED || dbsqlsend(proc_) != SUCCEED) {

@@ -68,9 +68,9 @@ public:
 
     /// True when send_request cannot block, so an I/O thread may call it: the last reply
     /// was read from plain TDS framing and completely (db-lib is idle, nothing to read
-    /// first), nothing is left in the socket's send queue, the request is far
-    /// smaller than the send buffer, and the query needs no SET TEXTSIZE first.
-    bool can_send_without_blocking(const query& q) const;
+    /// first), the send queue has room for the request many times over, and the query
+    /// needs no SET TEXTSIZE first. Remembers an empty send queue it has seen.
+    bool can_send_without_blocking(const query& q);
     /// True when the whole reply is already in the socket buffer, in plain TDS framing:
     /// read_buffered_reply then cannot block.
     bool reply_buffered() const;
@@ -152,6 +152,8 @@ private:
     bool read_reply_tokens(row_sink& sink, bool& stopped);
     outcome<query_result> fail(const char* what);
     void enable_keepalive();
+    /// send_request_nonblocking's send, through the relay on an encrypted connection.
+    step send_prepared_inline(const query& q, std::chrono::milliseconds timeout, db_error& error);
     /// Reads the send buffer's size once, at open, instead of once per request: the kernel
     /// only grows it after that, except under TCP memory pressure, where a request of at
     /// most 8 KiB into an empty queue still goes out after one acknowledgement.
@@ -161,7 +163,14 @@ private:
     std::unique_ptr<detail::diagnostics> diag_;  ///< stable address: the handlers write here
     int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
     const char* failed_step_ = "reading results";  ///< for the error message of a failure
+    /// Ends the idle, plain state: something is sent or read outside the inline steps.
+    void leave_idle_plain() noexcept;
+
     bool idle_plain_ = false;  ///< the last reply was read completely from plain TDS framing
+    /// While idle_plain_: the most bytes of requests that may still wait in the send
+    /// queue, the estimates of those sent inline since SIOCOUTQ last found it empty
+    /// (nullopt: unknown, ask the kernel).
+    std::optional<std::size_t> queued_at_most_;
     int send_buffer_ = 0;      ///< SO_SNDBUF at open (0: unknown)
     /// The SET TEXTSIZE this session had sent (nullopt: the login's). Only a SET outside
     /// sp_executesql changes it, and the pool sends none other; SQL Server restores a SET

@@ -126,6 +126,40 @@ TEST_CASE("a buffered reply is read without a worker, then sends may go inline",
     CHECK_FALSE(conn.can_send_without_blocking(huge));
 }
 
+TEST_CASE("inline round trips in a row stay inline and each reads its own reply", "[tdsd][reply_peek]") {
+    // The send queue is looked at only when the requests sent inline since it was last
+    // seen empty could fill a quarter of the send buffer: many requests in a row cross
+    // that bound several times.
+    pool_test::tdsd_process server;
+    auto opened = tds_pool::connection::open(server.target(), {});
+    REQUIRE(opened);
+    auto& conn = *opened.value();
+    auto by_id = [](std::int64_t n) {
+        return tds_pool::query{"SELECT id, name FROM items WHERE id = @n",
+                               {{"n", tds_pool::param_type::int32, n}}, {}};
+    };
+    REQUIRE_FALSE(conn.send_request(by_id(1), 5s));
+    REQUIRE(wait_for_whole_reply(conn));
+    REQUIRE(conn.read_buffered_reply());
+    for (std::int64_t n = 2; n <= 48; ++n) {
+        const auto q = by_id(n);
+        REQUIRE(conn.can_send_without_blocking(q));
+        tds_pool::db_error error;
+        REQUIRE(conn.send_request_nonblocking(q, 5s, error) == tds_pool::connection::step::done);
+        REQUIRE(wait_for_whole_reply(conn));
+        const auto rows = conn.read_buffered_reply();
+        REQUIRE(rows);
+        REQUIRE(rows->sets.at(0).rows.size() == 1);
+        CHECK(std::get<std::int64_t>(rows->sets.at(0).rows.at(0).at(0)) == n);
+    }
+    // A request sent the blocking way leaves the bound unknown: the next inline send asks
+    // the kernel again, and still goes.
+    REQUIRE_FALSE(conn.send_request(by_id(49), 5s));
+    REQUIRE(wait_for_whole_reply(conn));
+    REQUIRE(conn.read_buffered_reply());
+    CHECK(conn.can_send_without_blocking(by_id(50)));
+}
+
 TEST_CASE("a failed buffered reply is finished by the blocking clean-up", "[tdsd][reply_peek]") {
     pool_test::tdsd_process server;
     auto opened = tds_pool::connection::open(server.target(), {});
