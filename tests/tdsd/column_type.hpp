@@ -62,17 +62,14 @@ bool fits_column_type(const column_type& t, const sql_value& v);
 /// Writes TYPE_INFO for a column.
 void write_type_info(byte_writer& w, const column_type& t);
 
-/// True when `v` must go out as NULL in a column of type `t` (NULL, or text that is not
-/// a value of the type, such as an unparsable date).
-bool encodes_as_null(const column_type& t, const sql_value& v);
-
 /// SET TEXTSIZE never issued, or -1: (MAX) values go out whole.
 inline constexpr std::uint64_t unlimited_text_size = UINT64_MAX;
 
-/// Writes a non-NULL value as ROW/NBCROW carry it. As SET TEXTSIZE does in SQL Server,
-/// a (MAX) value is cut to `text_size` bytes on the wire (whole characters only); other
-/// types are never cut.
-void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size);
+/// Writes a value as ROW/NBCROW carry it; false, with nothing written, when it goes out as
+/// NULL: NULL, or text that is no value of the type (an unparsable date, say). As SET
+/// TEXTSIZE does in SQL Server, a (MAX) value is cut to `text_size` bytes on the wire
+/// (whole characters only); other types are never cut.
+bool write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size);
 
 /// Bytes of a DECIMAL/NUMERIC value of `precision` digits (sign byte included).
 std::uint32_t decimal_length(unsigned precision);

@@ -154,21 +154,6 @@ void write_moment(byte_writer& w, const column_type& t, const tds_datetime& dt, 
   if (with_date) w.uint_n(static_cast<std::uint64_t>(m.days), 3);
 }
 
-bool parses_as(const column_type& t, std::string_view text) {
-  switch (t.type) {
-    case wire_type::decimaln:
-    case wire_type::numericn: return parse_decimal(text, t.scale).has_value();
-    case wire_type::moneyn: return parse_decimal(text, 4).has_value();
-    case wire_type::datetimn:
-    case wire_type::date:
-    case wire_type::datetime2: return parse_datetime_text(text).has_value();
-    case wire_type::time: return parse_time_text(text).has_value();
-    case wire_type::datetimeoffset: return parse_offset_datetime_text(text).has_value();
-    case wire_type::guid: return guid_bytes(text).has_value();
-    default: return true;
-  }
-}
-
 /// The value's text: a view of it when it is stored as text (no copy per cell), else
 /// its spelling kept in `spelled`.
 std::string_view text_of(const sql_value& v, std::string& spelled) {
@@ -179,28 +164,10 @@ std::string_view text_of(const sql_value& v, std::string& spelled) {
 
 }  // namespace
 
-bool encodes_as_null(const column_type& t, const sql_value& v) {
-  if (v.is_null()) return true;
-  switch (t.type) {  // the types parses_as reads text for; the others never go out as NULL
-    case wire_type::decimaln:
-    case wire_type::numericn:
-    case wire_type::moneyn:
-    case wire_type::datetimn:
-    case wire_type::date:
-    case wire_type::datetime2:
-    case wire_type::time:
-    case wire_type::datetimeoffset:
-    case wire_type::guid:
-    {
-      std::string spelled;
-      return !parses_as(t, text_of(v, spelled));
-    }
-    default:
-      return false;
-  }
-}
-
-void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size) {
+bool write_value(byte_writer& w, const column_type& t, const sql_value& v, std::uint64_t text_size) {
+  if (v.is_null()) return false;
+  // Dates, decimals and GUIDs are stored as text: parsed once, here, and text that is no
+  // value of the type goes out as NULL.
   std::string spelled;
   switch (t.type) {
     case wire_type::intn:
@@ -220,35 +187,57 @@ void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::
       w.u8(v.as_integer() != 0 ? 1 : 0);
       break;
     case wire_type::decimaln:
-    case wire_type::numericn:
-      write_decimal(w, t, *parse_decimal(text_of(v, spelled), t.scale));
-      break;
-    case wire_type::moneyn:
-      write_money(w, t, *parse_decimal(text_of(v, spelled), 4));
-      break;
-    case wire_type::datetimn:
-      write_datetimn(w, t, *parse_datetime_text(text_of(v, spelled)));
-      break;
-    case wire_type::date:
-      w.u8(3);
-      w.uint_n(static_cast<std::uint64_t>(parse_datetime_text(text_of(v, spelled))->days), 3);
-      break;
-    case wire_type::time:
-      write_moment(w, t, tds_datetime{0, *parse_time_text(text_of(v, spelled))}, false, 0);
-      break;
-    case wire_type::datetime2:
-      write_moment(w, t, *parse_datetime_text(text_of(v, spelled)), true, 0);
-      break;
-    case wire_type::datetimeoffset: {
-      const auto local = *parse_offset_datetime_text(text_of(v, spelled));
-      write_moment(w, t, to_utc(local), true, 2);
-      w.u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(local.offset_minutes)));
+    case wire_type::numericn: {
+      const auto d = parse_decimal(text_of(v, spelled), t.scale);
+      if (!d) return false;
+      write_decimal(w, t, *d);
       break;
     }
-    case wire_type::guid:
-      w.u8(16);
-      w.bytes(*guid_bytes(text_of(v, spelled)));
+    case wire_type::moneyn: {
+      const auto d = parse_decimal(text_of(v, spelled), 4);
+      if (!d) return false;
+      write_money(w, t, *d);
       break;
+    }
+    case wire_type::datetimn: {
+      const auto dt = parse_datetime_text(text_of(v, spelled));
+      if (!dt) return false;
+      write_datetimn(w, t, *dt);
+      break;
+    }
+    case wire_type::date: {
+      const auto dt = parse_datetime_text(text_of(v, spelled));
+      if (!dt) return false;
+      w.u8(3);
+      w.uint_n(static_cast<std::uint64_t>(dt->days), 3);
+      break;
+    }
+    case wire_type::time: {
+      const auto ticks = parse_time_text(text_of(v, spelled));
+      if (!ticks) return false;
+      write_moment(w, t, tds_datetime{0, *ticks}, false, 0);
+      break;
+    }
+    case wire_type::datetime2: {
+      const auto dt = parse_datetime_text(text_of(v, spelled));
+      if (!dt) return false;
+      write_moment(w, t, *dt, true, 0);
+      break;
+    }
+    case wire_type::datetimeoffset: {
+      const auto local = parse_offset_datetime_text(text_of(v, spelled));
+      if (!local) return false;
+      write_moment(w, t, to_utc(*local), true, 2);
+      w.u16(static_cast<std::uint16_t>(static_cast<std::int16_t>(local->offset_minutes)));
+      break;
+    }
+    case wire_type::guid: {
+      const auto bytes = guid_bytes(text_of(v, spelled));
+      if (!bytes) return false;
+      w.u8(16);
+      w.bytes(*bytes);
+      break;
+    }
     case wire_type::nvarchar:
       if (!t.is_max() && v.type == sql_value::kind::text) {  // the common case: no copies
         const std::size_t at = w.size();
@@ -269,6 +258,7 @@ void write_value(byte_writer& w, const column_type& t, const sql_value& v, std::
       write_sized(w, t, v.as_text(), '\0', text_size);
       break;
   }
+  return true;
 }
 
 }  // namespace tdsd

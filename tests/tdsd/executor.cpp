@@ -310,22 +310,23 @@ class reply_builder {
 
   void write_row(const std::vector<column_type>& types, const std::vector<sql_value>& row) {
     auto& w = out_.tokens;
-    // Whether a cell goes out as NULL is decided once per cell (for dates and decimals
-    // it means parsing the text); the bitmap is reused from row to row.
+    // Whether a cell goes out as NULL is learnt while writing it (for dates and decimals
+    // it means parsing the text, once); the bitmap is reused from row to row.
     row_nulls_.assign((types.size() + 7) / 8, 0);
-    const auto is_null = [this](std::size_t i) { return (row_nulls_[i / 8] >> (i % 8)) & 1u; };
+    const std::size_t start = w.size();
+    w.u8(token::row);
     bool any_null = false;
     for (std::size_t i = 0; i < types.size(); ++i) {
-      if (encodes_as_null(types[i], row[i])) {
+      if (!write_value(w, types[i], row[i], text_size())) {
         row_nulls_[i / 8] = static_cast<std::uint8_t>(row_nulls_[i / 8] | (1u << (i % 8)));
         any_null = true;
       }
     }
-    // ROW would need a per-type NULL spelling; NBCROW's bitmap covers every type alike.
-    w.u8(any_null ? token::nbc_row : token::row);
-    if (any_null) w.bytes(std::span<const std::uint8_t>(row_nulls_));
-    for (std::size_t i = 0; i < types.size(); ++i) {
-      if (!is_null(i)) write_value(w, types[i], row[i], text_size());
+    if (any_null) {
+      // ROW would need a per-type NULL spelling; NBCROW's bitmap covers every type alike.
+      auto& bytes = w.data();
+      bytes[start] = token::nbc_row;
+      bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(start) + 1, row_nulls_.begin(), row_nulls_.end());
     }
   }
 

@@ -325,6 +325,24 @@ TEST_CASE("the executor emits one DONE per statement with MORE on all but the la
   CHECK(out.cancelled);
 }
 
+TEST_CASE("a stored text that is no date goes out as NULL in an NBCROW, the row's other cells intact",
+          "[tdsd][executor][types]") {
+  executor_database fixture;
+  fixture.db.exec("CREATE TABLE t (id INT PRIMARY KEY, d DATETIME2, n INT)");
+  fixture.db.exec("INSERT INTO t VALUES (1, '2024-01-02', 5), (2, 'not a date', 7), (3, NULL, 9)");
+  const auto tokens = fixture.tokens("select id, d, n from t order by id");
+  const auto has = [&](std::initializer_list<std::uint8_t> bytes) {
+    return std::search(tokens.begin(), tokens.end(), bytes.begin(), bytes.end()) != tokens.end();
+  };
+  // ROW: INTN(4) 1, DATETIME2(7) of 8 bytes (time 0, then the days), INTN(4) 5
+  const auto days = static_cast<std::uint32_t>(tdsd::parse_datetime_text("2024-01-02")->days);
+  CHECK(has({0xD1, 4, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, static_cast<std::uint8_t>(days & 0xFF),
+             static_cast<std::uint8_t>(days >> 8 & 0xFF), static_cast<std::uint8_t>(days >> 16), 4, 5, 0, 0, 0}));
+  // NBCROW: bitmap 0b010 (the date), then 2 and 7; and for the NULL, the same
+  CHECK(has({0xD2, 0x02, 4, 2, 0, 0, 0, 4, 7, 0, 0, 0}));
+  CHECK(has({0xD2, 0x02, 4, 3, 0, 0, 0, 4, 9, 0, 0, 0}));
+}
+
 TEST_CASE("a result typed as declared is typed again from all its values when one does not fit",
           "[tdsd][executor][types]") {
   executor_database fixture;
