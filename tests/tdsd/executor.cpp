@@ -43,27 +43,31 @@ struct statement_result {
 };
 
 // Reads column i of the current row into `v`, reusing its text buffer (a streamed result
-// reads every row into the same values).
+// reads every row into the same values). Through the column's sqlite3_value: one column
+// lookup per cell where sqlite3_column_type, _text and _bytes make one each (the value is
+// "unprotected", which only matters to a connection shared between threads; a session's
+// connection is used by one thread at a time).
 void read_column(sqlite3_stmt* s, int i, sql_value& v) {
-  switch (sqlite3_column_type(s, i)) {
+  sqlite3_value* cell = sqlite3_column_value(s, i);
+  switch (sqlite3_value_type(cell)) {
     case SQLITE_INTEGER:
       v.type = sql_value::kind::integer;
-      v.integer = sqlite3_column_int64(s, i);
+      v.integer = sqlite3_value_int64(cell);
       return;
     case SQLITE_FLOAT:
       v.type = sql_value::kind::real;
-      v.real = sqlite3_column_double(s, i);
+      v.real = sqlite3_value_double(cell);
       return;
     case SQLITE_TEXT:
-      // Text before its size: sqlite3_column_bytes counts the text form.
+      // Text before its size: sqlite3_value_bytes counts the text form.
       v.type = sql_value::kind::text;
-      v.bytes.assign(reinterpret_cast<const char*>(sqlite3_column_text(s, i)),
-                     static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+      v.bytes.assign(reinterpret_cast<const char*>(sqlite3_value_text(cell)),
+                     static_cast<std::size_t>(sqlite3_value_bytes(cell)));
       return;
     case SQLITE_BLOB: {
       v.type = sql_value::kind::blob;
-      const auto* p = static_cast<const char*>(sqlite3_column_blob(s, i));
-      v.bytes.assign(p ? p : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+      const auto* p = static_cast<const char*>(sqlite3_value_blob(cell));
+      v.bytes.assign(p ? p : "", static_cast<std::size_t>(sqlite3_value_bytes(cell)));
       return;
     }
     default:
