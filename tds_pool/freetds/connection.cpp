@@ -9,7 +9,10 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <fstream>
+#include <limits>
 #include <mutex>
 #include <string>
 #include <variant>
@@ -41,6 +44,18 @@ std::size_t request_size_estimate(const query& q) {
         if (const auto* bytes = std::get_if<std::vector<std::uint8_t>>(&p.value)) estimate += bytes->size();
     }
     return estimate;
+}
+
+/// net.ipv4.tcp_notsent_lowat, read once: what a socket without its own
+/// TCP_NOTSENT_LOWAT may keep unsent before a write would wait (unlimited by default).
+std::size_t system_unsent_limit() {
+    static const std::size_t limit = [] {
+        std::ifstream file("/proc/sys/net/ipv4/tcp_notsent_lowat");
+        unsigned long long value = 0;
+        if (file >> value && value > 0) return static_cast<std::size_t>(value);
+        return std::numeric_limits<std::size_t>::max();
+    }();
+    return limit;
 }
 
 int whole_seconds(std::chrono::milliseconds timeout) {
@@ -180,6 +195,14 @@ void connection::learn_send_buffer() {
     socklen_t size = sizeof(send_buffer_);
     if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer_, &size) != 0) {
         send_buffer_ = 0;  // unknown: no request is sent from an I/O thread
+        return;
+    }
+    int lowat = 0;
+    size = sizeof(lowat);
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat, &size) == 0 && lowat > 0) {
+        unsent_limit_ = static_cast<std::size_t>(lowat);
+    } else {
+        unsent_limit_ = system_unsent_limit();
     }
 }
 
@@ -408,8 +431,11 @@ bool connection::can_send_without_blocking(const query& q) {
     // early and stops reading would fill the send queue, and FreeTDS would then wait on
     // the I/O thread for room to write. What the queue may hold is bounded by the
     // requests sent inline since it was last seen empty; only when that bound leaves too
-    // little room is the kernel asked (a system call, once every few requests).
-    if (queued_at_most_ && *queued_at_most_ + estimate <= room) {
+    // little room is the kernel asked (a system call, once every few requests). Room
+    // also means half the unsent bytes a TCP_NOTSENT_LOWAT setting allows, past which
+    // a write waits however large the buffer.
+    const std::size_t bounded_room = std::min(room, unsent_limit_ / 2);
+    if (queued_at_most_ && *queued_at_most_ + estimate <= bounded_room) {
         return true;
     }
     int queued = 0;

@@ -3,6 +3,7 @@
 // thread while the connection is leased exclusively to one caller.
 
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -156,7 +157,9 @@ private:
     step send_prepared_inline(const query& q, std::chrono::milliseconds timeout, db_error& error);
     /// Reads the send buffer's size once, at open, instead of once per request: the kernel
     /// only grows it after that, except under TCP memory pressure, where a request of at
-    /// most 8 KiB into an empty queue still goes out after one acknowledgement.
+    /// most 8 KiB into an empty queue still goes out after one acknowledgement (into a
+    /// queue holding earlier inline requests it may wait: the inline watchdog bounds
+    /// that, inline_io_guard.hpp). Also reads the socket's TCP_NOTSENT_LOWAT.
     void learn_send_buffer();
 
     tds_dblib_dbprocess* proc_;
@@ -172,6 +175,8 @@ private:
     /// (nullopt: unknown, ask the kernel).
     std::optional<std::size_t> queued_at_most_;
     int send_buffer_ = 0;      ///< SO_SNDBUF at open (0: unknown)
+    /// TCP_NOTSENT_LOWAT at open, the socket's or the system's (max: unlimited)
+    std::size_t unsent_limit_ = std::numeric_limits<std::size_t>::max();
     /// The SET TEXTSIZE this session had sent (nullopt: the login's). Only a SET outside
     /// sp_executesql changes it, and the pool sends none other; SQL Server restores a SET
     /// run inside a request's sp_executesql when it returns.
