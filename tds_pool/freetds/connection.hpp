@@ -161,14 +161,13 @@ private:
     /// queue holding earlier inline requests it may wait: the inline watchdog bounds
     /// that, inline_io_guard.hpp). Also reads the socket's TCP_NOTSENT_LOWAT.
     void learn_send_buffer();
+    /// Ends the idle, plain state: something is sent or read outside the inline steps.
+    void leave_idle_plain() noexcept;
 
     tds_dblib_dbprocess* proc_;
     std::unique_ptr<detail::diagnostics> diag_;  ///< stable address: the handlers write here
     int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
     const char* failed_step_ = "reading results";  ///< for the error message of a failure
-    /// Ends the idle, plain state: something is sent or read outside the inline steps.
-    void leave_idle_plain() noexcept;
-
     bool idle_plain_ = false;  ///< the last reply was read completely from plain TDS framing
     /// While idle_plain_: the most bytes of requests that may still wait in the send
     /// queue, the estimates of those sent inline since SIOCOUTQ last found it empty
