@@ -14,7 +14,9 @@
 #include <fstream>
 #include <limits>
 #include <mutex>
+#include <span>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "tds_pool/freetds/row_reader.hpp"
 #include "tds_pool/freetds/rpc_binding.hpp"
 #include "tds_pool/freetds/session_state.hpp"
+#include "tds_pool/freetds/socket_shortcut.hpp"
 #include "tds_pool/tls/tls_relay.hpp"
 
 namespace tds_pool {
@@ -283,6 +286,8 @@ outcome<query_result> connection::execute(const query& q, std::chrono::milliseco
 connection::step connection::send_request_nonblocking(const query& q, std::chrono::milliseconds timeout,
                                                       db_error& error) {
     const auto queued_before = queued_at_most_;  // send_prepared forgets it
+    // can_send_without_blocking found the room db-lib's poll would ask the kernel for.
+    const detail::socket_shortcut room(socket(), detail::socket_shortcut::room_to_write);
     const step sent = send_prepared_inline(q, timeout, error);
     if (sent == step::done && queued_before) {
         queued_at_most_ = *queued_before + request_size_estimate(q);
@@ -451,9 +456,10 @@ void connection::leave_idle_plain() noexcept {
     queued_at_most_.reset();
 }
 
-bool connection::reply_buffered() const {
+bool connection::reply_buffered() {
     const int fd = socket();
-    return fd >= 0 && detail::whole_reply_buffered(fd);
+    whole_reply_size_ = fd >= 0 ? detail::whole_reply_size(fd) : 0;
+    return whole_reply_size_ > 0;
 }
 
 std::optional<query_result> connection::read_buffered_reply() {
@@ -465,21 +471,43 @@ std::optional<query_result> connection::read_buffered_reply() {
 }
 
 bool connection::read_buffered_reply_into(row_sink& sink) {
+    // The reply comes off the socket in one recv; db-lib reads it from memory.
+    const int fd = socket();
+    const auto reply = fd >= 0 ? detail::take_reply(fd, std::exchange(whole_reply_size_, 0))
+                               : std::span<const unsigned char>{};
+    detail::socket_shortcut shortcut(fd, reply);
     bool stopped = false;
-    if (!read_reply_tokens(sink, stopped)) {
+    const bool read = read_reply_tokens(sink, stopped);
+    if (read) {
+        idle_plain_ = true;
+    } else {
         leave_idle_plain();
-        return false;
     }
-    idle_plain_ = true;
-    if (stopped) {
+    if (stopped || (!read && shortcut.unread() > 0 && !is_dead())) {
+        // The rest of the reply is in hand (a failure's rest too: once the shortcut ends,
+        // nothing could read it).
         detail::skip_buffered_rest(proc_);
-        if (is_dead() || diag_->server_error) {
+        if (read && (is_dead() || diag_->server_error)) {
             // What was skipped failed: the rows were complete, but not the session's proof.
             unsafe_ = unsafe_.value_or(close_reason::request_failed);
             leave_idle_plain();
         }
     }
-    return true;
+    if (shortcut.unread() > 0) {
+        abandon_for_lost_bytes(fd);
+    }
+    return read;
+}
+
+void connection::abandon_for_lost_bytes(int fd) {
+    // db-lib stopped short of the end of a reply it was handed whole (tokens that end
+    // before the framing does): the bytes left over are gone from the stream, so the
+    // session cannot go on. Shutting the socket down makes db-lib see it dead instead of
+    // reading on from the wrong place (unless it is dead already: then it closed the
+    // descriptor, whose number may name another socket now).
+    unsafe_ = close_reason::broken;
+    leave_idle_plain();
+    if (!is_dead()) ::shutdown(fd, SHUT_RDWR);
 }
 
 db_error connection::finish_failed_step() {

@@ -74,7 +74,7 @@ public:
     bool can_send_without_blocking(const query& q);
     /// True when the whole reply is already in the socket buffer, in plain TDS framing:
     /// read_buffered_reply then cannot block.
-    bool reply_buffered() const;
+    bool reply_buffered();
     /// How a step that leaves its failure clean-up to the caller ended.
     enum class step { done, refused, failed };
     /// send_request without the clean-up after a failure, for when
@@ -163,12 +163,16 @@ private:
     void learn_send_buffer();
     /// Ends the idle, plain state: something is sent or read outside the inline steps.
     void leave_idle_plain() noexcept;
+    /// A reply read through a socket_shortcut left bytes db-lib never read: the
+    /// connection is unusable, and its socket is shut down.
+    void abandon_for_lost_bytes(int fd);
 
     tds_dblib_dbprocess* proc_;
     std::unique_ptr<detail::diagnostics> diag_;  ///< stable address: the handlers write here
     int timeout_seconds_ = -1;                   ///< last DBSETTIME value sent
     const char* failed_step_ = "reading results";  ///< for the error message of a failure
     bool idle_plain_ = false;  ///< the last reply was read completely from plain TDS framing
+    std::size_t whole_reply_size_ = 0;  ///< what the last reply_buffered() found waiting
     /// While idle_plain_: the most bytes of requests that may still wait in the send
     /// queue, the estimates of those sent inline since SIOCOUTQ last found it empty
     /// (nullopt: unknown, ask the kernel).

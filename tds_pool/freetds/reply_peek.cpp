@@ -72,17 +72,30 @@ bool is_whole_tds_reply(std::span<const unsigned char> bytes) noexcept {
     return false;
 }
 
-bool whole_reply_buffered(int fd) noexcept {
+namespace {
+
+// Only the I/O threads peek and take, one reply at a time each: a buffer per thread.
+thread_local std::array<unsigned char, max_peeked_reply + 1> reply_bytes;
+
+}  // namespace
+
+std::size_t whole_reply_size(int fd) noexcept {
     // One peek of up to one byte more than the largest reply looked at, instead of asking
     // FIONREAD first: a system call less per query. More than the limit is "not whole"
     // (a reply that long pays a copy of the limit, then goes to a worker as before).
-    // Only the I/O threads call this, one reply at a time each: a buffer per thread.
-    thread_local std::array<unsigned char, max_peeked_reply + 1> peeked;
-    const auto got = ::recv(fd, peeked.data(), peeked.size(), MSG_PEEK | MSG_DONTWAIT);
+    const auto got = ::recv(fd, reply_bytes.data(), reply_bytes.size(), MSG_PEEK | MSG_DONTWAIT);
     if (got <= 0 || static_cast<std::size_t>(got) > max_peeked_reply) {
-        return false;
+        return 0;
     }
-    return is_whole_tds_reply(std::span(peeked.data(), static_cast<std::size_t>(got)));
+    const auto size = static_cast<std::size_t>(got);
+    return is_whole_tds_reply(std::span(reply_bytes.data(), size)) ? size : 0;
+}
+
+std::span<const unsigned char> take_reply(int fd, std::size_t size) noexcept {
+    if (size == 0) return {};
+    const auto got = ::recv(fd, reply_bytes.data(), std::min(size, max_peeked_reply), MSG_DONTWAIT);
+    if (got <= 0) return {};
+    return std::span(reply_bytes.data(), static_cast<std::size_t>(got));
 }
 
 }  // namespace tds_pool::detail

@@ -20,7 +20,13 @@ inline constexpr std::size_t max_peeked_reply = 64 * 1024;
 /// guard of inline_io_guard.hpp bounds what such a reply can cost.
 bool is_whole_tds_reply(std::span<const unsigned char> bytes) noexcept;
 
-/// Peeks (without consuming) at what socket `fd` has received: is_whole_tds_reply.
-bool whole_reply_buffered(int fd) noexcept;
+/// Peeks (without consuming) at what socket `fd` has received: its size when it is
+/// is_whole_tds_reply, else 0.
+std::size_t whole_reply_size(int fd) noexcept;
+
+/// Takes up to `size` bytes off `fd` without waiting (what whole_reply_size found) into
+/// the calling thread's buffer, valid until its next call of either function here: for
+/// db-lib to read through a socket_shortcut. Empty when nothing could be read.
+std::span<const unsigned char> take_reply(int fd, std::size_t size) noexcept;
 
 }  // namespace tds_pool::detail
