@@ -76,11 +76,12 @@ database_catalog::database_catalog(const std::vector<database_config>& databases
       database_entry e{d.name, d.file, d.file == ":memory:"};
       if (e.temporary) e.path = temp_database_path(d.name);
       entries_.push_back(e);
-      connection_identity setup{};
-      sqlite_connection db(e.path, &setup, e.sharing());
-      for (const auto& script : d.init) run_init_script(db, script);
+      auto& held = *held_.emplace_back(std::make_unique<held_connection>());
+      held.db = std::make_unique<sqlite_connection>(e.path, &held.identity, e.sharing());
+      for (const auto& script : d.init) run_init_script(*held.db, script);
     }
   } catch (...) {
+    close_held();
     for (const auto& e : entries_) {
       if (e.temporary) remove_database_files(e.path);
     }
@@ -89,6 +90,7 @@ database_catalog::database_catalog(const std::vector<database_config>& databases
 }
 
 database_catalog::~database_catalog() {
+  close_held();
   for (const auto& e : entries_) {
     if (e.temporary) remove_database_files(e.path);
   }
