@@ -477,7 +477,13 @@ bool connection::read_buffered_reply_into(row_sink& sink) {
                                : std::span<const unsigned char>{};
     detail::socket_shortcut shortcut(fd, reply);
     bool stopped = false;
-    const bool read = read_reply_tokens(sink, stopped);
+    bool read = false;
+    try {
+        read = read_reply_tokens(sink, stopped);
+    } catch (...) {  // the sink failed (out of memory): what db-lib left unread is lost
+        if (shortcut.unread() > 0) abandon_for_lost_bytes(fd);
+        throw;
+    }
     if (read) {
         idle_plain_ = true;
     } else {
@@ -500,11 +506,13 @@ bool connection::read_buffered_reply_into(row_sink& sink) {
 }
 
 void connection::abandon_for_lost_bytes(int fd) {
-    // db-lib stopped short of the end of a reply it was handed whole (tokens that end
-    // before the framing does): the bytes left over are gone from the stream, so the
-    // session cannot go on. Shutting the socket down makes db-lib see it dead instead of
-    // reading on from the wrong place (unless it is dead already: then it closed the
-    // descriptor, whose number may name another socket now).
+    // db-lib stopped short of the end of a reply it was handed whole (tokens that end a
+    // packet or more before the framing does): those packets are gone from the stream, so
+    // the session cannot go on. (Bytes after the end inside a packet db-lib did read stay
+    // in db-lib's own buffer, as they did when it read the socket itself.) Shutting the
+    // socket down makes db-lib see it dead instead of reading on from the wrong place
+    // (unless it is dead already: then it closed the descriptor, whose number may name
+    // another socket now).
     unsafe_ = close_reason::broken;
     leave_idle_plain();
     if (!is_dead()) ::shutdown(fd, SHUT_RDWR);

@@ -1,7 +1,7 @@
 #pragma once
-// db-lib (FreeTDS 1.3, net.c) makes eight system calls per query on a connection: a
-// poll() for room before it writes the request, the send(), TCP_CORK off and on again
-// around every flush, and for each packet of the reply a poll() and a recv() of its
+// db-lib (FreeTDS 1.3, net.c and packet.c) makes eight system calls per query on a
+// connection: a poll() before it writes the request, the send(), TCP_CORK off and on
+// again around every flush, and for each packet of the reply a poll() and a recv() of its
 // 8-byte header, then a poll() and a recv() of the rest. When the pool already knows the
 // answers (the request fits the empty send queue, the whole reply is in: connection.cpp,
 // reply_peek.hpp) they are asked of the kernel for nothing: about 3 µs each here, a
@@ -13,10 +13,15 @@
 //  - while a socket_shortcut is alive on the calling thread, db-lib's waits on its socket
 //    for what the pool knows is there are answered at once, and its reads are served
 //    from the reply the pool took off the socket before the socket's own bytes;
-//  - TCP_CORK is never set. Only db-lib asks for it here, to gather a request's packets
-//    into full segments until its flush uncorks; with TCP_NODELAY (which db-lib sets
-//    too) a request of several packets then leaves packet by packet instead, and a
+//  - TCP_CORK is never set, on any socket of the process (the call returns 0 without a
+//    look at its arguments). Only db-lib asks for it here, to gather a request's
+//    packets into full segments until its flush uncorks; with TCP_NODELAY (which db-lib
+//    sets too) a request of several packets then leaves packet by packet instead, and a
 //    flush costs no system call.
+//
+// With gcc's sanitizer runtimes (shared libraries) libc_definition finds their hooks, so
+// ASan and TSan still see these calls; clang links its runtimes into the executable,
+// where these definitions would replace their hooks.
 
 #include <cstddef>
 #include <span>
@@ -29,7 +34,8 @@ class socket_shortcut {
 public:
     struct room_to_write_t {};
     /// The pool checked that the send queue has room for the request: db-lib's first
-    /// wait for room is answered "ready" (a second one, after a short write, is real).
+    /// wait to write is answered "ready" (a second one, after a short write, is real;
+    /// an error the answer hides comes back from the send itself).
     static constexpr room_to_write_t room_to_write{};
 
     socket_shortcut(int fd, room_to_write_t) noexcept;

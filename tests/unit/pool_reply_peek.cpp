@@ -4,6 +4,14 @@
 
 #include <poll.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -182,10 +190,9 @@ TEST_CASE("a failed buffered reply is finished by the blocking clean-up", "[tdsd
     CHECK(std::get<std::int64_t>(next.value().sets.at(0).rows.at(0).at(0)) == 5);
 }
 
-TEST_CASE("a batch failing before its last result, read inline, leaves the connection usable",
-          "[tdsd][reply_peek]") {
-    // db-lib stops at the failure; the rest of the reply, already taken off the socket,
-    // is read to its end before the shortcut ends, so nothing is lost from the stream.
+TEST_CASE("a failed batch read inline leaves the connection usable", "[tdsd][reply_peek]") {
+    // The failed reply was taken off the socket whole and read from memory: the next
+    // requests get their own replies.
     pool_test::tdsd_process server;
     auto opened = tds_pool::connection::open(server.target(), {});
     REQUIRE(opened);
@@ -200,4 +207,151 @@ TEST_CASE("a batch failing before its last result, read inline, leaves the conne
         REQUIRE(next);
         CHECK(std::get<std::int64_t>(next.value().sets.at(0).rows.at(0).at(0)) == n);
     }
+}
+
+namespace {
+
+/// The UTF-16 bytes of `text` (ASCII), as a query's text travels in a reply's tokens.
+std::vector<unsigned char> utf16(std::string_view text) {
+    std::vector<unsigned char> out;
+    for (char c : text) out.insert(out.end(), {static_cast<unsigned char>(c), 0});
+    return out;
+}
+
+/// A TCP proxy to a tdsd that lies in one way: a reply message containing `marker` (in
+/// UTF-16) loses its end-of-message bit and gains one more packet holding only a final
+/// DONE. The message is still framed whole and ends in a final DONE, but its tokens end
+/// one packet before the framing does: db-lib stops at the real DONE.
+class lying_proxy {
+public:
+    lying_proxy(std::uint16_t upstream_port, std::string_view marker)
+        : upstream_port_(upstream_port), marker_(utf16(marker)) {
+        listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+        REQUIRE(::listen(listener_, 4) == 0);
+        socklen_t size = sizeof addr;
+        REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &size) == 0);
+        port_ = ntohs(addr.sin_port);
+        acceptor_ = std::thread([this] { accept_one(); });
+    }
+    ~lying_proxy() {
+        ::shutdown(listener_, SHUT_RDWR);
+        for (int fd : {client_.load(), upstream_.load()}) {
+            if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+        }
+        acceptor_.join();
+        for (auto& t : pumps_) t.join();
+        for (int fd : {listener_, client_.load(), upstream_.load()}) {
+            if (fd >= 0) ::close(fd);
+        }
+    }
+    std::uint16_t port() const { return port_; }
+
+private:
+    void accept_one() {
+        const int client = ::accept(listener_, nullptr, nullptr);
+        if (client < 0) return;
+        const int upstream = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(upstream_port_);
+        client_ = client;
+        upstream_ = upstream;
+        if (::connect(upstream, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return;
+        pumps_.emplace_back([client, upstream] { copy_all(client, upstream); });
+        pumps_.emplace_back([this, client, upstream] { relay_replies(upstream, client); });
+    }
+
+    static bool send_all(int fd, const unsigned char* data, std::size_t size) {
+        while (size > 0) {
+            const auto sent = ::send(fd, data, size, MSG_NOSIGNAL);
+            if (sent <= 0) return false;
+            data += sent;
+            size -= static_cast<std::size_t>(sent);
+        }
+        return true;
+    }
+
+    static void copy_all(int from, int to) {
+        std::array<unsigned char, 65536> buffer;
+        for (;;) {
+            const auto got = ::recv(from, buffer.data(), buffer.size(), 0);
+            if (got <= 0 || !send_all(to, buffer.data(), static_cast<std::size_t>(got))) break;
+        }
+        ::shutdown(to, SHUT_WR);
+    }
+
+    /// Passes whole messages on, the marked ones with their lie.
+    void relay_replies(int from, int to) {
+        std::vector<unsigned char> pending;
+        std::vector<unsigned char> message;
+        std::array<unsigned char, 65536> buffer;
+        for (;;) {
+            const auto got = ::recv(from, buffer.data(), buffer.size(), 0);
+            if (got <= 0) break;
+            pending.insert(pending.end(), buffer.begin(), buffer.begin() + got);
+            while (pending.size() >= 8) {
+                const std::size_t length = std::size_t{pending[2]} << 8 | pending[3];
+                if (pending.size() < length) break;
+                const bool last = (pending[1] & 0x01) != 0;
+                message.insert(message.end(), pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(length));
+                pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(length));
+                if (!last) continue;
+                if (std::search(message.begin(), message.end(), marker_.begin(), marker_.end()) != message.end()) {
+                    add_lie(message);
+                }
+                if (!send_all(to, message.data(), message.size())) return;
+                message.clear();
+            }
+        }
+        ::shutdown(to, SHUT_WR);
+    }
+
+    static void add_lie(std::vector<unsigned char>& message) {
+        std::size_t last = 0;
+        for (std::size_t at = 0; at < message.size(); at += std::size_t{message[at + 2]} << 8 | message[at + 3]) {
+            last = at;
+        }
+        message[last + 1] &= 0xFE;  // the real last packet no longer ends the message
+        const unsigned char extra[8 + 13] = {0x04, 0x01, 0, 21, 0, 0, 1, 0, 0xFD, 0, 0, 0xC1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        message.insert(message.end(), std::begin(extra), std::end(extra));
+    }
+
+    std::uint16_t upstream_port_;
+    std::vector<unsigned char> marker_;
+    int listener_ = -1;
+    std::uint16_t port_ = 0;
+    std::atomic<int> client_{-1};
+    std::atomic<int> upstream_{-1};
+    std::thread acceptor_;
+    std::vector<std::thread> pumps_;
+};
+
+}  // namespace
+
+TEST_CASE("a reply whose tokens end before its framing does costs the connection, never a misread",
+          "[tdsd][reply_peek]") {
+    // db-lib stops at the real DONE and never reads the extra packet, which was taken off
+    // the socket with the rest: the connection is discarded and its socket shut down, so
+    // no later request reads a reply that is not its own.
+    pool_test::tdsd_process server;
+    lying_proxy proxy(server.port(), "mark_lie");
+    auto target = server.target();
+    target.port = proxy.port();
+    auto opened = tds_pool::connection::open(target, {});
+    REQUIRE(opened);
+    auto& conn = *opened.value();
+    REQUIRE_FALSE(conn.send_request({"SELECT 'mark_lie' AS m", {}, {}}, 5s));
+    REQUIRE(wait_for_whole_reply(conn));
+    const auto rows = conn.read_buffered_reply();
+    REQUIRE(rows);
+    CHECK(std::get<std::string>(rows->sets.at(0).rows.at(0).at(0)) == "mark_lie");
+    CHECK(conn.unsafe_reason() == tds_pool::close_reason::broken);
+    CHECK_FALSE(conn.can_send_without_blocking({"SELECT 5", {}, {}}));
+    auto next = conn.execute({"SELECT 5", {}, {}}, 5s);
+    CHECK_FALSE(next);
 }
